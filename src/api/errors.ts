@@ -1,0 +1,34 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CutoverError, ErrorCode, type ErrorCode as Code } from '../core/errors.ts';
+
+/** HTTP statuses for error codes, in one place. */
+const STATUS: Record<Code, ContentfulStatusCode> = {
+  InvalidSpec: 400,
+  InvalidRequest: 400,
+  Unauthorized: 401,
+  NotFound: 404,
+  Conflict: 409,
+  NothingToRollBack: 409,
+  ArtifactMissing: 409,
+  PortInUse: 409,
+  InstanceUnhealthy: 500,
+  InstanceExited: 500,
+  InstanceStartFailed: 500,
+  ProgressDeadlineExceeded: 500,
+  RouterUnavailable: 503,
+  ServerUnavailable: 503,
+  Internal: 500,
+};
+
+export function statusOf(error: CutoverError): ContentfulStatusCode {
+  return STATUS[error.code] ?? 500;
+}
+
+/** Anything thrown inside a handler, as the JSON body and status the client gets. */
+export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: { error: ReturnType<CutoverError['toJSON']> } } {
+  const known =
+    error instanceof CutoverError
+      ? error
+      : new CutoverError(ErrorCode.Internal, `internal error: ${error instanceof Error ? error.message : String(error)}; the server log has details`);
+  return { status: statusOf(known), body: { error: known.toJSON() } };
+}

@@ -1,0 +1,7 @@
+import { runRouter } from '../../router/index.ts';
+
+/** `cutover router`: runs one service's data plane in this process until SIGTERM. */
+export async function routerCommand(options: { stateFile: string; adminPort: string; tokenFile: string }): Promise<number> {
+  await runRouter({ stateFile: options.stateFile, adminPort: Number(options.adminPort), tokenFile: options.tokenFile });
+  return 0;
+}

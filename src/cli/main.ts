@@ -1,0 +1,165 @@
+import { Command, CommanderError, Option } from 'commander';
+import { specJsonSchema } from '../spec/index.ts';
+import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER } from './client.ts';
+import { applyCommand } from './commands/apply.ts';
+import { routerCommand } from './commands/router.ts';
+import { serverCommand } from './commands/server.ts';
+import { historyCommand, statusCommand } from './commands/status.ts';
+import { demoCommand } from './commands/demo.ts';
+import type { StatusView } from '../api/views.ts';
+import { exitCodeOf, followDeployment } from './follow.ts';
+import { EXIT, reportError } from './output.ts';
+
+const program = new Command('cutover')
+  .description('Deploy a service with rolling, blue-green or canary strategies; zero failed requests, automatic rollback.')
+  .addOption(new Option('--server <url>', `control plane URL (env CUTOVER_SERVER, default ${DEFAULT_SERVER})`))
+  .addOption(new Option('--data-dir <dir>', `local data dir holding the admin token, when CUTOVER_TOKEN is unset (env CUTOVER_DATA_DIR, default ${DEFAULT_DATA_DIR})`))
+  .showHelpAfterError()
+  .exitOverride();
+
+let exitCode: number = EXIT.ok;
+const client = () => new ApiClient(program.opts<{ server?: string; dataDir?: string }>());
+function run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    exitCode = await action(...args);
+  };
+}
+const svc = (name: string) => encodeURIComponent(name);
+
+program
+  .command('server')
+  .description('run the control plane (HTTP API on 127.0.0.1:7400)')
+  .option('--data-dir <dir>', 'where state, artifacts and logs live', DEFAULT_DATA_DIR)
+  .option('--host <host>', 'address to listen on (loopback only)', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', '7400')
+  .option('--log-level <level>', 'trace, debug, info, warn or error')
+  .action(run((options: { dataDir: string; host: string; port: string; logLevel?: string }) => serverCommand(options)));
+
+program
+  .command('router')
+  .description("run a service's data-plane router by hand (the server normally starts it)")
+  .requiredOption('--state-file <file>', 'where the router keeps its last config')
+  .requiredOption('--admin-port <port>', 'port of the authenticated admin endpoint')
+  .requiredOption('--token-file <file>', 'file holding the admin bearer token')
+  .action(run((options: { stateFile: string; adminPort: string; tokenFile: string }) => routerCommand(options)));
+
+program
+  .command('apply')
+  .description('deploy the spec in FILE (YAML or JSON)')
+  .requiredOption('-f, --file <file>', 'the spec')
+  .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
+  .action(run((options: { file: string; wait?: boolean }) => applyCommand(client(), options.file, options)));
+
+program
+  .command('status')
+  .argument('<service>')
+  .description("show a service's deployment: phase, step, weights, instances")
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('--watch', 'follow until the deployment ends')
+  .action(run((service: string, options: { output?: string; watch?: boolean }) => statusCommand(client(), service, options)));
+
+program
+  .command('history')
+  .argument('<service>')
+  .description('list the deployments of a service: revision, version, artifact digest, when, outcome')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(run((service: string, options: { output?: string }) => historyCommand(client(), service, options)));
+
+program
+  .command('promote')
+  .argument('<service>')
+  .description('continue a paused deployment')
+  .option('--wait', 'follow the deployment afterwards')
+  .action(
+    run(async (service: string, options: { wait?: boolean }) => {
+      const status = await client().request<StatusView>('POST', `/v1/services/${svc(service)}/promote`);
+      process.stdout.write(`${service}: promoted deployment ${status.deployment.id}\n`);
+      return options.wait ? exitCodeOf(await followDeployment(client(), service, status.deployment.id)) : EXIT.ok;
+    }),
+  );
+
+program
+  .command('abort')
+  .argument('<service>')
+  .description('stop the deployment in progress and send all traffic back to the stable revision')
+  .option('--wait', 'follow until the abort is done')
+  .action(
+    run(async (service: string, options: { wait?: boolean }) => {
+      const status = await client().request<StatusView>('POST', `/v1/services/${svc(service)}/abort`);
+      process.stdout.write(`${service}: aborting deployment ${status.deployment.id}\n`);
+      if (options.wait) await followDeployment(client(), service, status.deployment.id);
+      return EXIT.ok;
+    }),
+  );
+
+program
+  .command('rollback')
+  .argument('<service>')
+  .description('deploy an earlier revision (instant while its instances are warm)')
+  .option('--to-revision <n>', 'the revision to go back to (default: the previous successful one)')
+  .option('--wait', 'follow the rollback; exit 0 if it succeeded')
+  .action(
+    run(async (service: string, options: { toRevision?: string; wait?: boolean }) => {
+      const toRevision = options.toRevision === undefined ? undefined : Number(options.toRevision);
+      if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
+        process.stderr.write(`error: --to-revision must be a revision number, got "${options.toRevision}"\n`);
+        return EXIT.usage;
+      }
+      const result = await client().request<{ deployment: number; revision: number; status: StatusView }>('POST', `/v1/services/${svc(service)}/rollback`, toRevision === undefined ? {} : { toRevision });
+      process.stdout.write(`${service}: rolling back to revision ${result.revision} (deployment ${result.deployment}, ${result.status.deployment.strategy})\n`);
+      return options.wait ? exitCodeOf(await followDeployment(client(), service, result.deployment)) : EXIT.ok;
+    }),
+  );
+
+program
+  .command('logs')
+  .argument('<service>')
+  .description("print the service's instance logs")
+  .option('--instance <id>', 'only this instance (also a stopped one)')
+  .option('--lines <n>', 'lines per instance', '200')
+  .action(
+    run(async (service: string, options: { instance?: string; lines: string }) => {
+      const query = new URLSearchParams({ lines: options.lines, ...(options.instance ? { instance: options.instance } : {}) });
+      process.stdout.write(await client().request<string>('GET', `/v1/services/${svc(service)}/logs?${query}`));
+      return EXIT.ok;
+    }),
+  );
+
+program
+  .command('delete')
+  .argument('<service>')
+  .description('drain and stop all instances and the router of a service (history is kept)')
+  .action(
+    run(async (service: string) => {
+      await client().request('DELETE', `/v1/services/${svc(service)}`);
+      process.stdout.write(`${service}: deleted (instances drained and stopped; history kept)\n`);
+      return EXIT.ok;
+    }),
+  );
+
+program
+  .command('schema')
+  .description('print the JSON Schema of the spec, for editors')
+  .action(
+    run(async () => {
+      process.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+      return EXIT.ok;
+    }),
+  );
+
+program
+  .command('demo')
+  .description('a narrated tour: a canary that succeeds and a release that fails and rolls back, under steady traffic')
+  .option('--rate <n>', 'requests per second of the steady traffic', '100')
+  .action(run((options: { rate: string }) => demoCommand({ rate: Number(options.rate) })));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    exitCode = reportError(error);
+  }
+}
+process.exitCode = exitCode;

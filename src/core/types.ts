@@ -1,0 +1,98 @@
+import type { ServiceSpec } from '../spec/types.ts';
+
+/** The phases a user sees. A deployment ends in one of the last four. */
+export const Phase = {
+  Progressing: 'Progressing',
+  Paused: 'Paused',
+  Succeeded: 'Succeeded',
+  RolledBack: 'RolledBack',
+  Aborted: 'Aborted',
+  Failed: 'Failed',
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+export type EndPhase = 'Succeeded' | 'RolledBack' | 'Aborted' | 'Failed';
+
+export function isFinished(phase: Phase): phase is EndPhase {
+  return phase !== 'Progressing' && phase !== 'Paused';
+}
+
+/**
+ * Which side of a deployment a step acts on: `canary` is the revision being
+ * deployed, `stable` the one serving before it started.
+ */
+export type Role = 'canary' | 'stable';
+
+/**
+ * One step of a plan. Strategies produce them (pure), the engine executes
+ * them one at a time; each reconciles to a desired state, so running a step
+ * twice is the same as running it once.
+ */
+export type Step =
+  /** Start or stop instances of one side until it has `replicas`; new ones must pass their health check, stopped ones are drained first. */
+  | { type: 'scale'; role: Role; replicas: number }
+  /** Send `canary` percent of requests to the new revision and the rest to the stable one. */
+  | { type: 'setWeight'; canary: number }
+  /** Serve the new revision on the spec's previewPort (blue-green). */
+  | { type: 'preview' }
+  /** Wait `durationMs`, or, without it, until `cutover promote`. */
+  | { type: 'pause'; durationMs?: number }
+  /** The new revision becomes the stable one. */
+  | { type: 'promote' }
+  /** Stop the previous revision's instances `afterMs` from now (drained first). */
+  | { type: 'retire'; afterMs: number };
+
+export type StepType = Step['type'];
+
+/** revision number (as a string key) -> percent of requests. */
+export type Weights = Record<string, number>;
+
+/** One instance as the data plane sees it. */
+export interface RouterBackend {
+  id: string;
+  revision: number;
+  port: number;
+  /** False while starting (not yet healthy) and while draining. */
+  inRotation: boolean;
+}
+
+/** Everything the router process needs; pushed by the control plane and persisted by the router. */
+export interface RouterConfig {
+  service: string;
+  port: number;
+  previewPort?: number;
+  previewRevision?: number;
+  weights: Weights;
+  backends: RouterBackend[];
+  healthCheck: { path: string; intervalMs: number; timeoutMs: number; unhealthyThreshold: number };
+  /** Increases with every push, so an old config never replaces a newer one. */
+  generation: number;
+}
+
+/** What the router counts per revision. */
+export interface RevisionStats {
+  requests: number;
+  errors5xx: number;
+  /** Requests that found no instance or whose upstream failed after retries (answered 502/503 by the router). */
+  routerErrors: number;
+  latency: { buckets: number[]; counts: number[]; sumMs: number; count: number };
+}
+
+export interface RouterStats {
+  service: string;
+  generation: number;
+  revisions: Record<string, RevisionStats>;
+  backends: Record<string, { inFlight: number; healthy: boolean; requests: number }>;
+}
+
+export interface InstanceStatus {
+  id: string;
+  revision: number;
+  pid: number;
+  port: number;
+  healthy: boolean;
+  state: InstanceState;
+}
+
+export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'exited' | 'lost';
+
+export type { ServiceSpec };

@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { applyCommand } from '../cli/commands/apply.ts';
+import { ApiClient } from '../cli/client.ts';
+import { CLI_ENTRY, PROJECT_ROOT } from '../core/entry.ts';
+import { freePort } from '../core/net.ts';
+import { findMarked, isProcessAlive, signalGroup } from '../platforms/index.ts';
+import { startLoad, type LoadReport } from './load.ts';
+
+const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
+const plainSay = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
+
+interface Chapter {
+  title: string;
+  expected: 'Succeeded' | 'RolledBack';
+  outcome: number;
+  sent: number;
+  failed: number;
+}
+
+/**
+ * `npm run demo`: a server in a temporary data dir, hello v1, a canary to
+ * v2, then a v3 that fails its health check and is rolled back by itself,
+ * all under steady traffic. Leaves no process or file behind.
+ */
+export async function runDemo(options: { rate: number }): Promise<number> {
+  const narrate = process.stdout.isTTY ? say : plainSay;
+  const dataDir = mkdtempSync(join(tmpdir(), 'cutover-demo-'));
+  let server: ChildProcess | null = null;
+  const cleanup = async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    for (const { pid } of findMarked({ CUTOVER_DATA_DIR: dataDir })) signalGroup(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && findMarked({ CUTOVER_DATA_DIR: dataDir }).some(({ pid }) => isProcessAlive(pid)); i++) await sleep(50);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  try {
+    const apiPort = await freePort();
+    const appPort = await freePort();
+    narrate(`Starting a cutover server on 127.0.0.1:${apiPort} with its state in ${dataDir}`);
+    server = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const url = `http://127.0.0.1:${apiPort}`;
+    for (let i = 0; ; i++) {
+      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+      if (i > 300 || server.exitCode !== null) throw new Error('the demo server did not start');
+      await sleep(100);
+    }
+    const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
+    const spec = (version: string, env: Record<string, string> = {}) => {
+      const file = join(dataDir, `hello-${version}.yaml`);
+      writeFileSync(
+        file,
+        stringify({
+          apiVersion: 'cutover/v1',
+          kind: 'Service',
+          metadata: { name: 'hello' },
+          spec: {
+            environment: 'development',
+            version,
+            artifact: { path: join(PROJECT_ROOT, 'examples/hello') },
+            run: { command: ['node', 'server.js'], env },
+            instances: 3,
+            port: appPort,
+            healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s', startupTimeout: '8s' },
+            strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 50 }, { pause: { duration: '3s' } }] } },
+            drainTimeout: '10s',
+          },
+        }),
+      );
+      return file;
+    };
+
+    narrate('Deploying hello 1.0.0: three instances behind cutover\'s own router');
+    const first = await applyCommand(client, spec('1.0.0'), { wait: true });
+    if (first !== 0) throw new Error('hello 1.0.0 did not deploy');
+
+    narrate(`Sending ${options.rate} requests/s to http://127.0.0.1:${appPort}/ from now on`);
+    const load = startLoad({ url: `http://127.0.0.1:${appPort}/`, ratePerSecond: options.rate });
+    const chapters: Chapter[] = [];
+    let before: LoadReport = load.snapshot();
+    const chapter = async (title: string, expected: Chapter['expected'], file: string) => {
+      narrate(title);
+      const outcome = await applyCommand(client, file, { wait: true });
+      await sleep(500);
+      const now = load.snapshot();
+      chapters.push({ title, expected, outcome, sent: now.sent - before.sent, failed: now.failed - before.failed });
+      before = now;
+    };
+    await sleep(1000);
+    await chapter('Canary to hello 2.0.0: 20% for 3s, 50% for 3s, then everything', 'Succeeded', spec('2.0.0'));
+    await chapter('Deploying hello 3.0.0, which fails its health check (FAIL_HEALTH=1): cutover rolls it back by itself', 'RolledBack', spec('3.0.0', { FAIL_HEALTH: '1' }));
+    const report = await load.stop();
+
+    narrate('History');
+    const history = await client.request<{ history: { revision: number; version: string; outcome: string; message: string }[] }>('GET', '/v1/services/hello/history');
+    for (const entry of history.history) process.stdout.write(`  revision ${entry.revision}  ${entry.version.padEnd(6)} ${entry.outcome.padEnd(10)} ${entry.message.slice(0, 110)}\n`);
+
+    narrate('Summary');
+    for (const c of chapters) {
+      const got = c.outcome === 0 ? 'Succeeded' : 'RolledBack';
+      process.stdout.write(`  ${c.title.split(':')[0]!.padEnd(30)} ${got === c.expected ? '✓' : '✗'} ${got.padEnd(10)} ${c.sent} requests, ${c.failed} failed\n`);
+    }
+    process.stdout.write(
+      `  requests sent: ${report.sent}, failed: ${report.failed}, latency p50 ${report.latencyMs.p50.toFixed(1)}ms p99 ${report.latencyMs.p99.toFixed(1)}ms\n` +
+        `  answered by version: ${Object.entries(report.byVersion).map(([v, n]) => `${v}=${n}`).join(', ')}\n`,
+    );
+    const ok = report.failed === 0 && chapters.every((c) => (c.outcome === 0 ? 'Succeeded' : 'RolledBack') === c.expected);
+    narrate(ok ? 'Done: every request answered, the bad release never reached users.' : 'The demo did not go as expected (see above).');
+    await client.request('DELETE', '/v1/services/hello');
+    return ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await cleanup();
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * An open-loop load generator for integration tests, the benchmark and the
+ * demo. Requests are sent on a fixed schedule whether or not earlier ones have
+ * answered, so a slow or stalled service shows up as latency and failures
+ * instead of quietly lowering the rate (no coordinated omission).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+
+export interface LoadOptions {
+  /** The only URL requests go to (tests pass 127.0.0.1 URLs). */
+  url: string;
+  ratePerSecond: number;
+  /** A request that has not fully answered by then fails with ETIMEDOUT. @default 10_000 */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** One failed request: its HTTP status, or the socket error code when there was no response. */
+export interface FailureSample {
+  /** Milliseconds since the load started. */
+  at: number;
+  status?: number;
+  error?: string;
+  body?: string;
+}
+
+/** One answered request, in the order answers arrived. */
+export interface ResponseRecord {
+  /** Milliseconds since the load started, when the response ended. */
+  at: number;
+  ok: boolean;
+  status: number;
+  version?: string;
+  revision?: string;
+}
+
+export interface LoadReport {
+  /** Wall-clock time (epoch ms) the load started, to line it up with events. */
+  startedAt: number;
+  durationMs: number;
+  sent: number;
+  /** Answered 2xx. */
+  ok: number;
+  /** Answered non-2xx, or failed with a socket error or a timeout. */
+  failed: number;
+  inFlight: number;
+  /** Failures per kind: the status ("503") or error code ("ECONNRESET"). */
+  failedBy: Record<string, number>;
+  /** The first failures, to show in an assertion message. */
+  failures: FailureSample[];
+  /** Of successful requests; 0 when there were none. */
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Responses (any status) per `version` / `revision` field of their JSON body. */
+  byVersion: Record<string, number>;
+  byRevision: Record<string, number>;
+  timeline: ResponseRecord[];
+}
+
+export interface LoadRun {
+  /** Stops sending and resolves once every request in flight has ended. */
+  stop(): Promise<LoadReport>;
+  /** The figures so far; the load keeps running. */
+  snapshot(): LoadReport;
+}
+
+const TICK_MS = 10;
+const MAX_FAILURE_SAMPLES = 20;
+const MAX_BODY_CHARS = 64 * 1024;
+
+export function startLoad(options: LoadOptions): LoadRun {
+  const url = new URL(options.url);
+  const client = url.protocol === 'https:' ? https : http;
+  const agent = new client.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const startedAt = Date.now();
+  const start = performance.now();
+  const since = (): number => performance.now() - start;
+
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  let inFlight = 0;
+  const failedBy: Record<string, number> = {};
+  const failures: FailureSample[] = [];
+  const latencies: number[] = [];
+  const byVersion: Record<string, number> = {};
+  const byRevision: Record<string, number> = {};
+  const timeline: ResponseRecord[] = [];
+  let drained: (() => void) | undefined;
+
+  const fail = (sample: FailureSample): void => {
+    failed++;
+    const kind = sample.error ?? String(sample.status);
+    failedBy[kind] = (failedBy[kind] ?? 0) + 1;
+    if (failures.length < MAX_FAILURE_SAMPLES) failures.push(sample);
+  };
+
+  const finish = (): void => {
+    inFlight--;
+    if (inFlight === 0 && drained) drained();
+  };
+
+  const send = (): void => {
+    sent++;
+    inFlight++;
+    const begun = performance.now();
+    let ended = false;
+    const end = (record: () => void): void => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      record();
+      finish();
+    };
+    // A whole-request deadline: the socket's own timeout only notices silence.
+    const timer = setTimeout(() => {
+      end(() => fail({ at: since(), error: 'ETIMEDOUT' }));
+      request.destroy();
+    }, timeoutMs);
+    const request = client.get(url, { agent, headers: options.headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (body.length < MAX_BODY_CHARS) body += chunk;
+      });
+      response.on('error', (error: NodeJS.ErrnoException) => end(() => fail({ at: since(), error: error.code ?? error.message })));
+      // A connection cut mid-body may close the response without an error.
+      response.on('close', () => end(() => fail({ at: since(), status: response.statusCode, error: 'ECONNRESET', body: body.slice(0, 200) })));
+      response.on('end', () =>
+        end(() => {
+          const status = response.statusCode ?? 0;
+          const record: ResponseRecord = { at: since(), ok: status >= 200 && status < 300, status, ...identify(body) };
+          timeline.push(record);
+          if (record.version !== undefined) byVersion[record.version] = (byVersion[record.version] ?? 0) + 1;
+          if (record.revision !== undefined) byRevision[record.revision] = (byRevision[record.revision] ?? 0) + 1;
+          if (record.ok) {
+            ok++;
+            latencies.push(performance.now() - begun);
+          } else {
+            fail({ at: record.at, status, body: body.slice(0, 200) });
+          }
+        }),
+      );
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => end(() => fail({ at: since(), error: error.code ?? error.message })));
+  };
+
+  // Each tick sends however many requests are due by now, so a late tick
+  // catches up instead of lowering the rate.
+  const ticker = setInterval(() => {
+    const due = Math.floor((since() * options.ratePerSecond) / 1000) - sent;
+    for (let i = 0; i < due; i++) send();
+  }, TICK_MS);
+
+  const snapshot = (): LoadReport => {
+    const sorted = Float64Array.from(latencies).sort();
+    return {
+      startedAt,
+      durationMs: since(),
+      sent,
+      ok,
+      failed,
+      inFlight,
+      failedBy: { ...failedBy },
+      failures: [...failures],
+      latencyMs: {
+        p50: sortedPercentile(sorted, 50),
+        p90: sortedPercentile(sorted, 90),
+        p99: sortedPercentile(sorted, 99),
+        max: sorted.length === 0 ? 0 : sorted[sorted.length - 1]!,
+      },
+      byVersion: { ...byVersion },
+      byRevision: { ...byRevision },
+      timeline: [...timeline],
+    };
+  };
+
+  let stopped: Promise<LoadReport> | undefined;
+  const stop = (): Promise<LoadReport> => {
+    stopped ??= (async () => {
+      clearInterval(ticker);
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      agent.destroy();
+      return snapshot();
+    })();
+    return stopped;
+  };
+
+  return { stop, snapshot };
+}
+
+/** Responses per version among those that ended in the last `windowMs` of the report. */
+export function lastVersions(report: LoadReport, windowMs: number): Record<string, number> {
+  const from = report.durationMs - windowMs;
+  const counts: Record<string, number> = {};
+  for (const record of report.timeline) {
+    if (record.at < from) continue;
+    const version = record.version ?? `(status ${record.status})`;
+    counts[version] = (counts[version] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The p-th percentile (0–100) by nearest rank; 0 for no values. */
+export function percentile(values: number[], p: number): number {
+  return sortedPercentile(Float64Array.from(values).sort(), p);
+}
+
+function sortedPercentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((Math.min(Math.max(p, 0), 100) / 100) * sorted.length);
+  return sorted[Math.max(0, rank - 1)]!;
+}
+
+/** The `version` and `revision` a JSON body names, if it is JSON and names them. */
+function identify(body: string): { version?: string; revision?: string } {
+  if (!body.startsWith('{')) return {};
+  try {
+    const parsed = JSON.parse(body) as { version?: unknown; revision?: unknown };
+    const found: { version?: string; revision?: string } = {};
+    if (parsed.version !== undefined && parsed.version !== null) found.version = String(parsed.version);
+    if (parsed.revision !== undefined && parsed.revision !== null) found.revision = String(parsed.revision);
+    return found;
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import type { Logger } from '../monitoring/logger.ts';
+import type { Platform } from '../platforms/index.ts';
+import type { Store } from '../store/index.ts';
+import type { ArtifactStore } from '../supply-chain/artifacts.ts';
+import type { TrafficRouter } from '../traffic/traffic-router.ts';
+
+/** Everything the engine acts through, passed explicitly. */
+export interface EngineContext {
+  dataDir: string;
+  store: Store;
+  platform: Platform;
+  traffic: TrafficRouter;
+  artifacts: ArtifactStore;
+  log: Logger;
+}
+
+export function revisionDir(ctx: EngineContext, service: string, revision: number): string {
+  return join(ctx.dataDir, 'revisions', service, String(revision));
+}
+
+export function instanceLogPath(ctx: EngineContext, service: string, instanceId: string): string {
+  return join(ctx.dataDir, 'logs', service, `${instanceId}.log`);
+}

@@ -1,0 +1,235 @@
+import { rm } from 'node:fs/promises';
+import type { Deployment } from '../core/deployment.ts';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
+import { isPortFree } from '../core/net.ts';
+import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
+import { planDeployment, planHash } from '../strategies/index.ts';
+import type { RevisionRecord } from '../store/index.ts';
+import { revisionDir, type EngineContext } from './context.ts';
+import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
+import { adoptAll, superviseOnce } from './supervision.ts';
+import { DeploymentRunner } from './runner.ts';
+import { syncRouter } from './routing.ts';
+
+/** A warm rollback: the target's instances are still running, so traffic switches at once. */
+const INSTANT: StrategySpec = { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0 };
+
+/**
+ * The deployment coordinator: the one entry point for everything that
+ * changes a service. It records intent in the store, then lets a runner
+ * carry it out; on start it adopts what a previous server left running.
+ */
+export class Coordinator {
+  private readonly runners = new Map<number, DeploymentRunner>();
+  private supervisor: NodeJS.Timeout | null = null;
+  private supervising = false;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  async start(): Promise<void> {
+    await adoptAll(this.ctx);
+    for (const d of this.ctx.store.deployments.unfinished()) {
+      this.ctx.log.info({ service: d.service, deployment: d.id, step: d.stepIndex }, 'resuming deployment');
+      this.run(d.id);
+    }
+    this.supervisor = setInterval(() => void this.superviseTick(), 1000);
+  }
+
+  private async superviseTick(): Promise<void> {
+    if (this.supervising) return;
+    this.supervising = true;
+    try {
+      await superviseOnce(this.ctx);
+    } catch (error) {
+      this.ctx.log.error({ err: messageOf(error) }, 'supervision failed');
+    } finally {
+      this.supervising = false;
+    }
+  }
+
+  /** Stops executing (deployments stay where they are, instances and routers keep running). */
+  async stop(): Promise<void> {
+    if (this.supervisor) clearInterval(this.supervisor);
+    await Promise.all([...this.runners.values()].map((runner) => runner.shutdown()));
+  }
+
+  private run(id: number): void {
+    if (this.runners.has(id)) return;
+    const runner = new DeploymentRunner(this.ctx, id);
+    this.runners.set(id, runner);
+    void runner.done.finally(() => this.runners.delete(id));
+  }
+
+  /** Waits until a deployment's runner has nothing more to do (tests, demo). */
+  async settled(id: number): Promise<void> {
+    await this.runners.get(id)?.done;
+  }
+
+  private requireService(name: string) {
+    const service = this.ctx.store.services.get(name);
+    if (!service || service.deletedAt !== null) {
+      throw new CutoverError(ErrorCode.NotFound, `no service named "${name}"; \`cutover apply -f SPEC\` creates it`, { context: { service: name } });
+    }
+    return service;
+  }
+
+  private requireActive(name: string): Deployment {
+    this.requireService(name);
+    const active = this.ctx.store.deployments.active(name);
+    if (!active) throw new CutoverError(ErrorCode.Conflict, `service ${name} has no deployment in progress`, { context: { service: name } });
+    return active;
+  }
+
+  /** Starts deploying a new revision of a service. */
+  async apply(spec: ServiceSpec, document: unknown, digest: string, author: string): Promise<Deployment> {
+    const active = this.ctx.store.deployments.active(spec.name);
+    if (active) {
+      throw new CutoverError(
+        ErrorCode.Conflict,
+        `deployment ${active.id} of ${spec.name} (revision ${active.revision}) is still ${active.phase}; wait for it, \`cutover promote ${spec.name}\` or \`cutover abort ${spec.name}\` first`,
+        { context: { service: spec.name, deployment: active.id } },
+      );
+    }
+    if (!(await this.ctx.artifacts.has(digest))) {
+      throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} was not uploaded; upload it to /v1/artifacts first`, { context: { digest } });
+    }
+    await this.checkPorts(spec);
+    const service = this.ctx.store.services.upsert(spec);
+    const revision = this.ctx.store.services.addRevision(spec.name, { version: spec.version, digest, spec, document, createdAt: Date.now() });
+    await ensureRevisionUnpacked(this.ctx, revision);
+    return this.begin(revision, service.stableRevision, 'apply', author);
+  }
+
+  /** The service port must be free or already this service's router; so must the preview port. */
+  private async checkPorts(spec: ServiceSpec): Promise<void> {
+    const ports = [{ port: spec.port, field: 'spec.port' }];
+    if (spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined) ports.push({ port: spec.strategy.previewPort, field: 'spec.strategy.blueGreen.previewPort' });
+    for (const { port, field } of ports) {
+      const owner = this.ctx.store.services.list().find((s) => s.port === port || (s.spec.strategy.type === 'blueGreen' && s.spec.strategy.previewPort === port));
+      if (owner && owner.name !== spec.name) {
+        throw new CutoverError(ErrorCode.PortInUse, `${field} ${port} is already used by service ${owner.name}; choose another port`, { context: { service: spec.name, field }, problems: [{ path: field, message: `port ${port} belongs to service ${owner.name}` }] });
+      }
+      if (!owner && !(await isPortFree(port))) {
+        throw new CutoverError(ErrorCode.PortInUse, `${field} ${port} is in use by another program on this machine; stop it or choose another port`, { context: { service: spec.name, field }, problems: [{ path: field, message: `port ${port} is in use` }] });
+      }
+    }
+  }
+
+  private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {
+    const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
+    const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
+    const plan = planDeployment(revision.spec, { stable }, strategy ? { strategy } : {});
+    const now = Date.now();
+    const service = this.ctx.store.services.get(revision.service)!;
+    const deployment = this.ctx.store.deployments.create({
+      service: revision.service,
+      environment: revision.spec.environment,
+      kind,
+      revision: revision.number,
+      version: revision.version,
+      previousRevision: stable?.revision ?? null,
+      stableRevision: stable?.revision ?? null,
+      strategy: (strategy ?? revision.spec.strategy).type,
+      plan,
+      planHash: planHash(plan),
+      stepIndex: 0,
+      stepStartedAt: null,
+      phase: 'Progressing',
+      ending: null,
+      pausedUntil: null,
+      promoteRequested: false,
+      weights: service.traffic.weights,
+      message: kind === 'rollback' ? `rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
+      author,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    });
+    this.ctx.log.info({ service: revision.service, deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
+    this.run(deployment.id);
+    return deployment;
+  }
+
+  /** Continues a paused deployment (a `pause: {}` step, or skips a timed pause). */
+  promote(name: string, by: string): Deployment {
+    const active = this.requireActive(name);
+    if (active.ending) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is already ending; nothing to promote`, { context: { service: name } });
+    const step = active.plan[active.stepIndex];
+    if (step?.type !== 'pause') {
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is not paused (it is at step ${active.stepIndex + 1}/${active.plan.length}); promote continues a paused deployment`, { context: { service: name } });
+    }
+    const next = this.ctx.store.deployments.append(active.id, { type: 'PromoteRequested', by });
+    this.runners.get(active.id)?.wake();
+    return next;
+  }
+
+  /** Stops a deployment in progress: traffic back to the stable revision, new instances stopped. */
+  abort(name: string, by: string): Deployment {
+    const active = this.requireActive(name);
+    if (active.ending) return active;
+    if (active.stableRevision === active.revision && active.previousRevision !== null) {
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} was already promoted; use \`cutover rollback ${name}\` to go back`, { context: { service: name } });
+    }
+    const next = this.ctx.store.deployments.append(active.id, { type: 'EndRequested', phase: 'Aborted', reason: `aborted by ${by}`, by });
+    this.runners.get(active.id)?.interrupt();
+    return next;
+  }
+
+  /** Deploys an earlier revision: an instant switch when its instances are still warm, else through the spec's strategy. */
+  async rollback(name: string, toRevision: number | undefined, by: string): Promise<Deployment> {
+    const service = this.requireService(name);
+    const active = this.ctx.store.deployments.active(name);
+    if (active) {
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is in progress; \`cutover abort ${name}\` rolls it back`, { context: { service: name } });
+    }
+    const current = service.stableRevision;
+    let target: number | undefined = toRevision;
+    if (target === undefined) {
+      const succeeded = this.ctx.store.deployments.list(name).filter((d) => d.phase === 'Succeeded' && d.revision !== current);
+      target = succeeded.at(-1)?.revision;
+      if (target === undefined) {
+        throw new CutoverError(ErrorCode.NothingToRollBack, `service ${name} has no earlier successful revision to roll back to (it serves revision ${current ?? 'none'}); see \`cutover history ${name}\``, { context: { service: name } });
+      }
+    }
+    if (target === current) {
+      throw new CutoverError(ErrorCode.NothingToRollBack, `revision ${target} of ${name} is already the one serving; pick another with --to-revision (see \`cutover history ${name}\`)`, { context: { service: name, revision: target } });
+    }
+    const revision = this.ctx.store.services.revision(name, target);
+    if (!revision) {
+      throw new CutoverError(ErrorCode.NotFound, `service ${name} has no revision ${target}; see \`cutover history ${name}\``, { context: { service: name, revision: target } });
+    }
+    if (!(await this.ctx.artifacts.has(revision.digest))) {
+      throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${target} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store, so it cannot be rolled back to; apply its spec again instead`, { context: { service: name, revision: target } });
+    }
+    await ensureRevisionUnpacked(this.ctx, revision);
+    const warm = this.ctx.store.instances.live(name, target).filter((i) => i.state === 'ready').length >= revision.spec.instances;
+    // The rollback runs with the target's own spec but on the service's current port.
+    this.ctx.store.services.upsert({ ...revision.spec, port: service.port });
+    return this.begin(revision, current, 'rollback', by, warm ? INSTANT : undefined);
+  }
+
+  /** Drains and stops every instance and the router of a service; its history is kept. */
+  async delete(name: string, by: string): Promise<void> {
+    const service = this.requireService(name);
+    const active = this.ctx.store.deployments.active(name);
+    if (active) {
+      const runner = this.runners.get(active.id);
+      await runner?.shutdown();
+      this.runners.delete(active.id);
+      if (!active.ending) this.ctx.store.deployments.append(active.id, { type: 'EndRequested', phase: 'Aborted', reason: `service deleted by ${by}`, by });
+      this.ctx.store.deployments.append(active.id, { type: 'Finished', phase: 'Aborted', message: `aborted: service deleted by ${by}` });
+    }
+    this.ctx.store.services.setTraffic(name, { weights: {} });
+    const live = this.ctx.store.instances.live(name);
+    // Out of rotation all at once, then drained: users get the router's clear 503 rather than a reset.
+    for (const instance of live) this.ctx.store.instances.update(instance.id, { inRotation: false });
+    await syncRouter(this.ctx, name).catch(() => undefined);
+    await Promise.all(live.map((instance) => drainAndStop(this.ctx, instance, service.spec.drainTimeoutMs)));
+    await this.ctx.traffic.remove(name);
+    this.ctx.store.services.markDeleted(name);
+    this.ctx.store.services.setStableRevision(name, null);
+    for (const revision of this.ctx.store.services.revisions(name)) await rm(revisionDir(this.ctx, name, revision.number), { recursive: true, force: true });
+    this.ctx.store.deployments.note(name, 'ServiceDeleted', { by });
+    this.ctx.log.info({ service: name, by }, 'service deleted');
+  }
+}

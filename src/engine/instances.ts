@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { freePort } from '../core/net.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { InstanceRecord, RevisionRecord } from '../store/index.ts';
+import { instanceLogPath, revisionDir, type EngineContext } from './context.ts';
+import { waitUntilHealthy } from './health.ts';
+import { syncRouter } from './routing.ts';
+
+/** Unpacks a revision's artifact once; instances of the revision share the copy. */
+export async function ensureRevisionUnpacked(ctx: EngineContext, revision: RevisionRecord): Promise<string> {
+  const dir = revisionDir(ctx, revision.service, revision.number);
+  if (!existsSync(dir)) await ctx.artifacts.unpack(revision.digest, dir);
+  return dir;
+}
+
+/**
+ * Starts one instance of a revision. The row is written before the process
+ * starts, so a crash in between leaves something the next server can match.
+ */
+export async function startInstance(ctx: EngineContext, revision: RevisionRecord): Promise<InstanceRecord> {
+  const dir = await ensureRevisionUnpacked(ctx, revision);
+  const id = `${revision.service}-r${revision.number}-${randomBytes(3).toString('hex')}`;
+  const port = await freePort();
+  const record = ctx.store.instances.insert({ id, service: revision.service, revision: revision.number, port, dir, logPath: instanceLogPath(ctx, revision.service, id) });
+  try {
+    const { pid } = await ctx.platform.start({
+      id,
+      service: revision.service,
+      revision: revision.number,
+      version: revision.version,
+      dir,
+      command: revision.spec.run.command,
+      env: revision.spec.run.env,
+      port,
+      logPath: record.logPath,
+    });
+    ctx.store.instances.update(id, { pid });
+    ctx.log.info({ service: revision.service, revision: revision.number, instance: id, pid, port }, 'instance started');
+    return { ...record, pid };
+  } catch (error) {
+    ctx.store.instances.update(id, { state: 'exited', message: (error as Error).message });
+    throw error;
+  }
+}
+
+/** Waits for a starting instance to pass its health check, then puts it in rotation. */
+export async function admitWhenHealthy(ctx: EngineContext, instance: InstanceRecord, revision: RevisionRecord, signal: AbortSignal): Promise<void> {
+  const outcome = await waitUntilHealthy(
+    instance.port,
+    revision.spec.healthCheck,
+    () => ctx.platform.isRunning(instance.id, ctx.store.instances.get(instance.id)?.pid ?? instance.pid),
+    signal,
+  );
+  if (outcome.healthy) {
+    ctx.store.instances.update(instance.id, { state: 'ready', inRotation: true, message: 'healthy' });
+    await syncRouter(ctx, instance.service);
+    return;
+  }
+  if (outcome.reason === 'aborted') throw signal.reason ?? new Error('aborted');
+  const exit = ctx.platform.exitOf(instance.id);
+  const how = exit ? (exit.code !== null ? ` with code ${exit.code}` : ` on ${exit.signal}`) : '';
+  const detail = outcome.reason === 'exited' ? `exited${how} before it became healthy` : outcome.detail;
+  ctx.store.instances.update(instance.id, { message: detail, ...(outcome.reason === 'exited' ? { state: 'exited' } : {}) });
+  throw new CutoverError(
+    outcome.reason === 'exited' ? ErrorCode.InstanceExited : ErrorCode.InstanceUnhealthy,
+    `instance ${instance.id} (revision ${instance.revision}) ${detail}; see \`cutover logs ${instance.service} --instance ${instance.id}\``,
+    { context: { service: instance.service, revision: instance.revision, instance: instance.id } },
+  );
+}
+
+/**
+ * Takes an instance out of rotation, waits for its in-flight requests (at
+ * most `drainTimeout`), then stops its process. Safe to call again after a
+ * crash at any point.
+ */
+export async function drainAndStop(ctx: EngineContext, instance: InstanceRecord, drainTimeoutMs: number): Promise<void> {
+  const current = ctx.store.instances.get(instance.id);
+  if (!current || current.state === 'stopped' || current.state === 'exited' || current.state === 'lost') return;
+  if (current.state !== 'starting') {
+    ctx.store.instances.update(instance.id, { state: 'draining', inRotation: false });
+    await syncRouter(ctx, instance.service);
+    const drained = await ctx.traffic.drain(instance.service, instance.id, drainTimeoutMs).catch(() => ({ drained: false, inFlight: -1 }));
+    if (!drained.drained) ctx.log.warn({ instance: instance.id, inFlight: drained.inFlight }, 'drain timed out; stopping anyway');
+  }
+  await ctx.platform.stop(instance.id, current.pid, 10_000);
+  ctx.store.instances.update(instance.id, { state: 'stopped', inRotation: false, retireAt: null, message: 'stopped' });
+  await syncRouter(ctx, instance.service);
+  ctx.log.info({ service: instance.service, instance: instance.id }, 'instance stopped');
+}

@@ -1,0 +1,37 @@
+import type { RouterBackend } from '../core/types.ts';
+import type { EngineContext } from './context.ts';
+
+/**
+ * Tells the service's router what the store says: the traffic split and the
+ * instances that may take requests. Always the whole state, never a delta, so
+ * pushing twice is harmless and a restarted router catches up in one push.
+ */
+export async function syncRouter(ctx: EngineContext, service: string): Promise<void> {
+  const record = ctx.store.services.get(service);
+  if (!record) return;
+  const backends: RouterBackend[] = ctx.store.instances
+    .live(service)
+    .filter((instance) => instance.state !== 'starting')
+    .map((instance) => ({
+      id: instance.id,
+      revision: instance.revision,
+      port: instance.port,
+      inRotation: instance.inRotation && instance.state === 'ready',
+    }));
+  const { spec, traffic } = record;
+  await ctx.traffic.apply({
+    service,
+    port: spec.port,
+    ...(spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined && traffic.previewRevision !== undefined
+      ? { previewPort: spec.strategy.previewPort, previewRevision: traffic.previewRevision }
+      : {}),
+    weights: traffic.weights,
+    backends,
+    healthCheck: {
+      path: spec.healthCheck.path,
+      intervalMs: spec.healthCheck.intervalMs,
+      timeoutMs: spec.healthCheck.timeoutMs,
+      unhealthyThreshold: spec.healthCheck.unhealthyThreshold,
+    },
+  });
+}

@@ -1,0 +1,226 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
+import { formatDuration } from '../core/duration.ts';
+import { describeStep } from '../strategies/index.ts';
+import type { EngineContext } from './context.ts';
+import { drainAndStop } from './instances.ts';
+import { syncRouter } from './routing.ts';
+import { executeStep, type StepRuntime } from './steps.ts';
+import { watchRevision } from './watchdog.ts';
+
+/** Why a step's signal was aborted. */
+class Interrupted extends Error {
+  constructor(readonly why: 'end-requested' | 'shutdown') {
+    super(why);
+  }
+}
+
+/** Transient failures (a router that did not answer) are retried this many times before they count. */
+const TRANSIENT_RETRIES = 4;
+
+/**
+ * Executes one deployment's plan, one step at a time. Each step starts with
+ * a persisted StepStarted and ends with a persisted StepCompleted; a step
+ * interrupted by a crash runs again on restart and, being a reconciliation,
+ * picks up where it was.
+ */
+export class DeploymentRunner {
+  private step: AbortController | null = null;
+  private wakers: (() => void)[] = [];
+  private stopped = false;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    readonly id: number,
+  ) {
+    this.done = this.run().catch((error: unknown) => {
+      ctx.log.error({ deployment: id, err: messageOf(error) }, 'deployment runner crashed');
+    });
+  }
+
+  private current(): Deployment {
+    return this.ctx.store.deployments.get(this.id)!;
+  }
+
+  private record(event: DeploymentEvent): Deployment {
+    return this.ctx.store.deployments.append(this.id, event);
+  }
+
+  /** Something changed (promote requested): wake a waiting step. */
+  wake(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    wakers.forEach((wake) => wake());
+  }
+
+  /** A rollback or abort was recorded: interrupt the running step so the ending starts now. */
+  interrupt(): void {
+    this.step?.abort(new Interrupted('end-requested'));
+    this.wake();
+  }
+
+  /** The server is stopping: leave the deployment where it is; the next server resumes it. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.step?.abort(new Interrupted('shutdown'));
+    this.wake();
+    await this.done;
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.wakers.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    let transientFailures = 0;
+    while (!this.stopped) {
+      const d = this.current();
+      if (d.finishedAt !== null) return;
+      if (d.ending) return this.end(d);
+      if (d.stepIndex >= d.plan.length) {
+        this.record({ type: 'Finished', phase: 'Succeeded', message: `revision ${d.revision} (version ${d.version}) serves all traffic` });
+        this.ctx.log.info({ service: d.service, deployment: d.id, revision: d.revision }, 'deployment succeeded');
+        return;
+      }
+      const step = d.plan[d.stepIndex]!;
+      let state = d;
+      if (d.stepStartedAt === null) {
+        const paused = step.type === 'pause';
+        state = this.record({
+          type: 'StepStarted',
+          index: d.stepIndex,
+          pausedUntil: step.type === 'pause' && step.durationMs !== undefined ? Date.now() + step.durationMs : null,
+          paused,
+          message: paused && step.durationMs === undefined ? 'paused: run `cutover promote` to continue or `cutover abort` to roll back' : `step ${d.stepIndex + 1}/${d.plan.length}: ${describeStep(step)}`,
+        });
+      }
+      this.ctx.log.info({ service: d.service, deployment: d.id, step: d.stepIndex, action: describeStep(step) }, 'step');
+      const controller = new AbortController();
+      this.step = controller;
+      const failure = await this.attempt(state, controller);
+      this.step = null;
+      if (failure === null) {
+        this.record({ type: 'StepCompleted', index: state.stepIndex });
+        transientFailures = 0;
+        continue;
+      }
+      if (failure instanceof Interrupted) {
+        if (failure.why === 'shutdown') return;
+        continue; // the loop sees `ending`
+      }
+      if (failure instanceof CutoverError && failure.retryable && transientFailures < TRANSIENT_RETRIES) {
+        transientFailures++;
+        this.ctx.log.warn({ deployment: d.id, err: failure.message, attempt: transientFailures }, 'transient failure; retrying the step');
+        await sleep(250 * 2 ** transientFailures);
+        continue;
+      }
+      this.fail(failure);
+    }
+  }
+
+  /** Runs a step with the watchdog and the progress deadline beside it; resolves with what stopped it, or null when it completed. */
+  private async attempt(d: Deployment, controller: AbortController): Promise<unknown> {
+    const step = d.plan[d.stepIndex]!;
+    const spec = this.ctx.store.services.get(d.service)!.spec;
+    const watch = new AbortController();
+    const runtime: StepRuntime = {
+      ctx: this.ctx,
+      signal: controller.signal,
+      changed: () => this.changed(),
+      current: () => this.current(),
+      record: (event) => this.record(event),
+    };
+    const failures: Promise<unknown>[] = [
+      watchRevision(this.ctx, d.service, d.revision, spec.healthCheck, watch.signal).then((failure) => {
+        if (failure) controller.abort(failure);
+        return failure ?? new Promise(() => undefined);
+      }),
+    ];
+    if (step.type !== 'pause') {
+      const startedAt = d.stepStartedAt ?? Date.now();
+      const remaining = startedAt + spec.progressDeadlineMs - Date.now();
+      failures.push(
+        sleep(Math.max(0, remaining), undefined, { signal: watch.signal }).then(
+          () => {
+            const error = new CutoverError(ErrorCode.ProgressDeadlineExceeded, `step ${d.stepIndex + 1} (${describeStep(step)}) made no progress within progressDeadline ${formatDuration(spec.progressDeadlineMs)}`, {
+              context: { service: d.service, revision: d.revision, deployment: d.id },
+            });
+            controller.abort(error);
+            return error;
+          },
+          () => new Promise(() => undefined),
+        ),
+      );
+    }
+    try {
+      const outcome = await Promise.race([
+        executeStep(runtime, d, step).then(
+          () => null,
+          (error: unknown) => (controller.signal.aborted ? controller.signal.reason : error),
+        ),
+        ...failures,
+      ]);
+      if (outcome !== null && !controller.signal.aborted) controller.abort(outcome);
+      return outcome ?? (controller.signal.aborted ? controller.signal.reason : null);
+    } finally {
+      watch.abort();
+    }
+  }
+
+  private fail(error: unknown): void {
+    const d = this.current();
+    const context = error instanceof CutoverError ? error.context : {};
+    this.record({
+      type: 'EndRequested',
+      phase: d.previousRevision === null ? 'Failed' : 'RolledBack',
+      reason: messageOf(error),
+      ...(error instanceof CutoverError ? { code: error.code } : {}),
+      ...(typeof context.instance === 'string' ? { instance: context.instance } : {}),
+    });
+    this.ctx.log.warn({ service: d.service, deployment: d.id, err: messageOf(error) }, 'deployment failed; rolling back');
+  }
+
+  /**
+   * Rolls back or aborts: all traffic to the previous revision, the new
+   * revision's instances drained and stopped. Idempotent, so a crash in the
+   * middle simply runs it again.
+   */
+  private async end(d: Deployment): Promise<void> {
+    const ending = d.ending!;
+    const { ctx } = this;
+    const service = ctx.store.services.get(d.service)!;
+    const previousServing = d.previousRevision !== null && ctx.store.instances.live(d.service, d.previousRevision).some((i) => i.state === 'ready');
+    const weights = previousServing ? { [d.previousRevision!]: 100 } : {};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        ctx.store.services.setTraffic(d.service, { weights });
+        if (previousServing) {
+          ctx.store.services.setStableRevision(d.service, d.previousRevision);
+          // The service's spec goes back to the one the serving revision was deployed with.
+          const previous = ctx.store.services.revision(d.service, d.previousRevision!);
+          if (previous) ctx.store.services.upsert({ ...previous.spec, port: service.port });
+          // A warm previous revision that was due to retire is wanted again.
+          for (const instance of ctx.store.instances.live(d.service, d.previousRevision!)) {
+            if (instance.retireAt !== null) ctx.store.instances.update(instance.id, { retireAt: null });
+          }
+        }
+        await syncRouter(ctx, d.service);
+        this.record({ type: 'WeightsChanged', weights });
+        if (d.revision !== d.previousRevision) {
+          for (const instance of ctx.store.instances.live(d.service, d.revision)) await drainAndStop(ctx, instance, service.spec.drainTimeoutMs);
+        }
+        break;
+      } catch (error) {
+        if (this.stopped || attempt >= TRANSIENT_RETRIES) throw error;
+        await sleep(250 * 2 ** attempt);
+      }
+    }
+    const phase = ending.phase === 'RolledBack' && !previousServing ? 'Failed' : ending.phase;
+    const target = previousServing ? `; revision ${d.previousRevision} serves all traffic` : '';
+    const verb = phase === 'Aborted' ? 'aborted' : phase === 'RolledBack' ? 'rolled back' : 'failed';
+    this.record({ type: 'Finished', phase, message: `${verb}: ${ending.reason}${target}` });
+    ctx.log.warn({ service: d.service, deployment: d.id, phase }, `deployment ${verb}`);
+  }
+}

@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deployment } from '../core/deployment.ts';
+import type { Role, Step, Weights } from '../core/types.ts';
+import type { RevisionRecord } from '../store/index.ts';
+import type { EngineContext } from './context.ts';
+import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
+import { syncRouter } from './routing.ts';
+
+/** What a step needs beyond the deployment: how to wait for a person. */
+export interface StepRuntime {
+  ctx: EngineContext;
+  signal: AbortSignal;
+  /** Resolves when something about the deployment changed (promote, abort). */
+  changed(): Promise<void>;
+  /** Re-reads the deployment from the store. */
+  current(): Deployment;
+  /** Appends an event and returns the new state. */
+  record: (event: import('../core/deployment.ts').DeploymentEvent) => Deployment;
+}
+
+function revisionOf(ctx: EngineContext, d: Deployment, role: Role): RevisionRecord | null {
+  const number = role === 'canary' ? d.revision : d.previousRevision;
+  return number === null ? null : ctx.store.services.revision(d.service, number);
+}
+
+/** Runs one step to completion. Every step reconciles to a desired state, so running it again is harmless. */
+export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): Promise<void> {
+  const { ctx } = rt;
+  switch (step.type) {
+    case 'scale':
+      return scale(rt, d, step.role, step.replicas);
+    case 'setWeight': {
+      const weights: Weights = {};
+      if (d.previousRevision !== null && d.previousRevision !== d.revision && step.canary < 100) weights[d.previousRevision] = 100 - step.canary;
+      if (step.canary > 0 || d.previousRevision === null) weights[d.revision] = d.previousRevision === null ? 100 : step.canary;
+      const service = ctx.store.services.get(d.service)!;
+      ctx.store.services.setTraffic(d.service, { ...service.traffic, weights });
+      await syncRouter(ctx, d.service);
+      rt.record({ type: 'WeightsChanged', weights });
+      return;
+    }
+    case 'preview': {
+      const service = ctx.store.services.get(d.service)!;
+      ctx.store.services.setTraffic(d.service, { ...service.traffic, previewRevision: d.revision });
+      await syncRouter(ctx, d.service);
+      return;
+    }
+    case 'pause':
+      return pause(rt);
+    case 'promote': {
+      const service = ctx.store.services.get(d.service)!;
+      ctx.store.services.setStableRevision(d.service, d.revision);
+      ctx.store.services.setTraffic(d.service, { weights: service.traffic.weights });
+      await syncRouter(ctx, d.service);
+      rt.record({ type: 'Promoted', revision: d.revision });
+      return;
+    }
+    case 'retire':
+      return retire(rt, d, step.afterMs);
+    default: {
+      const unknown: never = step;
+      throw new Error(`unknown step ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+async function scale(rt: StepRuntime, d: Deployment, role: Role, replicas: number): Promise<void> {
+  const { ctx } = rt;
+  const revision = revisionOf(ctx, d, role);
+  if (!revision) return;
+  const spec = ctx.store.services.get(d.service)!.spec;
+  let live = ctx.store.instances.live(d.service, revision.number).filter((i) => i.state !== 'draining');
+  // A revision being scaled is wanted again: cancel retirements (the warm instances of a rollback target).
+  for (const instance of live) if (instance.retireAt !== null && replicas > 0) ctx.store.instances.update(instance.id, { retireAt: null });
+  for (let i = live.length; i < replicas; i++) await startInstance(ctx, revision);
+  live = ctx.store.instances.live(d.service, revision.number).filter((i) => i.state !== 'draining');
+  const starting = live.filter((i) => i.state === 'starting');
+  if (starting.length) {
+    rt.record({ type: 'Progress', message: `waiting for ${starting.length} instance(s) of revision ${revision.number} to pass their health check` });
+    await Promise.all(starting.map((instance) => admitWhenHealthy(ctx, instance, revision, rt.signal)));
+  }
+  if (live.length > replicas) {
+    // Stop those not yet serving first, then the newest.
+    const surplus = [...live].sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || b.createdAt - a.createdAt).slice(0, live.length - replicas);
+    for (const instance of surplus) await drainAndStop(ctx, instance, spec.drainTimeoutMs);
+  }
+}
+
+async function pause(rt: StepRuntime): Promise<void> {
+  while (!rt.signal.aborted) {
+    const d = rt.current();
+    if (d.promoteRequested) return;
+    if (d.pausedUntil !== null && Date.now() >= d.pausedUntil) return;
+    const wait = d.pausedUntil === null ? 60_000 : Math.max(0, d.pausedUntil - Date.now());
+    await Promise.race([sleep(wait, undefined, { signal: rt.signal }).catch(() => undefined), rt.changed()]);
+  }
+  throw rt.signal.reason;
+}
+
+async function retire(rt: StepRuntime, d: Deployment, afterMs: number): Promise<void> {
+  const { ctx } = rt;
+  if (d.previousRevision === null || d.previousRevision === d.revision) return;
+  const old = ctx.store.instances.live(d.service, d.previousRevision);
+  const service = ctx.store.services.get(d.service)!;
+  const weights = Object.fromEntries(Object.entries(service.traffic.weights).filter(([, weight]) => weight > 0));
+  ctx.store.services.setTraffic(d.service, { ...service.traffic, weights });
+  if (afterMs > 0) {
+    // Kept warm for an instant rollback; the retirement loop stops them when due, even across restarts.
+    const at = Date.now() + afterMs;
+    for (const instance of old) if (instance.retireAt === null) ctx.store.instances.update(instance.id, { retireAt: at });
+    await syncRouter(ctx, d.service);
+    return;
+  }
+  for (const instance of old) await drainAndStop(ctx, instance, service.spec.drainTimeoutMs);
+  await syncRouter(ctx, d.service);
+}

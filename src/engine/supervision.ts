@@ -1,0 +1,57 @@
+import { messageOf } from '../core/errors.ts';
+import type { EngineContext } from './context.ts';
+import { drainAndStop } from './instances.ts';
+import { syncRouter } from './routing.ts';
+
+/**
+ * Adopts what a previous server left running: every recorded instance is
+ * matched to its process (by the marks in its environment, so a reused pid
+ * is never mistaken for it), processes nobody recorded are stopped, and each
+ * service's router is adopted or restarted on its last config.
+ */
+export async function adoptAll(ctx: EngineContext): Promise<void> {
+  const known = new Set<string>();
+  for (const instance of ctx.store.instances.live()) {
+    const pid = ctx.platform.isRunning(instance.id, instance.pid) ? instance.pid : ctx.platform.find(instance.id);
+    if (pid === null) {
+      ctx.store.instances.update(instance.id, { state: 'lost', inRotation: false, message: 'its process was gone when the server started' });
+      ctx.log.warn({ service: instance.service, instance: instance.id }, 'instance lost while the server was down');
+      continue;
+    }
+    known.add(instance.id);
+    if (pid !== instance.pid) ctx.store.instances.update(instance.id, { pid });
+    ctx.log.info({ service: instance.service, instance: instance.id, pid }, 'instance adopted');
+  }
+  for (const orphan of ctx.platform.orphans(known)) {
+    ctx.log.warn({ instance: orphan.id, pid: orphan.pid }, 'stopping a process no record owns (left by a crash)');
+    await ctx.platform.stop(orphan.id, orphan.pid, 5000);
+  }
+  for (const service of ctx.store.services.list()) {
+    if (!ctx.store.routers.get(service.name)) continue;
+    await ctx.traffic.supervise([service.name]);
+    await syncRouter(ctx, service.name).catch((error: unknown) => ctx.log.error({ service: service.name, err: messageOf(error) }, 'could not configure router'));
+  }
+}
+
+/** One pass of the background loop: restart dead routers, retire instances that are due, notice exits. */
+export async function superviseOnce(ctx: EngineContext): Promise<void> {
+  const services = ctx.store.services.list().map((s) => s.name);
+  for (const service of await ctx.traffic.supervise(services)) {
+    ctx.store.deployments.note(service, 'RouterRestarted', { message: `the router of ${service} had stopped; restarted on its last config` });
+    ctx.log.warn({ service }, 'router restarted');
+    await syncRouter(ctx, service);
+  }
+  for (const instance of ctx.store.instances.dueForRetirement()) {
+    const spec = ctx.store.services.get(instance.service)?.spec;
+    await drainAndStop(ctx, instance, spec?.drainTimeoutMs ?? 30_000);
+  }
+  for (const instance of ctx.store.instances.live()) {
+    if (instance.state === 'starting' || ctx.platform.isRunning(instance.id, instance.pid)) continue;
+    // Deployments watch their own instances; this catches the rest, so the router stops counting on them.
+    if (ctx.store.deployments.active(instance.service)?.revision === instance.revision) continue;
+    const exit = ctx.platform.exitOf(instance.id);
+    ctx.store.instances.update(instance.id, { state: 'exited', inRotation: false, message: exit ? `exited with code ${exit.code ?? exit.signal}` : 'exited' });
+    ctx.log.warn({ service: instance.service, instance: instance.id }, 'instance exited');
+    await syncRouter(ctx, instance.service).catch(() => undefined);
+  }
+}

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import type { InstanceLaunch, Platform } from '../platform.ts';
+import { findMarked, hasMarks, isProcessAlive } from './proc.ts';
+
+/** Variables of the server's own environment that instances inherit; nothing else (no tokens) leaks. */
+const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
+
+/**
+ * Instances as OS processes on this machine. Each runs detached in its own
+ * process group with output appended to its log file, so it outlives the
+ * control plane; `CUTOVER_DATA_DIR` and `CUTOVER_INSTANCE` in its
+ * environment let a restarted control plane find it again.
+ */
+export class LocalPlatform implements Platform {
+  readonly type = 'local';
+  private readonly exits = new Map<string, { code: number | null; signal: string | null }>();
+
+  constructor(private readonly dataDir: string) {}
+
+  private marks(id: string): Record<string, string> {
+    return { CUTOVER_DATA_DIR: this.dataDir, CUTOVER_INSTANCE: id };
+  }
+
+  async start(launch: InstanceLaunch): Promise<{ pid: number }> {
+    mkdirSync(dirname(launch.logPath), { recursive: true });
+    const log = openSync(launch.logPath, 'a', 0o600);
+    const inherited = Object.fromEntries(INHERITED.flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : [])));
+    const [program, ...args] = launch.command;
+    try {
+      const child = spawn(program!, args, {
+        cwd: launch.dir,
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: {
+          ...inherited,
+          ...launch.env,
+          PORT: String(launch.port),
+          CUTOVER_SERVICE: launch.service,
+          CUTOVER_VERSION: launch.version,
+          CUTOVER_REVISION: String(launch.revision),
+          ...this.marks(launch.id),
+        },
+      });
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.once('spawn', () => resolve(child.pid!));
+        child.once('error', reject);
+      });
+      child.on('exit', (code, signal) => this.exits.set(launch.id, { code, signal }));
+      child.unref();
+      return { pid };
+    } catch (error) {
+      throw new CutoverError(
+        ErrorCode.InstanceStartFailed,
+        `could not start instance ${launch.id} with run.command ${JSON.stringify(launch.command)}: ${(error as Error).message}; check that the program exists on the server's PATH and the artifact contains the files it needs`,
+        { context: { service: launch.service, revision: launch.revision, instance: launch.id }, cause: error },
+      );
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  isRunning(id: string, pid: number | null): boolean {
+    return pid !== null && hasMarks(pid, this.marks(id));
+  }
+
+  find(id: string): number | null {
+    return findMarked(this.marks(id))[0]?.pid ?? null;
+  }
+
+  async stop(id: string, pid: number | null, graceMs: number): Promise<void> {
+    const target = pid !== null && this.isRunning(id, pid) ? pid : this.find(id);
+    if (target === null) return;
+    signalGroup(target, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isProcessAlive(target) && Date.now() < deadline) await sleep(50);
+    if (isProcessAlive(target)) {
+      signalGroup(target, 'SIGKILL');
+      while (isProcessAlive(target) && Date.now() < deadline + 5000) await sleep(50);
+    }
+  }
+
+  orphans(known: ReadonlySet<string>): { id: string; pid: number }[] {
+    return findMarked({ CUTOVER_DATA_DIR: this.dataDir })
+      .map(({ pid, env }) => ({ pid, id: env.get('CUTOVER_INSTANCE') }))
+      .filter((entry): entry is { id: string; pid: number } => entry.id !== undefined && !known.has(entry.id));
+  }
+
+  exitOf(id: string): { code: number | null; signal: string | null } | undefined {
+    return this.exits.get(id);
+  }
+}
+
+/** Signals the whole process group (the instance and anything it started), falling back to the process alone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { readFileSync, readdirSync } from 'node:fs';
+
+/**
+ * Reading processes from /proc. The local platform marks each process it
+ * starts with environment variables, and recognises them by those marks:
+ * that survives a restart of the control plane and is immune to pid reuse.
+ */
+
+export function environOf(pid: number): Map<string, string> | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    const env = new Map<string, string>();
+    for (const entry of raw.split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+    }
+    return env;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the process exists and is not a zombie waiting to be reaped. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state is the field after the command name, which is in parentheses and may contain spaces.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+/** Live processes whose environment has every given mark. */
+export function findMarked(marks: Record<string, string>): { pid: number; env: Map<string, string> }[] {
+  const found: { pid: number; env: Map<string, string> }[] = [];
+  for (const pid of allPids()) {
+    if (pid === process.pid) continue;
+    const env = environOf(pid);
+    if (!env) continue;
+    if (Object.entries(marks).every(([key, value]) => env.get(key) === value) && isProcessAlive(pid)) found.push({ pid, env });
+  }
+  return found;
+}
+
+export function hasMarks(pid: number, marks: Record<string, string>): boolean {
+  const env = environOf(pid);
+  return !!env && Object.entries(marks).every(([key, value]) => env.get(key) === value) && isProcessAlive(pid);
+}

@@ -1,0 +1,34 @@
+/** What a platform needs to start one instance. */
+export interface InstanceLaunch {
+  id: string;
+  service: string;
+  revision: number;
+  version: string;
+  /** The unpacked artifact: the instance's working directory. */
+  dir: string;
+  command: string[];
+  env: Record<string, string>;
+  port: number;
+  logPath: string;
+}
+
+/**
+ * Where instances run. A platform only starts, finds and stops processes;
+ * health, traffic and ordering are the engine's.
+ */
+export interface Platform {
+  /** The id used in config and errors. */
+  readonly type: string;
+  /** Starts an instance and resolves once its process exists. */
+  start(launch: InstanceLaunch): Promise<{ pid: number }>;
+  /** Whether the instance runs as `pid` (false for a zombie or a reused pid). */
+  isRunning(id: string, pid: number | null): boolean;
+  /** Finds an instance's process after a restart of the control plane. */
+  find(id: string): number | null;
+  /** Asks the instance to stop (SIGTERM), then forces it after `graceMs`. */
+  stop(id: string, pid: number | null, graceMs: number): Promise<void>;
+  /** Processes this platform started that are not among `known`: left by a crash, to be stopped. */
+  orphans(known: ReadonlySet<string>): { id: string; pid: number }[];
+  /** How the instance's process ended, when this platform saw it end. */
+  exitOf(id: string): { code: number | null; signal: string | null } | undefined;
+}

@@ -1,0 +1,101 @@
+import type { RouterConfig } from '../core/types.ts';
+import type { LiveBackend } from './backends.ts';
+import { BackendPool } from './backends.ts';
+import type { RouterLogger } from './log.ts';
+import { WeightedPicker, sameWeights } from './weighted-picker.ts';
+
+/** Which listener a request came in on. */
+export type Lane = 'main' | 'preview';
+
+/**
+ * Which revision a request is meant for. `weighted` may fall back to other
+ * revisions when its own has no instance; `only` (pin header, preview port)
+ * never does.
+ */
+export type Target = { kind: 'weighted'; revision: number | undefined } | { kind: 'only'; revision: number };
+
+/** Why a request cannot be routed at all; answered by the router itself. */
+export interface Refusal {
+  kind: 'refused';
+  status: 400 | 503;
+  code: string;
+  message: string;
+}
+
+export const PIN_HEADER = 'x-cutover-revision';
+
+/** The current config turned into routing decisions. */
+export class RoutingTable {
+  readonly pool: BackendPool;
+  private current: RouterConfig | undefined;
+  private picker = new WeightedPicker({});
+
+  constructor(log: RouterLogger) {
+    this.pool = new BackendPool(log);
+  }
+
+  get config(): RouterConfig | undefined {
+    return this.current;
+  }
+
+  apply(config: RouterConfig): void {
+    // Unchanged weights keep the picker's rhythm, so frequent pushes (drains) do not skew the split.
+    if (!this.current || !sameWeights(this.current.weights, config.weights)) this.picker = new WeightedPicker(config.weights);
+    this.pool.update(config.backends);
+    this.current = config;
+  }
+
+  /** Decides the revision: preview port, then pin header, then weights. */
+  target(lane: Lane, pin: string | string[] | undefined): { kind: 'routed'; target: Target } | Refusal {
+    const config = this.current;
+    if (!config) return refused(503, 'NoConfig', 'The router has no configuration yet; the control plane pushes one when it deploys the service.');
+    if (lane === 'preview') {
+      const revision = config.previewRevision;
+      if (revision === undefined) return refused(503, 'NoPreviewRevision', `Service ${config.service} has no revision in preview.`);
+      return { kind: 'routed', target: { kind: 'only', revision } };
+    }
+    if (pin !== undefined) {
+      const text = Array.isArray(pin) ? pin[0] : pin;
+      if (text === undefined || !/^\d+$/.test(text.trim())) {
+        return refused(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number, got "${String(text)}".`);
+      }
+      const revision = Number(text.trim());
+      if (!this.pool.hasRevision(revision)) {
+        return refused(503, 'UnknownRevision', `Service ${config.service} has no revision ${revision} (header ${PIN_HEADER}).`);
+      }
+      return { kind: 'routed', target: { kind: 'only', revision } };
+    }
+    return { kind: 'routed', target: { kind: 'weighted', revision: this.picker.next() } };
+  }
+
+  /**
+   * An instance for one attempt. Instances already tried are avoided while
+   * any other would do; a weighted request falls back to other revisions
+   * with weight, then to any instance at all.
+   */
+  choose(target: Target, tried: ReadonlySet<LiveBackend>): LiveBackend | undefined {
+    const weights = this.current?.weights ?? {};
+    const available = this.pool.available();
+    const tiers: ((backend: LiveBackend) => boolean)[] = [(backend) => backend.revision === target.revision];
+    if (target.kind === 'weighted') tiers.push((backend) => (weights[String(backend.revision)] ?? 0) > 0, () => true);
+    for (const allowTried of [false, true]) {
+      for (const [index, tier] of tiers.entries()) {
+        const candidates = available.filter((backend) => tier(backend) && (allowTried || !tried.has(backend)));
+        const group = index === 0 ? `revision:${String(target.revision)}` : `tier:${index}`;
+        const chosen = this.pool.leastBusy(candidates, group);
+        if (chosen) return chosen;
+      }
+    }
+    return undefined;
+  }
+
+  /** A revision the config mentions (weights or backends): worth counting in stats. */
+  serves(revision: number | undefined): revision is number {
+    if (revision === undefined || !this.current) return false;
+    return String(revision) in this.current.weights || this.pool.hasRevision(revision);
+  }
+}
+
+function refused(status: 400 | 503, code: string, message: string): Refusal {
+  return { kind: 'refused', status, code, message };
+}

@@ -1,0 +1,70 @@
+import { request } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { BackendPool, LiveBackend } from './backends.ts';
+import type { RequestBody } from './request-body.ts';
+
+/** How one attempt to reach an instance ended, up to its response head. */
+export type Attempt =
+  /** The instance answered; its body is still to be relayed. */
+  | { kind: 'answered'; response: IncomingMessage }
+  /** No response came: the connection failed or broke first. */
+  | { kind: 'failed'; error: NodeJS.ErrnoException }
+  /** The client went away; the upstream request was aborted with it. */
+  | { kind: 'abandoned' };
+
+export interface AttemptRequest {
+  method: string | undefined;
+  path: string | undefined;
+  headers: OutgoingHttpHeaders;
+  body: Exclude<RequestBody, { kind: 'abandoned' }>;
+  /** The client's request, for the part of a streaming body not yet read. */
+  source: IncomingMessage;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+/**
+ * Sends the request to one instance. The instance's in-flight count covers
+ * the whole exchange: up from the moment the request is sent, down exactly
+ * once, when its response has ended or the exchange failed. Draining relies
+ * on it being exact.
+ */
+export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: AttemptRequest): Promise<Attempt> {
+  return new Promise((resolve) => {
+    pool.begin(backend);
+    let done = false;
+    const release = (): void => {
+      if (done) return;
+      done = true;
+      pool.end(backend);
+    };
+    const upstream = request({
+      host: '127.0.0.1',
+      port: backend.port,
+      method: attempt.method,
+      path: attempt.path,
+      headers: attempt.headers,
+      agent: backend.agent,
+      signal: attempt.signal,
+    });
+    upstream.once('close', release);
+    upstream.once('response', (response) => {
+      response.once('end', release);
+      response.once('close', release);
+      resolve({ kind: 'answered', response });
+    });
+    // Also catches failures after the response head; by then the promise is
+    // settled and relaying the body deals with them.
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      release();
+      resolve(attempt.signal.aborted ? { kind: 'abandoned' } : { kind: 'failed', error });
+    });
+    const { body } = attempt;
+    if (body.kind === 'buffered') {
+      upstream.end(body.data);
+    } else {
+      for (const chunk of body.head) upstream.write(chunk);
+      attempt.source.pipe(upstream);
+    }
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Schemas of the kinds of field a spec is made of: names, integers in a range,
+ * durations, ports. Each says, when it fails, what it expected and what it got.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.ts';
+import { expected, expectedText } from './messages.ts';
+
+/** What `parseDuration` reads, without surrounding spaces: "500ms", "1s", "1m30s", "1.5h". */
+export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+const PERCENT_PATTERN = /^(100|[1-9]?\d)%$/;
+const SERVICE_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ENVIRONMENT_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ENV_VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An integer from `min` to `max` (or at least `min`). */
+export function integer(min: number, max?: number) {
+  const error = expected(max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+  const atLeast = z.int({ error }).min(min, { error });
+  return max === undefined ? atLeast : atLeast.max(max, { error });
+}
+
+export function port() {
+  return integer(1, 65535);
+}
+
+/** Non-empty text; a number or boolean YAML read from unquoted text is an error that says to quote it. */
+export function text(what = 'a non-empty string') {
+  const error = expectedText(what);
+  return z.string({ error }).min(1, { error });
+}
+
+/** A service name, DNS-label-like, so it can name processes, routes and (later) Kubernetes objects. */
+export function serviceName() {
+  const error = expectedText('a name of lowercase letters, digits and "-", starting with a letter, at most 63 characters');
+  return z.string({ error }).regex(SERVICE_NAME_PATTERN, { error });
+}
+
+export function environmentName() {
+  const error = expectedText('a name of lowercase letters, digits and "-", at most 63 characters');
+  return z.string({ error }).regex(ENVIRONMENT_NAME_PATTERN, { error });
+}
+
+/** An HTTP path on the instance, like "/healthz". */
+export function httpPath() {
+  const error = expected('a path starting with "/", like "/healthz"');
+  return z.string({ error }).regex(/^\//, { error });
+}
+
+/** Environment variables for the service's processes: names to text values. */
+export function envVars() {
+  const mappingError = expected('a mapping of variable names to strings, like { LOG_LEVEL: "info" }');
+  // zod reports a bad key as the record's own issue (code invalid_key), so the record's map words it.
+  const error = (issue: { code?: string; input?: unknown }) =>
+    issue.code === 'invalid_key'
+      ? expected('a variable name of letters, digits and "_", not starting with a digit')(issue)
+      : mappingError(issue);
+  return z.record(z.string().regex(ENV_VAR_NAME_PATTERN), z.string({ error: expectedText('a string') }), { error });
+}
+
+/**
+ * A duration as users write it. `allowZero` for waits that may be skipped
+ * (scaleDownDelay, drainTimeout); zero makes no sense for intervals and deadlines.
+ */
+export function duration(options: { allowZero: boolean }) {
+  const what = options.allowZero
+    ? 'a duration like "30s", "500ms" or "0s"'
+    : 'a duration greater than 0 like "1s" or "500ms"';
+  const error = (issue: { input?: unknown }) =>
+    typeof issue.input === 'number'
+      ? `expected ${what}, got the number ${issue.input}; add a unit, like "${issue.input}s"`
+      : expected(what)(issue);
+  const pattern = z
+    .string({ error })
+    .regex(DURATION_PATTERN, { error, abort: true })
+    .meta({ examples: options.allowZero ? ['30s', '0s'] : ['1s', '500ms', '1m30s'] });
+  return options.allowZero
+    ? pattern
+    : pattern.refine((value) => (parseDuration(value) ?? 0) > 0, { error });
+}
+
+/** A count of instances (an integer >= 0) or a percentage of the desired instances ("25%"). */
+export function countOrPercent() {
+  const error = expected('an integer >= 0 or a percentage from "0%" to "100%" like "25%"');
+  return z.union([z.int({ error }).min(0, { error }), z.string({ error }).regex(PERCENT_PATTERN, { error })], { error });
+}

@@ -1,0 +1,208 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+import { loadSpecFile, parseSpecText, validateSpec } from './load.ts';
+import { FIXTURES_DIR, validFixture } from './test-fixtures.ts';
+
+function invalid(run: () => unknown): CutoverError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CutoverError) return error;
+    throw error;
+  }
+  throw new Error('the spec was accepted');
+}
+
+const minimal = {
+  apiVersion: 'cutover/v1',
+  kind: 'Service',
+  metadata: { name: 'hello' },
+  spec: { version: '1.0.0', artifact: { path: '.' }, run: { command: ['node', 'server.js'] }, port: 8080 },
+};
+
+describe('loadSpecFile', () => {
+  it('normalizes a full canary spec to milliseconds and a typed strategy', async () => {
+    const { spec, document, baseDir } = await loadSpecFile(validFixture('hello-canary.yaml'));
+    expect(baseDir).toBe(path.join(FIXTURES_DIR, 'valid'));
+    expect(spec).toEqual({
+      name: 'hello',
+      environment: 'development',
+      version: '2.0.0',
+      artifact: { path: '../../../../examples/hello' },
+      run: { command: ['node', 'server.js'], env: { ERROR_RATE: '0' } },
+      instances: 3,
+      port: 8080,
+      healthCheck: {
+        path: '/healthz',
+        intervalMs: 1000,
+        timeoutMs: 2000,
+        healthyThreshold: 1,
+        unhealthyThreshold: 3,
+        startupTimeoutMs: 30_000,
+      },
+      strategy: {
+        type: 'canary',
+        steps: [{ setWeight: 20 }, { pause: { durationMs: 10_000 } }, { setWeight: 50 }, { pause: {} }],
+      },
+      progressDeadlineMs: 600_000,
+      drainTimeoutMs: 30_000,
+    });
+    expect(document.spec.healthCheck.interval).toBe('1s');
+  });
+
+  it('normalizes a blue-green spec, keeping a zero scale-down delay', async () => {
+    const { spec } = await loadSpecFile(validFixture('hello-blue-green.yaml'));
+    expect(spec.strategy).toEqual({ type: 'blueGreen', autoPromote: false, previewPort: 8081, scaleDownDelayMs: 0 });
+    expect(spec.healthCheck).toMatchObject({ intervalMs: 500, timeoutMs: 2000, startupTimeoutMs: 60_000 });
+    expect(spec.run.env).toEqual({ ERROR_RATE: '0', LOG_LEVEL: 'info' });
+  });
+
+  it('normalizes a rolling spec with a count and a percentage', async () => {
+    const { spec } = await loadSpecFile(validFixture('hello-rolling.yaml'));
+    expect(spec.strategy).toEqual({ type: 'rolling', maxSurge: { count: 1 }, maxUnavailable: { percent: 25 } });
+    expect(spec.drainTimeoutMs).toBe(90_000);
+  });
+
+  it('reads JSON and fills in every default', async () => {
+    const { spec } = await loadSpecFile(validFixture('hello-minimal.json'));
+    expect(spec).toMatchObject({
+      environment: 'development',
+      instances: 1,
+      run: { command: ['node', 'server.js'], env: {} },
+      healthCheck: {
+        path: '/healthz',
+        intervalMs: 1000,
+        timeoutMs: 2000,
+        healthyThreshold: 1,
+        unhealthyThreshold: 3,
+        startupTimeoutMs: 30_000,
+      },
+      strategy: { type: 'rolling', maxSurge: { percent: 25 }, maxUnavailable: { count: 0 } },
+      progressDeadlineMs: 600_000,
+      drainTimeoutMs: 30_000,
+    });
+  });
+
+  it('says a missing file does not exist', async () => {
+    await expect(loadSpecFile(path.join(FIXTURES_DIR, 'nope.yaml'))).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+      message: expect.stringContaining('does not exist'),
+    });
+  });
+
+  it('names the file in the error of an invalid spec', async () => {
+    const file = path.join(FIXTURES_DIR, 'invalid', '02-port-out-of-range.yaml');
+    await expect(loadSpecFile(file)).rejects.toMatchObject({ code: ErrorCode.InvalidSpec, context: { file } });
+  });
+});
+
+describe('validateSpec', () => {
+  it('fills in the defaults of a minimal document', () => {
+    const { document, spec } = validateSpec(minimal);
+    expect(document.spec.strategy).toEqual({ rolling: { maxSurge: '25%', maxUnavailable: 0 } });
+    expect(document.spec.healthCheck.startupTimeout).toBe('30s');
+    expect(spec.strategy.type).toBe('rolling');
+  });
+
+  it('accepts its own validated document again, as the API does with what the CLI sends', async () => {
+    const first = validateSpec(parseSpecText(await readFile(validFixture('hello-canary.yaml'), 'utf8'), 'canary'));
+    const second = validateSpec(JSON.parse(JSON.stringify(first.document)));
+    expect(second).toEqual(first);
+  });
+
+  it('accepts a pause written with no value as a pause until promoted', () => {
+    const doc = parseSpecText(
+      'apiVersion: cutover/v1\nkind: Service\nmetadata: { name: a }\n' +
+        'spec:\n  version: "1"\n  artifact: { path: . }\n  run: { command: [a] }\n  port: 80\n' +
+        '  strategy:\n    canary:\n      steps:\n        - pause:\n        - setWeight: 10\n',
+      'inline.yaml',
+    );
+    expect(validateSpec(doc).spec.strategy).toEqual({ type: 'canary', steps: [{ pause: {} }, { setWeight: 10 }] });
+  });
+
+  it('accepts an empty list of canary steps', () => {
+    const doc = { ...minimal, spec: { ...minimal.spec, strategy: { canary: { steps: [] } } } };
+    expect(validateSpec(doc).spec.strategy).toEqual({ type: 'canary', steps: [] });
+  });
+
+  it('reports every problem at once, in the order of the document', () => {
+    const error = invalid(() =>
+      validateSpec({
+        apiVersion: 'cutover/v1',
+        kind: 'Service',
+        metadata: { name: 'hello' },
+        spec: {
+          version: 2,
+          artifact: { path: '.' },
+          run: { command: ['node'], env: { ERROR_RATE: 0 } },
+          instance: 3,
+          port: '80a',
+          healthCheck: { interval: 'fast' },
+          strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 150 }] } },
+        },
+      }),
+    );
+    expect(error.code).toBe(ErrorCode.InvalidSpec);
+    expect(error.message).toContain('6 problems');
+    expect(error.problems).toEqual([
+      { path: 'spec.version', message: expect.stringContaining('got the number 2; put it in quotes') },
+      { path: 'spec.run.env.ERROR_RATE', message: expect.stringContaining('ERROR_RATE: "0"') },
+      { path: 'spec.instance', message: expect.stringContaining('did you mean "instances"?') },
+      { path: 'spec.port', message: 'expected an integer from 1 to 65535, got "80a"' },
+      { path: 'spec.healthCheck.interval', message: 'expected a duration greater than 0 like "1s" or "500ms", got "fast"' },
+      { path: 'spec.strategy.canary.steps[2].setWeight', message: 'expected an integer from 0 to 100, got 150' },
+    ]);
+  });
+
+  it('lists the allowed fields next to an unknown one', () => {
+    const error = invalid(() => validateSpec({ ...minimal, spec: { ...minimal.spec, healthCheck: { pth: '/' } } }));
+    expect(error.problems).toEqual([
+      {
+        path: 'spec.healthCheck.pth',
+        message:
+          'unknown field "pth"; did you mean "path"? Allowed here: path, interval, timeout, healthyThreshold, unhealthyThreshold, startupTimeout',
+      },
+    ]);
+  });
+
+  it('says a missing required field is required', () => {
+    const { port: _, ...withoutPort } = minimal.spec;
+    const error = invalid(() => validateSpec({ ...minimal, spec: withoutPort }));
+    expect(error.problems).toEqual([{ path: 'spec.port', message: 'is required: expected an integer from 1 to 65535' }]);
+  });
+
+  it('reports rules between fields even when fields have problems too', () => {
+    const spec = { ...minimal.spec, instances: 0, strategy: { blueGreen: { previewPort: 8080 } } };
+    const error = invalid(() => validateSpec({ ...minimal, spec }));
+    expect(error.problems.map((problem) => problem.path)).toEqual(['spec.instances', 'spec.strategy.blueGreen.previewPort']);
+  });
+});
+
+describe('parseSpecText', () => {
+  it('reads JSON', () => {
+    expect(parseSpecText('{"apiVersion": "cutover/v1", "spec": {"port": 80}}', 'spec.json')).toEqual({
+      apiVersion: 'cutover/v1',
+      spec: { port: 80 },
+    });
+  });
+
+  it('reports a YAML syntax error at the document with its line and column', () => {
+    const error = invalid(() => parseSpecText('spec:\n  port: 80\n    drainTimeout: 1s\n', 'bad.yaml'));
+    expect(error.code).toBe(ErrorCode.InvalidSpec);
+    expect(error.message).toMatch(/^bad\.yaml is not valid YAML or JSON: line 2, column \d+: /);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toEqual({ path: '', message: expect.stringMatching(/^line 2, column \d+: \S/) });
+  });
+
+  it('reports a JSON syntax error with its line', () => {
+    const error = invalid(() => parseSpecText('{\n  "spec": {\n    "port": 80\n', 'bad.json'));
+    expect(error.problems[0]?.message).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it('reports an alias to nothing as a problem of the document', () => {
+    const error = invalid(() => parseSpecText('spec: *missing\n', 'alias.yaml'));
+    expect(error.problems).toEqual([{ path: '', message: expect.stringContaining('missing') }]);
+  });
+});

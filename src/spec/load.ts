@@ -1,0 +1,95 @@
+/**
+ * Reading a spec: text (YAML, or JSON, which is YAML too) to a document, the
+ * document validated once here at the boundary, then normalized. Every problem
+ * is reported at once, each with its field path.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { YAMLError } from 'yaml';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
+import type { FieldProblem } from '../core/errors.ts';
+import { describeValue } from './messages.ts';
+import { toServiceSpec } from './normalize.ts';
+import { problemsFromIssues } from './problems.ts';
+import { specDocumentSchema } from './schema.ts';
+import type { SpecDocument } from './schema.ts';
+import type { ServiceSpec } from './types.ts';
+
+export interface ValidatedSpec {
+  spec: ServiceSpec;
+  /** The document as validated, with defaults filled in. */
+  document: SpecDocument;
+}
+
+export interface LoadedSpec extends ValidatedSpec {
+  /** Absolute directory of the spec file; `artifact.path` is relative to it. */
+  baseDir: string;
+}
+
+/** Parses YAML or JSON text; a syntax error is an InvalidSpec error with the line and column. */
+export function parseSpecText(text: string, sourceName: string): unknown {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const problems = syntaxProblems(document.errors);
+    throw invalidSpec(`${sourceName} is not valid YAML or JSON: ${problems[0]?.message ?? 'unreadable'}`, problems, sourceName);
+  }
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Unresolved aliases and alias bombs surface only when the document is turned into values.
+    const message = messageOf(error);
+    throw invalidSpec(`${sourceName} could not be read: ${message}`, [{ path: '', message }], sourceName, error);
+  }
+}
+
+/** Validates a parsed document and fills in defaults; throws InvalidSpec with every problem. */
+export function validateSpec(doc: unknown, sourceName?: string): ValidatedSpec {
+  const result = specDocumentSchema.safeParse(doc, {
+    error: (issue) => `expected a valid value, got ${describeValue(issue.input)}`,
+  });
+  if (!result.success) {
+    const problems = problemsFromIssues(result.error.issues, specDocumentSchema, doc);
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw invalidSpec(`${sourceName ?? 'The spec'} is not a valid cutover spec (${count}); fix the fields below and try again`, problems, sourceName);
+  }
+  return { spec: toServiceSpec(result.data), document: result.data };
+}
+
+/** Reads, parses and validates a spec file. */
+export async function loadSpecFile(file: string): Promise<LoadedSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new CutoverError(
+      missing ? ErrorCode.NotFound : ErrorCode.InvalidRequest,
+      missing ? `Spec file ${file} does not exist; check the path` : `Cannot read spec file ${file}: ${messageOf(error)}`,
+      { context: { file }, cause: error },
+    );
+  }
+  const validated = validateSpec(parseSpecText(text, file), file);
+  return { ...validated, baseDir: path.dirname(path.resolve(file)) };
+}
+
+function syntaxProblems(errors: readonly YAMLError[]): FieldProblem[] {
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  for (const error of errors) {
+    // The first line without yaml's own "at line L, column C:" suffix; the snippet after it is for terminals.
+    const reason = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    const position = error.linePos?.[0];
+    const message = position ? `line ${position.line}, column ${position.col}: ${reason}` : reason;
+    // One mistake often yields several errors at the same place; the first says it best.
+    const key = position ? `${position.line}:${position.col}` : message;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ path: '', message });
+  }
+  return problems;
+}
+
+function invalidSpec(message: string, problems: FieldProblem[], file?: string, cause?: unknown): CutoverError {
+  return new CutoverError(ErrorCode.InvalidSpec, message, { problems, cause, context: file ? { file } : {} });
+}

@@ -1,0 +1,60 @@
+/**
+ * Rules between fields, which no single field's schema can see. They run even
+ * when other fields have problems, so every problem is reported at once; the
+ * values they look at may be invalid, so they check what they read.
+ */
+import { z } from 'zod';
+
+type Mapping = Record<string, unknown>;
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const whenMapping = { when: (payload: z.core.ParsePayload) => isMapping(payload.value) };
+
+function listOf(names: readonly string[], conjunction: string): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${conjunction} ${names.at(-1)}`;
+}
+
+/** Exactly one of `keys` is set, like a canary step (setWeight | pause) or the strategy. */
+export function exactlyOneOf(keys: readonly string[]) {
+  return z.superRefine((value: Mapping, ctx) => {
+    const present = keys.filter((key) => value[key] !== undefined);
+    if (present.length === 1) return;
+    // `{ recreate: {} }` is reported as the unknown field it is; "got none" would only repeat it.
+    const hasUnknownField = ctx.issues.some((issue) => issue.code === 'unrecognized_keys' && !issue.path?.length);
+    if (present.length === 0 && hasUnknownField) return;
+    ctx.addIssue({
+      code: 'custom',
+      input: value,
+      message: `expected exactly one of ${listOf(keys, 'or')}, got ${present.length === 0 ? 'none' : listOf(present, 'and')}`,
+    });
+  }, whenMapping);
+}
+
+/** The blue-green preview port serves the new version beside the live one, so it cannot be the live port. */
+export const previewPortDiffersFromPort = z.superRefine((spec: Mapping, ctx) => {
+  const blueGreen = isMapping(spec.strategy) ? spec.strategy.blueGreen : undefined;
+  const previewPort = isMapping(blueGreen) ? blueGreen.previewPort : undefined;
+  if (typeof spec.port !== 'number' || previewPort !== spec.port) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['strategy', 'blueGreen', 'previewPort'],
+    input: previewPort,
+    message: `expected a port other than spec.port (${spec.port}), got ${previewPort}; the preview port serves the new version beside the live one`,
+  });
+}, whenMapping);
+
+const isZero = (value: unknown) => value === 0 || value === '0%';
+
+/** Like Kubernetes: with no surge and no unavailability, a rolling update could never replace an instance. */
+export const rollingCanProgress = z.superRefine((rolling: Mapping, ctx) => {
+  if (!isZero(rolling.maxSurge) || !isZero(rolling.maxUnavailable)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['maxUnavailable'],
+    input: rolling.maxUnavailable,
+    message: `expected a value above 0 when maxSurge is 0, got ${JSON.stringify(rolling.maxUnavailable)}; with both at 0 no instance can ever be replaced, so raise maxSurge (e.g. 1) or maxUnavailable`,
+  });
+}, whenMapping);

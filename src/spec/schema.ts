@@ -1,0 +1,165 @@
+/**
+ * The spec document as users write it (apiVersion cutover/v1, kind Service).
+ * Field names are a contract: renaming one breaks users' files. Defaults live
+ * here so that editors see them through the JSON Schema.
+ */
+import { z } from 'zod';
+import { expected } from './messages.ts';
+import {
+  countOrPercent,
+  duration,
+  environmentName,
+  envVars,
+  httpPath,
+  integer,
+  port,
+  serviceName,
+  text,
+} from './fields.ts';
+import { exactlyOneOf, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
+
+const mapping = (what: string) => ({ error: expected(`a mapping ${what}`) });
+
+const healthCheck = z
+  .strictObject(
+    {
+      path: httpPath().default('/healthz').describe('HTTP path probed on each instance; 2xx means healthy.'),
+      interval: duration({ allowZero: false }).default('1s').describe('Time between probes.'),
+      timeout: duration({ allowZero: false }).default('2s').describe('How long one probe may take.'),
+      healthyThreshold: integer(1).default(1).describe('Consecutive passing probes before an instance is healthy.'),
+      unhealthyThreshold: integer(1).default(3).describe('Consecutive failing probes before an instance is unhealthy.'),
+      startupTimeout: duration({ allowZero: false })
+        .default('30s')
+        .describe('How long a new instance may take to become healthy.'),
+    },
+    mapping('of health check settings'),
+  )
+  .prefault({})
+  .describe('How cutover decides an instance is healthy.');
+
+const pause = z
+  .strictObject(
+    { duration: duration({ allowZero: false }).optional().describe('How long to wait; without it, wait to be promoted.') },
+    mapping('like {} or { duration: 10s }'),
+  )
+  .nullable();
+
+const canaryStep = z
+  .strictObject(
+    {
+      setWeight: integer(0, 100).optional().describe('Percentage of requests sent to the new version.'),
+      pause: pause.optional().describe('Wait, for a duration or until promoted.'),
+    },
+    mapping('with setWeight or pause, like { setWeight: 20 }'),
+  )
+  .check(exactlyOneOf(['setWeight', 'pause']))
+  .meta({ minProperties: 1, maxProperties: 1 });
+
+const canary = z.strictObject(
+  {
+    steps: z
+      .array(canaryStep, { error: expected('a list of steps, like [{ setWeight: 20 }, { pause: {} }]') })
+      .default([])
+      .describe('Steps in order; after the last one the new version gets 100%.'),
+  },
+  mapping('with steps'),
+);
+
+const blueGreen = z.strictObject(
+  {
+    autoPromote: z
+      .boolean({ error: expected('true or false') })
+      .default(true)
+      .describe('Switch traffic as soon as the new version is healthy; false waits to be promoted.'),
+    previewPort: port().optional().describe('Port where the new version can be tried before it is promoted.'),
+    scaleDownDelay: duration({ allowZero: true })
+      .default('30s')
+      .describe('How long the old version stays up after the switch, for a fast rollback.'),
+  },
+  mapping('of blue-green settings'),
+);
+
+const rolling = z
+  .strictObject(
+    {
+      maxSurge: countOrPercent().default('25%').describe('Instances above the desired count during the update.'),
+      maxUnavailable: countOrPercent().default(0).describe('Instances below the desired count during the update.'),
+    },
+    mapping('of rolling update settings'),
+  )
+  .check(rollingCanProgress);
+
+const strategy = z
+  .strictObject(
+    {
+      canary: canary.optional().describe('Shift traffic to the new version in weighted steps.'),
+      blueGreen: blueGreen.optional().describe('Start the new version beside the old, then switch all traffic.'),
+      rolling: rolling.optional().describe('Replace instances a few at a time.'),
+    },
+    mapping('with one of canary, blueGreen or rolling'),
+  )
+  .check(exactlyOneOf(['canary', 'blueGreen', 'rolling']))
+  .meta({ minProperties: 1, maxProperties: 1 })
+  .prefault({ rolling: {} })
+  .describe('How the new version replaces the old: exactly one of canary, blueGreen, rolling.');
+
+const service = z
+  .strictObject(
+    {
+      environment: environmentName().default('development').describe('Environment the service is deployed to.'),
+      version: text('a non-empty string like "2.0.0"').describe('Version being deployed; quote it so YAML keeps it as text.'),
+      artifact: z
+        .strictObject(
+          { path: text('a path to the service\'s files, relative to the spec file').describe('Directory or archive of the service.') },
+          mapping('like { path: ./build }'),
+        )
+        .describe('What to run.'),
+      run: z
+        .strictObject(
+          {
+            command: z
+              .array(text(), { error: expected('a list of strings like [node, server.js]') })
+              .min(1, { error: expected('a non-empty list of strings like [node, server.js]') })
+              .describe('Program and arguments, run in the artifact directory.'),
+            env: envVars().default({}).describe('Environment variables; values are strings.'),
+          },
+          mapping('with command (and env)'),
+        )
+        .describe('How to start one instance.'),
+      instances: integer(1, 100).default(1).describe('How many instances serve the service.'),
+      port: port().describe('Port the service listens on.'),
+      healthCheck,
+      strategy,
+      progressDeadline: duration({ allowZero: false })
+        .default('10m')
+        .describe('A deployment that makes no progress for this long is rolled back.'),
+      drainTimeout: duration({ allowZero: true })
+        .default('30s')
+        .describe('How long an instance may finish its requests before it is stopped.'),
+    },
+    mapping('with version, artifact, run and port'),
+  )
+  .check(previewPortDiffersFromPort);
+
+export const specDocumentSchema = z.strictObject(
+  {
+    apiVersion: z.literal('cutover/v1', { error: expected('"cutover/v1"') }),
+    kind: z.literal('Service', { error: expected('"Service"') }),
+    metadata: z.strictObject(
+      { name: serviceName().describe('Service name: lowercase letters, digits and "-", starting with a letter.') },
+      mapping('with name'),
+    ),
+    spec: service,
+  },
+  {
+    error: (issue) =>
+      issue.input === undefined || issue.input === null
+        ? 'the document is empty: expected a mapping with apiVersion, kind, metadata and spec'
+        : expected('a mapping with apiVersion, kind, metadata and spec')(issue),
+  },
+);
+
+/** The validated document, defaults filled in, durations still as written ("1s"). */
+export type SpecDocument = z.output<typeof specDocumentSchema>;
+/** The document as users may write it: fields with defaults are optional. */
+export type SpecDocumentInput = z.input<typeof specDocumentSchema>;

@@ -1,0 +1,34 @@
+import { openDatabase, type Db } from './database.ts';
+import { DeploymentStore } from './deployments.ts';
+import { InstanceStore } from './instances.ts';
+import { RouterStore } from './routers.ts';
+import { ServiceStore } from './services.ts';
+
+export interface Store {
+  db: Db;
+  services: ServiceStore;
+  deployments: DeploymentStore;
+  instances: InstanceStore;
+  routers: RouterStore;
+  close(): void;
+}
+
+/** Opens (and migrates) the store in one SQLite file. */
+export function openStore(file: string): Store {
+  const db = openDatabase(file);
+  return {
+    db,
+    services: new ServiceStore(db),
+    deployments: new DeploymentStore(db),
+    instances: new InstanceStore(db),
+    routers: new RouterStore(db),
+    close: () => db.close(),
+  };
+}
+
+export { LIVE_STATES } from './instances.ts';
+export type { InstanceRecord } from './instances.ts';
+export type { ServiceRecord, RevisionRecord, Traffic } from './services.ts';
+export type { StoredEvent } from './deployments.ts';
+export type { RouterRecord } from './routers.ts';
+export type { Db } from './database.ts';

@@ -1,0 +1,113 @@
+import type { Db } from './database.ts';
+import type { InstanceState } from '../core/types.ts';
+
+export interface InstanceRecord {
+  id: string;
+  service: string;
+  revision: number;
+  port: number;
+  pid: number | null;
+  state: InstanceState;
+  inRotation: boolean;
+  retireAt: number | null;
+  dir: string;
+  logPath: string;
+  message: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface InstanceRow {
+  id: string;
+  service: string;
+  revision: number;
+  port: number;
+  pid: number | null;
+  state: InstanceState;
+  in_rotation: number;
+  retire_at: number | null;
+  dir: string;
+  log_path: string;
+  message: string;
+  created_at: number;
+  updated_at: number;
+}
+
+function toInstance(row: InstanceRow): InstanceRecord {
+  return {
+    id: row.id,
+    service: row.service,
+    revision: row.revision,
+    port: row.port,
+    pid: row.pid,
+    state: row.state,
+    inRotation: row.in_rotation === 1,
+    retireAt: row.retire_at,
+    dir: row.dir,
+    logPath: row.log_path,
+    message: row.message,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** States in which an instance's process may be running. */
+export const LIVE_STATES: readonly InstanceState[] = ['starting', 'ready', 'draining'];
+
+/**
+ * Instances are recorded before their process starts, so a crash between
+ * the two leaves a row the next server finds (and a process it can match
+ * by its CUTOVER_INSTANCE id), never an unknown process.
+ */
+export class InstanceStore {
+  constructor(private readonly db: Db) {}
+
+  insert(init: Omit<InstanceRecord, 'pid' | 'state' | 'inRotation' | 'retireAt' | 'message' | 'createdAt' | 'updatedAt'>, now = Date.now()): InstanceRecord {
+    this.db
+      .prepare(
+        `INSERT INTO instances (id, service, revision, port, pid, state, in_rotation, dir, log_path, created_at, updated_at)
+         VALUES (?, ?, ?, ?, NULL, 'starting', 0, ?, ?, ?, ?)`,
+      )
+      .run(init.id, init.service, init.revision, init.port, init.dir, init.logPath, now, now);
+    return this.get(init.id)!;
+  }
+
+  get(id: string): InstanceRecord | null {
+    const row = this.db.prepare('SELECT * FROM instances WHERE id = ?').get(id) as InstanceRow | undefined;
+    return row ? toInstance(row) : null;
+  }
+
+  update(id: string, changes: Partial<Pick<InstanceRecord, 'pid' | 'state' | 'inRotation' | 'retireAt' | 'message'>>, now = Date.now()): void {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    if (changes.pid !== undefined) (sets.push('pid = ?'), values.push(changes.pid));
+    if (changes.state !== undefined) (sets.push('state = ?'), values.push(changes.state));
+    if (changes.inRotation !== undefined) (sets.push('in_rotation = ?'), values.push(changes.inRotation ? 1 : 0));
+    if (changes.retireAt !== undefined) (sets.push('retire_at = ?'), values.push(changes.retireAt));
+    if (changes.message !== undefined) (sets.push('message = ?'), values.push(changes.message));
+    sets.push('updated_at = ?');
+    values.push(now, id);
+    this.db.prepare(`UPDATE instances SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+  }
+
+  /** Instances whose process may be running, of one service (and revision). */
+  live(service?: string, revision?: number): InstanceRecord[] {
+    const where = ["state IN ('starting', 'ready', 'draining')"];
+    const values: unknown[] = [];
+    if (service !== undefined) (where.push('service = ?'), values.push(service));
+    if (revision !== undefined) (where.push('revision = ?'), values.push(revision));
+    const rows = this.db.prepare(`SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, id`).all(...values) as InstanceRow[];
+    return rows.map(toInstance);
+  }
+
+  all(service: string): InstanceRecord[] {
+    return (this.db.prepare('SELECT * FROM instances WHERE service = ? ORDER BY created_at, id').all(service) as InstanceRow[]).map(toInstance);
+  }
+
+  dueForRetirement(now = Date.now()): InstanceRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM instances WHERE retire_at IS NOT NULL AND retire_at <= ? AND state IN ('starting', 'ready', 'draining')")
+      .all(now) as InstanceRow[];
+    return rows.map(toInstance);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The schema, as an ordered list of migrations. A migration is never edited
+ * once released; a change is a new entry at the end.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE services (
+    name        TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    port        INTEGER NOT NULL,
+    spec        TEXT NOT NULL,            -- the normalized spec last applied (JSON)
+    traffic     TEXT NOT NULL,            -- {weights, previewRevision} the router is told (JSON)
+    stable_revision INTEGER,
+    created_at  INTEGER NOT NULL,
+    deleted_at  INTEGER
+  );
+  CREATE TABLE revisions (
+    service     TEXT NOT NULL,
+    number      INTEGER NOT NULL,
+    version     TEXT NOT NULL,
+    digest      TEXT NOT NULL,            -- sha256 of the artifact
+    spec        TEXT NOT NULL,            -- normalized spec (JSON)
+    document    TEXT NOT NULL,            -- the document as the user wrote it (JSON)
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (service, number)
+  );
+  CREATE TABLE deployments (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    service     TEXT NOT NULL,
+    state       TEXT NOT NULL,            -- projection of this deployment's events (JSON)
+    finished    INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE INDEX deployments_by_service ON deployments (service, id);
+  CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    deployment  INTEGER,
+    service     TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    at          INTEGER NOT NULL
+  );
+  CREATE INDEX events_by_deployment ON events (deployment, seq);
+  CREATE INDEX events_by_service ON events (service, seq);
+  CREATE TABLE instances (
+    id          TEXT PRIMARY KEY,
+    service     TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    port        INTEGER NOT NULL,
+    pid         INTEGER,
+    state       TEXT NOT NULL,            -- starting | ready | draining | stopped | exited | lost
+    in_rotation INTEGER NOT NULL DEFAULT 0,
+    retire_at   INTEGER,                  -- when set, drained and stopped at that time
+    dir         TEXT NOT NULL,
+    log_path    TEXT NOT NULL,
+    message     TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE INDEX instances_by_service ON instances (service, revision);
+  CREATE TABLE routers (
+    service     TEXT PRIMARY KEY,
+    pid         INTEGER,
+    admin_port  INTEGER NOT NULL,
+    generation  INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE artifacts (
+    digest      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  `,
+];

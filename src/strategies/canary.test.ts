@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { CanaryStep } from '../spec/types.ts';
+import { planCanary, replicasFor } from './canary.ts';
+
+const canary = (...steps: CanaryStep[]) => ({ type: 'canary' as const, steps });
+
+describe('planCanary', () => {
+  it('plans the example steps on three instances', () => {
+    const steps = planCanary(
+      3,
+      canary({ setWeight: 20 }, { pause: { durationMs: 10_000 } }, { setWeight: 50 }, { pause: {} }),
+    );
+    expect(steps).toEqual([
+      { type: 'scale', role: 'canary', replicas: 1 },
+      { type: 'setWeight', canary: 20 },
+      { type: 'pause', durationMs: 10_000 },
+      { type: 'scale', role: 'canary', replicas: 2 },
+      { type: 'setWeight', canary: 50 },
+      { type: 'pause' },
+      { type: 'scale', role: 'canary', replicas: 3 },
+      { type: 'setWeight', canary: 100 },
+      { type: 'promote' },
+      { type: 'retire', afterMs: 0 },
+    ]);
+  });
+
+  it('never scales the stable revision, which goes away only through retire', () => {
+    const steps = planCanary(5, canary({ setWeight: 10 }, { setWeight: 60 }));
+    expect(steps.filter((step) => step.type === 'scale' && step.role === 'stable')).toEqual([]);
+    expect(steps.at(-1)).toEqual({ type: 'retire', afterMs: 0 });
+  });
+
+  it('keeps the canary instances when a later weight is lower', () => {
+    expect(planCanary(4, canary({ setWeight: 50 }, { setWeight: 10 }, { pause: {} }))).toEqual([
+      { type: 'scale', role: 'canary', replicas: 2 },
+      { type: 'setWeight', canary: 50 },
+      { type: 'setWeight', canary: 10 },
+      { type: 'pause' },
+      { type: 'scale', role: 'canary', replicas: 4 },
+      { type: 'setWeight', canary: 100 },
+      { type: 'promote' },
+      { type: 'retire', afterMs: 0 },
+    ]);
+  });
+
+  it('leaves out steps that would change nothing', () => {
+    expect(planCanary(2, canary({ setWeight: 100 }, { setWeight: 100 }))).toEqual([
+      { type: 'scale', role: 'canary', replicas: 2 },
+      { type: 'setWeight', canary: 100 },
+      { type: 'promote' },
+      { type: 'retire', afterMs: 0 },
+    ]);
+  });
+
+  it('goes straight to full size when there are no steps', () => {
+    expect(planCanary(3, canary())).toEqual([
+      { type: 'scale', role: 'canary', replicas: 3 },
+      { type: 'setWeight', canary: 100 },
+      { type: 'promote' },
+      { type: 'retire', afterMs: 0 },
+    ]);
+  });
+
+  it('starts one instance for a small weight and none for a weight of zero', () => {
+    expect(replicasFor(10, 1)).toBe(1);
+    expect(replicasFor(1, 20)).toBe(1);
+    expect(replicasFor(10, 0)).toBe(0);
+    expect(replicasFor(3, 34)).toBe(2);
+    expect(replicasFor(3, 100)).toBe(3);
+  });
+});

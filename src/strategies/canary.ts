@@ -1,0 +1,47 @@
+import type { Step } from '../core/types.ts';
+import type { StrategySpec } from '../spec/types.ts';
+
+export type CanaryStrategy = Extract<StrategySpec, { type: 'canary' }>;
+
+/**
+ * Canary: the user's steps, in order, with the canary scaled before each
+ * weight so its instances can carry their share. Stable stays at full size
+ * throughout, so aborting is only a weight change; it goes away through retire.
+ */
+export function planCanary(instances: number, strategy: CanaryStrategy): Step[] {
+  const steps: Step[] = [];
+  let replicas = 0;
+  let weight = 0;
+
+  const scaleCanary = (needed: number): void => {
+    // Never scale the canary down on a lower weight: it is about to grow again.
+    if (needed <= replicas) return;
+    replicas = needed;
+    steps.push({ type: 'scale', role: 'canary', replicas });
+  };
+  const setWeight = (canary: number): void => {
+    if (canary === weight) return;
+    weight = canary;
+    steps.push({ type: 'setWeight', canary });
+  };
+
+  for (const step of strategy.steps) {
+    if ('setWeight' in step) {
+      scaleCanary(replicasFor(instances, step.setWeight));
+      setWeight(step.setWeight);
+    } else {
+      const { durationMs } = step.pause;
+      steps.push(durationMs === undefined ? { type: 'pause' } : { type: 'pause', durationMs });
+    }
+  }
+  scaleCanary(instances);
+  setWeight(100);
+  steps.push({ type: 'promote' }, { type: 'retire', afterMs: 0 });
+  return steps;
+}
+
+/** Instances needed to carry `weight` percent of traffic: at least one for any traffic at all. */
+export function replicasFor(instances: number, weight: number): number {
+  if (weight <= 0) return 0;
+  return Math.min(instances, Math.max(1, Math.ceil((instances * weight) / 100)));
+}

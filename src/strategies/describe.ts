@@ -1,0 +1,24 @@
+import { formatDuration } from '../core/duration.ts';
+import type { Step } from '../core/types.ts';
+
+/** A step in the words status output uses: "set weight 20%", "pause until promoted". */
+export function describeStep(step: Step): string {
+  switch (step.type) {
+    case 'scale':
+      return `scale ${step.role} to ${step.replicas}`;
+    case 'setWeight':
+      return `set weight ${step.canary}%`;
+    case 'preview':
+      return 'serve the new revision on the preview port';
+    case 'pause':
+      return step.durationMs === undefined ? 'pause until promoted' : `pause ${formatDuration(step.durationMs)}`;
+    case 'promote':
+      return 'promote';
+    case 'retire':
+      return step.afterMs === 0 ? 'retire old revision' : `retire old revision after ${formatDuration(step.afterMs)}`;
+    default: {
+      const unknown: never = step;
+      return `unknown step ${JSON.stringify(unknown)}`;
+    }
+  }
+}

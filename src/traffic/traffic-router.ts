@@ -1,0 +1,23 @@
+import type { RouterConfig, RouterStats } from '../core/types.ts';
+
+/** The config the engine gives a traffic router; the router adds the generation. */
+export type TrafficConfig = Omit<RouterConfig, 'generation'>;
+
+/**
+ * Who gets which request. The engine drives a traffic router; it never
+ * talks to the data plane directly.
+ */
+export interface TrafficRouter {
+  /** The id used in config and errors. */
+  readonly type: string;
+  /** Makes the service's data plane serve with `config`, starting or adopting it as needed. */
+  apply(config: TrafficConfig): Promise<void>;
+  /** Waits until no request is in flight to an instance (it must already be out of rotation), at most `timeoutMs`. */
+  drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }>;
+  /** The data plane's counters for a service. */
+  stats(service: string): Promise<RouterStats>;
+  /** Restarts the data plane of each service whose process died; returns the services it restarted. */
+  supervise(services: string[]): Promise<string[]>;
+  /** Stops a service's data plane. */
+  remove(service: string): Promise<void>;
+}

@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import type { StatusView } from '../../src/api/views.ts';
+import { CLI_ENTRY, PROJECT_ROOT } from '../../src/core/entry.ts';
+import { freePort } from '../../src/core/net.ts';
+import { findMarked, isProcessAlive, signalGroup } from '../../src/platforms/index.ts';
+
+export const HELLO_DIR = join(PROJECT_ROOT, 'examples/hello');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI (`bin/cutover.js`) as a process. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      env: { ...process.env, ...env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cutover ${args.join(' ')} did not finish in ${timeoutMs}ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** Polls until `check` returns a truthy value; fails with `what` after a generous deadline. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/**
+ * A real control plane (`cutover server` as its own process) in a temporary
+ * data dir, and everything needed to drive it through the real CLI. `destroy`
+ * stops every process it or the server started (found by the data dir mark
+ * in their environment), even after a SIGKILL of the server.
+ */
+export class Cluster {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'cutover-test-'));
+  server: ChildProcess | null = null;
+  port = 0;
+  private serverLog = '';
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get env(): Record<string, string> {
+    return { CUTOVER_SERVER: this.url, CUTOVER_DATA_DIR: this.dataDir, CUTOVER_TOKEN: '' };
+  }
+
+  get token(): string {
+    return readFileSync(join(this.dataDir, 'admin-token'), 'utf8').trim();
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    const child = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--log-level', 'debug'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CUTOVER_LOG_LEVEL: 'debug' },
+    });
+    child.stdout!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
+    this.server = child;
+    await waitFor('the server to answer /healthz', async () => (await fetch(`${this.url}/healthz`)).ok, 60_000);
+  }
+
+  /** The server's log so far (for assertion messages). */
+  log(): string {
+    return this.serverLog;
+  }
+
+  async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.server;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    this.server = null;
+  }
+
+  cli(...args: string[]): Promise<CliResult> {
+    // CUTOVER_TOKEN is read from the data dir's token file unless set.
+    return runCli(args, { CUTOVER_SERVER: this.url, CUTOVER_DATA_DIR: this.dataDir });
+  }
+
+  async api<T = unknown>(method: string, path: string, body?: unknown, token = this.token): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  async status(service: string): Promise<StatusView> {
+    const { status, body } = await this.api<StatusView>('GET', `/v1/services/${service}`);
+    if (status !== 200) throw new Error(`status of ${service}: HTTP ${status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
+  /** Writes a spec for examples/hello into the data dir's parent temp folder and returns its path. */
+  writeSpec(name: string, spec: Record<string, unknown>, file = `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.yaml`): string {
+    const path = join(this.dataDir, '..', `${this.dataDir.split('/').pop()}-${file}`);
+    writeFileSync(
+      path,
+      stringify({ apiVersion: 'cutover/v1', kind: 'Service', metadata: { name }, spec: { artifact: { path: HELLO_DIR }, run: { command: ['node', 'server.js'] }, ...spec } }),
+    );
+    this.specFiles.push(path);
+    return path;
+  }
+
+  private readonly specFiles: string[] = [];
+
+  /** Processes started for this cluster's data dir that are running now. */
+  processes(): { pid: number; instance?: string; router?: string }[] {
+    return findMarked({ CUTOVER_DATA_DIR: this.dataDir }).map(({ pid, env }) => ({
+      pid,
+      ...(env.get('CUTOVER_INSTANCE') ? { instance: env.get('CUTOVER_INSTANCE')! } : {}),
+      ...(env.get('CUTOVER_ROUTER') ? { router: env.get('CUTOVER_ROUTER')! } : {}),
+    }));
+  }
+
+  async destroy(): Promise<void> {
+    await this.stopServer('SIGKILL').catch(() => undefined);
+    for (const { pid } of this.processes()) signalGroup(pid, 'SIGKILL');
+    await waitFor('every process of the test to exit', () => this.processes().every(({ pid }) => !isProcessAlive(pid)), 20_000).catch(() => undefined);
+    rmSync(this.dataDir, { recursive: true, force: true });
+    for (const file of this.specFiles) rmSync(file, { force: true });
+  }
+}
+
+/** A hello spec with quick health checks, for tests. */
+export function helloSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    environment: 'development',
+    version: '1.0.0',
+    instances: 3,
+    healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s', healthyThreshold: 1, unhealthyThreshold: 3, startupTimeout: '20s' },
+    drainTimeout: '10s',
+    progressDeadline: '2m',
+    ...overrides,
+  };
+}
