@@ -1,19 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { specJsonSchema } from '../spec/index.ts';
 import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER } from './client.ts';
-import { applyCommand } from './commands/apply.ts';
-import { routerCommand } from './commands/router.ts';
-import { serverCommand } from './commands/server.ts';
-import { historyCommand, statusCommand } from './commands/status.ts';
-import { demoCommand } from './commands/demo.ts';
 import type { StatusView } from '../api/views.ts';
 import { exitCodeOf, followDeployment } from './follow.ts';
 import { EXIT, reportError } from './output.ts';
 
+// Commands import their modules when they run, so `cutover status` does not load the server.
 const program = new Command('cutover')
   .description('Deploy a service with rolling, blue-green or canary strategies; zero failed requests, automatic rollback.')
   .addOption(new Option('--server <url>', `control plane URL (env CUTOVER_SERVER, default ${DEFAULT_SERVER})`))
-  .addOption(new Option('--data-dir <dir>', `local data dir holding the admin token, when CUTOVER_TOKEN is unset (env CUTOVER_DATA_DIR, default ${DEFAULT_DATA_DIR})`))
+  .addOption(new Option('--data-dir <dir>', `where the server keeps state, artifacts and logs; other commands read its admin-token there when CUTOVER_TOKEN is unset (env CUTOVER_DATA_DIR, default ${DEFAULT_DATA_DIR})`))
   .showHelpAfterError()
   .exitOverride();
 
@@ -24,16 +20,19 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...
     exitCode = await action(...args);
   };
 }
+/** The data dir: --data-dir anywhere on the line, CUTOVER_DATA_DIR, or ./.cutover. */
+const dataDir = () => program.opts<{ dataDir?: string }>().dataDir ?? process.env.CUTOVER_DATA_DIR ?? DEFAULT_DATA_DIR;
 const svc = (name: string) => encodeURIComponent(name);
 
 program
   .command('server')
   .description('run the control plane (HTTP API on 127.0.0.1:7400)')
-  .option('--data-dir <dir>', 'where state, artifacts and logs live', DEFAULT_DATA_DIR)
   .option('--host <host>', 'address to listen on (loopback only)', '127.0.0.1')
   .option('--port <port>', 'port to listen on', '7400')
   .option('--log-level <level>', 'trace, debug, info, warn or error')
-  .action(run((options: { dataDir: string; host: string; port: string; logLevel?: string }) => serverCommand(options)));
+  .action(run(async (options: { host: string; port: string; logLevel?: string }) =>
+      (await import('./commands/server.ts')).serverCommand({ ...options, dataDir: dataDir() }),
+    ));
 
 program
   .command('router')
@@ -41,14 +40,14 @@ program
   .requiredOption('--state-file <file>', 'where the router keeps its last config')
   .requiredOption('--admin-port <port>', 'port of the authenticated admin endpoint')
   .requiredOption('--token-file <file>', 'file holding the admin bearer token')
-  .action(run((options: { stateFile: string; adminPort: string; tokenFile: string }) => routerCommand(options)));
+  .action(run(async (options: { stateFile: string; adminPort: string; tokenFile: string }) => (await import('./commands/router.ts')).routerCommand(options)));
 
 program
   .command('apply')
   .description('deploy the spec in FILE (YAML or JSON)')
   .requiredOption('-f, --file <file>', 'the spec')
   .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
-  .action(run((options: { file: string; wait?: boolean }) => applyCommand(client(), options.file, options)));
+  .action(run(async (options: { file: string; wait?: boolean }) => (await import('./commands/apply.ts')).applyCommand(client(), options.file, options)));
 
 program
   .command('status')
@@ -56,14 +55,14 @@ program
   .description("show a service's deployment: phase, step, weights, instances")
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--watch', 'follow until the deployment ends')
-  .action(run((service: string, options: { output?: string; watch?: boolean }) => statusCommand(client(), service, options)));
+  .action(run(async (service: string, options: { output?: string; watch?: boolean }) => (await import('./commands/status.ts')).statusCommand(client(), service, options)));
 
 program
   .command('history')
   .argument('<service>')
   .description('list the deployments of a service: revision, version, artifact digest, when, outcome')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-  .action(run((service: string, options: { output?: string }) => historyCommand(client(), service, options)));
+  .action(run(async (service: string, options: { output?: string }) => (await import('./commands/status.ts')).historyCommand(client(), service, options)));
 
 program
   .command('promote')
@@ -151,7 +150,7 @@ program
   .command('demo')
   .description('a narrated tour: a canary that succeeds and a release that fails and rolls back, under steady traffic')
   .option('--rate <n>', 'requests per second of the steady traffic', '100')
-  .action(run((options: { rate: string }) => demoCommand({ rate: Number(options.rate) })));
+  .action(run(async (options: { rate: string }) => (await import('./commands/demo.ts')).demoCommand({ rate: Number(options.rate) })));
 
 try {
   await program.parseAsync(process.argv);

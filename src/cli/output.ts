@@ -22,7 +22,8 @@ export function reportError(error: unknown): number {
   if (error instanceof CutoverError) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error.problems.length) process.stderr.write(`${formatProblems(error.problems)}\n`);
-    return error.code === 'InvalidSpec' || error.code === 'InvalidRequest' ? EXIT.usage : EXIT.failed;
+    // Raised in the CLI itself, before or instead of the server: about the user's input, unless the server was unreachable.
+    return error.code === 'ServerUnavailable' ? EXIT.failed : EXIT.usage;
   }
   process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   return EXIT.failed;

@@ -61,7 +61,8 @@ export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: 
     });
     const { body } = attempt;
     if (body.kind === 'buffered') {
-      upstream.end(body.data);
+      if (body.data.length > 0) upstream.end(body.data);
+      else upstream.end();
     } else {
       for (const chunk of body.head) upstream.write(chunk);
       attempt.source.pipe(upstream);

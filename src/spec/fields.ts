@@ -32,12 +32,12 @@ export function text(what = 'a non-empty string') {
 
 /** A service name, DNS-label-like, so it can name processes, routes and (later) Kubernetes objects. */
 export function serviceName() {
-  const error = expectedText('a name of lowercase letters, digits and "-", starting with a letter, at most 63 characters');
+  const error = expectedText('a name of lowercase letters, digits and "-" that starts with a letter, does not end with "-" and has at most 63 characters');
   return z.string({ error }).regex(SERVICE_NAME_PATTERN, { error });
 }
 
 export function environmentName() {
-  const error = expectedText('a name of lowercase letters, digits and "-", at most 63 characters');
+  const error = expectedText('a name of lowercase letters, digits and "-" that does not start or end with "-" and has at most 63 characters');
   return z.string({ error }).regex(ENVIRONMENT_NAME_PATTERN, { error });
 }
 
@@ -67,7 +67,7 @@ export function duration(options: { allowZero: boolean }) {
     ? 'a duration like "30s", "500ms" or "0s"'
     : 'a duration greater than 0 like "1s" or "500ms"';
   const error = (issue: { input?: unknown }) =>
-    typeof issue.input === 'number'
+    typeof issue.input === 'number' && (issue.input > 0 || options.allowZero)
       ? `expected ${what}, got the number ${issue.input}; add a unit, like "${issue.input}s"`
       : expected(what)(issue);
   const pattern = z

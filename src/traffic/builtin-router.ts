@@ -116,7 +116,16 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       try {
         const client = await this.ensureRunning(config.service);
         const generation = this.store.routers.nextGeneration(config.service);
-        await client.pushConfig({ ...config, generation });
+        try {
+          await client.pushConfig({ ...config, generation });
+        } catch (error) {
+          // The router has a newer generation than the store (its state file outlived a reset store): catch up and push again.
+          if (!(error instanceof CutoverError && error.code === ErrorCode.Conflict)) throw error;
+          const current = await client.getConfig();
+          const record = this.store.routers.get(config.service)!;
+          this.store.routers.save({ ...record, generation: Math.max(record.generation, current?.generation ?? 0) });
+          await client.pushConfig({ ...config, generation: this.store.routers.nextGeneration(config.service) });
+        }
         return;
       } catch (error) {
         lastError = error;

@@ -1,0 +1,87 @@
+/**
+ * `npm run bench`: per strategy, deploys hello v1 then v2 under steady load
+ * through the real router and control plane, and prints requests sent and
+ * failed, p50/p99 latency during the deployment, and seconds from apply to
+ * Succeeded. A benchmark, not a test: it prints figures and asserts nothing.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import type { StatusView } from '../src/api/views.ts';
+import { ApiClient } from '../src/cli/client.ts';
+import { applyCommand } from '../src/cli/commands/apply.ts';
+import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
+import { freePort } from '../src/core/net.ts';
+import { startLoad } from '../src/demo/load.ts';
+import { findMarked, signalGroup } from '../src/platforms/index.ts';
+
+const RATE = Number(process.env.BENCH_RATE ?? 400);
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
+
+const STRATEGIES: Record<string, unknown> = {
+  rolling: { rolling: { maxSurge: 1, maxUnavailable: 0 } },
+  blueGreen: { blueGreen: { autoPromote: true, scaleDownDelay: '5s' } },
+  canary: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }] } },
+};
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
+  const apiPort = await freePort();
+  const server = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${apiPort}`;
+  const rows: string[][] = [];
+  const quiet = { write: process.stdout.write.bind(process.stdout) };
+  try {
+    while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) await sleep(100);
+    const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
+    for (const [name, strategy] of Object.entries(STRATEGIES)) {
+      const port = await freePort();
+      const service = `bench-${name.toLowerCase()}`;
+      const spec = (version: string) => {
+        const file = join(dataDir, `${service}-${version}.yaml`);
+        writeFileSync(file, stringify({
+          apiVersion: 'cutover/v1', kind: 'Service', metadata: { name: service },
+          spec: {
+            version, artifact: { path: join(PROJECT_ROOT, 'examples/hello') }, run: { command: ['node', 'server.js'] },
+            instances: INSTANCES, port, healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s' }, strategy, drainTimeout: '10s',
+          },
+        }));
+        return file;
+      };
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await applyCommand(client, spec('1.0.0'), { wait: true });
+        const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+        await sleep(1000);
+        const before = load.snapshot();
+        const started = performance.now();
+        const code = await applyCommand(client, spec('2.0.0'), { wait: true });
+        const seconds = (performance.now() - started) / 1000;
+        const during = load.snapshot();
+        const report = await load.stop();
+        const status = await client.request<StatusView>('GET', `/v1/services/${service}`);
+        rows.push([
+          name, String(during.sent - before.sent), String(report.failed), during.latencyMs.p50.toFixed(1), during.latencyMs.p99.toFixed(1),
+          seconds.toFixed(1), code === 0 ? status.phase : `exit ${code}`,
+        ]);
+        await client.request('DELETE', `/v1/services/${service}`);
+      } finally {
+        process.stdout.write = quiet.write;
+      }
+    }
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    for (const { pid } of findMarked({ CUTOVER_DATA_DIR: dataDir })) signalGroup(pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const headers = ['strategy', 'sent during deploy', 'failed (whole run)', 'p50 ms', 'p99 ms', 'apply→Succeeded s', 'outcome'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  process.stdout.write(`cutover deploy benchmark: ${INSTANCES} instances of examples/hello, ${RATE} requests/s, node ${process.version}\n`);
+  for (const row of [headers, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+}
+
+await main();

@@ -1,0 +1,135 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { CutoverError, ErrorCode, isCutoverError, messageOf } from '../core/errors.ts';
+import type { RouterConfig, RouterStats } from '../core/types.ts';
+import { validateRouterConfig } from './config.ts';
+import type { PushResult } from './data-plane.ts';
+import { listen } from './listen.ts';
+import type { RouterLogger } from './log.ts';
+
+/** A config with hundreds of backends is still far below this. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** What the admin API acts on. */
+export interface AdminTarget {
+  readonly config: RouterConfig | undefined;
+  push(config: RouterConfig): Promise<PushResult>;
+  stats(): RouterStats;
+}
+
+/**
+ * The admin API on 127.0.0.1: `GET /healthz` is open; `PUT /config`,
+ * `GET /config` and `GET /stats` need `Authorization: Bearer <token>`.
+ */
+export function startAdmin(port: number, token: string, target: AdminTarget, log: RouterLogger): Promise<Server> {
+  const expected = digest(token);
+  return listen(
+    port,
+    (req, res) => {
+      handle(req, res, expected, target).catch((error: unknown) => {
+        log.error({ event: 'admin-failure', error: messageOf(error) }, 'admin request failed');
+        answerError(res, 500, isCutoverError(error) ? error : new CutoverError(ErrorCode.Internal, messageOf(error)));
+      });
+    },
+    'router admin',
+  );
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, target: AdminTarget): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://router').pathname;
+  const route = `${req.method ?? ''} ${path}`;
+  if (route === 'GET /healthz') {
+    answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null });
+    return;
+  }
+  if (!authorized(req.headers.authorization, expected)) {
+    answerError(res, 401, new CutoverError(ErrorCode.Unauthorized, 'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the token from the router\'s token file.'));
+    return;
+  }
+  switch (route) {
+    case 'PUT /config':
+      await putConfig(req, res, target);
+      return;
+    case 'GET /config':
+      if (target.config) answer(res, 200, target.config);
+      else answerError(res, 404, new CutoverError(ErrorCode.NotFound, 'The router has no config yet; push one with PUT /config.'));
+      return;
+    case 'GET /stats':
+      answer(res, 200, target.stats());
+      return;
+    default: {
+      const known = ['/config', '/stats', '/healthz'].includes(path);
+      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config and GET /stats.`));
+    }
+  }
+}
+
+async function putConfig(req: IncomingMessage, res: ServerResponse, target: AdminTarget): Promise<void> {
+  const text = await readBody(req);
+  if (text === undefined) {
+    res.setHeader('connection', 'close');
+    answerError(res, 413, new CutoverError(ErrorCode.InvalidRequest, `Config is larger than ${MAX_CONFIG_BYTES} bytes.`));
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    answerError(res, 400, new CutoverError(ErrorCode.InvalidRequest, `Config is not valid JSON: ${messageOf(error)}`));
+    return;
+  }
+  let config: RouterConfig;
+  try {
+    config = validateRouterConfig(parsed);
+  } catch (error) {
+    if (!isCutoverError(error)) throw error;
+    answerError(res, 400, error);
+    return;
+  }
+  const result = await target.push(config);
+  if (result.kind === 'stale') {
+    const message = `Config generation ${result.received} is older than the router's generation ${result.current}, so it was ignored; push generation ${result.current} or newer.`;
+    const context = { service: config.service, currentGeneration: result.current, receivedGeneration: result.received };
+    answerError(res, 409, new CutoverError(ErrorCode.Conflict, message, { context }));
+    return;
+  }
+  answer(res, 200, { generation: result.generation });
+}
+
+/** The body as text; undefined when it is too large (the rest is read and dropped). */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_CONFIG_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= MAX_CONFIG_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('error', reject);
+  });
+}
+
+/** Compares digests, so neither the token's content nor its length leaks through timing. */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function answerError(res: ServerResponse, status: number, error: CutoverError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  answer(res, status, { error: error.toJSON() });
+}

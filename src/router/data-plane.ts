@@ -1,0 +1,103 @@
+import type { RouterConfig, RouterStats } from '../core/types.ts';
+import { messageOf } from '../core/errors.ts';
+import { HealthChecker } from './health-check.ts';
+import type { RouterLogger } from './log.ts';
+import { createProxyHandler } from './proxy.ts';
+import { RoutingTable } from './routing-table.ts';
+import { saveRouterConfig } from './state-file.ts';
+import { TrafficStats } from './stats.ts';
+import { TrafficListeners } from './traffic-listeners.ts';
+
+/** How a push ended: applied, or ignored because the router already has a newer config. */
+export type PushResult = { kind: 'applied'; generation: number } | { kind: 'stale'; current: number; received: number };
+
+/** The routing side of the router: config, listeners, health checks and counters. */
+export class DataPlane {
+  readonly table: RoutingTable;
+  readonly traffic = new TrafficStats();
+  private readonly health: HealthChecker;
+  private readonly listeners: TrafficListeners;
+  /** Pushes are handled one at a time, so "check generation, persist, apply" is never interleaved. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly stateFile: string,
+    private readonly log: RouterLogger,
+    stopTimeoutMs: number,
+  ) {
+    this.table = new RoutingTable(log);
+    this.health = new HealthChecker(this.table.pool, () => this.table.config?.healthCheck);
+    const context = {
+      table: this.table,
+      stats: this.traffic,
+      onUnexpected: (error: unknown) => log.error({ event: 'proxy-failure', error: messageOf(error) }, 'request failed unexpectedly'),
+    };
+    this.listeners = new TrafficListeners((lane) => createProxyHandler(context, lane), stopTimeoutMs);
+  }
+
+  get config(): RouterConfig | undefined {
+    return this.table.config;
+  }
+
+  /**
+   * Accepts a config from the control plane. An older generation is ignored
+   * (a delayed push must not undo a newer one); the same generation is applied
+   * again, so a push retried after a timeout is harmless. The config is on disk
+   * before it takes effect: a router restarted at any instant serves what it
+   * last acknowledged, or newer.
+   */
+  push(config: RouterConfig): Promise<PushResult> {
+    const run = this.queue.then(async (): Promise<PushResult> => {
+      const current = this.table.config?.generation;
+      if (current !== undefined && config.generation < current) return { kind: 'stale', current, received: config.generation };
+      await saveRouterConfig(this.stateFile, config);
+      await this.apply(config);
+      return { kind: 'applied', generation: config.generation };
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Routes by `config` from now on (without persisting it: used for the stored config at start). */
+  async apply(config: RouterConfig): Promise<void> {
+    this.table.apply(config);
+    this.health.start();
+    await this.listeners.reconcile({ main: config.port, preview: config.previewPort });
+    const ports = this.listeners.ports();
+    this.log.info(
+      {
+        event: 'config-applied',
+        service: config.service,
+        generation: config.generation,
+        weights: config.weights,
+        previewRevision: config.previewRevision,
+        backends: config.backends.length,
+        inRotation: config.backends.filter((backend) => backend.inRotation).length,
+        port: ports.main,
+        previewPort: ports.preview,
+      },
+      'config applied',
+    );
+  }
+
+  ports(): { traffic?: number; preview?: number } {
+    const ports = this.listeners.ports();
+    return { traffic: ports.main, preview: ports.preview };
+  }
+
+  stats(): RouterStats {
+    return {
+      service: this.table.config?.service ?? '',
+      generation: this.table.config?.generation ?? 0,
+      revisions: this.traffic.snapshot(),
+      backends: this.table.pool.snapshot(),
+    };
+  }
+
+  /** Stops accepting traffic, lets requests in flight finish (bounded), closes upstream sockets. */
+  async stop(): Promise<void> {
+    this.health.stop();
+    await this.listeners.close();
+    this.table.pool.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { createServer } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * Longer than the idle timeout of common clients and load balancers (60s),
+ * so the router never closes a keep-alive connection a client is about to reuse.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** An HTTP server listening on 127.0.0.1:port (0 picks a free port). */
+export async function listen(port: number, handler: RequestListener, what: string): Promise<Server> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Must exceed keepAliveTimeout, or Node may cut a connection that is about to be reused.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new CutoverError(
+      error.code === 'EADDRINUSE' ? ErrorCode.PortInUse : ErrorCode.Internal,
+      error.code === 'EADDRINUSE'
+        ? `Port ${port} (${what}) is already in use; stop what listens there or choose another port.`
+        : `Cannot listen on ${LOOPBACK}:${port} (${what}): ${error.message}`,
+      { cause: error, context: { port } },
+    );
+  });
+  return server;
+}
+
+export function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Stops accepting, lets requests in flight finish (at most `timeoutMs`), then
+ * closes what is left. Answers given meanwhile say "Connection: close", and
+ * connections that fall idle are closed at once, so keep-alive clients move on.
+ */
+export async function closeGracefully(server: Server, timeoutMs: number): Promise<void> {
+  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  let deadline: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    deadline = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  try {
+    if ((await Promise.race([closed, late])) === 'late') {
+      server.closeAllConnections();
+      await closed;
+    }
+  } finally {
+    clearInterval(sweeper);
+    clearTimeout(deadline);
+  }
+}

@@ -1,0 +1,105 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { LiveBackend } from './backends.ts';
+import { downstreamHeaders, upstreamHeaders } from './headers.ts';
+import { readRequestBody } from './request-body.ts';
+import { MAX_ATTEMPTS, isRefused, mayRetry } from './retry.ts';
+import { answerRouterError } from './router-errors.ts';
+import type { Lane, RoutingTable, Target } from './routing-table.ts';
+import { PIN_HEADER } from './routing-table.ts';
+import type { TrafficStats } from './stats.ts';
+import { sendToBackend } from './upstream.ts';
+
+export interface ProxyContext {
+  table: RoutingTable;
+  stats: TrafficStats;
+  /** Called when a request fails in a way the router did not expect (a bug): it must not crash the router. */
+  onUnexpected(error: unknown): void;
+}
+
+/** The request handler of one traffic listener. */
+export function createProxyHandler(context: ProxyContext, lane: Lane): RequestListener {
+  return (req, res) => {
+    proxyRequest(context, lane, req, res).catch((error: unknown) => {
+      context.onUnexpected(error);
+      answerRouterError(res, 502, 'RouterFailed', 'The router failed to relay this request.');
+    });
+  };
+}
+
+async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { table, stats } = context;
+  const started = performance.now();
+  const clientGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+
+  const route = table.target(lane, req.headers[PIN_HEADER]);
+  if (route.kind === 'refused') {
+    answerRouterError(res, route.status, route.code, route.message);
+    return;
+  }
+  const { target } = route;
+  const body = await readRequestBody(req);
+  if (body.kind === 'abandoned') return;
+
+  const headers = upstreamHeaders(req, body.kind === 'buffered' ? body.data.length : undefined);
+  const tried = new Set<LiveBackend>();
+  let failure: { backend: LiveBackend; error: NodeJS.ErrnoException } | undefined;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS && !clientGone.signal.aborted; attempt++) {
+    const backend = table.choose(target, tried);
+    if (!backend) break;
+    tried.add(backend);
+    const outcome = await sendToBackend(table.pool, backend, {
+      method: req.method,
+      path: req.url,
+      headers,
+      body,
+      source: req,
+      signal: clientGone.signal,
+    });
+    if (outcome.kind === 'abandoned') {
+      stats.abandoned(backend.revision);
+      return;
+    }
+    if (outcome.kind === 'answered') {
+      const relayed = await relay(outcome.response, res, clientGone.signal);
+      if (relayed === 'completed') stats.answered(backend.revision, outcome.response.statusCode ?? 0, performance.now() - started);
+      else if (relayed === 'broke-off') stats.brokeOff(backend.revision);
+      else stats.abandoned(backend.revision);
+      return;
+    }
+    failure = { backend, error: outcome.error };
+    if (isRefused(outcome.error)) table.pool.markDown(backend, outcome.error.code ?? 'refused', table.config?.healthCheck.unhealthyThreshold ?? 1);
+    if (!mayRetry(req.method, outcome.error, body)) break;
+  }
+  if (clientGone.signal.aborted) return;
+
+  if (failure) {
+    stats.routerError(failure.backend.revision);
+    answerRouterError(res, 502, 'UpstreamFailed', `Revision ${failure.backend.revision} did not answer (${failure.error.code ?? failure.error.message}); ${tried.size} instance(s) tried.`);
+    return;
+  }
+  if (table.serves(target.revision)) stats.routerError(target.revision);
+  answerRouterError(res, 503, 'NoInstanceAvailable', noInstanceMessage(table, target));
+}
+
+/** Relays the instance's answer; says whether it completed, the instance broke off, or the client left. */
+function relay(response: IncomingMessage, res: ServerResponse, clientGone: AbortSignal): Promise<'completed' | 'broke-off' | 'abandoned'> {
+  let brokeOff = false;
+  // Registered before the pipeline's own listeners, so it sees which side failed first.
+  response.once('error', () => {
+    if (!clientGone.aborted) brokeOff = true;
+  });
+  res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamHeaders(response));
+  return new Promise((resolve) => {
+    pipeline(response, res, (error) => resolve(!error ? 'completed' : brokeOff ? 'broke-off' : 'abandoned'));
+  });
+}
+
+function noInstanceMessage(table: RoutingTable, target: Target): string {
+  const service = table.config?.service ?? 'this service';
+  if (target.kind === 'only') return `Revision ${target.revision} of ${service} has no healthy instance in rotation.`;
+  return `No healthy instance of ${service} is in rotation.`;
+}

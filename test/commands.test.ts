@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/core/net.ts';
+import { startLoad } from '../src/demo/load.ts';
+import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
+
+/** promote, abort, rollback and their refusals, through the real CLI and API. */
+describe('promote, abort and rollback', () => {
+  const cluster = new Cluster();
+  let port = 0;
+  const service = 'hello-cmd';
+  const manual = { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } };
+
+  beforeAll(async () => {
+    port = await freePort();
+    await cluster.start();
+  });
+  afterAll(() => cluster.destroy());
+
+  it('refuses to roll back a service that does not exist, naming it', async () => {
+    const result = await cluster.cli('rollback', 'nope');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no service named "nope"/);
+    const status = await cluster.cli('status', 'nope');
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/no service named "nope"/);
+  });
+
+  it('answers 401 to a bad token and to none, and lets the liveness probe through', async () => {
+    expect((await cluster.api('GET', '/v1/services', undefined, 'wrong')).status).toBe(401);
+    expect((await fetch(`${cluster.url}/v1/services`)).status).toBe(401);
+    expect((await fetch(`${cluster.url}/healthz`)).status).toBe(200);
+    const cli = await cluster.cli('status', service).then(() => null);
+    expect(cli).toBeNull();
+    const bad = await (await import('./support/cluster.ts')).runCli(['status', service], { CUTOVER_SERVER: cluster.url, CUTOVER_TOKEN: 'wrong' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/token is not valid/);
+  });
+
+  it('refuses to roll back when there is nothing to roll back to', async () => {
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: manual })), '--wait');
+    expect(v1.code, v1.stdout + v1.stderr).toBe(0);
+    const result = await cluster.cli('rollback', service);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no earlier successful revision/);
+  });
+
+  it('refuses promote and abort when no deployment is in progress', async () => {
+    expect((await cluster.cli('promote', service)).stderr).toMatch(/no deployment in progress/);
+    expect((await cluster.cli('abort', service)).stderr).toMatch(/no deployment in progress/);
+  });
+
+  it('waits at pause {} until promoted, then completes', async () => {
+    const applied = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: manual })));
+    expect(applied.code, applied.stderr).toBe(0);
+    await waitFor('the canary to pause', async () => (await cluster.status(service)).phase === 'Paused');
+    const paused = await cluster.status(service);
+    expect(paused.weights).toEqual({ '1': 50, '2': 50 });
+    // A second apply while one is in progress is refused with what to do.
+    const again = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.1', strategy: manual })));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/still Paused.*promote.*abort/);
+    const promoted = await cluster.cli('promote', service, '--wait');
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    expect((await cluster.status(service)).phase).toBe('Succeeded');
+  });
+
+  it('aborts a paused canary: traffic back to stable, canary stopped, phase Aborted', async () => {
+    await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '3.0.0', strategy: manual })));
+    await waitFor('the canary to pause', async () => (await cluster.status(service)).phase === 'Paused');
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 200 });
+    const aborted = await cluster.cli('abort', service, '--wait');
+    expect(aborted.code, aborted.stderr).toBe(0);
+    const report = await load.stop();
+    const status = await cluster.status(service);
+    expect(status.phase).toBe('Aborted');
+    expect(status.weights).toEqual({ '2': 100 });
+    expect(status.instances.every((i) => i.revision === 2)).toBe(true);
+    expect(report.failed, JSON.stringify(report.failures.slice(0, 3))).toBe(0);
+  });
+
+  it('rolls back to the previous revision, then to a chosen one, after the source directory is gone', async () => {
+    const rolled = await cluster.cli('rollback', service, '--wait');
+    expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
+    let status = await cluster.status(service);
+    expect(status.phase).toBe('Succeeded');
+    expect(status.revision).toBe(1);
+    expect(status.version).toBe('1.0.0');
+    expect(status.weights).toEqual({ '1': 100 });
+
+    const chosen = await cluster.cli('rollback', service, '--to-revision', '2', '--wait');
+    expect(chosen.code, chosen.stdout + chosen.stderr).toBe(0);
+    status = await cluster.status(service);
+    expect(status.revision).toBe(2);
+    expect(status.version).toBe('2.0.0');
+
+    const same = await cluster.cli('rollback', service, '--to-revision', '2');
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(/already the one serving/);
+    const unknown = await cluster.cli('rollback', service, '--to-revision', '99');
+    expect(unknown.stderr).toMatch(/no revision 99/);
+  });
+
+  it('rolls back instantly while the old revision is still warm (blue-green scaleDownDelay)', async () => {
+    const bg = { blueGreen: { autoPromote: true, scaleDownDelay: '5m' } };
+    const v4 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '4.0.0', strategy: bg })), '--wait');
+    expect(v4.code, v4.stdout + v4.stderr).toBe(0);
+    const warm = await cluster.status(service);
+    expect(warm.instances.filter((i) => i.state === 'retiring')).toHaveLength(3);
+    const pidsOfWarm = warm.instances.filter((i) => i.state === 'retiring').map((i) => i.pid).sort();
+
+    const rolled = await cluster.cli('rollback', service, '--wait');
+    expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
+    expect(rolled.stdout).toMatch(/blueGreen/);
+    const status = await cluster.status(service);
+    expect(status.revision).toBe(2);
+    expect(status.instances.filter((i) => i.revision === 2).map((i) => i.pid).sort()).toEqual(pidsOfWarm); // the same warm processes
+  });
+
+  it('deletes a service: instances and router stopped, history kept', async () => {
+    const deleted = await cluster.cli('delete', service);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await waitFor('every process of the service to stop', () => cluster.processes().length === 0, 30_000);
+    const history = await cluster.api<{ history: unknown[] }>('GET', `/v1/services/${service}/history`);
+    expect(history.body.history.length).toBeGreaterThan(3);
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/core/net.ts';
+import { lastVersions, startLoad } from '../src/demo/load.ts';
+import { Cluster, helloSpec } from './support/cluster.ts';
+
+/**
+ * A new version that never becomes healthy, or that crashes once it serves,
+ * is rolled back by itself while users keep being answered by v1.
+ */
+const RATE = 300;
+const canary = { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }] } };
+
+describe('automatic rollback', () => {
+  const cluster = new Cluster();
+  let port = 0;
+  const service = 'hello-rollback';
+
+  beforeAll(async () => {
+    port = await freePort();
+    await cluster.start();
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: canary })), '--wait');
+    expect(v1.code, v1.stdout + v1.stderr).toBe(0);
+  });
+  afterAll(() => cluster.destroy());
+
+  it('rolls back a version that fails its health check (FAIL_HEALTH=1), with no failed request', async () => {
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+    const spec = cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: canary, run: { command: ['node', 'server.js'], env: { FAIL_HEALTH: '1' } }, healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s', startupTimeout: '3s' } }));
+    const result = await cluster.cli('apply', '-f', spec, '--wait');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const report = await load.stop();
+
+    expect(result.code, result.stdout).toBe(1);
+    const status = await cluster.status(service);
+    expect(status.phase).toBe('RolledBack');
+    expect(status.message).toMatch(/health check/);
+    expect(status.message).toMatch(/hello-rollback-r2-/); // names the instance
+    expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);
+    expect(report.byVersion['2.0.0']).toBeUndefined();
+    expect(status.weights).toEqual({ '1': 100 });
+    expect(status.instances.every((i) => i.revision === 1)).toBe(true);
+    expect(cluster.processes().filter((p) => p.instance?.includes('-r2-'))).toEqual([]);
+  });
+
+  it('rolls back a version that crashes after it started serving (CRASH_AFTER_MS), with no failed request', async () => {
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+    const spec = cluster.writeSpec(service, helloSpec({ port, version: '3.0.0', strategy: canary, run: { command: ['node', 'server.js'], env: { CRASH_AFTER_MS: '2500' } } }));
+    const result = await cluster.cli('apply', '-f', spec, '--wait');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const report = await load.stop();
+
+    expect(result.code, result.stdout).toBe(1);
+    const status = await cluster.status(service);
+    expect(status.phase).toBe('RolledBack');
+    expect(status.message).toMatch(/exited/);
+    expect(status.message).toMatch(/hello-rollback-r3-/);
+    expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);
+    expect(report.byVersion['3.0.0'] ?? 0).toBeGreaterThan(0); // it did serve before it crashed
+    expect(lastVersions(report, 800)).toEqual({ '1.0.0': expect.any(Number) });
+    expect(status.weights).toEqual({ '1': 100 });
+  });
+
+  it('lists both failed revisions as RolledBack in the history', async () => {
+    const history = await cluster.cli('history', service, '-o', 'json');
+    const entries = JSON.parse(history.stdout) as { revision: number; outcome: string; digest: string }[];
+    expect(entries.map((e) => [e.revision, e.outcome])).toEqual([[1, 'Succeeded'], [2, 'RolledBack'], [3, 'RolledBack']]);
+    expect(entries[0]!.digest).toMatch(/^[a-f0-9]{64}$/);
+  });
+});
