@@ -1,7 +1,10 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { startLoad } from '../src/demo/load.ts';
-import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
+import { Cluster, HELLO_DIR, helloSpec, waitFor } from './support/cluster.ts';
 
 /** promote, abort, rollback and their refusals, through the real CLI and API. */
 describe('promote, abort and rollback', () => {
@@ -9,12 +12,18 @@ describe('promote, abort and rollback', () => {
   let port = 0;
   const service = 'hello-cmd';
   const manual = { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } };
+  // Revision 1 comes from a copy of examples/hello that is deleted before the rollbacks.
+  const source = mkdtempSync(join(tmpdir(), 'cutover-source-'));
+  cpSync(HELLO_DIR, source, { recursive: true });
 
   beforeAll(async () => {
     port = await freePort();
     await cluster.start();
   });
-  afterAll(() => cluster.destroy());
+  afterAll(async () => {
+    await cluster.destroy();
+    rmSync(source, { recursive: true, force: true });
+  });
 
   it('refuses to roll back a service that does not exist, naming it', async () => {
     const result = await cluster.cli('rollback', 'nope');
@@ -29,15 +38,13 @@ describe('promote, abort and rollback', () => {
     expect((await cluster.api('GET', '/v1/services', undefined, 'wrong')).status).toBe(401);
     expect((await fetch(`${cluster.url}/v1/services`)).status).toBe(401);
     expect((await fetch(`${cluster.url}/healthz`)).status).toBe(200);
-    const cli = await cluster.cli('status', service).then(() => null);
-    expect(cli).toBeNull();
     const bad = await (await import('./support/cluster.ts')).runCli(['status', service], { CUTOVER_SERVER: cluster.url, CUTOVER_TOKEN: 'wrong' });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/token is not valid/);
   });
 
   it('refuses to roll back when there is nothing to roll back to', async () => {
-    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: manual })), '--wait');
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: manual, artifact: { path: source } })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
     const result = await cluster.cli('rollback', service);
     expect(result.code).toBe(1);
@@ -79,6 +86,7 @@ describe('promote, abort and rollback', () => {
   });
 
   it('rolls back to the previous revision, then to a chosen one, after the source directory is gone', async () => {
+    rmSync(source, { recursive: true, force: true });
     const rolled = await cluster.cli('rollback', service, '--wait');
     expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
     let status = await cluster.status(service);
@@ -114,6 +122,15 @@ describe('promote, abort and rollback', () => {
     const status = await cluster.status(service);
     expect(status.revision).toBe(2);
     expect(status.instances.filter((i) => i.revision === 2).map((i) => i.pid).sort()).toEqual(pidsOfWarm); // the same warm processes
+  });
+
+  it('refuses to roll back to a revision whose artifact is gone from the store', async () => {
+    const history = await cluster.api<{ history: { revision: number; digest: string }[] }>('GET', `/v1/services/${service}/history`);
+    const digest = history.body.history.find((h) => h.revision === 1)!.digest;
+    rmSync(join(cluster.dataDir, 'artifacts', 'sha256', `${digest}.tar.gz`));
+    const result = await cluster.cli('rollback', service, '--to-revision', '1');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/artifact of revision 1 .* is gone/);
   });
 
   it('deletes a service: instances and router stopped, history kept', async () => {

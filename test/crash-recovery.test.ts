@@ -58,7 +58,7 @@ describe('a control plane killed with SIGKILL during a canary pause', () => {
     const instanceProcs = running.filter((p) => p.instance).map((p) => p.instance!).sort();
     expect(instanceProcs).toEqual(after.instances.map((i) => i.id).sort());
     expect(after.instances.filter((i) => i.revision === 2)).toHaveLength(3);
-    expect(running.filter((p) => p.router)).toHaveLength(1);
+    expect(running.filter((p) => p.router), cluster.log().split('\n').filter((l) => l.includes('router')).join('\n')).toHaveLength(1);
   });
 });
 

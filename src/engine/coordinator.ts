@@ -118,7 +118,7 @@ export class Coordinator {
   private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {
     const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
-    const plan = planDeployment(revision.spec, { stable }, strategy ? { strategy } : {});
+    const plan = planDeployment(revision.spec, { stable }, { ...(strategy ? { strategy } : {}), skipPauses: kind === 'rollback' });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision.service)!;
     const deployment = this.ctx.store.deployments.create({

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Deployment } from '../core/deployment.ts';
+import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import type { Role, Step, Weights } from '../core/types.ts';
 import type { RevisionRecord } from '../store/index.ts';
 import type { EngineContext } from './context.ts';
@@ -15,7 +15,7 @@ export interface StepRuntime {
   /** Re-reads the deployment from the store. */
   current(): Deployment;
   /** Appends an event and returns the new state. */
-  record: (event: import('../core/deployment.ts').DeploymentEvent) => Deployment;
+  record: (event: DeploymentEvent) => Deployment;
 }
 
 function revisionOf(ctx: EngineContext, d: Deployment, role: Role): RevisionRecord | null {

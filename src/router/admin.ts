@@ -27,8 +27,9 @@ export function startAdmin(port: number, token: string, target: AdminTarget, log
     port,
     (req, res) => {
       handle(req, res, expected, target).catch((error: unknown) => {
-        log.error({ event: 'admin-failure', error: messageOf(error) }, 'admin request failed');
-        answerError(res, 500, isCutoverError(error) ? error : new CutoverError(ErrorCode.Internal, messageOf(error)));
+        const failure = isCutoverError(error) ? error : new CutoverError(ErrorCode.Internal, messageOf(error));
+        log.error({ event: 'admin-failure', code: failure.code, error: failure.message }, 'admin request failed');
+        answerError(res, failure.code === ErrorCode.RouterUnavailable ? 503 : 500, failure);
       });
     },
     'router admin',
@@ -91,6 +92,11 @@ async function putConfig(req: IncomingMessage, res: ServerResponse, target: Admi
     const message = `Config generation ${result.received} is older than the router's generation ${result.current}, so it was ignored; push generation ${result.current} or newer.`;
     const context = { service: config.service, currentGeneration: result.current, receivedGeneration: result.received };
     answerError(res, 409, new CutoverError(ErrorCode.Conflict, message, { context }));
+    return;
+  }
+  if (result.kind === 'other-service') {
+    const message = `This router serves ${result.service}, not ${config.service}; the config was sent to the wrong admin port.`;
+    answerError(res, 409, new CutoverError(ErrorCode.Conflict, message, { context: { service: result.service, receivedService: config.service } }));
     return;
   }
   answer(res, 200, { generation: result.generation });

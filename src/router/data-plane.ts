@@ -1,5 +1,5 @@
 import type { RouterConfig, RouterStats } from '../core/types.ts';
-import { messageOf } from '../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { HealthChecker } from './health-check.ts';
 import type { RouterLogger } from './log.ts';
 import { createProxyHandler } from './proxy.ts';
@@ -9,7 +9,11 @@ import { TrafficStats } from './stats.ts';
 import { TrafficListeners } from './traffic-listeners.ts';
 
 /** How a push ended: applied, or ignored because the router already has a newer config. */
-export type PushResult = { kind: 'applied'; generation: number } | { kind: 'stale'; current: number; received: number };
+export type PushResult =
+  | { kind: 'applied'; generation: number }
+  | { kind: 'stale'; current: number; received: number }
+  /** Each router serves one service: a push for another one was sent to the wrong router. */
+  | { kind: 'other-service'; service: string };
 
 /** The routing side of the router: config, listeners, health checks and counters. */
 export class DataPlane {
@@ -19,6 +23,7 @@ export class DataPlane {
   private readonly listeners: TrafficListeners;
   /** Pushes are handled one at a time, so "check generation, persist, apply" is never interleaved. */
   private queue: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     private readonly stateFile: string,
@@ -48,6 +53,8 @@ export class DataPlane {
    */
   push(config: RouterConfig): Promise<PushResult> {
     const run = this.queue.then(async (): Promise<PushResult> => {
+      if (this.stopping) throw new CutoverError(ErrorCode.RouterUnavailable, 'The router is stopping; push the config again once it has restarted.', { retryable: true });
+      if (this.table.config && this.table.config.service !== config.service) return { kind: 'other-service', service: this.table.config.service };
       const current = this.table.config?.generation;
       if (current !== undefined && config.generation < current) return { kind: 'stale', current, received: config.generation };
       await saveRouterConfig(this.stateFile, config);
@@ -96,6 +103,9 @@ export class DataPlane {
 
   /** Stops accepting traffic, lets requests in flight finish (bounded), closes upstream sockets. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    // A push being applied finishes first, so no listener opens after the others closed.
+    await this.queue;
     this.health.stop();
     await this.listeners.close();
     this.table.pool.close();

@@ -129,7 +129,7 @@ describe('proxy', () => {
 
     const answer = await send(port, '/crash');
     expect(answer.status).toBe(502);
-    expect(answer.json().error?.message).toContain('3 instance(s) tried');
+    expect(answer.json().error?.message).toContain('after 3 attempt(s)');
     expect(a.received + b.received).toBe(3);
     expect((await client.getStats()).revisions['1']).toMatchObject({ requests: 1, routerErrors: 1 });
   });
@@ -174,6 +174,45 @@ describe('proxy', () => {
     leaving.releaseHeld();
     expect((await slow).status).toBe(200);
     await waitFor('the removed instance to leave the stats', async () => (await client.getStats()).backends[leaving.id] === undefined);
+  });
+
+  it('serves every request while a new revision replaces the old one under load', async () => {
+    const [old1, old2, new1, new2] = [await bed.backend(1), await bed.backend(1), await bed.backend(2), await bed.backend(2)];
+    const router = await bed.router(await bed.dir());
+    const client = bed.client(router);
+    let generation = 0;
+    const push = (backends: ReturnType<typeof old1.asConfig>[], weights: Record<string, number>) =>
+      client.pushConfig({ ...routerConfig([], weights), backends, generation: ++generation });
+    await push([old1.asConfig(), old2.asConfig()], { 1: 100 });
+    const port = router.ports().traffic ?? 0;
+
+    const statuses: number[] = [];
+    let running = true;
+    const load = inParallel(4, 4, async (worker) => {
+      for (let i = 0; running; i++) {
+        const method = (worker + i) % 3 === 0 ? 'POST' : 'GET';
+        statuses.push((await send(port, '/', { method, body: method === 'POST' ? 'x=1' : undefined, agent: bed.agent })).status);
+      }
+    });
+    const served = (count: number) => waitFor(`${count} more requests`, () => statuses.length >= count);
+
+    await served(50);
+    await push([old1.asConfig(), old2.asConfig(), new1.asConfig(false), new2.asConfig(false)], { 1: 100 });
+    await push([old1.asConfig(), old2.asConfig(), new1.asConfig(), new2.asConfig()], { 1: 50, 2: 50 });
+    await served(statuses.length + 50);
+    for (const [index, old] of [old1, old2].entries()) {
+      const remaining = [old1, old2].slice(index + 1).map((backend) => backend.asConfig());
+      await push([...remaining, old.asConfig(false), new1.asConfig(), new2.asConfig()], index === 1 ? { 2: 100 } : { 1: 50, 2: 50 });
+      expect((await client.waitForDrain(old.id, 10_000)).drained).toBe(true);
+      await old.close();
+      await push([...remaining, new1.asConfig(), new2.asConfig()], index === 1 ? { 2: 100 } : { 1: 50, 2: 50 });
+      await served(statuses.length + 50);
+    }
+    running = false;
+    await load;
+
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(new1.received + new2.received).toBeGreaterThan(50);
   });
 
   it('counts 5xx answers and latency per revision', async () => {

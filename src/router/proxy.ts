@@ -46,7 +46,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
 
   const headers = upstreamHeaders(req, body.kind === 'buffered' ? body.data.length : undefined);
   const tried = new Set<LiveBackend>();
-  let failure: { backend: LiveBackend; error: NodeJS.ErrnoException } | undefined;
+  let failure: { backend: LiveBackend; error: NodeJS.ErrnoException; attempts: number } | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && !clientGone.signal.aborted; attempt++) {
     const backend = table.choose(target, tried);
     if (!backend) break;
@@ -70,7 +70,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
       else stats.abandoned(backend.revision);
       return;
     }
-    failure = { backend, error: outcome.error };
+    failure = { backend, error: outcome.error, attempts: attempt };
     if (isRefused(outcome.error)) table.pool.markDown(backend, outcome.error.code ?? 'refused', table.config?.healthCheck.unhealthyThreshold ?? 1);
     if (!mayRetry(req.method, outcome.error, body)) break;
   }
@@ -78,7 +78,8 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
 
   if (failure) {
     stats.routerError(failure.backend.revision);
-    answerRouterError(res, 502, 'UpstreamFailed', `Revision ${failure.backend.revision} did not answer (${failure.error.code ?? failure.error.message}); ${tried.size} instance(s) tried.`);
+    const reason = failure.error.code ?? failure.error.message;
+    answerRouterError(res, 502, 'UpstreamFailed', `Revision ${failure.backend.revision} did not answer (${reason}) after ${failure.attempts} attempt(s).`);
     return;
   }
   if (table.serves(target.revision)) stats.routerError(target.revision);
@@ -92,7 +93,13 @@ function relay(response: IncomingMessage, res: ServerResponse, clientGone: Abort
   response.once('error', () => {
     if (!clientGone.aborted) brokeOff = true;
   });
-  res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamHeaders(response));
+  try {
+    res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamHeaders(response));
+  } catch (error) {
+    // Not relayable: let go of the instance's answer, so it stops counting as in flight.
+    response.destroy();
+    throw error;
+  }
   return new Promise((resolve) => {
     pipeline(response, res, (error) => resolve(!error ? 'completed' : brokeOff ? 'broke-off' : 'abandoned'));
   });

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { BackendPool, LiveBackend } from './backends.ts';
 import type { RequestBody } from './request-body.ts';
 
@@ -31,6 +31,22 @@ export interface AttemptRequest {
  */
 export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: AttemptRequest): Promise<Attempt> {
   return new Promise((resolve) => {
+    let upstream: ClientRequest;
+    try {
+      upstream = request({
+        host: '127.0.0.1',
+        port: backend.port,
+        method: attempt.method,
+        path: attempt.path,
+        headers: attempt.headers,
+        agent: backend.agent,
+        signal: attempt.signal,
+      });
+    } catch (error) {
+      // Node refused to build the request (a header it will not send): nothing was sent.
+      resolve({ kind: 'failed', error: error as NodeJS.ErrnoException });
+      return;
+    }
     pool.begin(backend);
     let done = false;
     const release = (): void => {
@@ -38,15 +54,6 @@ export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: 
       done = true;
       pool.end(backend);
     };
-    const upstream = request({
-      host: '127.0.0.1',
-      port: backend.port,
-      method: attempt.method,
-      path: attempt.path,
-      headers: attempt.headers,
-      agent: backend.agent,
-      signal: attempt.signal,
-    });
     upstream.once('close', release);
     upstream.once('response', (response) => {
       response.once('end', release);

@@ -78,24 +78,26 @@ export class InstanceStore {
   }
 
   update(id: string, changes: Partial<Pick<InstanceRecord, 'pid' | 'state' | 'inRotation' | 'retireAt' | 'message'>>, now = Date.now()): void {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    if (changes.pid !== undefined) (sets.push('pid = ?'), values.push(changes.pid));
-    if (changes.state !== undefined) (sets.push('state = ?'), values.push(changes.state));
-    if (changes.inRotation !== undefined) (sets.push('in_rotation = ?'), values.push(changes.inRotation ? 1 : 0));
-    if (changes.retireAt !== undefined) (sets.push('retire_at = ?'), values.push(changes.retireAt));
-    if (changes.message !== undefined) (sets.push('message = ?'), values.push(changes.message));
-    sets.push('updated_at = ?');
-    values.push(now, id);
-    this.db.prepare(`UPDATE instances SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+    const columns: Record<string, unknown> = {
+      pid: changes.pid,
+      state: changes.state,
+      in_rotation: changes.inRotation === undefined ? undefined : changes.inRotation ? 1 : 0,
+      retire_at: changes.retireAt,
+      message: changes.message,
+    };
+    const set = Object.entries(columns).filter(([, value]) => value !== undefined);
+    set.push(['updated_at', now]);
+    this.db.prepare(`UPDATE instances SET ${set.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`).run(...set.map(([, value]) => value), id);
   }
 
   /** Instances whose process may be running, of one service (and revision). */
   live(service?: string, revision?: number): InstanceRecord[] {
-    const where = ["state IN ('starting', 'ready', 'draining')"];
-    const values: unknown[] = [];
-    if (service !== undefined) (where.push('service = ?'), values.push(service));
-    if (revision !== undefined) (where.push('revision = ?'), values.push(revision));
+    const filters: [string, unknown][] = [
+      ['service = ?', service],
+      ['revision = ?', revision],
+    ].filter(([, value]) => value !== undefined) as [string, unknown][];
+    const where = ["state IN ('starting', 'ready', 'draining')", ...filters.map(([clause]) => clause)];
+    const values = filters.map(([, value]) => value);
     const rows = this.db.prepare(`SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, id`).all(...values) as InstanceRow[];
     return rows.map(toInstance);
   }

@@ -47,3 +47,12 @@ describe('planDeployment', () => {
     );
   });
 });
+
+describe('planDeployment for a rollback', () => {
+  it('keeps the canary weights but drops every pause, so a rollback never waits for a person', () => {
+    const spec = specWith(3, { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { durationMs: 10_000 } }] });
+    const steps = planDeployment(spec, { stable: { revision: 1, replicas: 3 } }, { skipPauses: true });
+    expect(steps.some((step) => step.type === 'pause')).toBe(false);
+    expect(steps.filter((step) => step.type === 'setWeight').map((step) => (step as { canary: number }).canary)).toEqual([20, 50, 100]);
+  });
+});

@@ -13,6 +13,12 @@ export interface CurrentState {
 export interface PlanOptions {
   /** Plan with this strategy instead of the spec's (e.g. a one-off `--strategy`). */
   strategy?: StrategySpec;
+  /**
+   * A rollback goes back to a revision that already served: it moves traffic
+   * step by step but does not wait in pauses for a person (as Argo Rollouts
+   * skips steps inside its rollback window).
+   */
+  skipPauses?: boolean;
 }
 
 /**
@@ -20,6 +26,11 @@ export interface PlanOptions {
  * Pure: the engine executes the steps, one at a time.
  */
 export function planDeployment(spec: ServiceSpec, current: CurrentState, options: PlanOptions = {}): Step[] {
+  const steps = planStrategy(spec, current, options);
+  return options.skipPauses ? steps.filter((step) => step.type !== 'pause') : steps;
+}
+
+function planStrategy(spec: ServiceSpec, current: CurrentState, options: PlanOptions): Step[] {
   const strategy = options.strategy ?? spec.strategy;
   const instances = spec.instances;
   // Nothing serves yet, so there is nothing to protect: start, route, done.

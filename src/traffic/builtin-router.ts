@@ -7,6 +7,7 @@ import { nodeArgsFor, PROJECT_ROOT } from '../core/entry.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { RouterStats } from '../core/types.ts';
 import { freePort } from '../core/net.ts';
+import { KeyedLock } from '../core/keyed-lock.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { findMarked, hasMarks, signalGroup, isProcessAlive } from '../platforms/index.ts';
 import type { Store } from '../store/index.ts';
@@ -25,6 +26,8 @@ const ROUTER_MAIN = join(PROJECT_ROOT, 'src/router/main.ts');
 export class BuiltinTrafficRouter implements TrafficRouter {
   readonly type = 'builtin';
   private readonly token: string;
+  /** Starting, adopting and restarting a service's router happen one at a time, so two are never started. */
+  private readonly processLock = new KeyedLock();
 
   constructor(
     private readonly dataDir: string,
@@ -54,7 +57,11 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   }
 
   /** Starts the service's router unless it runs; returns its admin client. */
-  private async ensureRunning(service: string): Promise<RouterAdminClient> {
+  private ensureRunning(service: string): Promise<RouterAdminClient> {
+    return this.processLock.run(service, () => this.startUnlessRunning(service));
+  }
+
+  private async startUnlessRunning(service: string): Promise<RouterAdminClient> {
     let record = this.store.routers.get(service);
     const pid = this.runningPid(service);
     if (record && pid !== null) {
@@ -156,21 +163,27 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   async supervise(services: string[]): Promise<string[]> {
     const restarted: string[] = [];
     for (const service of services) {
-      const record = this.store.routers.get(service);
-      if (!record || this.runningPid(service) !== null) continue;
-      try {
-        // The router reloads its last config from its state file on start.
-        const pid = await this.spawnRouter(service, record.adminPort);
-        this.store.routers.save({ ...record, pid });
-        restarted.push(service);
-      } catch (error) {
-        this.log.error({ service, err: messageOf(error) }, 'router restart failed');
-      }
+      await this.processLock.run(service, async () => {
+        const record = this.store.routers.get(service);
+        if (!record || this.runningPid(service) !== null) return;
+        try {
+          // The router reloads its last config from its state file on start.
+          const pid = await this.spawnRouter(service, record.adminPort);
+          this.store.routers.save({ ...record, pid });
+          restarted.push(service);
+        } catch (error) {
+          this.log.error({ service, err: messageOf(error) }, 'router restart failed');
+        }
+      });
     }
     return restarted;
   }
 
-  async remove(service: string): Promise<void> {
+  remove(service: string): Promise<void> {
+    return this.processLock.run(service, () => this.stopRouter(service));
+  }
+
+  private async stopRouter(service: string): Promise<void> {
     const pid = this.runningPid(service);
     if (pid !== null) {
       signalGroup(pid, 'SIGTERM');

@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../core/net.ts';
+import { RouterAdminClient } from '../traffic/builtin/index.ts';
+import { TOKEN, TestBed, routerConfig, send, waitFor } from './test-helpers.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const bed = new TestBed();
+const children = new Set<ChildProcess>();
+
+afterEach(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+  await bed.closeAll();
+});
+
+interface RouterProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startRouterProcess(args: string[]): RouterProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/router/main.ts', ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function whenHealthy(client: RouterAdminClient, router: RouterProcess): Promise<void> {
+  await waitFor(`the router process to answer /healthz (output: ${router.output()})`, () => client.healthz(), 30_000);
+}
+
+describe('router process', () => {
+  it('serves its last config after SIGKILL and restart, with no push', async () => {
+    const dir = await bed.dir();
+    await writeFile(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
+    const adminPort = await freePort();
+    const args = ['--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')];
+    const [stable, canary] = [await bed.backend(1), await bed.backend(2)];
+    const config = routerConfig([stable, canary], { 1: 50, 2: 50 }, { port: await freePort(), generation: 3 });
+    const client = new RouterAdminClient(adminPort, TOKEN);
+
+    const first = startRouterProcess(args);
+    await whenHealthy(client, first);
+    await client.pushConfig(config);
+    const before = await Promise.all(Array.from({ length: 10 }, () => send(config.port, '/')));
+    expect(new Set(before.map((answer) => answer.json().revision))).toEqual(new Set([1, 2]));
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const second = startRouterProcess(args);
+    await whenHealthy(client, second);
+    const after = await Promise.all(Array.from({ length: 10 }, () => send(config.port, '/')));
+    expect(after.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    expect(new Set(after.map((answer) => answer.json().revision))).toEqual(new Set([1, 2]));
+    expect((await client.getStats()).generation).toBe(3);
+
+    const events = second.output().trim().split('\n').map((line) => JSON.parse(line) as { event?: string });
+    expect(events.map((event) => event.event)).toEqual(expect.arrayContaining(['config-applied', 'start']));
+    expect(first.output() + second.output()).not.toContain(TOKEN);
+  });
+
+  it('finishes requests in flight on SIGTERM, then exits 0', async () => {
+    const dir = await bed.dir();
+    await writeFile(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
+    const adminPort = await freePort();
+    const instance = await bed.backend(1);
+    const config = routerConfig([instance], { 1: 100 }, { port: await freePort() });
+    const client = new RouterAdminClient(adminPort, TOKEN);
+    const router = startRouterProcess(['--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')]);
+    await whenHealthy(client, router);
+    await client.pushConfig(config);
+
+    const slow = send(config.port, '/hold');
+    await waitFor('the request to reach the instance', () => instance.held.length === 1);
+    router.child.kill('SIGTERM');
+    await waitFor('the router to stop accepting', async () => (await send(config.port, '/').then(() => false, () => true)));
+    instance.releaseHeld();
+
+    expect((await slow).status).toBe(200);
+    expect(await router.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('exits with a usage message when an argument is missing', async () => {
+    const router = startRouterProcess(['--admin-port', '1']);
+    expect((await router.exited).code).toBe(2);
+    expect(router.output()).toContain('usage: router --state-file PATH --admin-port N --token-file PATH');
+  });
+});
