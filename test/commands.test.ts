@@ -51,6 +51,22 @@ describe('promote, abort and rollback', () => {
     expect(result.stderr).toMatch(/no earlier successful revision/);
   });
 
+  it('answers an invalid spec sent to the API with 400 and every field problem', async () => {
+    const response = await cluster.api<{ error: { code: string; problems: { path: string }[] } }>('POST', '/v1/apply', {
+      spec: { apiVersion: 'cutover/v1', kind: 'Service', metadata: { name: 'x' }, spec: { version: 2, port: 99999, artifact: { path: '.' }, run: { command: [] } } },
+      artifact: { digest: 'a'.repeat(64) },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('InvalidSpec');
+    expect(response.body.error.problems.map((p) => p.path).sort()).toEqual(['spec.port', 'spec.run.command', 'spec.version']);
+  });
+
+  it('prints instance logs prefixed with the instance id', async () => {
+    const logs = await cluster.cli('logs', service, '--lines', '5');
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/^\[hello-cmd-r1-[0-9a-f]+\] .*listening/m);
+  });
+
   it('refuses promote and abort when no deployment is in progress', async () => {
     expect((await cluster.cli('promote', service)).stderr).toMatch(/no deployment in progress/);
     expect((await cluster.cli('abort', service)).stderr).toMatch(/no deployment in progress/);
