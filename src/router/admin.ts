@@ -1,3 +1,4 @@
+import type { RequestSamples } from './stats.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { CutoverError, ErrorCode, isCutoverError, messageOf } from '../core/errors.ts';
@@ -15,6 +16,7 @@ export interface AdminTarget {
   readonly config: RouterConfig | undefined;
   push(config: RouterConfig): Promise<PushResult>;
   stats(): RouterStats;
+  samples(after: number): RequestSamples;
 }
 
 /**
@@ -58,9 +60,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     case 'GET /stats':
       answer(res, 200, target.stats());
       return;
+    case 'GET /samples': {
+      const after = Number(new URL(req.url ?? '/', 'http://router').searchParams.get('after') ?? 0);
+      answer(res, 200, target.samples(Number.isInteger(after) && after >= 0 ? after : 0));
+      return;
+    }
     default: {
-      const known = ['/config', '/stats', '/healthz'].includes(path);
-      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config and GET /stats.`));
+      const known = ['/config', '/stats', '/samples', '/healthz'].includes(path);
+      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats and GET /samples?after=SEQ.`));
     }
   }
 }

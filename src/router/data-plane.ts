@@ -5,7 +5,7 @@ import type { RouterLogger } from './log.ts';
 import { createProxyHandler } from './proxy.ts';
 import { RoutingTable } from './routing-table.ts';
 import { saveRouterConfig } from './state-file.ts';
-import { TrafficStats } from './stats.ts';
+import { TrafficStats, type RequestSamples } from './stats.ts';
 import { TrafficListeners } from './traffic-listeners.ts';
 
 /** How a push ended: applied, or ignored because the router already has a newer config. */
@@ -99,6 +99,11 @@ export class DataPlane {
       revisions: this.traffic.snapshot(),
       backends: this.table.pool.snapshot(),
     };
+  }
+
+  /** Per-request samples after a sequence number, for the canary judge. */
+  samples(after: number): RequestSamples {
+    return this.traffic.samples.after(after);
   }
 
   /** Stops accepting traffic, lets requests in flight finish (bounded), closes upstream sockets. */

@@ -7,6 +7,8 @@ import { emptyLatency, observeLatency } from './histogram.ts';
  */
 export class TrafficStats {
   private readonly revisions = new Map<number, RevisionStats>();
+  /** The last answers one by one, for the canary judge: it compares canary and stable per request, not per bucket. */
+  readonly samples = new SampleRing(SAMPLE_CAPACITY);
 
   /** The revision's instance answered; latency is measured to the last byte relayed. */
   answered(revision: number, status: number, ms: number): void {
@@ -14,6 +16,7 @@ export class TrafficStats {
     stats.requests += 1;
     if (status >= 500) stats.errors5xx += 1;
     observeLatency(stats.latency, ms);
+    this.samples.push(revision, status, ms);
   }
 
   /** The instance started answering and then broke off: a failure of the revision, like a 5xx. */
@@ -21,6 +24,7 @@ export class TrafficStats {
     const stats = this.of(revision);
     stats.requests += 1;
     stats.errors5xx += 1;
+    this.samples.push(revision, 599, -1);
   }
 
   /** The router answered 502/503 itself. */
@@ -48,5 +52,56 @@ export class TrafficStats {
       this.revisions.set(revision, stats);
     }
     return stats;
+  }
+}
+
+/** Enough for a minute at ~1,500 requests/s between two reads by the control plane. */
+const SAMPLE_CAPACITY = 100_000;
+
+export interface RequestSamples {
+  /** The sequence number of the last sample returned; pass it as `after` next time. */
+  seq: number;
+  /** Samples skipped because the ring overflowed between two reads. */
+  dropped: number;
+  /** Parallel arrays (compact JSON): revision, HTTP status (599: broke off), latency in ms (-1: none). */
+  revision: number[];
+  status: number[];
+  latencyMs: number[];
+}
+
+/** A fixed ring of the latest answers, in typed arrays so recording costs no allocation. */
+export class SampleRing {
+  private readonly revisions: Int32Array;
+  private readonly statuses: Int16Array;
+  private readonly latencies: Float32Array;
+  private next = 0;
+
+  constructor(private readonly capacity: number) {
+    this.revisions = new Int32Array(capacity);
+    this.statuses = new Int16Array(capacity);
+    this.latencies = new Float32Array(capacity);
+  }
+
+  push(revision: number, status: number, latencyMs: number): void {
+    const slot = this.next % this.capacity;
+    this.revisions[slot] = revision;
+    this.statuses[slot] = status;
+    this.latencies[slot] = latencyMs;
+    this.next += 1;
+  }
+
+  /** Samples recorded after sequence number `after` (0 = from the oldest kept), at most `limit`. */
+  after(after: number, limit = this.capacity): RequestSamples {
+    const oldest = Math.max(0, this.next - this.capacity);
+    const from = Math.max(after, oldest);
+    const to = Math.min(this.next, from + limit);
+    const out: RequestSamples = { seq: to, dropped: from - Math.min(after, from), revision: [], status: [], latencyMs: [] };
+    for (let i = from; i < to; i++) {
+      const slot = i % this.capacity;
+      out.revision.push(this.revisions[slot]!);
+      out.status.push(this.statuses[slot]!);
+      out.latencyMs.push(Math.round(this.latencies[slot]! * 1000) / 1000);
+    }
+    return out;
   }
 }

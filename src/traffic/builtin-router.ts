@@ -12,7 +12,7 @@ import type { Logger } from '../monitoring/logger.ts';
 import { findMarked, hasMarks, signalGroup, isProcessAlive } from '../platforms/index.ts';
 import type { Store } from '../store/index.ts';
 import { RouterAdminClient } from './builtin/index.ts';
-import type { TrafficConfig, TrafficRouter } from './traffic-router.ts';
+import type { RequestSamples, TrafficConfig, TrafficRouter } from './traffic-router.ts';
 
 const ROUTER_MAIN = join(PROJECT_ROOT, 'src/router/main.ts');
 
@@ -158,6 +158,12 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     const record = this.store.routers.get(service);
     if (!record) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no router`, { context: { service } });
     return this.client(record.adminPort).getStats();
+  }
+
+  async samples(service: string, after: number): Promise<RequestSamples> {
+    const record = this.store.routers.get(service);
+    if (!record) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no router`, { context: { service } });
+    return this.client(record.adminPort).getSamples(after);
   }
 
   async supervise(services: string[]): Promise<string[]> {

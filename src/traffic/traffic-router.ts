@@ -1,4 +1,7 @@
 import type { RouterConfig, RouterStats } from '../core/types.ts';
+import type { RequestSamples } from '../router/stats.ts';
+
+export type { RequestSamples };
 
 /** The config the engine gives a traffic router; the router adds the generation. */
 export type TrafficConfig = Omit<RouterConfig, 'generation'>;
@@ -16,6 +19,8 @@ export interface TrafficRouter {
   drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }>;
   /** The data plane's counters for a service. */
   stats(service: string): Promise<RouterStats>;
+  /** Answers recorded after sequence number `after`, one by one (for the canary judge). */
+  samples(service: string, after: number): Promise<RequestSamples>;
   /** Restarts the data plane of each service whose process died; returns the services it restarted. */
   supervise(services: string[]): Promise<string[]>;
   /** Stops a service's data plane. */

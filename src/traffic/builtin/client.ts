@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { ErrorContext, FieldProblem } from '../../core/errors.ts';
 import type { RouterConfig, RouterStats } from '../../core/types.ts';
+import type { RequestSamples } from '../../router/stats.ts';
 
 export interface RouterAdminClientOptions {
   /** Per call. @default 5_000 */
@@ -48,6 +49,11 @@ export class RouterAdminClient {
 
   async getStats(): Promise<RouterStats> {
     return (await this.call('GET', '/stats')) as RouterStats;
+  }
+
+  /** Answers recorded after sequence number `after`, one by one (for the canary judge). */
+  async getSamples(after: number): Promise<RequestSamples> {
+    return (await this.call('GET', `/samples?after=${after}`)) as RequestSamples;
   }
 
   /** Whether the router answers at all (no token needed); never throws. */

@@ -1,0 +1,120 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Deployment } from '../../core/deployment.ts';
+import type { StoredEvent } from '../../store/deployments.ts';
+import { readEvent } from './events.ts';
+import { observeDeploymentEvent } from './observe.ts';
+
+/** One instance as the instances gauge counts it. */
+export interface InstanceSample {
+  service: string;
+  revision: number | string;
+  state: string;
+}
+
+export interface ControlPlaneMetrics {
+  /** This control plane's own registry, so tests and embedders never share the global one. */
+  readonly registry: Registry;
+  /** The Content-Type to answer `/metrics` with. */
+  readonly contentType: string;
+  /**
+   * Updates counters and histograms from one stored event. `before` is the
+   * deployment's state BEFORE the event was applied (null for
+   * DeploymentCreated, whose event carries the deployment): step and
+   * deployment durations are measured from its `stepStartedAt` and
+   * `createdAt` to the event's `at`. Events it does not read are ignored.
+   */
+  observeEvent(event: StoredEvent, before: Deployment | null): void;
+  /** Counts deployments already running when the control plane (re)started, so the in-progress gauge is right at once. */
+  trackInProgress(deployments: readonly Deployment[]): void;
+  /** Where the instances gauge reads from at each scrape. */
+  setInstanceSource(source: () => readonly InstanceSample[]): void;
+  /** The whole registry in the text exposition format. */
+  metricsText(): Promise<string>;
+}
+
+const DEPLOYMENT_SECONDS = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+const STEP_SECONDS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+
+/**
+ * prom-client's default metrics include three gauges named `*_total`, which
+ * Prometheus reserves for counters (promtool rejects them; prometheus/client_js
+ * issue #283). They are the sum of the per-type gauges beside them:
+ * `sum without (type) (cutover_nodejs_active_handles)`.
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+export function createControlPlaneMetrics(): ControlPlaneMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const deploymentLabels = ['service', 'environment', 'strategy', 'outcome'] as const;
+  const metrics = {
+    deployments: new Counter({ name: 'cutover_deployments_total', help: 'Deployments finished, by outcome (Succeeded, RolledBack, Aborted, Failed).', labelNames: deploymentLabels, registers }),
+    deploymentSeconds: new Histogram({ name: 'cutover_deployment_duration_seconds', help: 'Time from a deployment being created to it finishing.', labelNames: deploymentLabels, buckets: DEPLOYMENT_SECONDS, registers }),
+    stepSeconds: new Histogram({ name: 'cutover_step_duration_seconds', help: 'Time each completed plan step took, by step type.', labelNames: ['service', 'step'] as const, buckets: STEP_SECONDS, registers }),
+    rollbacks: new Counter({ name: 'cutover_rollbacks_total', help: 'Rollbacks and aborts begun, by cause (the error code, Aborted or Manual).', labelNames: ['service', 'environment', 'cause'] as const, registers }),
+    verdicts: new Counter({ name: 'cutover_analysis_verdicts_total', help: 'Analysis verdicts, per metric.', labelNames: ['service', 'metric', 'verdict'] as const, registers }),
+  };
+
+  // Unfinished deployments by id: kept from events rather than incremented
+  // and decremented, so a restart or a missed event cannot make it drift.
+  const inProgress = new Map<number, string>();
+  const knownServices = new Set<string>();
+  const track = (deployment: Deployment): void => {
+    knownServices.add(deployment.service);
+    if (deployment.finishedAt === null) inProgress.set(deployment.id, deployment.service);
+    else inProgress.delete(deployment.id);
+  };
+  const inProgressGauge: Gauge<'service'> = new Gauge({
+    name: 'cutover_deployments_in_progress',
+    help: 'Deployments not finished yet.',
+    labelNames: ['service'] as const,
+    registers,
+    collect: () => {
+      inProgressGauge.reset();
+      // Services with none still report 0, so a graph drops to zero instead of ending.
+      for (const service of knownServices) inProgressGauge.set({ service }, 0);
+      for (const service of inProgress.values()) inProgressGauge.inc({ service });
+    },
+  });
+
+  let instanceSource: () => readonly InstanceSample[] = () => [];
+  const instancesGauge: Gauge<'service' | 'revision' | 'state'> = new Gauge({
+    name: 'cutover_instances',
+    help: 'Instances the control plane manages, by revision and state.',
+    labelNames: ['service', 'revision', 'state'] as const,
+    registers,
+    collect: () => {
+      instancesGauge.reset();
+      for (const instance of instanceSource()) {
+        instancesGauge.inc({ service: instance.service, revision: String(instance.revision), state: instance.state });
+      }
+    },
+  });
+
+  collectDefaultMetrics({ register: registry, prefix: 'cutover_' });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`cutover_${name}`);
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeEvent(stored, before) {
+      const event = readEvent(stored);
+      if (!event) return;
+      if (event.type === 'AnalysisCompleted') {
+        for (const metric of event.metrics) metrics.verdicts.inc({ service: stored.service, metric: metric.name, verdict: metric.verdict });
+        return;
+      }
+      if (before) track(before);
+      observeDeploymentEvent(metrics, event, before, stored.at);
+      if (event.type === 'DeploymentCreated') track(event.deployment);
+      if (event.type === 'Finished' && before) inProgress.delete(before.id);
+    },
+    trackInProgress(deployments) {
+      deployments.forEach(track);
+    },
+    setInstanceSource(source) {
+      instanceSource = source;
+    },
+    metricsText: () => registry.metrics(),
+  };
+}
