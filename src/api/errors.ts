@@ -15,6 +15,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   InstanceExited: 500,
   InstanceStartFailed: 500,
   ProgressDeadlineExceeded: 500,
+  AnalysisFailed: 500,
   RouterUnavailable: 503,
   ServerUnavailable: 503,
   Internal: 500,

@@ -15,6 +15,8 @@ export interface StatusView {
   weights: Record<string, number>;
   instances: { id: string; revision: number; pid: number | null; port: number; healthy: boolean; state: string }[];
   message: string;
+  /** Every analysis of the deployment with its metrics' latest measurements and verdicts. */
+  analyses: Deployment['analyses'];
   deployment: { id: number; kind: string; strategy: string; author: string; startedAt: string; updatedAt: string; finishedAt: string | null };
 }
 
@@ -41,6 +43,7 @@ export function statusView(ctx: EngineContext, name: string): StatusView {
       state: i.retireAt !== null ? 'retiring' : i.state,
     })),
     message: d.message,
+    analyses: d.analyses ?? [],
     deployment: {
       id: d.id,
       kind: d.kind,

@@ -20,6 +20,8 @@ const base: Deployment = {
   pausedUntil: null,
   promoteRequested: false,
   weights: { '1': 100 },
+  analyses: [],
+  hold: null,
   message: 'deploying revision 2',
   author: 'admin',
   createdAt: 1000,

@@ -1,3 +1,4 @@
+import type { AnalysisPhase, AnalysisView, Measurement, MetricView } from './analysis.ts';
 import type { EndPhase, Phase, Step, Weights } from './types.ts';
 
 /**
@@ -28,6 +29,10 @@ export interface Deployment {
   pausedUntil: number | null;
   promoteRequested: boolean;
   weights: Weights;
+  /** Every analysis of this deployment, newest last, with its latest measurements. */
+  analyses: AnalysisView[];
+  /** Why the deployment waits for a person (an inconclusive analysis); `promote` continues, `abort` rolls back. */
+  hold: string | null;
   message: string;
   author: string;
   createdAt: number;
@@ -44,9 +49,16 @@ export type DeploymentEvent =
   | { type: 'Promoted'; revision: number }
   | { type: 'EndRequested'; phase: Exclude<EndPhase, 'Succeeded'>; reason: string; code?: string; instance?: string; by?: string }
   | { type: 'Progress'; message: string }
+  | { type: 'AnalysisStarted'; analysis: AnalysisView }
+  | { type: 'AnalysisMeasured'; id: string; metric: string; measurement: Measurement; phase: AnalysisPhase; counts: MetricView['counts'] }
+  | { type: 'AnalysisFinished'; id: string; phase: AnalysisPhase; message: string }
+  | { type: 'Held'; reason: string }
   | { type: 'Finished'; phase: EndPhase; message: string };
 
 export type DeploymentEventType = DeploymentEvent['type'];
+
+/** Measurements kept per metric in the state; all of them are in the events. */
+const MEASUREMENTS_KEPT = 20;
 
 /** Applies one event to a deployment. Pure: the same events always give the same state. */
 export function applyEvent(state: Deployment | null, event: DeploymentEvent, at: number): Deployment {
@@ -73,6 +85,8 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
       return next;
     case 'PromoteRequested':
       next.promoteRequested = true;
+      next.hold = null;
+      if (next.phase === 'Paused' && next.plan[next.stepIndex]?.type !== 'pause') next.phase = 'Progressing';
       next.message = `promote requested by ${event.by}`;
       return next;
     case 'Promoted':
@@ -90,6 +104,33 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
       return next;
     case 'Progress':
       next.message = event.message;
+      return next;
+    case 'AnalysisStarted':
+      next.analyses = [...(state.analyses ?? []), event.analysis];
+      return next;
+    case 'AnalysisMeasured':
+      next.analyses = (state.analyses ?? []).map((analysis) =>
+        analysis.id !== event.id
+          ? analysis
+          : {
+              ...analysis,
+              metrics: analysis.metrics.map((metric) =>
+                metric.name !== event.metric
+                  ? metric
+                  : { ...metric, phase: event.phase, counts: event.counts, measurements: [...metric.measurements, event.measurement].slice(-MEASUREMENTS_KEPT) },
+              ),
+            },
+      );
+      return next;
+    case 'AnalysisFinished':
+      next.analyses = (state.analyses ?? []).map((analysis) =>
+        analysis.id === event.id ? { ...analysis, phase: event.phase, message: event.message, finishedAt: at } : analysis,
+      );
+      return next;
+    case 'Held':
+      next.hold = event.reason;
+      next.phase = 'Paused';
+      next.message = `${event.reason}; run \`cutover promote ${state.service}\` to continue or \`cutover abort ${state.service}\` to roll back`;
       return next;
     case 'Finished':
       next.phase = event.phase;

@@ -15,6 +15,7 @@ export const ErrorCode = {
   InstanceExited: 'InstanceExited',
   InstanceStartFailed: 'InstanceStartFailed',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  AnalysisFailed: 'AnalysisFailed',
   RouterUnavailable: 'RouterUnavailable',
   PortInUse: 'PortInUse',
   ServerUnavailable: 'ServerUnavailable',

@@ -1,4 +1,4 @@
-import type { ServiceSpec } from '../spec/types.ts';
+import type { AnalysisSpec, ServiceSpec } from '../spec/types.ts';
 
 /** The phases a user sees. A deployment ends in one of the last four. */
 export const Phase = {
@@ -39,7 +39,12 @@ export type Step =
   /** The new revision becomes the stable one. */
   | { type: 'promote' }
   /** Stop the previous revision's instances `afterMs` from now (drained first). */
-  | { type: 'retire'; afterMs: number };
+  | { type: 'retire'; afterMs: number }
+  /** Measure the new revision; Failed rolls back, Inconclusive waits for a person. */
+  | { type: 'analysis'; kind: AnalysisKind; analysis: AnalysisSpec };
+
+/** Where an analysis runs: as a canary step, around a blue-green switch, or beside the whole canary. */
+export type AnalysisKind = 'step' | 'prePromotion' | 'postPromotion' | 'background';
 
 export type StepType = Step['type'];
 

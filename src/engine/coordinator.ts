@@ -139,6 +139,8 @@ export class Coordinator {
       pausedUntil: null,
       promoteRequested: false,
       weights: service.traffic.weights,
+      analyses: [],
+      hold: null,
       message: kind === 'rollback' ? `rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
       author,
       createdAt: now,
@@ -155,11 +157,12 @@ export class Coordinator {
     const active = this.requireActive(name);
     if (active.ending) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is already ending; nothing to promote`, { context: { service: name } });
     const step = active.plan[active.stepIndex];
-    if (step?.type !== 'pause') {
+    if (step?.type !== 'pause' && active.hold === null) {
       throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is not paused (it is at step ${active.stepIndex + 1}/${active.plan.length}); promote continues a paused deployment`, { context: { service: name } });
     }
     const next = this.ctx.store.deployments.append(active.id, { type: 'PromoteRequested', by });
     this.runners.get(active.id)?.wake();
+    // A background analysis that was inconclusive is over; promotion is the person's decision to go on.
     return next;
   }
 

@@ -8,6 +8,7 @@ import { drainAndStop } from './instances.ts';
 import { syncRouter } from './routing.ts';
 import { executeStep, type StepRuntime } from './steps.ts';
 import { watchRevision } from './watchdog.ts';
+import { analyse, analysisFailure } from './analysis.ts';
 
 /** Why a step's signal was aborted. */
 class Interrupted extends Error {
@@ -29,15 +30,19 @@ export class DeploymentRunner {
   private step: AbortController | null = null;
   private wakers: (() => void)[] = [];
   private stopped = false;
+  /** The canary's background analysis while it runs (from the first weight to promotion). */
+  private background: { controller: AbortController; done: Promise<void> } | null = null;
   readonly done: Promise<void>;
 
   constructor(
     private readonly ctx: EngineContext,
     readonly id: number,
   ) {
-    this.done = this.run().catch((error: unknown) => {
-      ctx.log.error({ deployment: id, err: messageOf(error) }, 'deployment runner crashed');
-    });
+    this.done = this.run()
+      .catch((error: unknown) => {
+        ctx.log.error({ deployment: id, err: messageOf(error) }, 'deployment runner crashed');
+      })
+      .finally(() => this.stopBackground());
   }
 
   private current(): Deployment {
@@ -64,6 +69,7 @@ export class DeploymentRunner {
   /** The server is stopping: leave the deployment where it is; the next server resumes it. */
   async shutdown(): Promise<void> {
     this.stopped = true;
+    this.background?.controller.abort();
     this.step?.abort(new Interrupted('shutdown'));
     this.wake();
     await this.done;
@@ -78,7 +84,16 @@ export class DeploymentRunner {
     while (!this.stopped) {
       const d = this.current();
       if (d.finishedAt !== null) return;
-      if (d.ending) return this.end(d);
+      if (d.ending) {
+        await this.stopBackground();
+        return this.end(d);
+      }
+      if (d.hold !== null) {
+        // An inconclusive analysis: nothing moves until a person promotes or aborts.
+        await this.changed();
+        continue;
+      }
+      await this.reconcileBackground(d);
       if (d.stepIndex >= d.plan.length) {
         this.record({ type: 'Finished', phase: 'Succeeded', message: `revision ${d.revision} (version ${d.version}) serves all traffic` });
         this.ctx.log.info({ service: d.service, deployment: d.id, revision: d.revision }, 'deployment succeeded');
@@ -118,6 +133,43 @@ export class DeploymentRunner {
       }
       this.fail(failure);
     }
+  }
+
+  /**
+   * Background analysis runs from the step after the canary first gets
+   * traffic until the promote step; restarted after a crash like any step.
+   */
+  private async reconcileBackground(d: Deployment): Promise<void> {
+    const spec = this.ctx.store.services.revision(d.service, d.revision)?.spec;
+    const analysis = spec?.strategy.type === 'canary' && d.previousRevision !== null ? spec.strategy.analysis : undefined;
+    const from = d.plan.findIndex((step) => step.type === 'setWeight' && step.canary > 0);
+    const until = d.plan.findIndex((step) => step.type === 'promote');
+    const wanted = analysis !== undefined && from >= 0 && d.stepIndex > from && d.stepIndex < until;
+    if (!wanted) return this.stopBackground();
+    if (this.background) return;
+    const controller = new AbortController();
+    const done = analyse(this.ctx, d, 'background', analysis, (event) => this.record(event), controller.signal).then(
+      (outcome) => {
+        if (controller.signal.aborted || outcome.phase === 'Successful') return;
+        if (outcome.phase === 'Inconclusive') {
+          this.record({ type: 'Held', reason: outcome.message });
+          return;
+        }
+        if (this.current().ending || this.current().finishedAt !== null) return;
+        this.fail(analysisFailure(this.current(), outcome));
+        this.interrupt();
+      },
+      (error: unknown) => this.ctx.log.error({ deployment: d.id, err: messageOf(error) }, 'background analysis crashed'),
+    );
+    this.background = { controller, done };
+  }
+
+  private async stopBackground(): Promise<void> {
+    const background = this.background;
+    if (!background) return;
+    this.background = null;
+    background.controller.abort();
+    await background.done;
   }
 
   /** Runs a step with the watchdog and the progress deadline beside it; resolves with what stopped it, or null when it completed. */

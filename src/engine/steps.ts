@@ -5,6 +5,7 @@ import type { RevisionRecord } from '../store/index.ts';
 import type { EngineContext } from './context.ts';
 import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 import { syncRouter } from './routing.ts';
+import { analyse, analysisFailure } from './analysis.ts';
 
 /** What a step needs beyond the deployment: how to wait for a person. */
 export interface StepRuntime {
@@ -57,6 +58,16 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     }
     case 'retire':
       return retire(rt, d, step.afterMs);
+    case 'analysis': {
+      const outcome = await analyse(ctx, d, step.kind, step.analysis, rt.record, rt.signal);
+      if (rt.signal.aborted) throw rt.signal.reason;
+      if (outcome.phase === 'Successful') return;
+      if (outcome.phase === 'Inconclusive') {
+        rt.record({ type: 'Held', reason: outcome.message });
+        return waitForPerson(rt);
+      }
+      throw analysisFailure(d, outcome);
+    }
     default: {
       const unknown: never = step;
       throw new Error(`unknown step ${JSON.stringify(unknown)}`);
@@ -84,6 +95,12 @@ async function scale(rt: StepRuntime, d: Deployment, role: Role, replicas: numbe
     const surplus = [...live].sort((a, b) => Number(a.state === 'ready') - Number(b.state === 'ready') || b.createdAt - a.createdAt).slice(0, live.length - replicas);
     for (const instance of surplus) await drainAndStop(ctx, instance, spec.drainTimeoutMs);
   }
+}
+
+/** Waits until a person promotes (clearing the hold) or the deployment is ended. */
+export async function waitForPerson(rt: StepRuntime): Promise<void> {
+  while (!rt.signal.aborted && rt.current().hold !== null) await Promise.race([rt.changed(), sleep(60_000, undefined, { signal: rt.signal }).catch(() => undefined)]);
+  if (rt.signal.aborted) throw rt.signal.reason;
 }
 
 async function pause(rt: StepRuntime): Promise<void> {

@@ -2,7 +2,7 @@
 import { parseDuration } from '../core/duration.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { SpecDocument } from './schema.ts';
-import type { CanaryStep, IntOrPercent, ServiceSpec, StrategySpec } from './types.ts';
+import type { AnalysisSpec, CanaryStep, IntOrPercent, MetricProviderSpec, MetricSpec, ServiceSpec, StrategySpec } from './types.ts';
 
 type Service = SpecDocument['spec'];
 type Strategy = Service['strategy'];
@@ -34,14 +34,19 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
 }
 
 function toStrategy(strategy: Strategy): StrategySpec {
-  if (strategy.canary) return { type: 'canary', steps: strategy.canary.steps.map(toCanaryStep) };
+  if (strategy.canary) {
+    const { steps, analysis } = strategy.canary;
+    return { type: 'canary', steps: steps.map(toCanaryStep), ...(analysis ? { analysis: toAnalysis(analysis, 'background') } : {}) };
+  }
   if (strategy.blueGreen) {
-    const { autoPromote, previewPort, scaleDownDelay } = strategy.blueGreen;
+    const { autoPromote, previewPort, scaleDownDelay, prePromotionAnalysis, postPromotionAnalysis } = strategy.blueGreen;
     return {
       type: 'blueGreen',
       autoPromote,
       ...(previewPort === undefined ? {} : { previewPort }),
       scaleDownDelayMs: toMs(scaleDownDelay),
+      ...(prePromotionAnalysis ? { prePromotionAnalysis: toAnalysis(prePromotionAnalysis, 'step') } : {}),
+      ...(postPromotionAnalysis ? { postPromotionAnalysis: toAnalysis(postPromotionAnalysis, 'step') } : {}),
     };
   }
   if (strategy.rolling) {
@@ -53,6 +58,7 @@ function toStrategy(strategy: Strategy): StrategySpec {
 
 function toCanaryStep(step: Step): CanaryStep {
   if (step.setWeight !== undefined) return { setWeight: step.setWeight };
+  if (step.analysis) return { analysis: toAnalysis(step.analysis, 'step') };
   const duration = step.pause?.duration;
   return { pause: duration === undefined ? {} : { durationMs: toMs(duration) } };
 }
@@ -66,4 +72,49 @@ function toMs(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new CutoverError(ErrorCode.Internal, `A validated duration "${text}" did not parse; this is a bug in cutover`);
   return ms;
+}
+
+type Analysis = NonNullable<Step['analysis']>;
+type Metric = Analysis['metrics'][number];
+
+/**
+ * Background analysis measures until it is stopped; an analysis step ends
+ * after `count` measurements (1 by default, 30 for the judge, which needs a
+ * stream of requests).
+ */
+function toAnalysis(analysis: Analysis, kind: 'background' | 'step'): AnalysisSpec {
+  return { metrics: analysis.metrics.map((metric) => toMetric(metric, kind)) };
+}
+
+function toMetric(metric: Metric, kind: 'background' | 'step'): MetricSpec {
+  const provider = toProvider(metric.provider);
+  const count = metric.count ?? (kind === 'background' ? undefined : provider.type === 'compare' ? 30 : 1);
+  return {
+    name: metric.name,
+    provider,
+    intervalMs: metric.interval === undefined ? (provider.type === 'compare' ? 1000 : 5000) : toMs(metric.interval),
+    ...(count === undefined ? {} : { count }),
+    initialDelayMs: toMs(metric.initialDelay),
+    ...(metric.successCondition === undefined ? {} : { successCondition: metric.successCondition }),
+    ...(metric.failureCondition === undefined ? {} : { failureCondition: metric.failureCondition }),
+    failureLimit: metric.failureLimit,
+    inconclusiveLimit: metric.inconclusiveLimit,
+    consecutiveErrorLimit: metric.consecutiveErrorLimit,
+    dryRun: metric.dryRun,
+  };
+}
+
+function toProvider(provider: Metric['provider']): MetricProviderSpec {
+  if (provider.router) return { type: 'router', query: provider.router.query, revision: provider.router.revision, windowMs: toMs(provider.router.window) };
+  if (provider.prometheus) return { type: 'prometheus', address: provider.prometheus.address, query: provider.prometheus.query, timeoutMs: toMs(provider.prometheus.timeout) };
+  if (provider.http) {
+    const { url, jsonPath, headers, timeout } = provider.http;
+    return { type: 'http', url, ...(jsonPath === undefined ? {} : { jsonPath }), headers, timeoutMs: toMs(timeout) };
+  }
+  if (provider.command) return { type: 'command', command: [...provider.command.command], timeoutMs: toMs(provider.command.timeout) };
+  if (provider.compare) {
+    const { alpha, errorRate, latency, minRequests } = provider.compare;
+    return { type: 'compare', alpha, errorRate, latency, minRequests };
+  }
+  throw new CutoverError(ErrorCode.Internal, 'A validated metric has no provider; this is a bug in cutover');
 }

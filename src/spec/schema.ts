@@ -17,6 +17,7 @@ import {
   text,
 } from './fields.ts';
 import { exactlyOneOf, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
+import { analysisSchema } from './analysis-schema.ts';
 
 const mapping = (what: string) => ({ error: expected(`a mapping ${what}`) });
 
@@ -49,10 +50,11 @@ const canaryStep = z
     {
       setWeight: integer(0, 100).optional().describe('Percentage of requests sent to the new version.'),
       pause: pause.optional().describe('Wait, for a duration or until promoted.'),
+      analysis: analysisSchema.optional().describe('Measure the new version now; the step ends when the analysis does.'),
     },
-    mapping('with setWeight or pause, like { setWeight: 20 }'),
+    mapping('with setWeight, pause or analysis, like { setWeight: 20 }'),
   )
-  .check(exactlyOneOf(['setWeight', 'pause']))
+  .check(exactlyOneOf(['setWeight', 'pause', 'analysis']))
   .meta({ minProperties: 1, maxProperties: 1 });
 
 const canary = z.strictObject(
@@ -61,8 +63,9 @@ const canary = z.strictObject(
       .array(canaryStep, { error: expected('a list of steps, like [{ setWeight: 20 }, { pause: {} }]') })
       .default([])
       .describe('Steps in order; after the last one the new version gets 100%.'),
+    analysis: analysisSchema.optional().describe('Background analysis, from the first step that sends traffic to the canary until it is promoted.'),
   },
-  mapping('with steps'),
+  mapping('with steps (and analysis)'),
 );
 
 const blueGreen = z.strictObject(
@@ -75,6 +78,8 @@ const blueGreen = z.strictObject(
     scaleDownDelay: duration({ allowZero: true })
       .default('30s')
       .describe('How long the old version stays up after the switch, for a fast rollback.'),
+    prePromotionAnalysis: analysisSchema.optional().describe('Measured on the new version (through the preview) before the switch.'),
+    postPromotionAnalysis: analysisSchema.optional().describe('Measured after the switch, while the old version is still warm; a failure switches back.'),
   },
   mapping('of blue-green settings'),
 );

@@ -7,12 +7,61 @@
 /** A count of instances or a percentage of the desired instances. */
 export type IntOrPercent = { count: number } | { percent: number };
 
-export type CanaryStep = { setWeight: number } | { pause: { durationMs?: number } };
+export type CanaryStep = { setWeight: number } | { pause: { durationMs?: number } } | { analysis: AnalysisSpec };
 
 export type StrategySpec =
   | { type: 'rolling'; maxSurge: IntOrPercent; maxUnavailable: IntOrPercent }
-  | { type: 'blueGreen'; autoPromote: boolean; previewPort?: number; scaleDownDelayMs: number }
-  | { type: 'canary'; steps: CanaryStep[] };
+  | {
+      type: 'blueGreen';
+      autoPromote: boolean;
+      previewPort?: number;
+      scaleDownDelayMs: number;
+      prePromotionAnalysis?: AnalysisSpec;
+      postPromotionAnalysis?: AnalysisSpec;
+    }
+  | { type: 'canary'; steps: CanaryStep[]; analysis?: AnalysisSpec };
+
+/** What the router provider reads, per revision, over a window. */
+export type RouterQuery = 'errorRate' | 'requestRate' | 'requests' | 'errors' | 'latencyP50' | 'latencyP90' | 'latencyP99';
+
+export type MetricProviderSpec =
+  /** The built-in router's counters for one side over a window. */
+  | { type: 'router'; query: RouterQuery; revision: 'canary' | 'stable'; windowMs: number }
+  /** A PromQL instant query; {{service}}, {{revision}}, {{stableRevision}}, {{environment}} are substituted. */
+  | { type: 'prometheus'; address: string; query: string; timeoutMs: number }
+  /** GET a URL and take a number (or any value) by a JSON path like $.data.errorRate. */
+  | { type: 'http'; url: string; jsonPath?: string; headers: Record<string, string>; timeoutMs: number }
+  /** Run a command; exit 0 passes. */
+  | { type: 'command'; command: string[]; timeoutMs: number }
+  /** The comparative judge: canary against stable on the router's per-request data, with anytime-valid tests. */
+  | {
+      type: 'compare';
+      alpha: number;
+      errorRate: { ratio: number; delta: number } | null;
+      latency: { tolerance: number; minDeltaMs: number } | null;
+      minRequests: number;
+    };
+
+export interface MetricSpec {
+  name: string;
+  provider: MetricProviderSpec;
+  intervalMs: number;
+  /** How many measurements; undefined: until the analysis is stopped (background analysis). */
+  count?: number;
+  initialDelayMs: number;
+  /** CEL over `result`. */
+  successCondition?: string;
+  failureCondition?: string;
+  failureLimit: number;
+  inconclusiveLimit: number;
+  consecutiveErrorLimit: number;
+  /** Measured and shown, but never decides the outcome. */
+  dryRun: boolean;
+}
+
+export interface AnalysisSpec {
+  metrics: MetricSpec[];
+}
 
 export type StrategyType = StrategySpec['type'];
 

@@ -24,7 +24,7 @@ function open(): Store {
 const init: Omit<Deployment, 'id'> = {
   service: 'hello', environment: 'development', kind: 'apply', revision: 1, version: '1.0.0', previousRevision: null, stableRevision: null,
   strategy: 'rolling', plan: [{ type: 'promote' }], planHash: 'h', stepIndex: 0, stepStartedAt: null, phase: 'Progressing', ending: null,
-  pausedUntil: null, promoteRequested: false, weights: {}, message: '', author: 'admin', createdAt: 1, updatedAt: 1, finishedAt: null,
+  pausedUntil: null, promoteRequested: false, weights: {}, analyses: [], hold: null, message: '', author: 'admin', createdAt: 1, updatedAt: 1, finishedAt: null,
 };
 
 describe('the store (real SQLite)', () => {

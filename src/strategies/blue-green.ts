@@ -11,11 +11,11 @@ export type BlueGreenStrategy = Extract<StrategySpec, { type: 'blueGreen' }>;
 export function planBlueGreen(instances: number, strategy: BlueGreenStrategy): Step[] {
   const steps: Step[] = [{ type: 'scale', role: 'canary', replicas: instances }];
   if (strategy.previewPort !== undefined) steps.push({ type: 'preview' });
+  if (strategy.prePromotionAnalysis) steps.push({ type: 'analysis', kind: 'prePromotion', analysis: strategy.prePromotionAnalysis });
   if (!strategy.autoPromote) steps.push({ type: 'pause' });
-  steps.push(
-    { type: 'setWeight', canary: 100 },
-    { type: 'promote' },
-    { type: 'retire', afterMs: strategy.scaleDownDelayMs },
-  );
+  steps.push({ type: 'setWeight', canary: 100 });
+  // After the switch but before the old set may go: a failure here is an instant switch back.
+  if (strategy.postPromotionAnalysis) steps.push({ type: 'analysis', kind: 'postPromotion', analysis: strategy.postPromotionAnalysis });
+  steps.push({ type: 'promote' }, { type: 'retire', afterMs: strategy.scaleDownDelayMs });
   return steps;
 }

@@ -29,6 +29,8 @@ export function planCanary(instances: number, strategy: CanaryStrategy): Step[] 
     if ('setWeight' in step) {
       scaleCanary(replicasFor(instances, step.setWeight));
       setWeight(step.setWeight);
+    } else if ('analysis' in step) {
+      steps.push({ type: 'analysis', kind: 'step', analysis: step.analysis });
     } else {
       const { durationMs } = step.pause;
       steps.push(durationMs === undefined ? { type: 'pause' } : { type: 'pause', durationMs });

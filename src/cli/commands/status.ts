@@ -19,8 +19,25 @@ function statusText(status: StatusView): string {
           status.instances.map((i) => [i.id, String(i.revision), String(i.pid ?? '-'), String(i.port), i.state, i.healthy ? 'yes' : 'no']),
         )
       : 'no instances running',
+    ...analysesText(status),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function analysesText(status: StatusView): string[] {
+  if (!status.analyses.length) return [];
+  const lines = ['', 'analyses:'];
+  for (const analysis of status.analyses) {
+    lines.push(`  ${analysis.kind} (step ${analysis.stepIndex + 1}): ${analysis.phase} — ${analysis.message}`);
+    for (const metric of analysis.metrics) {
+      const last = metric.measurements.at(-1);
+      const value = last?.value === undefined ? '' : ` value ${typeof last.value === 'number' ? Number(last.value.toPrecision(4)) : JSON.stringify(last.value)}`;
+      const c = metric.counts;
+      lines.push(`    ${metric.name}${metric.dryRun ? ' (dry run)' : ''} [${metric.provider}]: ${metric.phase}${value}; ${c.successful} ok, ${c.failed} failed, ${c.inconclusive} inconclusive, ${c.error} errors`);
+      if (last?.message) lines.push(`      ${last.message}`);
+    }
+  }
+  return lines;
 }
 
 export async function statusCommand(client: ApiClient, service: string, options: { output?: string; watch?: boolean }): Promise<number> {

@@ -21,7 +21,8 @@ export interface ControlPlaneMetrics {
    * deployment's state BEFORE the event was applied (null for
    * DeploymentCreated, whose event carries the deployment): step and
    * deployment durations are measured from its `stepStartedAt` and
-   * `createdAt` to the event's `at`. Events it does not read are ignored.
+   * `createdAt` to the event's `at`, and a finished analysis's metrics are
+   * read from its `analyses`. Events it does not read are ignored.
    */
   observeEvent(event: StoredEvent, before: Deployment | null): void;
   /** Counts deployments already running when the control plane (re)started, so the in-progress gauge is right at once. */
@@ -52,7 +53,7 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
     deploymentSeconds: new Histogram({ name: 'cutover_deployment_duration_seconds', help: 'Time from a deployment being created to it finishing.', labelNames: deploymentLabels, buckets: DEPLOYMENT_SECONDS, registers }),
     stepSeconds: new Histogram({ name: 'cutover_step_duration_seconds', help: 'Time each completed plan step took, by step type.', labelNames: ['service', 'step'] as const, buckets: STEP_SECONDS, registers }),
     rollbacks: new Counter({ name: 'cutover_rollbacks_total', help: 'Rollbacks and aborts begun, by cause (the error code, Aborted or Manual).', labelNames: ['service', 'environment', 'cause'] as const, registers }),
-    verdicts: new Counter({ name: 'cutover_analysis_verdicts_total', help: 'Analysis verdicts, per metric.', labelNames: ['service', 'metric', 'verdict'] as const, registers }),
+    verdicts: new Counter({ name: 'cutover_analysis_verdicts_total', help: 'How each metric of a finished analysis ended (Successful, Failed, Inconclusive, Error).', labelNames: ['service', 'metric', 'verdict'] as const, registers }),
   };
 
   // Unfinished deployments by id: kept from events rather than incremented
@@ -100,10 +101,6 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
     observeEvent(stored, before) {
       const event = readEvent(stored);
       if (!event) return;
-      if (event.type === 'AnalysisCompleted') {
-        for (const metric of event.metrics) metrics.verdicts.inc({ service: stored.service, metric: metric.name, verdict: metric.verdict });
-        return;
-      }
       if (before) track(before);
       observeDeploymentEvent(metrics, event, before, stored.at);
       if (event.type === 'DeploymentCreated') track(event.deployment);

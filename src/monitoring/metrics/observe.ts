@@ -9,6 +9,7 @@ export interface DeploymentMetrics {
   deploymentSeconds: Histogram<DeploymentLabel>;
   stepSeconds: Histogram<'service' | 'step'>;
   rollbacks: Counter<'service' | 'environment' | 'cause'>;
+  verdicts: Counter<'service' | 'metric' | 'verdict'>;
 }
 
 /**
@@ -48,11 +49,23 @@ export function observeDeploymentEvent(metrics: DeploymentMetrics, event: Deploy
       metrics.deploymentSeconds.observe(labels, seconds(at - before.createdAt));
       return;
     }
+    case 'AnalysisFinished': {
+      // The metrics' verdicts are in the state the measurements built; a metric still Running was cut short by another's verdict.
+      const analysis = (before?.analyses ?? []).find((candidate) => candidate.id === event.id);
+      if (!before || !analysis || analysis.finishedAt !== null) return;
+      for (const metric of analysis.metrics) {
+        if (metric.phase !== 'Running') metrics.verdicts.inc({ service: before.service, metric: metric.name, verdict: metric.phase });
+      }
+      return;
+    }
     case 'StepStarted':
     case 'WeightsChanged':
     case 'PromoteRequested':
     case 'Promoted':
     case 'Progress':
+    case 'AnalysisStarted':
+    case 'AnalysisMeasured':
+    case 'Held':
       return;
     default: {
       const unknown: never = event;

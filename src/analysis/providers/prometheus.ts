@@ -1,0 +1,47 @@
+import type { MetricProviderSpec } from '../../spec/types.ts';
+import type { MeasureContext } from '../types.ts';
+import type { MetricProvider } from './provider.ts';
+
+type Spec = Extract<MetricProviderSpec, { type: 'prometheus' }>;
+
+/** Substitutes {{service}}, {{revision}}, {{stableRevision}} and {{environment}} in a query. */
+export function substitute(query: string, context: MeasureContext): string {
+  const values: Record<string, string> = {
+    service: context.service,
+    revision: String(context.canaryRevision),
+    stableRevision: context.stableRevision === null ? '' : String(context.stableRevision),
+    environment: context.environment,
+  };
+  return query.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+interface PromResponse {
+  status: 'success' | 'error';
+  error?: string;
+  data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
+}
+
+/** A PromQL instant query over the Prometheus HTTP API (`/api/v1/query`). One series gives a number; several, a list. */
+export class PrometheusProvider implements MetricProvider {
+  readonly type = 'prometheus';
+
+  constructor(private readonly spec: Spec) {}
+
+  async measure(context: MeasureContext) {
+    const query = substitute(this.spec.query, context);
+    const url = `${this.spec.address.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
+    const response = await fetch(url, { signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.spec.timeoutMs)]) });
+    const body = (await response.json()) as PromResponse;
+    if (!response.ok || body.status !== 'success' || !body.data) {
+      return { phase: 'Error' as const, message: `Prometheus answered ${response.status} to ${query}: ${body.error ?? 'no data'}` };
+    }
+    const { resultType, result } = body.data;
+    if (resultType === 'scalar') return { value: Number((result as [number, string])[1]) };
+    if (resultType === 'vector') {
+      const values = (result as { value: [number, string] }[]).map((sample) => Number(sample.value[1]));
+      if (values.length === 0) return { phase: 'Error' as const, message: `the query ${query} returned no series (is the metric scraped yet?)` };
+      return { value: values.length === 1 ? values[0] : values };
+    }
+    return { phase: 'Error' as const, message: `the query ${query} returned a ${resultType}; use an instant vector or scalar query` };
+  }
+}

@@ -1,0 +1,62 @@
+import type { Deployment } from '../../core/deployment.ts';
+import { formatDuration } from '../../core/duration.ts';
+import { alertId, type Alert } from './alert.ts';
+import type { RulesConfig } from './rules-config.ts';
+
+export interface TimerOptions {
+  rules: RulesConfig;
+  /** The service's progressDeadline (the spec's `progressDeadlineMs`); undefined skips the deadline rule for it. */
+  progressDeadlineMs: (deployment: Deployment) => number | undefined;
+}
+
+/**
+ * The alerts that come from time passing rather than from an event: call it
+ * every few seconds with the unfinished deployments. The same condition gives
+ * the same alert id each time, so the dispatcher sends it once.
+ */
+export function evaluateTimers(deployments: readonly Deployment[], now: number, options: TimerOptions): Alert[] {
+  return deployments.flatMap((deployment) => {
+    if (deployment.finishedAt !== null || deployment.ending !== null || deployment.stepStartedAt === null) return [];
+    return [waitingForPerson(deployment, now, options.rules), deadlineNear(deployment, now, options)].filter((alert) => alert !== null);
+  });
+}
+
+/** Only an open-ended pause waits for a person; a timed pause ends by itself. */
+function waitingForPerson(d: Deployment, now: number, rules: RulesConfig): Alert | null {
+  const rule = 'waiting-for-person';
+  const settings = rules[rule];
+  const waited = now - (d.stepStartedAt ?? now);
+  if (!settings.enabled || d.phase !== 'Paused' || d.pausedUntil !== null || d.promoteRequested || waited < settings.afterMs) return null;
+  return {
+    id: alertId(rule, d.id, d.stepIndex),
+    rule,
+    severity: settings.severity,
+    service: d.service,
+    environment: d.environment,
+    deployment: d.id,
+    summary: `${d.service} ${d.version} (deployment ${d.id}, ${d.environment}) has waited ${formatDuration(waited)} at step ${d.stepIndex + 1}: run \`cutover promote ${d.service}\` to continue or \`cutover abort ${d.service}\` to roll back`,
+    details: { step: d.stepIndex, waitedMs: waited, revision: d.revision, weights: JSON.stringify(d.weights) },
+    at: now,
+  };
+}
+
+/** Warns before the engine rolls back for ProgressDeadlineExceeded; pauses have no deadline. */
+function deadlineNear(d: Deployment, now: number, options: TimerOptions): Alert | null {
+  const rule = 'progress-deadline-near';
+  const settings = options.rules[rule];
+  const step = d.plan[d.stepIndex];
+  const deadline = options.progressDeadlineMs(d);
+  const running = now - (d.stepStartedAt ?? now);
+  if (!settings.enabled || !step || step.type === 'pause' || deadline === undefined || running < deadline * settings.fraction) return null;
+  return {
+    id: alertId(rule, d.id, d.stepIndex),
+    rule,
+    severity: settings.severity,
+    service: d.service,
+    environment: d.environment,
+    deployment: d.id,
+    summary: `${d.service} ${d.version} (deployment ${d.id}): step ${d.stepIndex + 1} (${step.type}) has run ${formatDuration(running)} of its ${formatDuration(deadline)} progressDeadline; it rolls back at the deadline`,
+    details: { step: d.stepIndex, stepType: step.type, runningMs: running, progressDeadlineMs: deadline, revision: d.revision },
+    at: now,
+  };
+}

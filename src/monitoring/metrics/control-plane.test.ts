@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { DeploymentEvent } from '../../core/deployment.ts';
+import { createControlPlaneMetrics } from './control-plane.ts';
+import { replay, sampleDeployment } from './test-fixtures.ts';
+
+type Timed = { event: DeploymentEvent | { type: string; [key: string]: unknown }; at: number };
+
+function canaryThatRollsBack(): Timed[] {
+  return [
+    { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 },
+    { event: { type: 'StepStarted', index: 0, message: 'scale' }, at: 2000 },
+    { event: { type: 'StepCompleted', index: 0 }, at: 4500 },
+    { event: { type: 'StepStarted', index: 1, message: 'weight' }, at: 5000 },
+    { event: { type: 'EndRequested', phase: 'RolledBack', reason: 'instance exited', code: 'InstanceExited', instance: 'hello-2-a' }, at: 6000 },
+    { event: { type: 'Finished', phase: 'RolledBack', message: 'rolled back' }, at: 31_000 },
+  ];
+}
+
+function sampleValue(text: string, line: string): number | undefined {
+  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
+  return found === undefined ? undefined : Number(found.slice(line.length + 1));
+}
+
+describe('control-plane metrics', () => {
+  it('counts a finished deployment by outcome and measures it from creation to finish', async () => {
+    const metrics = createControlPlaneMetrics();
+    replay(canaryThatRollsBack(), (stored, before) => metrics.observeEvent(stored, before));
+    const text = await metrics.metricsText();
+    const labels = 'service="hello",environment="production",strategy="canary",outcome="RolledBack"';
+    expect(sampleValue(text, `cutover_deployments_total{${labels}}`)).toBe(1);
+    expect(sampleValue(text, `cutover_deployment_duration_seconds_sum{${labels}}`)).toBe(30);
+    expect(sampleValue(text, `cutover_deployment_duration_seconds_bucket{le="30",${labels}}`)).toBe(1);
+  });
+
+  it('measures a completed step from stepStartedAt of the state before the event', async () => {
+    const metrics = createControlPlaneMetrics();
+    replay(canaryThatRollsBack(), (stored, before) => metrics.observeEvent(stored, before));
+    const text = await metrics.metricsText();
+    expect(sampleValue(text, 'cutover_step_duration_seconds_sum{service="hello",step="scale"}')).toBe(2.5);
+    expect(sampleValue(text, 'cutover_step_duration_seconds_count{service="hello",step="scale"}')).toBe(1);
+  });
+
+  it('labels a rollback with the error code, an abort with Aborted and `cutover rollback` with Manual', async () => {
+    const metrics = createControlPlaneMetrics();
+    const observe = metrics.observeEvent.bind(metrics);
+    replay(canaryThatRollsBack(), observe);
+    replay(
+      [
+        { event: { type: 'DeploymentCreated', deployment: sampleDeployment({ id: 8 }) }, at: 1000 },
+        { event: { type: 'EndRequested', phase: 'Aborted', reason: 'aborted by admin', by: 'admin' }, at: 2000 },
+        // The engine may repeat the request after a restart; it is still one rollback.
+        { event: { type: 'EndRequested', phase: 'Aborted', reason: 'aborted by admin', by: 'admin' }, at: 2500 },
+      ],
+      observe,
+    );
+    replay([{ event: { type: 'DeploymentCreated', deployment: sampleDeployment({ id: 9, kind: 'rollback' }) }, at: 1000 }], observe);
+    const text = await metrics.metricsText();
+    const line = (cause: string): string => `cutover_rollbacks_total{service="hello",environment="production",cause="${cause}"}`;
+    expect(sampleValue(text, line('InstanceExited'))).toBe(1);
+    expect(sampleValue(text, line('Aborted'))).toBe(1);
+    expect(sampleValue(text, line('Manual'))).toBe(1);
+  });
+
+  it('counts analysis verdicts per metric and ignores a malformed AnalysisCompleted', async () => {
+    const metrics = createControlPlaneMetrics();
+    replay(
+      [
+        { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 },
+        {
+          event: {
+            type: 'AnalysisCompleted',
+            step: 2,
+            verdict: 'Inconclusive',
+            metrics: [
+              { name: 'error-rate', verdict: 'Successful', value: 0.001 },
+              { name: 'p99-latency', verdict: 'Inconclusive', value: null, message: 'too few requests' },
+            ],
+            message: 'too few requests to judge p99-latency',
+          },
+          at: 2000,
+        },
+        { event: { type: 'AnalysisCompleted', verdict: 'Failed' }, at: 3000 },
+      ],
+      (stored, before) => metrics.observeEvent(stored, before),
+    );
+    const text = await metrics.metricsText();
+    expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",metric="error-rate",verdict="Successful"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",metric="p99-latency",verdict="Inconclusive"}')).toBe(1);
+    expect(text).not.toContain('verdict="Failed"');
+  });
+
+  it('reports deployments in progress, dropping to 0 when they finish', async () => {
+    const metrics = createControlPlaneMetrics();
+    const events = canaryThatRollsBack();
+    replay(events.slice(0, 3), (stored, before) => metrics.observeEvent(stored, before));
+    expect(sampleValue(await metrics.metricsText(), 'cutover_deployments_in_progress{service="hello"}')).toBe(1);
+    replay(events, (stored, before) => (stored.type === 'Finished' ? metrics.observeEvent(stored, before) : undefined));
+    expect(sampleValue(await metrics.metricsText(), 'cutover_deployments_in_progress{service="hello"}')).toBe(0);
+  });
+
+  it('counts deployments already running at a restart once told about them', async () => {
+    const metrics = createControlPlaneMetrics();
+    metrics.trackInProgress([sampleDeployment({ id: 1 }), sampleDeployment({ id: 2, service: 'shop' }), sampleDeployment({ id: 3, finishedAt: 5 })]);
+    const text = await metrics.metricsText();
+    expect(sampleValue(text, 'cutover_deployments_in_progress{service="hello"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_deployments_in_progress{service="shop"}')).toBe(1);
+  });
+
+  it('reads instances from the source at each scrape, so stopped ones disappear', async () => {
+    const metrics = createControlPlaneMetrics();
+    let instances = [
+      { service: 'hello', revision: 1, state: 'ready' },
+      { service: 'hello', revision: 1, state: 'ready' },
+      { service: 'hello', revision: 2, state: 'starting' },
+    ];
+    metrics.setInstanceSource(() => instances);
+    let text = await metrics.metricsText();
+    expect(sampleValue(text, 'cutover_instances{service="hello",revision="1",state="ready"}')).toBe(2);
+    expect(sampleValue(text, 'cutover_instances{service="hello",revision="2",state="starting"}')).toBe(1);
+    instances = [{ service: 'hello', revision: 2, state: 'ready' }];
+    text = await metrics.metricsText();
+    expect(text).not.toContain('revision="1"');
+    expect(sampleValue(text, 'cutover_instances{service="hello",revision="2",state="ready"}')).toBe(1);
+  });
+
+  it('uses its own registry with prefixed process metrics, so two never collide', async () => {
+    const first = createControlPlaneMetrics();
+    const second = createControlPlaneMetrics();
+    expect(first.registry).not.toBe(second.registry);
+    const text = await first.metricsText();
+    expect(text).toContain('cutover_process_cpu_seconds_total');
+    expect(text).not.toContain('cutover_nodejs_active_handles_total');
+    expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+});

@@ -1,0 +1,5 @@
+export { createControlPlaneMetrics, type ControlPlaneMetrics, type InstanceSample } from './control-plane.ts';
+export { rollbackCause } from './observe.ts';
+export { routerMetricsText, ROUTER_METRICS_CONTENT_TYPE } from './router-text.ts';
+export { escapeLabelValue, formatFamily, type MetricFamily, type MetricType, type Sample } from './exposition.ts';
+export { readEvent } from './events.ts';

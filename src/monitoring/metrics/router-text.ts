@@ -1,0 +1,62 @@
+import type { RevisionStats, RouterStats } from '../../core/types.ts';
+import { formatFamily, type MetricFamily, type Sample } from './exposition.ts';
+
+/** The router's counters for one service, in the text exposition format 0.0.4 (Content-Type below). */
+export function routerMetricsText(stats: RouterStats, labels: { service: string }): string {
+  const { service } = labels;
+  const revisions = Object.entries(stats.revisions).sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b));
+  const backends = Object.entries(stats.backends).sort(([a], [b]) => a.localeCompare(b));
+  const families: MetricFamily[] = [
+    {
+      name: 'cutover_router_requests_total',
+      help: 'Requests routed to each revision since the router started.',
+      type: 'counter',
+      samples: revisions.map(([revision, r]) => ({ labels: { service, revision }, value: r.requests })),
+    },
+    {
+      name: 'cutover_router_errors_total',
+      help: 'Failed requests: upstream_5xx when the instance answered 5xx or broke off, router when the router answered 502/503 itself.',
+      type: 'counter',
+      samples: revisions.flatMap(([revision, r]) => [
+        { labels: { service, revision, kind: 'upstream_5xx' }, value: r.errors5xx },
+        { labels: { service, revision, kind: 'router' }, value: r.routerErrors },
+      ]),
+    },
+    {
+      name: 'cutover_router_request_duration_seconds',
+      help: 'Time from a request arriving to the last byte of its answer relayed, for requests an instance answered.',
+      type: 'histogram',
+      samples: revisions.flatMap(([revision, r]) => latencySamples({ service, revision }, r.latency)),
+    },
+    {
+      name: 'cutover_router_backend_in_flight',
+      help: 'Requests each instance is serving now.',
+      type: 'gauge',
+      samples: backends.map(([backend, b]) => ({ labels: { service, backend }, value: b.inFlight })),
+    },
+    {
+      name: 'cutover_router_backend_healthy',
+      help: "1 when the router's health check passes for the instance, else 0.",
+      type: 'gauge',
+      samples: backends.map(([backend, b]) => ({ labels: { service, backend }, value: b.healthy ? 1 : 0 })),
+    },
+  ];
+  return families.map(formatFamily).join('');
+}
+
+export const ROUTER_METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Millisecond buckets become `le` in seconds; the counts are already cumulative, and +Inf holds every observation. */
+function latencySamples(labels: Record<string, string>, latency: RevisionStats['latency']): Sample[] {
+  const buckets: Sample[] = latency.buckets.map((ms, i) => ({
+    suffix: '_bucket',
+    labels: { ...labels, le: String(ms / 1000) },
+    value: latency.counts[i] ?? 0,
+  }));
+  return [
+    ...buckets,
+    { suffix: '_bucket', labels: { ...labels, le: '+Inf' }, value: latency.count },
+    { suffix: '_sum', labels, value: latency.sumMs / 1000 },
+    { suffix: '_count', labels, value: latency.count },
+  ];
+}

@@ -1,0 +1,70 @@
+import { applyEvent, type Deployment, type DeploymentEvent } from '../../core/deployment.ts';
+import type { RouterStats } from '../../core/types.ts';
+import type { StoredEvent } from '../../store/deployments.ts';
+
+/** A deployment as tests start it: canary of revision 2 over revision 1, created at t=1000. */
+export function sampleDeployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    id: 7,
+    service: 'hello',
+    environment: 'production',
+    kind: 'apply',
+    revision: 2,
+    version: '2.0.0',
+    previousRevision: 1,
+    stableRevision: 1,
+    strategy: 'canary',
+    plan: [{ type: 'scale', role: 'canary', replicas: 1 }, { type: 'setWeight', canary: 20 }, { type: 'pause' }, { type: 'promote' }],
+    planHash: 'abc',
+    stepIndex: 0,
+    stepStartedAt: null,
+    phase: 'Progressing',
+    ending: null,
+    pausedUntil: null,
+    promoteRequested: false,
+    weights: { '1': 100 },
+    analyses: [],
+    hold: null,
+    message: 'deploying revision 2',
+    author: 'admin',
+    createdAt: 1000,
+    updatedAt: 1000,
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+/**
+ * Records events the way the store does and hands each one to `observe`
+ * with the state before it, as the control plane's caller will.
+ */
+export function replay(
+  events: { event: DeploymentEvent; at: number }[],
+  observe: (stored: StoredEvent, before: Deployment | null) => void,
+): Deployment | null {
+  let state: Deployment | null = null;
+  let seq = 0;
+  for (const { event, at } of events) {
+    const before = state;
+    state = applyEvent(state, event, at);
+    observe({ seq: ++seq, deployment: state.id, service: state.service, type: event.type, data: event, at }, before);
+  }
+  return state;
+}
+
+/** A router's counters after a canary: revision 9 stable and busy, revision 10 new with one router error. */
+export function sampleRouterStats(): RouterStats {
+  const buckets = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+  return {
+    service: 'hello',
+    generation: 4,
+    revisions: {
+      '10': { requests: 3, errors5xx: 0, routerErrors: 1, latency: { buckets, counts: [0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2], sumMs: 21.5, count: 2 } },
+      '9': { requests: 120, errors5xx: 2, routerErrors: 0, latency: { buckets, counts: [5, 40, 90, 110, 115, 118, 119, 119, 119, 119, 119, 119, 119], sumMs: 612, count: 120 } },
+    },
+    backends: {
+      'hello-9-a': { inFlight: 2, healthy: true, requests: 60 },
+      'hello-10-a': { inFlight: 0, healthy: false, requests: 3 },
+    },
+  };
+}
