@@ -8,6 +8,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   Unauthorized: 401,
   NotFound: 404,
   Conflict: 409,
+  Locked: 423,
   NothingToRollBack: 409,
   ArtifactMissing: 409,
   PortInUse: 409,

@@ -5,6 +5,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { validateSpec } from '../spec/index.ts';
 import { toErrorResponse } from './errors.ts';
 import { serviceLogs } from './logs.ts';
+import { eventStream } from './events-stream.ts';
 import type { TokenVerifier } from './token.ts';
 import { historyView, statusView } from './views.ts';
 
@@ -100,10 +101,30 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: 
     return c.json({ deleted: c.req.param('name') });
   });
 
+  app.get('/v1/locks/:name', (c) => c.json({ lock: ctx.store.locks.get(c.req.param('name')) }));
+  app.post('/v1/locks/:name', async (c) => {
+    const body = await jsonBody(c);
+    const message = typeof body.message === 'string' ? body.message.trim() : '';
+    if (!message) throw new CutoverError(ErrorCode.InvalidRequest, 'say why the service is locked: -m MESSAGE', { problems: [{ path: 'message', message: 'expected a non-empty string' }] });
+    const name = c.req.param('name');
+    const { acquired, lock } = ctx.store.locks.acquire({ service: name, holder: c.get('user'), message, acquiredAt: Date.now() });
+    if (!acquired) throw new CutoverError(ErrorCode.Locked, `service ${name} is already locked by ${lock.holder} since ${new Date(lock.acquiredAt).toISOString()}: "${lock.message}"`, { context: { service: name } });
+    ctx.store.deployments.note(name, 'LockAcquired', { holder: lock.holder, message });
+    return c.json({ lock }, 201);
+  });
+  app.delete('/v1/locks/:name', (c) => {
+    const name = c.req.param('name');
+    const released = ctx.store.locks.release(name);
+    if (!released) throw new CutoverError(ErrorCode.NotFound, `service ${name} is not locked`, { context: { service: name } });
+    ctx.store.deployments.note(name, 'LockReleased', { by: c.get('user'), holder: released.holder });
+    return c.json({ released });
+  });
+
+  app.get('/v1/events/stream', (c) => eventStream(c, ctx));
   app.get('/v1/events', (c) => {
     const after = Number(c.req.query('after') ?? 0) || 0;
     const service = c.req.query('service');
-    return c.json({ events: ctx.store.deployments.eventsAfter(after, service || undefined) });
+    return c.json({ last: ctx.store.deployments.lastSeq(), events: ctx.store.deployments.eventsAfter(after, service || undefined) });
   });
 
   return app;

@@ -17,6 +17,8 @@ export interface StatusView {
   message: string;
   /** Every analysis of the deployment with its metrics' latest measurements and verdicts. */
   analyses: Deployment['analyses'];
+  /** The service's router process: its pid and its authenticated admin port (stats, /metrics for Prometheus). */
+  router: { pid: number | null; port: number; adminPort: number } | null;
   deployment: { id: number; kind: string; strategy: string; author: string; startedAt: string; updatedAt: string; finishedAt: string | null };
 }
 
@@ -44,6 +46,7 @@ export function statusView(ctx: EngineContext, name: string): StatusView {
     })),
     message: d.message,
     analyses: d.analyses ?? [],
+    router: routerOf(ctx, name, service.port),
     deployment: {
       id: d.id,
       kind: d.kind,
@@ -54,6 +57,11 @@ export function statusView(ctx: EngineContext, name: string): StatusView {
       finishedAt: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
     },
   };
+}
+
+function routerOf(ctx: EngineContext, name: string, port: number): StatusView['router'] {
+  const record = ctx.store.routers.get(name);
+  return record ? { pid: record.pid, port, adminPort: record.adminPort } : null;
 }
 
 export interface HistoryEntry {

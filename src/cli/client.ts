@@ -37,6 +37,13 @@ export class ApiClient {
     this.token = options.token ?? (process.env.CUTOVER_TOKEN || readToken(options.dataDir ?? process.env.CUTOVER_DATA_DIR ?? DEFAULT_DATA_DIR));
   }
 
+  /** Opens a Server-Sent Events stream; the caller reads the body. */
+  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const response = await fetch(`${this.server}${path}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' }, signal });
+    if (!response.ok || !response.body) throw new ApiError(response.status, 'Error', `event stream answered ${response.status}`);
+    return response.body;
+  }
+
   async request<T>(method: string, path: string, body?: unknown, raw?: { data: Buffer; type: string }): Promise<T> {
     let response: Response;
     try {
@@ -66,6 +73,7 @@ export class ApiClient {
   }
 }
 
+/** Not exported on purpose: the token stays inside the client. */
 function readToken(dataDir: string): string {
   try {
     return readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusView } from '../api/views.ts';
 import type { ApiClient } from './client.ts';
 import { EXIT, weightsText } from './output.ts';
+import { parseSse } from './sse.ts';
 
 /** One line describing where a deployment is. */
 export function progressLine(status: StatusView): string {
@@ -19,14 +20,40 @@ export function exitCodeOf(status: StatusView): number {
 }
 
 /**
- * Follows a deployment until it ends: a live line on a terminal, plain
- * lines (one per change) otherwise. Resolves with the final status.
+ * Waits for the next event of a service on the server's event stream
+ * (resuming from `after`), or for `timeoutMs`. Returns the last event id
+ * seen; a dropped connection just ends the wait, and the next call resumes.
+ */
+async function nextEvents(client: ApiClient, service: string, after: number, timeoutMs: number): Promise<number> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await client.stream(`/v1/events/stream?service=${encodeURIComponent(service)}&after=${after}`, controller.signal);
+    for await (const event of parseSse(response)) {
+      // Batch what arrives together: stop reading shortly after the first event.
+      after = Math.max(after, Number(event.id) || after);
+      setTimeout(() => controller.abort(), 150);
+    }
+  } catch {
+    // aborted on purpose, or the server went away: the caller polls status anyway
+  } finally {
+    clearTimeout(timer);
+  }
+  return after;
+}
+
+/**
+ * Follows a deployment until it ends, driven by the server's event stream:
+ * a live line on a terminal, plain lines (one per change) otherwise.
+ * Resolves with the final status.
  */
 export async function followDeployment(client: ApiClient, service: string, deployment: number, options: { untilPaused?: boolean } = {}): Promise<StatusView> {
   const tty = Boolean(process.stdout.isTTY);
   let last = '';
   let lastStep = -1;
+  let after = -1;
   while (true) {
+    if (after < 0) after = (await client.request<{ last: number }>('GET', `/v1/events?service=${encodeURIComponent(service)}&after=${Number.MAX_SAFE_INTEGER}`)).last;
     const status = await client.request<StatusView>('GET', `/v1/services/${encodeURIComponent(service)}`);
     const line = progressLine(status);
     if (line !== last) {
@@ -44,6 +71,6 @@ export async function followDeployment(client: ApiClient, service: string, deplo
       if (tty) process.stdout.write('\n');
       return status;
     }
-    await sleep(400);
+    after = await nextEvents(client, service, after, 2000).catch(async () => (await sleep(500), after));
   }
 }

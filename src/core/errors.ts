@@ -9,6 +9,7 @@ export const ErrorCode = {
   Unauthorized: 'Unauthorized',
   NotFound: 'NotFound',
   Conflict: 'Conflict',
+  Locked: 'Locked',
   NothingToRollBack: 'NothingToRollBack',
   ArtifactMissing: 'ArtifactMissing',
   InstanceUnhealthy: 'InstanceUnhealthy',

@@ -80,8 +80,21 @@ export class Coordinator {
     return active;
   }
 
+  /** Refuses to deploy a locked service, saying who holds the lock, why and since when. */
+  private checkLock(name: string): void {
+    const lock = this.ctx.store.locks.get(name);
+    if (lock) {
+      throw new CutoverError(
+        ErrorCode.Locked,
+        `service ${name} is locked by ${lock.holder} since ${new Date(lock.acquiredAt).toISOString()}: "${lock.message}"; wait, or \`cutover lock release ${name}\` when it is safe`,
+        { context: { service: name, holder: lock.holder } },
+      );
+    }
+  }
+
   /** Starts deploying a new revision of a service. */
   async apply(spec: ServiceSpec, document: unknown, digest: string, author: string): Promise<Deployment> {
+    this.checkLock(spec.name);
     const active = this.ctx.store.deployments.active(spec.name);
     if (active) {
       throw new CutoverError(
@@ -181,6 +194,7 @@ export class Coordinator {
   /** Deploys an earlier revision: an instant switch when its instances are still warm, else through the spec's strategy. */
   async rollback(name: string, toRevision: number | undefined, by: string): Promise<Deployment> {
     const service = this.requireService(name);
+    this.checkLock(name);
     const active = this.ctx.store.deployments.active(name);
     if (active) {
       throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is in progress; \`cutover abort ${name}\` rolls it back`, { context: { service: name } });

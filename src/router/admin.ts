@@ -1,3 +1,4 @@
+import { routerMetricsText } from '../monitoring/metrics/router-text.ts';
 import type { RequestSamples } from './stats.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
@@ -60,14 +61,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     case 'GET /stats':
       answer(res, 200, target.stats());
       return;
+    case 'GET /metrics': {
+      const stats = target.stats();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(routerMetricsText(stats, { service: stats.service }));
+      return;
+    }
     case 'GET /samples': {
       const after = Number(new URL(req.url ?? '/', 'http://router').searchParams.get('after') ?? 0);
       answer(res, 200, target.samples(Number.isInteger(after) && after >= 0 ? after : 0));
       return;
     }
     default: {
-      const known = ['/config', '/stats', '/samples', '/healthz'].includes(path);
-      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats and GET /samples?after=SEQ.`));
+      const known = ['/config', '/stats', '/samples', '/metrics', '/healthz'].includes(path);
+      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats, GET /metrics (Prometheus text) and GET /samples?after=SEQ.`));
     }
   }
 }

@@ -105,6 +105,11 @@ export class DeploymentStore {
     return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }));
   }
 
+  /** The sequence number of the newest event (0 when there is none). */
+  lastSeq(): number {
+    return (this.db.prepare('SELECT MAX(seq) AS seq FROM events').get() as { seq: number | null }).seq ?? 0;
+  }
+
   /** Records an event about a service that is not part of a deployment's state (router restarts, deletes). */
   note(service: string, type: string, data: Record<string, unknown>, at = Date.now()): void {
     const seq = this.db

@@ -1,6 +1,7 @@
 import { openDatabase, type Db } from './database.ts';
 import { DeploymentStore } from './deployments.ts';
 import { InstanceStore } from './instances.ts';
+import { LockStore } from './locks.ts';
 import { RouterStore } from './routers.ts';
 import { ServiceStore } from './services.ts';
 
@@ -10,6 +11,7 @@ export interface Store {
   deployments: DeploymentStore;
   instances: InstanceStore;
   routers: RouterStore;
+  locks: LockStore;
   close(): void;
 }
 
@@ -22,6 +24,7 @@ export function openStore(file: string): Store {
     deployments: new DeploymentStore(db),
     instances: new InstanceStore(db),
     routers: new RouterStore(db),
+    locks: new LockStore(db),
     close: () => db.close(),
   };
 }
@@ -31,4 +34,5 @@ export type { InstanceRecord } from './instances.ts';
 export type { ServiceRecord, RevisionRecord, Traffic } from './services.ts';
 export type { StoredEvent } from './deployments.ts';
 export type { RouterRecord } from './routers.ts';
+export type { DeployLock } from './locks.ts';
 export type { Db } from './database.ts';

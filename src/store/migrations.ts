@@ -72,4 +72,12 @@ export const MIGRATIONS: readonly string[] = [
     created_at  INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE locks (
+    service     TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -1,6 +1,6 @@
-import type { Deployment } from '../../core/deployment.ts';
+import type { Deployment, DeploymentEvent } from '../../core/deployment.ts';
 import type { StoredEvent } from '../../store/deployments.ts';
-import { readEvent, type AnalysisCompleted } from '../metrics/index.ts';
+import { readEvent } from '../metrics/index.ts';
 import { alertId, type Alert } from './alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 
@@ -11,9 +11,9 @@ import type { RulesConfig } from './rules-config.ts';
  */
 export function alertsForEvent(stored: StoredEvent, before: Deployment | null, rules: RulesConfig): Alert[] {
   const event = readEvent(stored);
-  if (!event) return [];
-  if (event.type === 'AnalysisCompleted') return analysisAlerts(stored, event, before, rules);
-  if (event.type !== 'Finished' || !before) return [];
+  if (!event || !before) return [];
+  if (event.type === 'AnalysisFinished') return analysisAlerts(event, before, stored.at, rules);
+  if (event.type !== 'Finished') return [];
   const reason = before.ending?.reason ?? event.message;
   const details = {
     revision: before.revision,
@@ -38,22 +38,24 @@ export function alertsForEvent(stored: StoredEvent, before: Deployment | null, r
   return [];
 }
 
-function analysisAlerts(stored: StoredEvent, event: AnalysisCompleted, before: Deployment | null, rules: RulesConfig): Alert[] {
+/** An inconclusive analysis holds the deployment until a person decides; the state before the event still has its metrics. */
+function analysisAlerts(event: Extract<DeploymentEvent, { type: 'AnalysisFinished' }>, before: Deployment, at: number, rules: RulesConfig): Alert[] {
   const rule = 'analysis-inconclusive';
-  if (event.verdict !== 'Inconclusive' || !rules[rule].enabled) return [];
-  const deployment = stored.deployment ?? event.deployment ?? before?.id ?? null;
-  const inconclusive = event.metrics.filter((metric) => metric.verdict === 'Inconclusive').map((metric) => metric.name);
+  const analysis = (before.analyses ?? []).find((candidate) => candidate.id === event.id);
+  if (event.phase !== 'Inconclusive' || !rules[rule].enabled || !analysis) return [];
+  const inconclusive = analysis.metrics.filter((metric) => metric.phase === 'Inconclusive').map((metric) => metric.name);
   return [
     {
-      id: alertId(rule, deployment, event.step),
+      // The analysis id changes when a restarted engine runs it again; its step and kind do not.
+      id: `${alertId(rule, before.id, analysis.stepIndex)}:${analysis.kind}`,
       rule,
       severity: rules[rule].severity,
-      service: stored.service,
-      environment: before?.environment ?? 'unknown',
-      deployment,
-      summary: `${stored.service}: analysis at step ${event.step + 1} was inconclusive (${event.message}); decide with \`cutover promote\` or \`cutover abort\``,
-      details: { step: event.step, metrics: inconclusive.join(', '), message: event.message, revision: before?.revision ?? null },
-      at: stored.at,
+      service: before.service,
+      environment: before.environment,
+      deployment: before.id,
+      summary: `${before.service} ${before.version} (deployment ${before.id}, ${before.environment}): analysis at step ${analysis.stepIndex + 1} was inconclusive (${event.message}); run \`cutover promote ${before.service}\` to continue or \`cutover abort ${before.service}\` to roll back`,
+      details: { step: analysis.stepIndex, kind: analysis.kind, metrics: inconclusive.join(', '), message: event.message, revision: before.revision },
+      at,
     },
   ];
 }

@@ -21,12 +21,19 @@ export function evaluateTimers(deployments: readonly Deployment[], now: number, 
   });
 }
 
-/** Only an open-ended pause waits for a person; a timed pause ends by itself. */
+/**
+ * A deployment waits for a person at an open-ended pause step, or when an
+ * inconclusive analysis holds it; a timed pause ends by itself.
+ */
 function waitingForPerson(d: Deployment, now: number, rules: RulesConfig): Alert | null {
   const rule = 'waiting-for-person';
   const settings = rules[rule];
-  const waited = now - (d.stepStartedAt ?? now);
-  if (!settings.enabled || d.phase !== 'Paused' || d.pausedUntil !== null || d.promoteRequested || waited < settings.afterMs) return null;
+  const openPause = d.plan[d.stepIndex]?.type === 'pause' && d.pausedUntil === null;
+  const held = (d.hold ?? null) !== null;
+  if (!settings.enabled || d.phase !== 'Paused' || d.promoteRequested || !(openPause || held)) return null;
+  const waited = now - waitingSince(d);
+  if (waited < settings.afterMs) return null;
+  const why = held ? `held: ${d.hold}` : `paused at step ${d.stepIndex + 1}`;
   return {
     id: alertId(rule, d.id, d.stepIndex),
     rule,
@@ -34,10 +41,17 @@ function waitingForPerson(d: Deployment, now: number, rules: RulesConfig): Alert
     service: d.service,
     environment: d.environment,
     deployment: d.id,
-    summary: `${d.service} ${d.version} (deployment ${d.id}, ${d.environment}) has waited ${formatDuration(waited)} at step ${d.stepIndex + 1}: run \`cutover promote ${d.service}\` to continue or \`cutover abort ${d.service}\` to roll back`,
-    details: { step: d.stepIndex, waitedMs: waited, revision: d.revision, weights: JSON.stringify(d.weights) },
+    summary: `${d.service} ${d.version} (deployment ${d.id}, ${d.environment}) has waited ${formatDuration(waited)} for a person (${why}): run \`cutover promote ${d.service}\` to continue or \`cutover abort ${d.service}\` to roll back`,
+    details: { step: d.stepIndex, waitedMs: waited, revision: d.revision, hold: d.hold ?? null, weights: JSON.stringify(d.weights) },
     at: now,
   };
+}
+
+/** A hold starts when the inconclusive analysis finished, which can be long after its step started. */
+function waitingSince(d: Deployment): number {
+  const inconclusive = (d.analyses ?? []).filter((analysis) => analysis.phase === 'Inconclusive' && analysis.finishedAt !== null);
+  const heldAt = d.hold ? inconclusive.at(-1)?.finishedAt : undefined;
+  return heldAt ?? d.stepStartedAt ?? d.updatedAt;
 }
 
 /** Warns before the engine rolls back for ProgressDeadlineExceeded; pauses have no deadline. */

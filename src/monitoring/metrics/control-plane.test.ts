@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentEvent } from '../../core/deployment.ts';
 import { createControlPlaneMetrics } from './control-plane.ts';
-import { replay, sampleDeployment } from './test-fixtures.ts';
+import { inconclusiveAnalysis, replay, sampleDeployment } from './test-fixtures.ts';
 
-type Timed = { event: DeploymentEvent | { type: string; [key: string]: unknown }; at: number };
+type Timed = { event: DeploymentEvent; at: number };
 
 function canaryThatRollsBack(): Timed[] {
   return [
@@ -61,32 +61,14 @@ describe('control-plane metrics', () => {
     expect(sampleValue(text, line('Manual'))).toBe(1);
   });
 
-  it('counts analysis verdicts per metric and ignores a malformed AnalysisCompleted', async () => {
+  it('counts the verdict of each metric when an analysis finishes', async () => {
     const metrics = createControlPlaneMetrics();
-    replay(
-      [
-        { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 },
-        {
-          event: {
-            type: 'AnalysisCompleted',
-            step: 2,
-            verdict: 'Inconclusive',
-            metrics: [
-              { name: 'error-rate', verdict: 'Successful', value: 0.001 },
-              { name: 'p99-latency', verdict: 'Inconclusive', value: null, message: 'too few requests' },
-            ],
-            message: 'too few requests to judge p99-latency',
-          },
-          at: 2000,
-        },
-        { event: { type: 'AnalysisCompleted', verdict: 'Failed' }, at: 3000 },
-      ],
-      (stored, before) => metrics.observeEvent(stored, before),
-    );
+    const created: Timed = { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 };
+    replay([created, ...inconclusiveAnalysis(2000)], (stored, before) => metrics.observeEvent(stored, before));
     const text = await metrics.metricsText();
     expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",metric="error-rate",verdict="Successful"}')).toBe(1);
     expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",metric="p99-latency",verdict="Inconclusive"}')).toBe(1);
-    expect(text).not.toContain('verdict="Failed"');
+    expect(text).not.toContain('verdict="Running"');
   });
 
   it('reports deployments in progress, dropping to 0 when they finish', async () => {

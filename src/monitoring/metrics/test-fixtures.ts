@@ -1,3 +1,4 @@
+import type { AnalysisView, MetricView } from '../../core/analysis.ts';
 import { applyEvent, type Deployment, type DeploymentEvent } from '../../core/deployment.ts';
 import type { RouterStats } from '../../core/types.ts';
 import type { StoredEvent } from '../../store/deployments.ts';
@@ -67,4 +68,38 @@ export function sampleRouterStats(): RouterStats {
       'hello-10-a': { inFlight: 0, healthy: false, requests: 3 },
     },
   };
+}
+
+/**
+ * The events of a step analysis at step 2 whose error rate passed and whose
+ * p99 latency could not be judged: it finishes Inconclusive, and the engine holds.
+ */
+export function inconclusiveAnalysis(at: number): { event: DeploymentEvent; at: number }[] {
+  const id = `7.2.step.${at.toString(36)}`;
+  const counts = { successful: 0, failed: 0, inconclusive: 0, error: 0, consecutiveErrors: 0 };
+  const metric = (name: string): MetricView => ({ name, provider: 'router', dryRun: false, phase: 'Running', counts, measurements: [], message: '' });
+  const analysis: AnalysisView = {
+    id,
+    kind: 'step',
+    stepIndex: 2,
+    phase: 'Running',
+    metrics: [metric('error-rate'), metric('p99-latency')],
+    message: '',
+    startedAt: at,
+    finishedAt: null,
+  };
+  const message = 'p99-latency: too few requests to judge';
+  return [
+    { event: { type: 'AnalysisStarted', analysis }, at },
+    {
+      event: { type: 'AnalysisMeasured', id, metric: 'error-rate', measurement: { at: at + 1000, phase: 'Successful', value: 0.001 }, phase: 'Successful', counts: { ...counts, successful: 1 } },
+      at: at + 1000,
+    },
+    {
+      event: { type: 'AnalysisMeasured', id, metric: 'p99-latency', measurement: { at: at + 1000, phase: 'Inconclusive', message }, phase: 'Inconclusive', counts: { ...counts, inconclusive: 1 } },
+      at: at + 1000,
+    },
+    { event: { type: 'AnalysisFinished', id, phase: 'Inconclusive', message }, at: at + 1001 },
+    { event: { type: 'Held', reason: message }, at: at + 1002 },
+  ];
 }

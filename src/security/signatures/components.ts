@@ -27,7 +27,7 @@ export function componentId(text: string): ComponentId {
     try {
       return parseItem(text);
     } catch (error) {
-      throw invalid(`component ${text} is not a structured-field string with parameters, like "@query-param";name="id"`);
+      throw new CutoverError(ErrorCode.InvalidRequest, `component ${text} is not a structured-field string with parameters, like "@query-param";name="id"`, { cause: error });
     }
   }
   return item(sfString(text));

@@ -106,9 +106,9 @@ async function jsonFilesUnder(dir: string): Promise<string[]> {
     // Dot folders (.git, .github) hold no advisories and can be large.
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    const info = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
-    if (info?.isDirectory()) found.push(...(await jsonFilesUnder(path)));
-    else if (info?.isFile() && entry.name.endsWith('.json')) found.push(path);
+    // Linked folders are not followed: a link to a parent would never end.
+    if (entry.isDirectory()) found.push(...(await jsonFilesUnder(path)));
+    else if (entry.name.endsWith('.json') && (entry.isFile() || (await stat(path).catch(() => undefined))?.isFile())) found.push(path);
   }
   return found.sort();
 }

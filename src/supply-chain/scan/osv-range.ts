@@ -97,7 +97,7 @@ export function listedVersion(versions: readonly string[], version: string): boo
   const parsed = parseVersion(version);
   return versions.some((listed) => {
     if (listed === version) return true;
-    const other = parsed && parseVersion(listed);
-    return other !== undefined && compare(other, parsed) === 0;
+    const other = parseVersion(listed);
+    return parsed !== undefined && other !== undefined && compare(other, parsed) === 0;
   });
 }

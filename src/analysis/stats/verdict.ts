@@ -1,0 +1,43 @@
+/**
+ * What a sequential test says after a batch: `fail` when the evidence that
+ * the canary is worse (beyond the margin) reached 1/alpha, `pass` when the
+ * evidence that it is not worse reached 1/alpha, `continue` otherwise.
+ */
+export type Decision = 'fail' | 'pass' | 'continue';
+
+/** The part every verdict has, whatever the metric. */
+export interface VerdictEvidence {
+  decision: Decision;
+  /** The e-value against "the canary is not worse than the margin"; fail at `threshold`. */
+  evidence: number;
+  /** The e-value against "the canary is worse than the margin"; pass at `threshold`. */
+  passEvidence: number;
+  /** 1 / alpha: the e-value at which a decision is taken. */
+  threshold: number;
+  explanation: string;
+}
+
+/**
+ * Fail is sticky, and beats pass: an e-process that once crossed 1/alpha has
+ * rejected (Ville's inequality bounds the chance of EVER crossing), so later
+ * data cannot take a fail back.
+ */
+export function decide(failed: boolean, passed: boolean): Decision {
+  if (failed) return 'fail';
+  return passed ? 'pass' : 'continue';
+}
+
+/** e^x for reporting, capped so it stays a finite JSON number. */
+export function reportedEvidence(logEvidence: number): number {
+  return Math.exp(Math.min(logEvidence, 700));
+}
+
+/** The log of the mean of e^x over the entries: the log e-value of an equal-weight mixture. */
+export function logMeanExp(logs: readonly number[]): number {
+  let max = -Infinity;
+  for (const value of logs) max = Math.max(max, value);
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (const value of logs) sum += Math.exp(value - max);
+  return max + Math.log(sum / logs.length);
+}

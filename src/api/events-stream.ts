@@ -1,0 +1,51 @@
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { EngineContext } from '../engine/context.ts';
+import type { StoredEvent } from '../store/index.ts';
+
+/**
+ * Every deployment event as Server-Sent Events, in order, each with its
+ * sequence number as the event id. A client that reconnects with
+ * `Last-Event-ID` (or `?after=`) gets everything it missed from the store,
+ * then live events: nothing is lost between the backlog and the live feed
+ * because live events are queued from before the backlog is read.
+ */
+export function eventStream(c: Context, ctx: EngineContext) {
+  const service = c.req.query('service') || undefined;
+  const environment = c.req.query('environment') || undefined;
+  const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
+  const matches = (event: StoredEvent) =>
+    (!service || event.service === service) && (!environment || ctx.store.services.get(event.service)?.environment === environment);
+
+  return streamSSE(c, async (stream) => {
+    const queue: StoredEvent[] = [];
+    let wake: (() => void) | null = null;
+    const unsubscribe = ctx.store.deployments.onEvent((event) => {
+      queue.push(event);
+      wake?.();
+    });
+    stream.onAbort(() => {
+      unsubscribe();
+      wake?.();
+    });
+    let last = after;
+    const send = async (event: StoredEvent) => {
+      if (event.seq <= last) return;
+      last = event.seq;
+      if (matches(event)) await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+    };
+    try {
+      for (let batch = ctx.store.deployments.eventsAfter(last, service); batch.length; batch = ctx.store.deployments.eventsAfter(last, service)) {
+        for (const event of batch) await send(event);
+      }
+      while (!stream.aborted) {
+        while (queue.length) await send(queue.shift()!);
+        // A comment line every 15s keeps proxies from closing an idle stream.
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stream.sleep(15_000).then(() => stream.write(': keep-alive\n\n'))]);
+        wake = null;
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+}
