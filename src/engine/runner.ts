@@ -190,7 +190,8 @@ export class DeploymentRunner {
         return failure ?? new Promise(() => undefined);
       }),
     ];
-    if (step.type !== 'pause') {
+    // Pauses wait for time or a person, and analyses for their measurements (or a person, when held): no deadline.
+    if (step.type !== 'pause' && step.type !== 'analysis') {
       const startedAt = d.stepStartedAt ?? Date.now();
       const remaining = startedAt + spec.progressDeadlineMs - Date.now();
       failures.push(

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createControlPlaneMetrics } from '../../src/monitoring/metrics/index.ts';
-import { replay, sampleDeployment, sampleRouterStats } from '../../src/monitoring/metrics/test-fixtures.ts';
+import { inconclusiveAnalysis, replay, sampleDeployment, sampleRouterStats } from '../../src/monitoring/metrics/test-fixtures.ts';
 
 // promtool comes with the Debian package `prometheus`, which .ci/run installs.
 const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' });
@@ -22,7 +22,7 @@ function checkMetrics(text: string): Promise<{ code: number | null; output: stri
 }
 
 describe.skipIf(missing)('metrics pass `promtool check metrics`', () => {
-  it('accepts the control plane registry after a deployment rolled back and an analysis', async () => {
+  it('accepts the control plane registry after an analysis and a rollback', async () => {
     const metrics = createControlPlaneMetrics();
     metrics.setInstanceSource(() => [
       { service: 'hello', revision: 1, state: 'ready' },
@@ -33,17 +33,16 @@ describe.skipIf(missing)('metrics pass `promtool check metrics`', () => {
         { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 },
         { event: { type: 'StepStarted', index: 0, message: 'scale' }, at: 2000 },
         { event: { type: 'StepCompleted', index: 0 }, at: 9000 },
-        {
-          event: { type: 'AnalysisCompleted', step: 1, verdict: 'Failed', metrics: [{ name: 'error-rate', verdict: 'Failed', value: 0.2 }], message: 'error rate 20%' },
-          at: 9500,
-        },
-        { event: { type: 'EndRequested', phase: 'RolledBack', reason: 'error rate 20%', code: 'AnalysisFailed' }, at: 10_000 },
+        ...inconclusiveAnalysis(9000),
+        { event: { type: 'EndRequested', phase: 'RolledBack', reason: 'error rate above 5%', code: 'AnalysisFailed' }, at: 11_000 },
         { event: { type: 'Finished', phase: 'RolledBack', message: 'rolled back' }, at: 20_000 },
       ],
       (stored, before) => metrics.observeEvent(stored, before),
     );
     const text = await metrics.metricsText();
-    expect(text).toContain('cutover_rollbacks_total{');
+    for (const family of ['deployments_total', 'deployment_duration_seconds', 'step_duration_seconds', 'rollbacks_total', 'analysis_verdicts_total', 'instances', 'deployments_in_progress']) {
+      expect(text).toContain(`\ncutover_${family}`);
+    }
     const { code, output } = await checkMetrics(text);
     expect(output).toBe('');
     expect(code).toBe(0);

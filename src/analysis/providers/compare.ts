@@ -30,8 +30,8 @@ export class CompareProvider implements MetricProvider {
   ) {
     this.judge = createComparativeJudge({
       alpha: spec.alpha,
-      errorRate: spec.errorRate,
-      latency: spec.latency,
+      errorRate: spec.errorRate ?? false,
+      latency: spec.latency ?? false,
       minRequests: spec.minRequests,
     });
   }
@@ -54,7 +54,7 @@ export class CompareProvider implements MetricProvider {
       if (samples.status[i]! >= 500) side.errors5xx++;
       if (samples.latencyMs[i]! >= 0) side.latenciesMs.push(samples.latencyMs[i]!);
     }
-    const result = this.judge.update({ canary, stable });
+    const result = this.judge.observe({ canary, stable });
     const failed = result.verdicts.filter((verdict) => verdict.decision === 'fail');
     const shown = failed.length ? failed : result.verdicts;
     const message = shown.map((verdict) => verdict.explanation).join('; ') || `waiting for requests (canary ${canary.requests}, stable ${stable.requests} in this batch)`;

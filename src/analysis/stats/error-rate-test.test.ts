@@ -8,11 +8,9 @@ const batch = (canary: [number, number], stable: [number, number]): ErrorRateBat
 });
 
 describe('createErrorRateTest', () => {
-  // An independent implementation of the same e-process in Python, with
-  // SciPy's brentq for the null projection (SciPy 1.17.1; the script is
-  // kept in the analysis README of this folder's commit message):
-  //   z = brentq(lambda z: nc*(ac-(r*z+d))/((r*z+d)*(1-(r*z+d))) + (ns/r)*(as-z)/(z*(1-z)), lo, hi, rtol=1e-15)
-  //   log e = logsumexp(per-multiple sums of Bernoulli log likelihood ratios) - log(7)
+  // Values from an independent Python implementation of the same e-process,
+  // with SciPy 1.17.1's brentq for the null projection:
+  //   python3 src/analysis/stats/error-rate-test.reference.py
   it('matches a reference implementation batch by batch', () => {
     const test = createErrorRateTest();
     const batches = [batch([60, 3], [240, 2]), batch([55, 4], [250, 3]), batch([62, 2], [238, 1]), batch([58, 5], [242, 4]), batch([61, 3], [239, 2])];
@@ -34,7 +32,8 @@ describe('createErrorRateTest', () => {
   it('fails once the evidence reaches 1/alpha, and stays failed', () => {
     const test = createErrorRateTest({ alpha: 0.01 });
     // 4 of 60 canary requests fail each second vs 2 of 240 stable ones.
-    // Reference log e-values: 4.069 after batch 4 (e = 58.5), 5.598 after batch 5 (e = 270).
+    // `python3 src/analysis/stats/error-rate-test.reference.py repeat`: log e-values
+    // 4.069 after batch 4 (e = 58.5), 5.598 after batch 5 (e = 270 >= 100).
     const decisions = Array.from({ length: 5 }, () => test.update(batch([60, 4], [240, 2])).decision);
     expect(decisions).toEqual(['continue', 'continue', 'continue', 'continue', 'fail']);
     const afterHealthyData = Array.from({ length: 20 }, () => test.update(batch([60, 0], [240, 2])).decision);

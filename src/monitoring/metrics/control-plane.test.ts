@@ -105,6 +105,14 @@ describe('control-plane metrics', () => {
     expect(sampleValue(text, 'cutover_instances{service="hello",revision="2",state="ready"}')).toBe(1);
   });
 
+  it('still answers a scrape when the instance source fails', async () => {
+    const metrics = createControlPlaneMetrics();
+    metrics.setInstanceSource(() => {
+      throw new Error('database is closed');
+    });
+    expect(await metrics.metricsText()).toContain('# TYPE cutover_instances gauge');
+  });
+
   it('uses its own registry with prefixed process metrics, so two never collide', async () => {
     const first = createControlPlaneMetrics();
     const second = createControlPlaneMetrics();

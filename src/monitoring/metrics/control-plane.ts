@@ -86,7 +86,14 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
     registers,
     collect: () => {
       instancesGauge.reset();
-      for (const instance of instanceSource()) {
+      // A failing source empties this gauge rather than failing the whole scrape.
+      let instances: readonly InstanceSample[] = [];
+      try {
+        instances = instanceSource();
+      } catch {
+        return;
+      }
+      for (const instance of instances) {
         instancesGauge.inc({ service: instance.service, revision: String(instance.revision), state: instance.state });
       }
     },

@@ -1,3 +1,4 @@
+/** Metrics: the control plane's prom-client registry, and the router's hand-written text (the router imports data-plane.ts). */
 export { createControlPlaneMetrics, type ControlPlaneMetrics, type InstanceSample } from './control-plane.ts';
 export { rollbackCause } from './observe.ts';
 export { routerMetricsText, ROUTER_METRICS_CONTENT_TYPE } from './router-text.ts';

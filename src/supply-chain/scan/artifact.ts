@@ -37,7 +37,7 @@ export async function readArtifactInventory(dir: string): Promise<ArtifactInvent
   await readSboms(dir, inventory);
   if (inventory.sources.length === 0) {
     inventory.notes.push(
-      `no package-lock.json, npm-shrinkwrap.json or CycloneDX SBOM in ${dir}, so no package was checked; ${REGENERATE_LOCKFILE} or add a bom.json`,
+      `no package-lock.json, npm-shrinkwrap.json or CycloneDX SBOM in ${dir}, so no package was checked; create a lockfile with "npm install --package-lock-only" or add a CycloneDX bom.json`,
     );
   }
   return inventory;

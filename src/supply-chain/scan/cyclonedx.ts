@@ -81,10 +81,14 @@ export function cycloneDxGraph(input: unknown, file: string): { graph: Dependenc
   if (service) service.checked = false;
   const serviceDependsOn = dependencies.find((entry) => entry.ref === serviceRef)?.dependsOn;
   const roots = serviceDependsOn ?? notRequired(nodes);
-  const notes = notChecked.length
-    ? [`${file}: ${notChecked.length} component${notChecked.length === 1 ? ' is' : 's are'} not npm packages with a version and ${notChecked.length === 1 ? 'was' : 'were'} not checked (${notChecked.slice(0, 3).join(', ')})`]
-    : [];
+  const notes = notChecked.length ? [`${file}: not checked, as ${describeUnchecked(notChecked)}`] : [];
   return { graph: { roots, nodes }, notes };
+}
+
+/** `openssl@3.0.2 is not an npm package with a version` or `3 components are not … (a, b, c)`. */
+function describeUnchecked(names: readonly string[]): string {
+  if (names.length === 1) return `${names[0]} is not an npm package with a version`;
+  return `${names.length} components are not npm packages with a version (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
 }
 
 function flatten(components: readonly Component[]): Component[] {

@@ -31,7 +31,7 @@ export function lockfileGraph(lock: unknown, file: string, rootNames?: string[])
   const packages = parseSection(packagesSection, lock.packages, file, 'packages');
   const { graph, unversioned } = lockfilePackagesGraph(packages, rootNames);
   const notes = unversioned.length
-    ? [`${file}: ${unversioned.length} entr${unversioned.length === 1 ? 'y has' : 'ies have'} no version and ${unversioned.length === 1 ? 'was' : 'were'} not checked (${unversioned.slice(0, 3).join(', ')})`]
+    ? [`${file}: not checked, as ${unversioned.length === 1 ? 'this entry has' : `${unversioned.length} entries have`} no version: ${unversioned.slice(0, 3).join(', ')}${unversioned.length > 3 ? ', …' : ''}`]
     : [];
   return { graph, notes };
 }

@@ -1,0 +1,83 @@
+import { CutoverError, ErrorCode, type FieldProblem } from '../../core/errors.ts';
+
+export interface ErrorRateMargin {
+  /** The canary may have up to `ratio` × stable's error rate … @default 1.5 */
+  ratio?: number;
+  /** … plus `delta` (a rate: 0.005 is half a percentage point). @default 0.005 */
+  delta?: number;
+}
+
+export interface LatencyMargin {
+  /** A canary request counts as slower when slower by more than this share of a stable one … @default 0.1 */
+  tolerance?: number;
+  /** … and by more than this many milliseconds. @default 10 */
+  minDeltaMs?: number;
+}
+
+export interface JudgeOptions {
+  /**
+   * The chance that a canary within the margins is ever failed, however long
+   * it is watched, all metrics together: each metric's test gets an equal
+   * share (Bonferroni). The same bound holds, separately, for a false pass.
+   * @default 0.01
+   */
+  alpha?: number;
+  /** How much worse the canary's 5xx rate may be; `false` to not judge errors. */
+  errorRate?: ErrorRateMargin | false;
+  /** How much slower the canary may be; `false` to not judge latency. */
+  latency?: LatencyMargin | false;
+  /** Requests each side must have served before any decision but `continue`. @default 50 */
+  minRequests?: number;
+}
+
+export interface ResolvedJudgeOptions {
+  alpha: number;
+  errorRate: Required<ErrorRateMargin> | false;
+  latency: Required<LatencyMargin> | false;
+  minRequests: number;
+}
+
+const DEFAULT_ERROR_RATE: Required<ErrorRateMargin> = { ratio: 1.5, delta: 0.005 };
+const DEFAULT_LATENCY: Required<LatencyMargin> = { tolerance: 0.1, minDeltaMs: 10 };
+
+export const DEFAULT_JUDGE_OPTIONS: ResolvedJudgeOptions = {
+  alpha: 0.01,
+  errorRate: DEFAULT_ERROR_RATE,
+  latency: DEFAULT_LATENCY,
+  minRequests: 50,
+};
+
+/** Fills in defaults and checks every field, naming each one that is wrong. */
+export function resolveJudgeOptions(options: JudgeOptions = {}): ResolvedJudgeOptions {
+  const resolved: ResolvedJudgeOptions = {
+    alpha: options.alpha ?? DEFAULT_JUDGE_OPTIONS.alpha,
+    errorRate: options.errorRate === false ? false : { ...DEFAULT_ERROR_RATE, ...definedOnly(options.errorRate) },
+    latency: options.latency === false ? false : { ...DEFAULT_LATENCY, ...definedOnly(options.latency) },
+    minRequests: options.minRequests ?? DEFAULT_JUDGE_OPTIONS.minRequests,
+  };
+  const problems: FieldProblem[] = [];
+  const check = (path: string, value: number, ok: boolean, expected: string) => {
+    if (!ok || !Number.isFinite(value)) problems.push({ path, message: `must be ${expected}, got ${value}` });
+  };
+  check('alpha', resolved.alpha, resolved.alpha > 0 && resolved.alpha < 1, 'a probability between 0 and 1 (0.01 fails a good canary at most 1% of the time)');
+  if (resolved.errorRate) {
+    check('errorRate.ratio', resolved.errorRate.ratio, resolved.errorRate.ratio > 0, 'a number above 0 (1.5 allows 50% more errors than stable)');
+    check('errorRate.delta', resolved.errorRate.delta, resolved.errorRate.delta >= 0 && resolved.errorRate.delta < 1, 'a rate from 0 to below 1 (0.005 is half a percentage point)');
+  }
+  if (resolved.latency) {
+    check('latency.tolerance', resolved.latency.tolerance, resolved.latency.tolerance >= 0, 'a share of 0 or more (0.1 is 10%)');
+    check('latency.minDeltaMs', resolved.latency.minDeltaMs, resolved.latency.minDeltaMs >= 0, 'milliseconds, 0 or more');
+  }
+  check('minRequests', resolved.minRequests, Number.isInteger(resolved.minRequests) && resolved.minRequests >= 0, 'a whole number of requests, 0 or more');
+  if (!resolved.errorRate && !resolved.latency) problems.push({ path: 'errorRate', message: 'errorRate and latency are both off; turn on at least one metric to judge' });
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
+    throw new CutoverError(ErrorCode.InvalidSpec, `invalid canary judge options: ${list}`, { problems, context: { field: problems[0]?.path } });
+  }
+  return resolved;
+}
+
+/** The object without its undefined fields, so they do not hide the defaults. */
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.ts';
+import { CutoverError, ErrorCode, type FieldProblem } from '../core/errors.ts';
+import { DEFAULT_ENVIRONMENTS } from './defaults.ts';
+import type { Environment, HookSpec } from './types.ts';
+
+const duration = z.string().refine((value) => (parseDuration(value) ?? 0) > 0, { error: 'expected a duration like "30s"' });
+const hook = z
+  .strictObject({
+    command: z.array(z.string().min(1)).min(1).optional(),
+    http: z.strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'expected a URL starting with http:// or https://' }), method: z.enum(['GET', 'POST']).default('POST'), headers: z.record(z.string(), z.string()).default({}) }).optional(),
+    timeout: duration.default('30s'),
+    retries: z.int().min(0).max(10).default(2),
+  })
+  .refine((value) => (value.command === undefined) !== (value.http === undefined), { error: 'expected exactly one of command or http' });
+const hooks = z.strictObject({
+  prepare: z.array(hook).optional(),
+  beforeTraffic: z.array(hook).optional(),
+  afterPromote: z.array(hook).optional(),
+  onRollback: z.array(hook).optional(),
+  cleanup: z.array(hook).optional(),
+});
+const window = z.strictObject({
+  days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time like "09:00"' }),
+  end: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, { error: 'expected a time like "17:00"' }),
+  timezone: z.literal('UTC').default('UTC'),
+});
+const environment = z.strictObject({
+  extends: z.string().optional().describe('Start from another environment\'s settings.'),
+  description: z.string().optional(),
+  instances: z.strictObject({ min: z.int().min(1).optional(), max: z.int().min(1).optional() }).optional(),
+  strategies: z.array(z.enum(['rolling', 'blueGreen', 'canary'])).min(1).optional(),
+  requiresSuccessIn: z.string().nullable().optional(),
+  approvalRequired: z.boolean().optional(),
+  signatureRequired: z.boolean().optional(),
+  blockVulnerabilitiesAt: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
+  deployWindows: z.array(window).optional(),
+  hooks: hooks.optional(),
+  keepRevisions: z.int().min(1).optional(),
+});
+const configSchema = z.strictObject({ environments: z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/), environment).default({}) });
+
+export type ConfigFile = z.output<typeof configSchema>;
+
+function toHook(h: z.output<typeof hook>): HookSpec {
+  return {
+    ...(h.command ? { command: h.command } : {}),
+    ...(h.http ? { http: h.http } : {}),
+    timeoutMs: parseDuration(h.timeout)!,
+    retries: h.retries,
+  };
+}
+
+/** The predefined environments with a config file's overrides and additions applied. */
+export function resolveEnvironments(config: ConfigFile): Record<string, Environment> {
+  const result: Record<string, Environment> = structuredClone(DEFAULT_ENVIRONMENTS);
+  const problems: FieldProblem[] = [];
+  for (const [name, entry] of Object.entries(config.environments)) {
+    const parent = entry.extends ?? (result[name] ? name : 'development');
+    const from = result[parent];
+    if (!from) {
+      problems.push({ path: `environments.${name}.extends`, message: `no environment named "${parent}" to extend; known: ${Object.keys(result).join(', ')}` });
+      continue;
+    }
+    const merged: Environment = {
+      ...from,
+      name,
+      description: entry.description ?? (name === parent ? from.description : `like ${parent}`),
+      instances: { ...from.instances, ...entry.instances },
+      ...(entry.strategies ? { strategies: entry.strategies } : {}),
+      ...(entry.requiresSuccessIn !== undefined ? { requiresSuccessIn: entry.requiresSuccessIn } : {}),
+      ...(entry.approvalRequired !== undefined ? { approvalRequired: entry.approvalRequired } : {}),
+      ...(entry.signatureRequired !== undefined ? { signatureRequired: entry.signatureRequired } : {}),
+      ...(entry.blockVulnerabilitiesAt ? { blockVulnerabilitiesAt: entry.blockVulnerabilitiesAt } : {}),
+      ...(entry.deployWindows ? { deployWindows: entry.deployWindows } : {}),
+      ...(entry.keepRevisions ? { keepRevisions: entry.keepRevisions } : {}),
+      hooks: { ...from.hooks, ...Object.fromEntries(Object.entries(entry.hooks ?? {}).map(([point, list]) => [point, (list ?? []).map(toHook)])) },
+    };
+    if (merged.instances.min > merged.instances.max) problems.push({ path: `environments.${name}.instances`, message: `min ${merged.instances.min} is above max ${merged.instances.max}` });
+    result[name] = merged;
+  }
+  for (const env of Object.values(result)) {
+    if (env.requiresSuccessIn && !result[env.requiresSuccessIn]) {
+      problems.push({ path: `environments.${env.name}.requiresSuccessIn`, message: `no environment named "${env.requiresSuccessIn}"` });
+    }
+  }
+  if (problems.length) throw new CutoverError(ErrorCode.InvalidRequest, `the environments config is not valid (${problems.length} problem${problems.length > 1 ? 's' : ''})`, { problems });
+  return result;
+}
+
+/** Reads the config file; a missing file means the predefined environments as they are. */
+export async function loadEnvironments(file: string, required = false): Promise<Record<string, Environment>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return resolveEnvironments({ environments: {} });
+    throw new CutoverError(ErrorCode.InvalidRequest, `cannot read the config file ${file}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parse(text) ?? {};
+  } catch (error) {
+    throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(document);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['), message: issue.message }));
+    throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} is not valid; fix the fields below`, { problems });
+  }
+  return resolveEnvironments(parsed.data);
+}

@@ -1,0 +1,44 @@
+import type { StrategyType } from '../spec/types.ts';
+
+export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
+
+/** A hook: a command or an HTTP call, with a timeout and retries with backoff. */
+export interface HookSpec {
+  command?: string[];
+  http?: { url: string; method: 'GET' | 'POST'; headers: Record<string, string> };
+  timeoutMs: number;
+  retries: number;
+}
+
+export type HookPoint = 'prepare' | 'beforeTraffic' | 'afterPromote' | 'onRollback' | 'cleanup';
+export const HOOK_POINTS: readonly HookPoint[] = ['prepare', 'beforeTraffic', 'afterPromote', 'onRollback', 'cleanup'];
+
+/** A deploy window: deployments may start only inside one (when any are set). */
+export interface DeployWindow {
+  /** mon..sun */
+  days: string[];
+  /** "09:00" */
+  start: string;
+  /** "17:00" */
+  end: string;
+  /** UTC only for now: windows are compared in UTC. */
+  timezone: 'UTC';
+}
+
+/** An environment's rules. Every deployment to it is checked against them before anything starts. */
+export interface Environment {
+  name: string;
+  description: string;
+  instances: { min: number; max: number };
+  strategies: StrategyType[];
+  /** Another environment a version must have succeeded in first (production after staging). */
+  requiresSuccessIn: string | null;
+  approvalRequired: boolean;
+  signatureRequired: boolean;
+  /** Deployments are blocked when a finding reaches this severity ('none': never). */
+  blockVulnerabilitiesAt: Severity;
+  deployWindows: DeployWindow[];
+  hooks: Partial<Record<HookPoint, HookSpec[]>>;
+  /** Revisions whose artifacts are kept for rollback. */
+  keepRevisions: number;
+}

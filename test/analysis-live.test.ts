@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/core/net.ts';
+import { startLoad, type LoadReport } from '../src/demo/load.ts';
+import { Cluster, helloSpec } from './support/cluster.ts';
+
+/**
+ * The comparative judge, live: a real canary and a real stable revision
+ * behind the real router at >= 300 requests/s, the canary on 20%. A worse
+ * canary is rolled back within seconds of receiving traffic; a healthy one
+ * completes.
+ */
+const RATE = 320;
+const judged = (pause: string) => ({
+  canary: {
+    analysis: { metrics: [{ name: 'judge', provider: { compare: {} } }] },
+    steps: [{ setWeight: 20 }, { pause: { duration: pause } }],
+  },
+});
+const withEnv = (env: Record<string, string>) => ({ run: { command: ['node', 'server.js'], env } });
+
+interface EventRow {
+  type: string;
+  at: number;
+  data: { type: string; phase?: string; reason?: string };
+}
+
+describe('canary analysis with the comparative judge', () => {
+  const cluster = new Cluster();
+  const service = 'hello-judge';
+  let port = 0;
+
+  beforeAll(async () => {
+    port = await freePort();
+    await cluster.start();
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: judged('20s'), ...withEnv({ ERROR_RATE: '0.01' }) })), '--wait');
+    expect(v1.code, v1.stdout + v1.stderr).toBe(0);
+  });
+  afterAll(() => cluster.destroy());
+
+  /** Deploys `version` with `env` under load; returns the CLI result, the load report and when the canary first answered. */
+  async function deployUnderLoad(version: string, env: Record<string, string>, pause: string) {
+    const since = (await cluster.api<{ last: number }>('GET', `/v1/events?after=${Number.MAX_SAFE_INTEGER}`)).body.last;
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const result = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version, strategy: judged(pause), ...withEnv(env) })), '--wait');
+    const report = await load.stop();
+    const events = (await cluster.api<{ events: EventRow[] }>('GET', `/v1/events?service=${service}&after=${since}`)).body.events;
+    const firstCanary = report.timeline.find((response) => response.version === version);
+    return { result, report, events, firstCanaryAt: firstCanary ? report.startedAt + firstCanary.at : undefined };
+  }
+
+  /** Failures other than an instance's own 500 answers (socket errors, router 502/503, timeouts). */
+  const foreignFailures = (report: LoadReport) => report.failures.filter((failure) => failure.status !== 500 || !failure.body?.includes('injected failure'));
+
+  it('rolls back a canary at 5% errors against a stable at 1% within 15s of its first request, naming the metric and both rates', async () => {
+    const { result, report, events, firstCanaryAt } = await deployUnderLoad('2.0.0', { ERROR_RATE: '0.05' }, '60s');
+    expect(result.code, result.stdout).toBe(1);
+    const status = await cluster.status(service);
+    expect(status.phase).toBe('RolledBack');
+    expect(status.message).toMatch(/judge/);
+    expect(status.message).toMatch(/error rate/i);
+    expect(status.message).toMatch(/canary [\d.]+%.*stable [\d.]+%|stable [\d.]+%.*canary [\d.]+%/);
+    const decided = events.find((event) => event.type === 'EndRequested')!;
+    expect(firstCanaryAt).toBeDefined();
+    const seconds = (decided.at - firstCanaryAt!) / 1000;
+    console.log(`error-rate canary rolled back ${seconds.toFixed(1)}s after its first request`);
+    expect(seconds).toBeLessThanOrEqual(15);
+    expect(foreignFailures(report), JSON.stringify(foreignFailures(report).slice(0, 3))).toEqual([]);
+    expect(report.failed).toBe(Object.values(report.failedBy).reduce((a, b) => a + b, 0));
+    expect(Object.keys(report.failedBy)).toEqual(['500']);
+  });
+
+  it('rolls back a canary 50ms slower than stable within 15s of its first request', async () => {
+    const { result, events, firstCanaryAt, report } = await deployUnderLoad('3.0.0', { ERROR_RATE: '0.01', LATENCY_MS: '50' }, '60s');
+    expect(result.code, result.stdout).toBe(1);
+    const status = await cluster.status(service);
+    expect(status.phase).toBe('RolledBack');
+    expect(status.message).toMatch(/latency/i);
+    const decided = events.find((event) => event.type === 'EndRequested')!;
+    const seconds = (decided.at - firstCanaryAt!) / 1000;
+    console.log(`latency canary rolled back ${seconds.toFixed(1)}s after its first request`);
+    expect(seconds).toBeLessThanOrEqual(15);
+    expect(foreignFailures(report)).toEqual([]);
+  });
+
+  it('lets a healthy canary (the same error rate as stable) complete', async () => {
+    const { result, report } = await deployUnderLoad('4.0.0', { ERROR_RATE: '0.01' }, '15s');
+    expect(result.code, result.stdout).toBe(0);
+    const status = await cluster.status(service);
+    expect(status.phase).toBe('Succeeded');
+    const judge = status.analyses.at(-1)!.metrics[0]!;
+    expect(judge.phase === 'Successful' || judge.phase === 'Running').toBe(true);
+    expect(judge.measurements.length).toBeGreaterThan(5);
+    expect(foreignFailures(report)).toEqual([]);
+  });
+});
