@@ -76,6 +76,8 @@ export interface HistoryEntry {
   finishedAt: string | null;
   outcome: Deployment['phase'];
   message: string;
+  /** Each analysis and how it ended (measurements are in `status` and the events). */
+  analyses: { kind: string; phase: string; message: string; metrics: { name: string; phase: string; value?: unknown }[] }[];
 }
 
 export function historyView(ctx: EngineContext, name: string): HistoryEntry[] {
@@ -92,5 +94,11 @@ export function historyView(ctx: EngineContext, name: string): HistoryEntry[] {
     finishedAt: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
     outcome: d.phase,
     message: d.message,
+    analyses: (d.analyses ?? []).map((a) => ({
+      kind: a.kind,
+      phase: a.phase,
+      message: a.message,
+      metrics: a.metrics.map((m) => ({ name: m.name, phase: m.phase, ...(m.measurements.at(-1)?.value === undefined ? {} : { value: m.measurements.at(-1)!.value }) })),
+    })),
   }));
 }

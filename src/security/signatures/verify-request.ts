@@ -4,6 +4,7 @@ import { describeComponent, headerValue } from './components.ts';
 import { verifyContentDigest } from './content-digest.ts';
 import { signatureBase } from './signature-base.ts';
 import { readSignature } from './signature-headers.ts';
+import { StructuredFieldError } from './structured-fields.ts';
 import type { InnerList } from './structured-fields.ts';
 import type { HttpRequest, SignatureKey } from './types.ts';
 
@@ -110,7 +111,8 @@ export function verifyRequest(request: HttpRequest, options: VerifyRequestOption
   try {
     valid = verifyBase(key, signatureBase(request, input), signature);
   } catch (error) {
-    if (!isCutoverError(error)) throw error;
+    // A component the request cannot give, or a key that cannot do this algorithm.
+    if (!isCutoverError(error) && !(error instanceof StructuredFieldError)) throw error;
     return refuse(error.message);
   }
   if (!valid) return refuse(`signature ${label} does not match the request: it was changed after signing, or was not signed with key ${keyid}`);

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { generateMinisignKeyPair } from './generate.ts';
 import { parseMinisignPublicKey, parseMinisignSecretKey, rawPublicKey } from './keys.ts';
-import { TOOL_KEY_ID, TOOL_PUBLIC_KEY, TOOL_SECRET_KEY, UNLOCKED_PUBLIC_KEY, UNLOCKED_SECRET_KEY } from './minisign-examples.ts';
+import {
+  TOOL_KEY_ID,
+  TOOL_LEGACY_SIGNATURE,
+  TOOL_PUBLIC_KEY,
+  TOOL_SECRET_KEY,
+  TOOL_SIGNATURE,
+  UNLOCKED_PUBLIC_KEY,
+  UNLOCKED_SECRET_KEY,
+} from './minisign-examples.ts';
 import { parseMinisignSignature } from './signature-file.ts';
-import { TOOL_LEGACY_SIGNATURE, TOOL_SIGNATURE } from './minisign-examples.ts';
 
 describe('minisign keys', () => {
   it('reads a minisign.pub and names its key id as minisign prints it', () => {
