@@ -45,21 +45,27 @@ export function closestNullRates(alternative: Rates, requests: Rates, margin: Er
   // exactly. Rates must be strictly inside (0, 1) for the ratio to be finite.
   if (requests.canary <= 0 || requests.stable <= 0 || a_c === bound || bound >= 1) return undefined;
   if (!(a_c > 0 && a_c < 1 && a_s > 0 && a_s < 1)) return undefined;
-  const score = (z_s: number): number => {
-    const z_c = ratio * z_s + delta;
-    return (requests.canary * (a_c - z_c)) / (z_c * (1 - z_c)) + ((requests.stable / ratio) * (a_s - z_s)) / (z_s * (1 - z_s));
-  };
+  // The KL-minimising z_s is the root of `score` (the KKT condition above).
   // `score` falls strictly with z_s (each term does) and changes sign between
-  // the alternative's own stable rate and the z_s where z_c = a_c.
+  // the alternative's own stable rate and the z_s where z_c = a_c, so a Newton
+  // iteration kept inside that bracket converges (falling back to bisection).
+  const slope = (a: number, z: number) => -((z - a) ** 2 + a * (1 - a)) / (z * (1 - z)) ** 2;
   const atCanary = (a_c - delta) / ratio;
   let lo = Math.max(Math.min(a_s, atCanary), 0);
   let hi = Math.max(a_s, atCanary);
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (score(mid) > 0) lo = mid;
-    else hi = mid;
+  let z_s = (lo + hi) / 2;
+  for (let i = 0; i < 200; i++) {
+    const z_c = ratio * z_s + delta;
+    const score = (requests.canary * (a_c - z_c)) / (z_c * (1 - z_c)) + ((requests.stable / ratio) * (a_s - z_s)) / (z_s * (1 - z_s));
+    if (score > 0) lo = z_s;
+    else hi = z_s;
+    const derivative = requests.canary * ratio * slope(a_c, z_c) + (requests.stable / ratio) * slope(a_s, z_s);
+    let next = z_s - score / derivative;
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    const step = Math.abs(next - z_s);
+    z_s = next;
+    if (step <= 1e-15 * z_s || hi - lo <= 1e-15 * hi) break;
   }
-  const z_s = (lo + hi) / 2;
   return { canary: ratio * z_s + delta, stable: z_s };
 }
 

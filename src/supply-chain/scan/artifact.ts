@@ -17,6 +17,8 @@ export interface ArtifactInventory {
 
 /** npm reads npm-shrinkwrap.json over package-lock.json; the hidden lockfile describes node_modules as installed. */
 const LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json', 'node_modules/.package-lock.json'];
+/** Any other JSON file is opened to look for `bomFormat`; a data file of gigabytes should not be. */
+const LARGEST_UNNAMED_JSON = 64 * 1024 * 1024;
 /** JSON files at the top of a Node.js service that are never SBOMs, so they are not opened. */
 const NOT_SBOMS = new Set(['package.json', 'package-lock.json', 'npm-shrinkwrap.json']);
 
@@ -79,6 +81,10 @@ async function readSboms(dir: string, inventory: ArtifactInventory): Promise<voi
   for (const name of names.sort()) {
     const file = join(dir, name);
     const named = name === 'bom.json' || name.endsWith('.cdx.json');
+    if (!named && (await stat(file)).size > LARGEST_UNNAMED_JSON) {
+      inventory.notes.push(`${file} is too large to look into for an SBOM; name it bom.json or *.cdx.json if it is one`);
+      continue;
+    }
     const json = named ? await readJsonFile(file, 'regenerate the SBOM') : await readOptionalJson(file);
     if (!isCycloneDx(json)) {
       if (named) inventory.notes.push(`${file} is not a CycloneDX JSON SBOM (no "bomFormat": "CycloneDX") and was not read`);

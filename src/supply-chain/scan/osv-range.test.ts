@@ -95,8 +95,11 @@ describe('compileRange', () => {
 
 describe('lowestFixedAbove', () => {
   const pairs = [compiled([{ introduced: '0' }, { fixed: '0.2.4' }, { introduced: '1.0.0' }, { fixed: '1.2.6' }])];
-  const fixedFor = (ranges: VersionRange[], version: string): string | undefined =>
-    lowestFixedAbove(ranges, parseVersion(version) ?? parseVersion('0.0.0')!)?.version;
+  const fixedFor = (ranges: VersionRange[], version: string): string | undefined => {
+    const parsed = parseVersion(version);
+    if (!parsed) throw new Error(`${version} is not a version`);
+    return lowestFixedAbove(ranges, parsed)?.version;
+  };
 
   it('is the fix of the pair the version is in', () => {
     expect(fixedFor(pairs, '0.0.8')).toBe('0.2.4');
