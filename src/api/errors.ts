@@ -9,6 +9,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   NotFound: 404,
   Conflict: 409,
   Locked: 423,
+  DeploymentRejected: 422,
   NothingToRollBack: 409,
   ArtifactMissing: 409,
   PortInUse: 409,

@@ -6,6 +6,9 @@ import { validateSpec } from '../spec/index.ts';
 import { toErrorResponse } from './errors.ts';
 import { serviceLogs } from './logs.ts';
 import { eventStream } from './events-stream.ts';
+import { environmentView } from '../environments/view.ts';
+import { sendTest, type AlertsConfig } from '../monitoring/alerts/index.ts';
+import type { ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
 import type { TokenVerifier } from './token.ts';
 import { historyView, statusView } from './views.ts';
 
@@ -27,7 +30,12 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 }
 
 /** The HTTP API. Every route but the liveness probe needs the admin token. */
-export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: TokenVerifier): Hono<Env> {
+export interface ApiExtras {
+  metrics: ControlPlaneMetrics;
+  alerts: AlertsConfig;
+}
+
+export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: TokenVerifier, extras: ApiExtras): Hono<Env> {
   const app = new Hono<Env>();
 
   app.onError((error, c) => {
@@ -38,6 +46,13 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: 
   app.notFound((c) => c.json({ error: { code: 'NotFound', message: `no route ${c.req.method} ${c.req.path}; see the README's API section` } }, 404));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.use('/metrics', async (c, next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    if (!match || !tokens.verify(match[1]!)) throw new CutoverError(ErrorCode.Unauthorized, 'missing or wrong Authorization: Bearer <token> (Prometheus: authorization.credentials_file)');
+    await next();
+  });
+  app.get('/metrics', async (c) => c.body(await extras.metrics.metricsText(), 200, { 'content-type': extras.metrics.contentType }));
 
   app.use('/v1/*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -61,11 +76,11 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: 
   app.post('/v1/apply', async (c) => {
     const body = await jsonBody(c);
     const { spec, document } = validateSpec(body.spec);
-    const artifact = body.artifact as { digest?: unknown } | undefined;
+    const artifact = body.artifact as { digest?: unknown; size?: unknown } | undefined;
     if (typeof artifact?.digest !== 'string') {
       throw new CutoverError(ErrorCode.InvalidRequest, 'artifact.digest is required: upload the artifact to /v1/artifacts and pass its digest', { problems: [{ path: 'artifact.digest', message: 'expected the sha256 hex digest of an uploaded artifact' }] });
     }
-    const deployment = await coordinator.apply(spec, document, artifact.digest, c.get('user'));
+    const deployment = await coordinator.apply(spec, document, artifact.digest, c.get('user'), typeof artifact.size === 'number' ? artifact.size : 0);
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, spec.name) }, 202);
   });
 
@@ -100,6 +115,14 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: 
     await coordinator.delete(c.req.param('name'), c.get('user'));
     return c.json({ deleted: c.req.param('name') });
   });
+
+  app.get('/v1/environments', (c) => c.json({ environments: Object.values(ctx.environments).map(environmentView) }));
+  app.get('/v1/environments/:name', (c) => {
+    const environment = ctx.environments[c.req.param('name')];
+    if (!environment) throw new CutoverError(ErrorCode.NotFound, `no environment named "${c.req.param('name')}"; known: ${Object.keys(ctx.environments).join(', ')}`);
+    return c.json(environmentView(environment));
+  });
+  app.post('/v1/alerts/test', async (c) => c.json({ results: await sendTest(extras.alerts, { logger: ctx.log }) }));
 
   app.get('/v1/locks/:name', (c) => c.json({ lock: ctx.store.locks.get(c.req.param('name')) }));
   app.post('/v1/locks/:name', async (c) => {

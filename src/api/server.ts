@@ -12,9 +12,13 @@ import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { BuiltinTrafficRouter } from '../traffic/builtin-router.ts';
 import { createApi } from './routes.ts';
 import { TokenVerifier, ensureAdminToken } from './token.ts';
+import { loadServerConfig } from '../config/server-config.ts';
+import { startMonitoring } from './monitoring.ts';
 
 export interface ServerOptions {
   dataDir: string;
+  /** The config file; default `<data-dir>/config.yaml` (optional). */
+  configFile?: string;
   host: string;
   port: number;
   log: Logger;
@@ -36,6 +40,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const token = ensureAdminToken(options.dataDir);
+  const config = await loadServerConfig(options.configFile ?? join(options.dataDir, 'config.yaml'), options.configFile !== undefined);
   const store = openStore(join(options.dataDir, 'cutover.db'));
   const ctx: EngineContext = {
     dataDir: options.dataDir,
@@ -44,15 +49,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     traffic: new BuiltinTrafficRouter(options.dataDir, store, options.log),
     artifacts: new ArtifactStore(join(options.dataDir, 'artifacts')),
     log: options.log,
+    environments: config.environments,
   };
+  const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);
   await coordinator.start();
-  const app = createApi(ctx, coordinator, new TokenVerifier(token));
+  const app = createApi(ctx, coordinator, new TokenVerifier(token), { metrics: monitoring.metrics, alerts: config.alerts });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s as Server));
     (s as Server).once('error', reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
     await coordinator.stop();
+    monitoring.stop();
     store.close();
     if (error.code === 'EADDRINUSE') throw new CutoverError(ErrorCode.PortInUse, `port ${options.port} is in use; is another cutover server running? Choose another with --port`);
     throw error;
@@ -71,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeAllConnections();
       });
       await coordinator.stop();
+      monitoring.stop();
       store.close();
     },
   };

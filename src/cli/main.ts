@@ -30,7 +30,8 @@ program
   .option('--host <host>', 'address to listen on (loopback only)', '127.0.0.1')
   .option('--port <port>', 'port to listen on', '7400')
   .option('--log-level <level>', 'trace, debug, info, warn or error')
-  .action(run(async (options: { host: string; port: string; logLevel?: string }) =>
+  .option('--config <file>', 'environments and alerts (default <data-dir>/config.yaml, optional)')
+  .action(run(async (options: { host: string; port: string; logLevel?: string; config?: string }) =>
       (await import('./commands/server.ts')).serverCommand({ ...options, dataDir: dataDir() }),
     ));
 
@@ -133,6 +134,50 @@ program
       await client().request('DELETE', `/v1/services/${svc(service)}`);
       process.stdout.write(`${service}: deleted (instances drained and stopped; history kept)\n`);
       return EXIT.ok;
+    }),
+  );
+
+const env = program.command('env').description("environments and their rules");
+env
+  .command('list')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(run(async (options: { output: string }) => (await import('./commands/environments.ts')).envList(client(), options)));
+env
+  .command('show')
+  .argument('<name>')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(run(async (name: string, options: { output: string }) => (await import('./commands/environments.ts')).envShow(client(), name, options)));
+
+program
+  .command('promote-env')
+  .argument('<service>')
+  .description('deploy exactly the artifact that succeeded in one environment to the next')
+  .requiredOption('--from <environment>', 'where the artifact succeeded')
+  .requiredOption('--to <environment>', 'where to deploy it')
+  .option('--target <service>', 'deploy into this service (with its own spec) instead of moving SERVICE itself')
+  .option('--wait', 'follow the deployment; exit 0 if it succeeded')
+  .action(
+    run(async (service: string, options: { from: string; to: string; target?: string; wait?: boolean }) => {
+      const result = await client().request<{ deployment: number; revision: number; service: string; digest: string }>('POST', `/v1/services/${svc(service)}/promote-env`, {
+        from: options.from,
+        to: options.to,
+        ...(options.target ? { target: options.target } : {}),
+      });
+      process.stdout.write(`${result.service}: deploying artifact sha256:${result.digest.slice(0, 12)} (from ${service} in ${options.from}) to ${options.to}: deployment ${result.deployment}, revision ${result.revision}\n`);
+      return options.wait ? exitCodeOf(await followDeployment(client(), result.service, result.deployment)) : EXIT.ok;
+    }),
+  );
+
+program
+  .command('alerts')
+  .description('alert sinks')
+  .command('test')
+  .description('send a test alert to every configured sink and show what each answered')
+  .action(
+    run(async () => {
+      const { results } = await client().request<{ results: { sink: string; ok: boolean; attempts: number; status?: number; error?: string }[] }>('POST', '/v1/alerts/test');
+      for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.sink}: ${r.attempts} attempt(s)${r.status ? `, HTTP ${r.status}` : ''}${r.error ? `, ${r.error}` : ''}\n`);
+      return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
     }),
   );
 

@@ -10,6 +10,7 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   Conflict: 'Conflict',
   Locked: 'Locked',
+  DeploymentRejected: 'DeploymentRejected',
   NothingToRollBack: 'NothingToRollBack',
   ArtifactMissing: 'ArtifactMissing',
   InstanceUnhealthy: 'InstanceUnhealthy',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Environment } from '../environments/types.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import type { Platform } from '../platforms/index.ts';
 import type { Store } from '../store/index.ts';
@@ -13,6 +14,8 @@ export interface EngineContext {
   traffic: TrafficRouter;
   artifacts: ArtifactStore;
   log: Logger;
+  /** The environments' rules (predefined, with the config file's overrides). */
+  environments: Record<string, Environment>;
 }
 
 export function revisionDir(ctx: EngineContext, service: string, revision: number): string {

@@ -2,6 +2,8 @@ import { rm } from 'node:fs/promises';
 import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { isPortFree } from '../core/net.ts';
+import { statfs } from 'node:fs/promises';
+import { checkDeployment } from '../environments/index.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
 import { planDeployment, planHash } from '../strategies/index.ts';
 import type { RevisionRecord } from '../store/index.ts';
@@ -10,6 +12,11 @@ import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
 import { adoptAll, superviseOnce } from './supervision.ts';
 import { DeploymentRunner } from './runner.ts';
 import { syncRouter } from './routing.ts';
+
+async function freeBytes(dir: string): Promise<number> {
+  const info = await statfs(dir);
+  return info.bavail * info.bsize;
+}
 
 /** A warm rollback: the target's instances are still running, so traffic switches at once. */
 const INSTANT: StrategySpec = { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0 };
@@ -93,7 +100,7 @@ export class Coordinator {
   }
 
   /** Starts deploying a new revision of a service. */
-  async apply(spec: ServiceSpec, document: unknown, digest: string, author: string): Promise<Deployment> {
+  async apply(spec: ServiceSpec, document: unknown, digest: string, author: string, artifactSize = 0): Promise<Deployment> {
     this.checkLock(spec.name);
     const active = this.ctx.store.deployments.active(spec.name);
     if (active) {
@@ -106,26 +113,61 @@ export class Coordinator {
     if (!(await this.ctx.artifacts.has(digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} was not uploaded; upload it to /v1/artifacts first`, { context: { digest } });
     }
-    await this.checkPorts(spec);
+    await this.validate(spec, digest, artifactSize);
     const service = this.ctx.store.services.upsert(spec);
     const revision = this.ctx.store.services.addRevision(spec.name, { version: spec.version, digest, spec, document, createdAt: Date.now() });
     await ensureRevisionUnpacked(this.ctx, revision);
     return this.begin(revision, service.stableRevision, 'apply', author);
   }
 
-  /** The service port must be free or already this service's router; so must the preview port. */
-  private async checkPorts(spec: ServiceSpec): Promise<void> {
-    const ports = [{ port: spec.port, field: 'spec.port' }];
-    if (spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined) ports.push({ port: spec.strategy.previewPort, field: 'spec.strategy.blueGreen.previewPort' });
-    for (const { port, field } of ports) {
-      const owner = this.ctx.store.services.list().find((s) => s.port === port || (s.spec.strategy.type === 'blueGreen' && s.spec.strategy.previewPort === port));
-      if (owner && owner.name !== spec.name) {
-        throw new CutoverError(ErrorCode.PortInUse, `${field} ${port} is already used by service ${owner.name}; choose another port`, { context: { service: spec.name, field }, problems: [{ path: field, message: `port ${port} belongs to service ${owner.name}` }] });
-      }
-      if (!owner && !(await isPortFree(port))) {
-        throw new CutoverError(ErrorCode.PortInUse, `${field} ${port} is in use by another program on this machine; stop it or choose another port`, { context: { service: spec.name, field }, problems: [{ path: field, message: `port ${port} is in use` }] });
+  /**
+   * Everything the environment requires, checked before anything starts; all
+   * failures are reported together.
+   */
+  private async validate(spec: ServiceSpec, digest: string, artifactSize: number): Promise<void> {
+    const environment = this.ctx.environments[spec.environment];
+    if (!environment) {
+      throw new CutoverError(ErrorCode.InvalidSpec, `spec.environment "${spec.environment}" is not an environment of this server; known: ${Object.keys(this.ctx.environments).join(', ')}`, {
+        problems: [{ path: 'spec.environment', message: `expected one of ${Object.keys(this.ctx.environments).join(', ')}` }],
+      });
+    }
+    const results = checkDeployment(environment, spec, {
+      succeededIn: this.succeededIn(digest),
+      ports: await this.portChecks(spec),
+      disk: { free: await freeBytes(this.ctx.dataDir), needed: artifactSize * 4 },
+      now: new Date(),
+    });
+    const failures = results.filter((result) => !result.ok);
+    if (failures.length) {
+      throw new CutoverError(ErrorCode.DeploymentRejected, `${spec.name} cannot be deployed to ${environment.name} (${failures.length} check${failures.length > 1 ? 's' : ''} failed); nothing was started`, {
+        context: { service: spec.name, environment: environment.name },
+        problems: failures.map((failure) => ({ path: failure.check, message: failure.message })),
+      });
+    }
+  }
+
+  /** Environments in which a deployment of this exact artifact succeeded (any service). */
+  private succeededIn(digest: string): string[] {
+    const environments = new Set<string>();
+    for (const service of this.ctx.store.services.all()) {
+      for (const d of this.ctx.store.deployments.list(service.name)) {
+        if (d.phase === 'Succeeded' && this.ctx.store.services.revision(d.service, d.revision)?.digest === digest) environments.add(d.environment);
       }
     }
+    return [...environments];
+  }
+
+  /** The service port must be free or already this service's router; so must the preview port. */
+  private async portChecks(spec: ServiceSpec) {
+    const ports = [{ port: spec.port, field: 'spec.port' }];
+    if (spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined) ports.push({ port: spec.strategy.previewPort, field: 'spec.strategy.blueGreen.previewPort' });
+    const checks = [];
+    for (const { port, field } of ports) {
+      const owner = this.ctx.store.services.list().find((s) => s.port === port || (s.spec.strategy.type === 'blueGreen' && s.spec.strategy.previewPort === port));
+      if (owner) checks.push({ field, port, ok: owner.name === spec.name, owner: owner.name });
+      else checks.push({ field, port, ok: await isPortFree(port) });
+    }
+    return checks;
   }
 
   private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.ts';
 import { CutoverError, ErrorCode, type FieldProblem } from '../core/errors.ts';
@@ -41,9 +39,9 @@ const environment = z.strictObject({
   hooks: hooks.optional(),
   keepRevisions: z.int().min(1).optional(),
 });
-const configSchema = z.strictObject({ environments: z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/), environment).default({}) });
+const environmentsSchema = z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected an environment name of lowercase letters, digits and "-"' }), environment);
 
-export type ConfigFile = z.output<typeof configSchema>;
+export type ConfigFile = { environments: z.output<typeof environmentsSchema> };
 
 function toHook(h: z.output<typeof hook>): HookSpec {
   return {
@@ -91,25 +89,15 @@ export function resolveEnvironments(config: ConfigFile): Record<string, Environm
   return result;
 }
 
-/** Reads the config file; a missing file means the predefined environments as they are. */
-export async function loadEnvironments(file: string, required = false): Promise<Record<string, Environment>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return resolveEnvironments({ environments: {} });
-    throw new CutoverError(ErrorCode.InvalidRequest, `cannot read the config file ${file}: ${(error as Error).message}`);
-  }
-  let document: unknown;
-  try {
-    document = parse(text) ?? {};
-  } catch (error) {
-    throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} is not valid YAML: ${(error as Error).message}`);
-  }
-  const parsed = configSchema.safeParse(document);
+/** The `environments:` section of the server's config file: the predefined ones with its overrides. */
+export function parseEnvironments(input: unknown): Record<string, Environment> {
+  const parsed = environmentsSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['), message: issue.message }));
-    throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} is not valid; fix the fields below`, { problems });
+    const problems = parsed.error.issues.map((issue) => ({
+      path: ['environments', ...issue.path].map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['),
+      message: issue.message,
+    }));
+    throw new CutoverError(ErrorCode.InvalidRequest, 'the environments in the config file are not valid; fix the fields below', { problems });
   }
-  return resolveEnvironments(parsed.data);
+  return resolveEnvironments({ environments: parsed.data });
 }

@@ -10,7 +10,8 @@ export interface StoredEvent {
   at: number;
 }
 
-type Listener = (event: StoredEvent) => void;
+/** Called after each event is stored, with the deployment as it was before the event (null for notes and creations). */
+type Listener = (event: StoredEvent, before: Deployment | null) => void;
 
 /**
  * Deployments as append-only events plus a projection of each one, written
@@ -50,7 +51,7 @@ export class DeploymentStore {
       .prepare('UPDATE deployments SET state = ?, finished = ?, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(next), next.finishedAt === null ? 0 : 1, at, id);
     const stored: StoredEvent = { seq: Number(seq), deployment: id, service, type: event.type, data: event, at };
-    queueMicrotask(() => this.listeners.forEach((listener) => listener(stored)));
+    queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, current)));
     return next;
   }
 
@@ -116,7 +117,7 @@ export class DeploymentStore {
       .prepare('INSERT INTO events (deployment, service, type, data, at) VALUES (NULL, ?, ?, ?, ?)')
       .run(service, type, JSON.stringify({ type, ...data }), at).lastInsertRowid;
     const stored: StoredEvent = { seq: Number(seq), deployment: null, service, type, data: { type, ...data }, at };
-    queueMicrotask(() => this.listeners.forEach((listener) => listener(stored)));
+    queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, null)));
   }
 
   onEvent(listener: Listener): () => void {

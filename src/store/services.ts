@@ -87,6 +87,11 @@ export class ServiceStore {
     return (this.db.prepare('SELECT * FROM services WHERE deleted_at IS NULL ORDER BY name').all() as ServiceRow[]).map(toService);
   }
 
+  /** Every service ever created, deleted ones too (their history stays). */
+  all(): ServiceRecord[] {
+    return (this.db.prepare('SELECT * FROM services ORDER BY name').all() as ServiceRow[]).map(toService);
+  }
+
   /** The service that owns `port` (its router listens there), if any. */
   byPort(port: number): ServiceRecord | null {
     const row = this.db.prepare('SELECT * FROM services WHERE port = ? AND deleted_at IS NULL').get(port) as ServiceRow | undefined;

@@ -25,11 +25,11 @@ describe('createComparativeJudge', () => {
     expect(judgement.explanation).toMatch(/^errorRate: canary 10.00% errors/);
   });
 
-  it('splits alpha between the metrics it judges, so the bound holds for the judge as a whole', () => {
+  it('shares alpha between the metrics it judges, so the bound holds for the judge as a whole', () => {
     const judgement = createComparativeJudge({ alpha: 0.01 }).observe(second(mulberry32(2), { requests: 60, errors: 0 }, { requests: 240, errors: 2 }));
     expect(judgement.verdicts.map((v) => [v.metric, v.threshold])).toEqual([
-      ['errorRate', 200],
-      ['latency', 200],
+      ['errorRate', expect.closeTo(1 / 0.0075, 9)],
+      ['latency', expect.closeTo(1 / 0.0025, 9)],
     ]);
     const alone = createComparativeJudge({ latency: false }).observe(second(mulberry32(2), { requests: 60, errors: 0 }, { requests: 240, errors: 2 }));
     expect(alone.verdicts.map((v) => [v.metric, v.threshold])).toEqual([['errorRate', 100]]);

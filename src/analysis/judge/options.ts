@@ -17,8 +17,9 @@ export interface LatencyMargin {
 export interface JudgeOptions {
   /**
    * The chance that a canary within the margins is ever failed, however long
-   * it is watched, all metrics together: each metric's test gets an equal
-   * share (Bonferroni). The same bound holds, separately, for a false pass.
+   * it is watched, all metrics together: the metrics' tests share it
+   * (3/4 to the error rate, 1/4 to latency; weighted Bonferroni). The same
+   * bound holds, separately, for a false pass.
    * @default 0.01
    */
   alpha?: number;

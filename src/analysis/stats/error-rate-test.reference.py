@@ -10,6 +10,7 @@ from scipy.special import logsumexp
 
 r, d = 1.5, 0.005
 WORSE = [1.25, 1.5, 2, 3, 4, 6, 10]
+WORSE_WEIGHTS = [w / 9 for w in [1, 1, 2, 2, 1, 1, 1]]
 BETTER = [0.8, 0.6, 0.4, 0.2]
 
 
@@ -41,4 +42,4 @@ for (nc, xc), (ns, xs) in batches:
                 zc, zs = project(ac, ps, nc, ns)
                 logs[i] += llr(xc, nc, xs, ns, ac, ps, zc, zs)
     n, x = n + ns, x + xs
-    print(logsumexp(worse) - math.log(len(WORSE)), logsumexp(better) - math.log(len(BETTER)))
+    print(logsumexp(worse, b=WORSE_WEIGHTS), logsumexp(better) - math.log(len(BETTER)))

@@ -1,5 +1,5 @@
 import { batchLogLikelihoodRatio, closestNullRates, type ErrorMargin, type Rates } from './null-projection.ts';
-import { decide, logMeanExp, reportedEvidence, type VerdictEvidence } from './verdict.ts';
+import { decide, logWeightedMeanExp, reportedEvidence, type VerdictEvidence } from './verdict.ts';
 
 /**
  * An anytime-valid test of "the canary's error rate is above
@@ -11,7 +11,7 @@ import { decide, logMeanExp, reportedEvidence, type VerdictEvidence } from './ve
  * (chosen before the batch is seen): the stable rate is the
  * Krichevsky–Trofimov estimate (x + ½)/(n + 1) of the batches before, and the
  * canary rate is one of a grid of multiples of the null boundary at that
- * estimate. The e-value is the equal-weight mixture of those products
+ * estimate. The e-value is a fixed-weight mixture of those products
  * (a mixture of test martingales is one; Shafer & Vovk, "Game-Theoretic
  * Foundations for Probability and Finance", 2019; "diversified" betting as
  * in Waudby-Smith & Ramdas, JRSS B 2024). By Ville's inequality the chance it
@@ -76,10 +76,16 @@ export interface ErrorRateTest {
 }
 
 // Canary rates the fail test bets on, as multiples of the null boundary
-// ratio·p̂_stable + delta: from "just above" to "an outage". The pass test
-// bets on rates below it.
+// ratio·p̂_stable + delta, from "just above" to "an outage", with prior
+// weights. The weights favour 2-3×: a canary that bad is the usual
+// regression and should be caught in seconds; much worse ones are caught in
+// a few seconds whatever their weight, and barely-worse ones take minutes
+// anyway. (A component's weight w costs ln(1/w) nats of evidence.)
+// The pass test bets on rates below the boundary, equally weighted.
 const WORSE_MULTIPLES = [1.25, 1.5, 2, 3, 4, 6, 10];
+const WORSE_WEIGHTS = [1, 1, 2, 2, 1, 1, 1].map((w, _, all) => w / all.reduce((a, b) => a + b, 0));
 const BETTER_MULTIPLES = [0.8, 0.6, 0.4, 0.2];
+const BETTER_WEIGHTS = BETTER_MULTIPLES.map(() => 1 / BETTER_MULTIPLES.length);
 const MAX_RATE = 0.999;
 
 export function createErrorRateTest(options: ErrorRateTestOptions = {}): ErrorRateTest {
@@ -103,8 +109,8 @@ export function createErrorRateTest(options: ErrorRateTestOptions = {}): ErrorRa
   };
 
   const verdict = (): ErrorRateVerdict => {
-    const logEvidence = logMeanExp(worseLogs);
-    const logPassEvidence = logMeanExp(betterLogs);
+    const logEvidence = logWeightedMeanExp(worseLogs, WORSE_WEIGHTS);
+    const logPassEvidence = logWeightedMeanExp(betterLogs, BETTER_WEIGHTS);
     const side = (counts: ErrorCounts): SideErrorRate => ({
       rate: counts.requests > 0 ? counts.errors / counts.requests : 0,
       n: counts.requests,
@@ -139,8 +145,8 @@ export function createErrorRateTest(options: ErrorRateTestOptions = {}): ErrorRa
         totals[name].requests += batch[name].requests;
         totals[name].errors += batch[name].errors;
       }
-      failed ||= logMeanExp(worseLogs) >= Math.log(threshold);
-      passed ||= logMeanExp(betterLogs) >= Math.log(threshold);
+      failed ||= logWeightedMeanExp(worseLogs, WORSE_WEIGHTS) >= Math.log(threshold);
+      passed ||= logWeightedMeanExp(betterLogs, BETTER_WEIGHTS) >= Math.log(threshold);
       return verdict();
     },
     verdict,

@@ -32,12 +32,17 @@ export function reportedEvidence(logEvidence: number): number {
   return Math.exp(Math.min(logEvidence, 700));
 }
 
-/** The log of the mean of e^x over the entries: the log e-value of an equal-weight mixture. */
-export function logMeanExp(logs: readonly number[]): number {
+/** ln Σ wᵢ·e^xᵢ: the log e-value of a mixture of e-processes with weights summing to 1. */
+export function logWeightedMeanExp(logs: readonly number[], weights: readonly number[]): number {
   let max = -Infinity;
   for (const value of logs) max = Math.max(max, value);
   if (max === -Infinity) return -Infinity;
   let sum = 0;
-  for (const value of logs) sum += Math.exp(value - max);
-  return max + Math.log(sum / logs.length);
+  logs.forEach((value, i) => (sum += (weights[i] ?? 0) * Math.exp(value - max)));
+  return max + Math.log(sum);
+}
+
+/** ln of the plain mean of e^x: the equal-weight mixture. */
+export function logMeanExp(logs: readonly number[]): number {
+  return logWeightedMeanExp(logs, logs.map(() => 1 / logs.length));
 }

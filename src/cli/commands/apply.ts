@@ -12,7 +12,7 @@ export async function applyCommand(client: ApiClient, file: string, options: { w
   const artifactDir = resolve(baseDir, spec.artifact.path);
   const data = await packDirectory(artifactDir);
   const { digest } = await client.request<{ digest: string }>('POST', '/v1/artifacts', undefined, { data, type: 'application/gzip' });
-  const result = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: document, artifact: { digest } });
+  const result = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: document, artifact: { digest, size: data.length } });
   process.stdout.write(`${spec.name}: deployment ${result.deployment} started: revision ${result.revision} (version ${spec.version}, artifact sha256:${digest.slice(0, 12)}, ${result.status.deployment.strategy})\n`);
   if (!options.wait) return EXIT.ok;
   const final = await followDeployment(client, spec.name, result.deployment);

@@ -3,11 +3,11 @@ import { startServer } from '../../api/server.ts';
 import { createLogger } from '../../monitoring/logger.ts';
 
 /** `cutover server`: runs the control plane until SIGINT/SIGTERM; instances and routers keep running after it stops. */
-export async function serverCommand(options: { dataDir: string; host: string; port: string; logLevel?: string }): Promise<number> {
+export async function serverCommand(options: { dataDir: string; host: string; port: string; logLevel?: string; config?: string }): Promise<number> {
   const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${options.port}"`);
-  const server = await startServer({ dataDir: resolve(options.dataDir), host: options.host, port, log });
+  const server = await startServer({ dataDir: resolve(options.dataDir), host: options.host, port, log, ...(options.config ? { configFile: resolve(options.config) } : {}) });
   await new Promise<void>((done) => {
     const stop = () => {
       log.info('stopping; instances and routers keep running');

@@ -1,0 +1,41 @@
+import { messageOf } from '../core/errors.ts';
+import type { EngineContext } from '../engine/context.ts';
+import { AlertDispatcher, type AlertsConfig } from '../monitoring/alerts/index.ts';
+import { createControlPlaneMetrics, type ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
+
+/** How often waiting-for-a-person and progress-deadline alerts are checked. */
+const TIMER_INTERVAL_MS = 5000;
+
+/**
+ * Metrics and alerts read the same event stream as status and history: each
+ * stored event (with the deployment as it was before it) updates the
+ * counters and may raise an alert; a timer raises the alerts that are about
+ * time passing.
+ */
+export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { metrics: ControlPlaneMetrics; dispatcher: AlertDispatcher; stop(): void } {
+  const metrics = createControlPlaneMetrics();
+  metrics.trackInProgress(ctx.store.deployments.unfinished());
+  metrics.setInstanceSource(() => ctx.store.instances.live().map((i) => ({ service: i.service, revision: i.revision, state: i.retireAt !== null ? 'retiring' : i.state })));
+  const dispatcher = new AlertDispatcher(alerts, { logger: ctx.log });
+  const unsubscribe = ctx.store.deployments.onEvent((event, before) => {
+    try {
+      metrics.observeEvent(event, before);
+    } catch (error) {
+      ctx.log.error({ err: messageOf(error) }, 'metrics could not observe an event');
+    }
+    dispatcher.observeEvent(event, before).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert dispatch failed'));
+  });
+  const timer = setInterval(() => {
+    const deadlines = (service: string) => ctx.store.services.get(service)?.spec.progressDeadlineMs;
+    dispatcher.checkTimers(ctx.store.deployments.unfinished(), (d) => deadlines(d.service)).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert timers failed'));
+  }, TIMER_INTERVAL_MS);
+  timer.unref();
+  return {
+    metrics,
+    dispatcher,
+    stop() {
+      clearInterval(timer);
+      unsubscribe();
+    },
+  };
+}
