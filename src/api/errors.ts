@@ -18,6 +18,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   InstanceStartFailed: 500,
   ProgressDeadlineExceeded: 500,
   AnalysisFailed: 500,
+  HookFailed: 500,
   RouterUnavailable: 503,
   ServerUnavailable: 503,
   Internal: 500,

@@ -111,6 +111,15 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: 
     const deployment = await coordinator.rollback(c.req.param('name'), to, c.get('user'));
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, c.req.param('name')) }, 202);
   });
+  app.post('/v1/services/:name/promote-env', async (c) => {
+    const body = await jsonBody(c);
+    const problems = ['from', 'to'].filter((key) => typeof body[key] !== 'string' || body[key] === '').map((key) => ({ path: key, message: 'expected an environment name' }));
+    if (problems.length) throw new CutoverError(ErrorCode.InvalidRequest, 'promote-env needs from and to environments', { problems });
+    const target = typeof body.target === 'string' && body.target ? body.target : undefined;
+    const deployment = await coordinator.promoteEnvironment(c.req.param('name'), body.from as string, body.to as string, target, c.get('user'));
+    const digest = ctx.store.services.revision(deployment.service, deployment.revision)?.digest ?? '';
+    return c.json({ deployment: deployment.id, revision: deployment.revision, service: deployment.service, digest }, 202);
+  });
   app.delete('/v1/services/:name', async (c) => {
     await coordinator.delete(c.req.param('name'), c.get('user'));
     return c.json({ deleted: c.req.param('name') });

@@ -18,6 +18,7 @@ export const ErrorCode = {
   InstanceStartFailed: 'InstanceStartFailed',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   AnalysisFailed: 'AnalysisFailed',
+  HookFailed: 'HookFailed',
   RouterUnavailable: 'RouterUnavailable',
   PortInUse: 'PortInUse',
   ServerUnavailable: 'ServerUnavailable',

@@ -41,7 +41,9 @@ export type Step =
   /** Stop the previous revision's instances `afterMs` from now (drained first). */
   | { type: 'retire'; afterMs: number }
   /** Measure the new revision; Failed rolls back, Inconclusive waits for a person. */
-  | { type: 'analysis'; kind: AnalysisKind; analysis: AnalysisSpec };
+  | { type: 'analysis'; kind: AnalysisKind; analysis: AnalysisSpec }
+  /** Run the environment's and the service's hooks of one point; a failure rolls back. */
+  | { type: 'hook'; point: 'prepare' | 'beforeTraffic' | 'afterPromote' };
 
 /** Where an analysis runs: as a canary step, around a blue-green switch, or beside the whole canary. */
 export type AnalysisKind = 'step' | 'prePromotion' | 'postPromotion' | 'background';

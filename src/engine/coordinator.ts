@@ -5,7 +5,8 @@ import { isPortFree } from '../core/net.ts';
 import { statfs } from 'node:fs/promises';
 import { checkDeployment } from '../environments/index.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
-import { planDeployment, planHash } from '../strategies/index.ts';
+import { planDeployment, planHash, withHooks } from '../strategies/index.ts';
+import { hooksFor } from './hooks.ts';
 import type { RevisionRecord } from '../store/index.ts';
 import { revisionDir, type EngineContext } from './context.ts';
 import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
@@ -173,7 +174,12 @@ export class Coordinator {
   private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {
     const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
-    const plan = planDeployment(revision.spec, { stable }, { ...(strategy ? { strategy } : {}), skipPauses: kind === 'rollback' });
+    const hooks = (point: 'prepare' | 'beforeTraffic' | 'afterPromote') => hooksFor(this.ctx, { environment: revision.spec.environment, service: revision.service, revision: revision.number }, point).length > 0;
+    const plan = withHooks(planDeployment(revision.spec, { stable }, { ...(strategy ? { strategy } : {}), skipPauses: kind === 'rollback' }), {
+      prepare: hooks('prepare'),
+      beforeTraffic: hooks('beforeTraffic'),
+      afterPromote: hooks('afterPromote'),
+    });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision.service)!;
     const deployment = this.ctx.store.deployments.create({
@@ -265,6 +271,31 @@ export class Coordinator {
     // The rollback runs with the target's own spec but on the service's current port.
     this.ctx.store.services.upsert({ ...revision.spec, port: service.port });
     return this.begin(revision, current, 'rollback', by, warm ? INSTANT : undefined);
+  }
+
+  /**
+   * Deploys exactly the artifact (same digest) that last succeeded for
+   * `name` in environment `from` to environment `to`: into `target` (another
+   * service, with its own spec) or, by default, into `name` itself.
+   */
+  async promoteEnvironment(name: string, from: string, to: string, target: string | undefined, by: string): Promise<Deployment> {
+    this.requireService(name);
+    if (!this.ctx.environments[to]) throw new CutoverError(ErrorCode.NotFound, `no environment named "${to}"; known: ${Object.keys(this.ctx.environments).join(', ')}`);
+    const source = this.ctx.store.deployments
+      .list(name)
+      .filter((d) => d.phase === 'Succeeded' && d.environment === from)
+      .at(-1);
+    if (!source) {
+      throw new CutoverError(ErrorCode.Conflict, `service ${name} has no successful deployment in ${from} to promote; deploy it there first (spec.environment: ${from})`, { context: { service: name } });
+    }
+    const revision = this.ctx.store.services.revision(name, source.revision)!;
+    const targetName = target ?? name;
+    const base = target ? (this.ctx.store.services.get(target)?.spec ?? revision.spec) : revision.spec;
+    const spec = { ...base, name: targetName, environment: to, version: revision.version };
+    const document = structuredClone(revision.document) as { metadata?: { name?: string }; spec?: Record<string, unknown> };
+    if (document.metadata) document.metadata.name = targetName;
+    if (document.spec) document.spec.environment = to;
+    return this.apply(spec, { ...document, promotedFrom: { service: name, environment: from, revision: revision.number } }, revision.digest, by);
   }
 
   /** Drains and stops every instance and the router of a service; its history is kept. */

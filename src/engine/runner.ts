@@ -8,6 +8,7 @@ import { drainAndStop } from './instances.ts';
 import { syncRouter } from './routing.ts';
 import { executeStep, type StepRuntime } from './steps.ts';
 import { watchRevision } from './watchdog.ts';
+import { cleanupQuietly, runRollbackHooks } from './cleanup.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 
 /** Why a step's signal was aborted. */
@@ -95,8 +96,9 @@ export class DeploymentRunner {
       }
       await this.reconcileBackground(d);
       if (d.stepIndex >= d.plan.length) {
-        this.record({ type: 'Finished', phase: 'Succeeded', message: `revision ${d.revision} (version ${d.version}) serves all traffic` });
-        this.ctx.log.info({ service: d.service, deployment: d.id, revision: d.revision }, 'deployment succeeded');
+        const done = this.record({ type: 'Finished', phase: 'Succeeded', message: `revision ${d.revision} (version ${d.version}) serves all traffic` });
+        this.ctx.log.info({ service: d.service, environment: d.environment, deployment: d.id, revision: d.revision }, 'deployment succeeded');
+        cleanupQuietly(this.ctx, done);
         return;
       }
       const step = d.plan[d.stepIndex]!;
@@ -270,10 +272,12 @@ export class DeploymentRunner {
         await sleep(250 * 2 ** attempt);
       }
     }
+    if (ending.phase !== 'Failed') await runRollbackHooks(ctx, d);
     const phase = ending.phase === 'RolledBack' && !previousServing ? 'Failed' : ending.phase;
     const target = previousServing ? `; revision ${d.previousRevision} serves all traffic` : '';
     const verb = phase === 'Aborted' ? 'aborted' : phase === 'RolledBack' ? 'rolled back' : 'failed';
-    this.record({ type: 'Finished', phase, message: `${verb}: ${ending.reason}${target}` });
-    ctx.log.warn({ service: d.service, deployment: d.id, phase }, `deployment ${verb}`);
+    const done = this.record({ type: 'Finished', phase, message: `${verb}: ${ending.reason}${target}` });
+    ctx.log.warn({ service: d.service, environment: d.environment, deployment: d.id, phase }, `deployment ${verb}`);
+    cleanupQuietly(ctx, done);
   }
 }

@@ -6,6 +6,7 @@ import type { EngineContext } from './context.ts';
 import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 import { syncRouter } from './routing.ts';
 import { analyse, analysisFailure } from './analysis.ts';
+import { runDeploymentHooks } from './hooks.ts';
 
 /** What a step needs beyond the deployment: how to wait for a person. */
 export interface StepRuntime {
@@ -58,6 +59,8 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     }
     case 'retire':
       return retire(rt, d, step.afterMs);
+    case 'hook':
+      return runDeploymentHooks(ctx, d, step.point, rt.signal);
     case 'analysis': {
       const outcome = await analyse(ctx, d, step.kind, step.analysis, rt.record, rt.signal);
       if (rt.signal.aborted) throw rt.signal.reason;

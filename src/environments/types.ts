@@ -1,16 +1,8 @@
-import type { StrategyType } from '../spec/types.ts';
+import type { HookPoint, HookSpec, StrategyType } from '../spec/types.ts';
 
+export type { HookPoint, HookSpec };
 export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
 
-/** A hook: a command or an HTTP call, with a timeout and retries with backoff. */
-export interface HookSpec {
-  command?: string[];
-  http?: { url: string; method: 'GET' | 'POST'; headers: Record<string, string> };
-  timeoutMs: number;
-  retries: number;
-}
-
-export type HookPoint = 'prepare' | 'beforeTraffic' | 'afterPromote' | 'onRollback' | 'cleanup';
 export const HOOK_POINTS: readonly HookPoint[] = ['prepare', 'beforeTraffic', 'afterPromote', 'onRollback', 'cleanup'];
 
 /** A deploy window: deployments may start only inside one (when any are set). */

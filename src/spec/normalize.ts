@@ -30,6 +30,17 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
     strategy: toStrategy(spec.strategy),
     progressDeadlineMs: toMs(spec.progressDeadline),
     drainTimeoutMs: toMs(spec.drainTimeout),
+    hooks: Object.fromEntries(
+      Object.entries(spec.hooks).map(([point, hooks]) => [
+        point,
+        (hooks ?? []).map((hook) => ({
+          ...(hook.command ? { command: [...hook.command] } : {}),
+          ...(hook.http ? { http: { ...hook.http } } : {}),
+          timeoutMs: toMs(hook.timeout),
+          retries: hook.retries,
+        })),
+      ]),
+    ),
   };
 }
 

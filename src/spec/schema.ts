@@ -18,6 +18,7 @@ import {
 } from './fields.ts';
 import { exactlyOneOf, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
 import { analysisSchema } from './analysis-schema.ts';
+import { hooksSchema } from './hooks-schema.ts';
 
 const mapping = (what: string) => ({ error: expected(`a mapping ${what}`) });
 
@@ -141,6 +142,7 @@ const service = z
       drainTimeout: duration({ allowZero: true })
         .default('30s')
         .describe('How long an instance may finish its requests before it is stopped.'),
+      hooks: hooksSchema,
     },
     mapping('with version, artifact, run and port'),
   )

@@ -74,6 +74,16 @@ export interface HealthCheckSpec {
   startupTimeoutMs: number;
 }
 
+/** A hook: a command or an HTTP call, with a timeout and retries with backoff. */
+export interface HookSpec {
+  command?: string[];
+  http?: { url: string; method: 'GET' | 'POST'; headers: Record<string, string> };
+  timeoutMs: number;
+  retries: number;
+}
+
+export type HookPoint = 'prepare' | 'beforeTraffic' | 'afterPromote' | 'onRollback' | 'cleanup';
+
 export interface ServiceSpec {
   name: string;
   environment: string;
@@ -87,4 +97,6 @@ export interface ServiceSpec {
   strategy: StrategySpec;
   progressDeadlineMs: number;
   drainTimeoutMs: number;
+  /** The service's own hooks; they run after the environment's. */
+  hooks: Partial<Record<HookPoint, HookSpec[]>>;
 }

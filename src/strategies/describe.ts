@@ -16,6 +16,8 @@ export function describeStep(step: Step): string {
       return 'promote';
     case 'retire':
       return step.afterMs === 0 ? 'retire old revision' : `retire old revision after ${formatDuration(step.afterMs)}`;
+    case 'hook':
+      return `run ${step.point} hooks`;
     case 'analysis': {
       const names = step.analysis.metrics.map((metric) => metric.name).join(', ');
       const when = step.kind === 'prePromotion' ? 'before the switch' : step.kind === 'postPromotion' ? 'after the switch' : 'now';

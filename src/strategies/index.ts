@@ -9,3 +9,4 @@ export { planCanary, replicasFor } from './canary.ts';
 export type { CanaryStrategy } from './canary.ts';
 export { planHash } from './plan-hash.ts';
 export { describeStep } from './describe.ts';
+export { withHooks } from './hooks.ts';

@@ -21,5 +21,6 @@ export function specWith(instances: number, strategy: StrategySpec): ServiceSpec
     strategy,
     progressDeadlineMs: 600_000,
     drainTimeoutMs: 30_000,
+    hooks: {},
   };
 }

@@ -1,51 +1,293 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { x as extract } from 'tar';
-import { CutoverError, ErrorCode } from '../core/errors.ts';
-import { sha256 } from './pack.ts';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
+import type { AgeKey, KeyRing, KeyUser } from '../security/encryption/index.ts';
+import { decrypt, decryptFailureOf, decryptStream, encrypt, encryptStream, isAgeEncrypted } from '../security/encryption/index.ts';
 
 const DIGEST = /^[a-f0-9]{64}$/;
+const STORED = /^([a-f0-9]{64})\.tar\.gz(\.age)?$/;
 
-/** Artifacts stored by content: `<dir>/sha256/<digest>.tar.gz`. */
-export class ArtifactStore {
-  constructor(private readonly dir: string) {}
+/** What `reencryptAll` did: artifacts it moved to `key`, those already there, and those it could not read. */
+export interface ReencryptResult {
+  key: string;
+  reencrypted: number;
+  unchanged: number;
+  failed: Array<{ digest: string; message: string }>;
+}
 
-  private pathOf(digest: string): string {
-    if (!DIGEST.test(digest)) throw new CutoverError(ErrorCode.InvalidRequest, `artifact digest must be 64 hex characters, got "${digest}"`);
-    return join(this.dir, 'sha256', `${digest}.tar.gz`);
-  }
+/** An open stored file: holding it open keeps it readable while `reencryptAll` replaces it. */
+interface StoredFile {
+  handle: FileHandle;
+  encrypted: boolean;
+}
 
-  /** Stores bytes and returns their SHA-256; storing the same bytes twice is a no-op. */
-  async put(data: Buffer): Promise<{ digest: string; size: number }> {
-    const digest = sha256(data);
-    const target = this.pathOf(digest);
-    if (!(await this.has(digest))) {
-      await mkdir(join(this.dir, 'sha256'), { recursive: true });
-      const temp = `${target}.${process.pid}.tmp`;
-      await writeFile(temp, data, { mode: 0o600, flush: true });
-      await rename(temp, target);
+/**
+ * Artifacts stored by the SHA-256 of their plaintext tar.gz (the digest users
+ * see), encrypted at rest to the key ring's current key:
+ *
+ *     <dir>/sha256/<digest>.tar.gz.age   the tar.gz in the binary age format
+ *     <dir>/sha256/<digest>.key          the id of the key it is encrypted to
+ *     <dir>/sha256/<digest>.tar.gz       plaintext: kept so by a store without a key ring,
+ *                                        or stored before encryption (reencryptAll encrypts it)
+ */
+export class ArtifactStore implements KeyUser {
+  readonly encrypts = 'artifacts';
+
+  /** Without `keys`, artifacts are stored in plaintext. */
+  constructor(
+    private readonly dir: string,
+    private readonly keys?: KeyRing,
+  ) {}
+
+  /**
+   * Stores a tar.gz and returns the SHA-256 and size of its plaintext; storing
+   * the same artifact twice is a no-op. An upload already encrypted with
+   * `age -r <this server's recipient>` is decrypted first.
+   */
+  async put(upload: Uint8Array): Promise<{ digest: string; size: number }> {
+    const data = isAgeEncrypted(upload) ? await this.decryptUpload(upload) : upload;
+    if (data[0] !== 0x1f || data[1] !== 0x8b) {
+      throw new CutoverError(ErrorCode.InvalidRequest, `the artifact must be a gzipped tar (tar.gz)${data === upload ? '' : ' once decrypted'}`);
+    }
+    const digest = createHash('sha256').update(data).digest('hex');
+    await mkdir(join(this.dir, 'sha256'), { recursive: true });
+    if (!this.keys) {
+      if (!(await this.has(digest))) await writeAtomically(this.plainPath(digest), data);
+    } else if (!(await isFile(this.encryptedPath(digest)))) {
+      // The plaintext never touches the disk: only its encryption is written.
+      const key = this.keys.current();
+      await this.store(digest, key, await encrypt(data, [key.recipient]));
     }
     return { digest, size: data.length };
   }
 
   async has(digest: string): Promise<boolean> {
-    return (await stat(this.pathOf(digest)).catch(() => null))?.isFile() ?? false;
+    return (await isFile(this.encryptedPath(digest))) || (await isFile(this.plainPath(digest)));
   }
 
-  /** Unpacks an artifact into `dest` (replacing what is there), through a temporary folder so a crash never leaves half a tree. */
+  /**
+   * Unpacks an artifact into `dest` (replacing what is there), through a
+   * temporary folder so a crash never leaves half a tree. An encrypted
+   * artifact is decrypted on the way into tar: no plaintext tarball is written.
+   */
   async unpack(digest: string, dest: string): Promise<void> {
-    if (!(await this.has(digest))) {
-      throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} is no longer stored; apply the spec again to upload it`, {
-        context: { digest },
-      });
-    }
+    const stored = await this.openStored(digest);
     const temp = `${dest}.unpacking`;
-    await rm(temp, { recursive: true, force: true });
-    await mkdir(temp, { recursive: true });
-    await pipeline(createReadStream(this.pathOf(digest)), extract({ cwd: temp, strict: true }));
+    try {
+      await rm(temp, { recursive: true, force: true });
+      await mkdir(temp, { recursive: true });
+      await pipeline(await this.readStored(stored, digest), extract({ cwd: temp, strict: true }));
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw this.storedError(error, digest);
+    } finally {
+      await stored.handle.close();
+    }
     await rm(dest, { recursive: true, force: true });
     await rename(temp, dest);
   }
+
+  /** The public key uploads may be encrypted to (`age -r`): the key ring's current recipient (age1…). */
+  recipient(): string {
+    return this.requireKeys().current().recipient;
+  }
+
+  /** The artifact encrypted to `recipient` (default: this server's), so `age -d -i <identity file>` gives back the tar.gz. */
+  async export(digest: string, recipient?: string): Promise<Uint8Array> {
+    const target = recipient ?? this.recipient();
+    const stored = await this.openStored(digest);
+    let data: Uint8Array;
+    try {
+      const bytes = await stored.handle.readFile();
+      data = stored.encrypted ? await decrypt(bytes, this.identities(digest), { what: `stored artifact sha256:${digest}` }) : bytes;
+    } catch (error) {
+      throw this.storedError(error, digest);
+    } finally {
+      await stored.handle.close();
+    }
+    return await encrypt(data, [target]);
+  }
+
+  /**
+   * Re-encrypts every artifact (and encrypts any plaintext one) to the current
+   * key, one at a time, each replaced by an atomic rename so a concurrent
+   * `unpack` sees the old file or the new one, whole. After a rotation this
+   * frees the old keys to be retired, without downtime.
+   */
+  async reencryptAll(): Promise<ReencryptResult> {
+    const key = this.requireKeys().current();
+    const result: ReencryptResult = { key: key.id, reencrypted: 0, unchanged: 0, failed: [] };
+    for (const digest of await this.digests()) {
+      if ((await this.keyOf(digest)) === key.id) {
+        result.unchanged++;
+        continue;
+      }
+      try {
+        await this.reencrypt(digest, key);
+        result.reencrypted++;
+      } catch (error) {
+        // One unreadable artifact must not stop the others; its key stays in use, so it cannot be retired by mistake.
+        result.failed.push({ digest, message: messageOf(error) });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * How many artifacts each key encrypts. An encrypted artifact with no key
+   * record (a crash between writing the two) counts against every key, so no
+   * key it may need is retired before `reencryptAll` records it.
+   */
+  async keyUsage(): Promise<Map<string, number>> {
+    const usage = new Map<string, number>();
+    const count = (id: string): void => void usage.set(id, (usage.get(id) ?? 0) + 1);
+    for (const digest of await this.digests()) {
+      if (!(await isFile(this.encryptedPath(digest)))) continue;
+      const id = await this.keyOf(digest);
+      if (id !== undefined) count(id);
+      else for (const key of this.keys?.all() ?? []) count(key.id);
+    }
+    return usage;
+  }
+
+  private async reencrypt(digest: string, key: AgeKey): Promise<void> {
+    const stored = await this.openStored(digest);
+    try {
+      await this.store(digest, key, await encryptStream(await this.readStored(stored, digest), [key.recipient]));
+    } catch (error) {
+      throw this.storedError(error, digest);
+    } finally {
+      await stored.handle.close();
+    }
+  }
+
+  /**
+   * Writes the encrypted artifact, then its key record, then drops any
+   * plaintext copy. In this order a crash leaves the record naming the older
+   * key (or none), which only keeps that key from being retired too early.
+   */
+  private async store(digest: string, key: AgeKey, encrypted: Uint8Array | Readable): Promise<void> {
+    await writeAtomically(this.encryptedPath(digest), encrypted);
+    await writeAtomically(this.keyPath(digest), `${key.id}\n`);
+    await rm(this.plainPath(digest), { force: true });
+  }
+
+  private async decryptUpload(upload: Uint8Array): Promise<Uint8Array> {
+    if (!this.keys) {
+      throw new CutoverError(ErrorCode.InvalidRequest, 'this artifact is age-encrypted, but this server stores artifacts without a key ring; upload the plain tar.gz');
+    }
+    try {
+      return await decrypt(upload, this.keys.identities(), { what: 'this artifact' });
+    } catch (error) {
+      if (decryptFailureOf(error) !== 'key-not-held') throw error;
+      const hint = `encrypt to this server's recipient: \`cutover artifact recipient\` (${this.recipient()})`;
+      throw new CutoverError(ErrorCode.InvalidRequest, `${messageOf(error)}; ${hint}`, { cause: error, context: { reason: 'key-not-held' } });
+    }
+  }
+
+  /** The plaintext tar.gz as a stream; decrypted on the fly when stored encrypted. */
+  private async readStored(stored: StoredFile, digest: string): Promise<Readable> {
+    const source = stored.handle.createReadStream({ autoClose: false });
+    if (!stored.encrypted) return source;
+    return await decryptStream(source, this.identities(digest), { what: `stored artifact sha256:${digest}` });
+  }
+
+  /** Opens the stored file, encrypted or plain; the handle keeps it readable even if `reencryptAll` replaces it meanwhile. */
+  private async openStored(digest: string): Promise<StoredFile> {
+    // Looks at the encrypted name again last: reencryptAll may have just moved a plaintext artifact there.
+    for (const encrypted of [true, false, true]) {
+      const path = encrypted ? this.encryptedPath(digest) : this.plainPath(digest);
+      const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (handle) return { handle, encrypted };
+    }
+    throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} is no longer stored; apply the spec again to upload it`, {
+      context: { digest },
+    });
+  }
+
+  /** Turns a decryption failure of a stored file into what the operator can do about it. */
+  private storedError(error: unknown, digest: string): unknown {
+    const failure = decryptFailureOf(error);
+    if (failure === 'key-not-held') {
+      return new CutoverError(
+        ErrorCode.Internal,
+        `${messageOf(error)}; restore the retired key into ${this.keys?.dir} from a backup, or delete ${this.encryptedPath(digest)} and apply the spec again to upload it`,
+        { cause: error, context: { digest } },
+      );
+    }
+    if (failure === 'damaged') {
+      return new CutoverError(ErrorCode.Internal, `${messageOf(error)}; delete ${this.encryptedPath(digest)} and apply the spec again to upload it`, {
+        cause: error,
+        context: { digest },
+      });
+    }
+    return error;
+  }
+
+  private identities(digest: string): string[] {
+    if (!this.keys) {
+      throw new CutoverError(ErrorCode.Internal, `artifact sha256:${digest} is stored encrypted, but this server was started without its key ring`, {
+        context: { digest },
+      });
+    }
+    return this.keys.identities();
+  }
+
+  private requireKeys(): KeyRing {
+    if (!this.keys) throw new CutoverError(ErrorCode.InvalidRequest, 'this server stores artifacts without encryption: it was started without a key ring');
+    return this.keys;
+  }
+
+  /** The key an artifact is encrypted to, by its record; undefined for plaintext or a missing record. */
+  private async keyOf(digest: string): Promise<string | undefined> {
+    if (!(await isFile(this.encryptedPath(digest)))) return undefined;
+    const id = await readFile(this.keyPath(digest), 'utf8').catch(() => '');
+    return id.trim() || undefined;
+  }
+
+  private async digests(): Promise<string[]> {
+    const names = await readdir(join(this.dir, 'sha256')).catch(() => []);
+    return [...new Set(names.flatMap((name) => STORED.exec(name)?.[1] ?? []))];
+  }
+
+  private checked(digest: string): string {
+    if (!DIGEST.test(digest)) throw new CutoverError(ErrorCode.InvalidRequest, `artifact digest must be 64 hex characters, got "${digest}"`);
+    return join(this.dir, 'sha256', digest);
+  }
+
+  private plainPath(digest: string): string {
+    return `${this.checked(digest)}.tar.gz`;
+  }
+
+  private encryptedPath(digest: string): string {
+    return `${this.checked(digest)}.tar.gz.age`;
+  }
+
+  private keyPath(digest: string): string {
+    return `${this.checked(digest)}.key`;
+  }
+}
+
+/** Writes a file whole or not at all: readers see the old content or the new, never part. */
+async function writeAtomically(path: string, data: Uint8Array | string | Readable): Promise<void> {
+  const temp = `${path}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(temp, data, { mode: 0o600, flush: true });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() ?? false;
 }

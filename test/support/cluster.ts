@@ -65,6 +65,8 @@ export class Cluster {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'cutover-test-'));
   server: ChildProcess | null = null;
   port = 0;
+  /** Extra arguments for `cutover server` (e.g. --config). */
+  serverArgs: string[] = [];
   private serverLog = '';
 
   get url(): string {
@@ -81,14 +83,17 @@ export class Cluster {
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    const child = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--log-level', 'debug'], {
+    const child = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--log-level', 'debug', ...this.serverArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CUTOVER_LOG_LEVEL: 'debug' },
     });
     child.stdout!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
     this.server = child;
-    await waitFor('the server to answer /healthz', async () => (await fetch(`${this.url}/healthz`)).ok, 60_000);
+    await waitFor('the server to answer /healthz', async () => {
+      if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}: ${this.serverLog}`);
+      return (await fetch(`${this.url}/healthz`)).ok;
+    }, 60_000);
   }
 
   /** The server's log so far (for assertion messages). */

@@ -76,9 +76,10 @@ export function createComparativeJudge(options: JudgeOptions = {}): ComparativeJ
       }
       if (latency) verdicts.push(latency.update({ canary: batch.canary.latenciesMs, stable: batch.stable.latenciesMs }));
       const fewest = Math.min(served.canary, served.stable);
-      // Too few requests to decide on: the tests keep their evidence (they
-      // are valid from the first request), the judge only holds its verdict,
-      // so a warming-up instance is not judged on its first handful.
+      // Until each side served minRequests the judge holds every decision at
+      // continue, so none is announced on a handful of requests. The tests
+      // keep counting meanwhile: their evidence is valid from the first
+      // request, and a fail reached early is announced when the hold ends.
       const judged =
         fewest < resolved.minRequests
           ? verdicts.map((v) => ({ ...v, decision: 'continue' as const, explanation: `waiting for ${resolved.minRequests} requests on each side (${fewest} so far); ${v.explanation}` }))

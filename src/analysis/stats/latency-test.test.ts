@@ -64,6 +64,10 @@ describe('createLatencyTest', () => {
     expect(falseFails / 300).toBeLessThan(0.1);
   });
 
+  it('refuses a latency that is not a number of milliseconds, naming the side', () => {
+    expect(() => createLatencyTest().update({ canary: [10, Number.NaN], stable: [10] })).toThrow(/canary latencies must be finite milliseconds >= 0; got NaN/);
+  });
+
   it('does not fail a healthy canary when both sides slow down together over time', () => {
     const random = mulberry32(4);
     const test = createLatencyTest();

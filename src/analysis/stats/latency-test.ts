@@ -4,10 +4,10 @@ import { decide, reportedEvidence, type VerdictEvidence } from './verdict.ts';
 
 /**
  * An anytime-valid test of "a canary request is more likely than not to be
- * slower than a stable one by more than the tolerance": a sequential
- * Mann–Whitney comparison with an effect-size tolerance, as Kayenta's
- * judge uses (Mann & Whitney 1947; Netflix/Google, "Automated canary
- * analysis", 2018), made safe to check after every batch.
+ * slower than a stable one by more than the tolerance": the Mann–Whitney
+ * comparison Kayenta's judge makes once at the end of an interval (a U test
+ * with an `effectSize.allowedIncrease`; Mann & Whitney 1947, Kayenta by
+ * Netflix and Google 2018), made safe to check after every batch.
  *
  * The quantity tested is θ = P(C > τ(S)) + ½·P(C = τ(S)) for a random
  * canary latency C and stable latency S, where
@@ -91,6 +91,7 @@ export function createLatencyTest(options: LatencyTestOptions = {}): LatencyTest
 
   return {
     update(batch) {
+      checkLatencies(batch);
       const tally = groupScores(batch, limit);
       for (const [score, count] of tally) {
         slower.observe(score, count);
@@ -106,6 +107,13 @@ export function createLatencyTest(options: LatencyTestOptions = {}): LatencyTest
     },
     verdict,
   };
+}
+
+function checkLatencies(batch: LatencyBatch): void {
+  for (const name of ['canary', 'stable'] as const) {
+    const bad = batch[name].find((ms) => !(ms >= 0 && ms < Infinity));
+    if (bad !== undefined) throw new RangeError(`${name} latencies must be finite milliseconds >= 0; got ${bad}`);
+  }
 }
 
 /**

@@ -1,0 +1,39 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Deployment } from '../core/deployment.ts';
+import { messageOf } from '../core/errors.ts';
+import { runHooks } from '../environments/hooks.ts';
+import type { EngineContext } from './context.ts';
+import { hooksFor } from './hooks.ts';
+
+/**
+ * After a deployment ends: unpacked folders of revisions that no longer run
+ * are removed (a rollback unpacks again from the stored artifact), and the
+ * cleanup hooks run. Idempotent, so one missed by a crash is done by the next.
+ */
+export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<void> {
+  const dir = join(ctx.dataDir, 'revisions', d.service);
+  // Checked again for each folder: a deployment may have started meanwhile (instances re-unpack a missing folder anyway).
+  const inUse = (revision: number) =>
+    revision > d.revision || ctx.store.instances.live(d.service, revision).length > 0 || ctx.store.deployments.active(d.service)?.revision === revision;
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (/^\d+$/.test(entry) && !inUse(Number(entry))) await rm(join(dir, entry), { recursive: true, force: true });
+  }
+  const hooks = hooksFor(ctx, d, 'cleanup');
+  if (hooks.length) {
+    const result = await runHooks(hooks, { hook: 'cleanup', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision });
+    if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'cleanup hook failed');
+  }
+}
+
+/** Runs the onRollback hooks; a failure is logged, never stops the rollback. */
+export async function runRollbackHooks(ctx: EngineContext, d: Deployment): Promise<void> {
+  const hooks = hooksFor(ctx, d, 'onRollback');
+  if (!hooks.length) return;
+  const result = await runHooks(hooks, { hook: 'onRollback', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision });
+  if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'onRollback hook failed');
+}
+
+export function cleanupQuietly(ctx: EngineContext, d: Deployment): void {
+  cleanupAfter(ctx, d).catch((error: unknown) => ctx.log.warn({ service: d.service, err: messageOf(error) }, 'cleanup failed'));
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HookPoint, HookSpec } from './types.ts';
+
+/** What a hook is told about the deployment: as environment variables (commands) or a JSON body (HTTP). */
+export interface HookContext {
+  hook: HookPoint;
+  service: string;
+  environment: string;
+  deployment: number;
+  revision: number;
+  version: string;
+  stableRevision: number | null;
+}
+
+export interface HookResult {
+  ok: boolean;
+  attempts: number;
+  /** What the hook said: its last output line, or the HTTP status. */
+  detail: string;
+}
+
+/** Backoff between attempts: 0.5s, 1s, 2s, … capped at 10s. */
+export function hookBackoff(attempt: number): number {
+  return Math.min(10_000, 500 * 2 ** (attempt - 1));
+}
+
+/** Runs one hook with its timeout, retrying with backoff; never throws. */
+export async function runHook(spec: HookSpec, context: HookContext, signal?: AbortSignal): Promise<HookResult> {
+  let last: HookResult = { ok: false, attempts: 0, detail: 'not run' };
+  for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
+    const result = spec.command ? await runCommand(spec.command, spec.timeoutMs, context, signal) : await callHttp(spec.http!, spec.timeoutMs, context, signal);
+    last = { ...result, attempts: attempt };
+    if (result.ok || signal?.aborted) return last;
+    if (attempt <= spec.retries) await sleep(hookBackoff(attempt), undefined, { signal }).catch(() => undefined);
+  }
+  return last;
+}
+
+function describe(spec: HookSpec): string {
+  return spec.command ? spec.command.join(' ') : `${spec.http!.method} ${spec.http!.url}`;
+}
+
+/** Runs every hook of a point in order; stops at the first that fails. */
+export async function runHooks(hooks: HookSpec[], context: HookContext, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; message: string }> {
+  for (const hook of hooks) {
+    const result = await runHook(hook, context, signal);
+    if (!result.ok) return { ok: false, message: `${context.hook} hook \`${describe(hook)}\` failed after ${result.attempts} attempt(s): ${result.detail}` };
+  }
+  return { ok: true };
+}
+
+function runCommand(command: string[], timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
+  const [program, ...args] = command;
+  return new Promise((resolve) => {
+    const child = spawn(program!, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        CUTOVER_HOOK: context.hook,
+        CUTOVER_SERVICE: context.service,
+        CUTOVER_ENVIRONMENT: context.environment,
+        CUTOVER_DEPLOYMENT: String(context.deployment),
+        CUTOVER_REVISION: String(context.revision),
+        CUTOVER_VERSION: context.version,
+        CUTOVER_STABLE_REVISION: context.stableRevision === null ? '' : String(context.stableRevision),
+      },
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2048)));
+    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2048)));
+    child.on('error', (error) => resolve({ ok: false, detail: error.name === 'AbortError' ? `timed out after ${timeoutMs}ms` : error.message }));
+    child.on('close', (code) => {
+      const last = output.trim().split('\n').at(-1) ?? '';
+      if (code !== null) resolve({ ok: code === 0, detail: code === 0 ? last || 'exit 0' : `exit ${code}${last ? `: ${last}` : ''}` });
+    });
+  });
+}
+
+async function callHttp(http: NonNullable<HookSpec['http']>, timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
+  try {
+    const response = await fetch(http.url, {
+      method: http.method,
+      headers: { 'content-type': 'application/json', ...http.headers },
+      ...(http.method === 'POST' ? { body: JSON.stringify(context) } : {}),
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+    return { ok: response.ok, detail: `HTTP ${response.status}` };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs}ms` : (error as Error).message };
+  }
+}

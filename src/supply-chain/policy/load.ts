@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { YAMLError } from 'yaml';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
+import type { FieldProblem } from '../../core/errors.ts';
+import { compilePolicies, compilePolicy, duplicateNames, invalidPolicies } from './compile.ts';
+import { DEFAULT_POLICIES } from './defaults.ts';
+import { readPolicyDocument } from './document.ts';
+import type { CompiledPolicy } from './types.ts';
+
+/**
+ * Reads a policy file (YAML or JSON): `{ policies: [...], defaults: true }`.
+ * Returns the policies in force, compiled: the defaults first (unless
+ * `defaults: false`), then the file's. Every problem, shape or CEL, is
+ * reported at once with its path in the file.
+ */
+export async function loadPolicies(file: string): Promise<CompiledPolicy[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new CutoverError(
+      missing ? ErrorCode.NotFound : ErrorCode.InvalidRequest,
+      missing ? `Policy file ${file} does not exist; check the path` : `Cannot read policy file ${file}: ${messageOf(error)}`,
+      { context: { file }, cause: error },
+    );
+  }
+  return parsePolicies(text, file);
+}
+
+/** The same as loadPolicies, from text; `source` names it in errors. */
+export function parsePolicies(text: string, source?: string): CompiledPolicy[] {
+  const yaml = parseDocument(text, { uniqueKeys: true });
+  if (yaml.errors.length > 0) {
+    const problems = yaml.errors.map(syntaxProblem);
+    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policies'} is not valid YAML or JSON: ${problems[0]?.message ?? 'unreadable'}`, {
+      problems,
+      context: source === undefined ? {} : { file: source },
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Alias bombs and unresolved aliases surface only when the document is turned into values.
+    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policies'} could not be read: ${messageOf(error)}`, { cause: error });
+  }
+  const problems: FieldProblem[] = [];
+  const document = readPolicyDocument(doc, problems);
+  const compiled = document.policies.map((policy, index) => {
+    if (policy === undefined) return undefined;
+    const result = compilePolicy(policy, `policies[${index}]`);
+    if ('problems' in result) problems.push(...result.problems);
+    return 'problems' in result ? undefined : result;
+  });
+  const taken = document.defaults ? DEFAULT_POLICIES.map((policy) => policy.name) : [];
+  problems.push(...duplicateNames(document.policies, 'policies', taken));
+  if (problems.length > 0) throw invalidPolicies(problems, source);
+  const defaults = document.defaults ? compilePolicies(DEFAULT_POLICIES) : [];
+  return [...defaults, ...compiled.filter((policy): policy is CompiledPolicy => policy !== undefined)];
+}
+
+function syntaxProblem(error: YAMLError): FieldProblem {
+  // The first line, without yaml's own "at line L, column C:" suffix; the snippet after it is for terminals.
+  const reason = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  const position = error.linePos?.[0];
+  return { path: '', message: position ? `line ${position.line}, column ${position.col}: ${reason}` : reason };
+}

@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/core/net.ts';
+import { startLoad } from '../src/demo/load.ts';
+import { Cluster, HELLO_DIR, helloSpec, waitFor } from './support/cluster.ts';
+
+/**
+ * Environments with their rules, hooks, promotion between environments,
+ * Prometheus metrics and signed alert webhooks: through a real server with
+ * a real config file, real hooks and a real webhook receiver.
+ */
+const SECRET = `whsec_${Buffer.from('cutover-test-webhook-secret-32b!').toString('base64')}`;
+
+describe('environments, hooks, promotion, metrics and alerts', () => {
+  const cluster = new Cluster();
+  let receiver: Server;
+  const received: { headers: Record<string, string>; body: string }[] = [];
+  let port = 0;
+
+  beforeAll(async () => {
+    port = await freePort();
+    const receiverPort = await freePort();
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers as Record<string, string>, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(receiverPort, '127.0.0.1', resolve));
+    const config = join(cluster.dataDir, 'config.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        environments: {
+          qa: { extends: 'testing', description: 'small and canary-only', instances: { max: 2 }, strategies: ['canary'] },
+          staging: { instances: { min: 1 } },
+          production: { instances: { min: 1 } },
+        },
+        alerts: { sinks: [{ type: 'webhook', url: `http://127.0.0.1:${receiverPort}/hooks`, secret: SECRET }, { type: 'log' }] },
+      }),
+    );
+    cluster.serverArgs = ['--config', config];
+    await cluster.start();
+  });
+  afterAll(async () => {
+    await cluster.destroy();
+    receiver.close();
+  });
+
+  it('lists the predefined environments and the configured one, and says which settings are not enforced yet', async () => {
+    const list = await cluster.cli('env', 'list');
+    expect(list.code, list.stderr).toBe(0);
+    for (const name of ['development', 'testing', 'staging', 'production', 'qa']) expect(list.stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
+    const production = await cluster.cli('env', 'show', 'production');
+    expect(production.stdout).toMatch(/strategies:\s+canary, blueGreen/);
+    expect(production.stdout).toMatch(/requires success in: staging/);
+    const qa = JSON.parse((await cluster.cli('env', 'show', 'qa', '-o', 'json')).stdout) as { instances: { min: number; max: number }; blockVulnerabilitiesAt: string };
+    expect(qa.instances).toEqual({ min: 1, max: 2 });
+    expect(qa.blockVulnerabilitiesAt).toBe('critical'); // inherited from testing
+    expect((await cluster.cli('env', 'show', 'nope')).stderr).toMatch(/no environment named "nope"; known: .*production/);
+  });
+
+  it('checks everything before starting anything, and lists every failure', async () => {
+    const spec = cluster.writeSpec('qa-app', helloSpec({ port, environment: 'qa', instances: 5, strategy: { rolling: {} } }));
+    const result = await cluster.cli('apply', '-f', spec);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot be deployed to qa \(2 checks failed\); nothing was started/);
+    expect(result.stderr).toMatch(/instances: spec.instances is 5; qa allows 1 to 2/);
+    expect(result.stderr).toMatch(/strategy: strategy rolling; qa allows canary/);
+    expect(cluster.processes()).toEqual([]);
+    const unknown = await cluster.cli('apply', '-f', cluster.writeSpec('qa-app', helloSpec({ port, environment: 'moon' })));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/spec.environment "moon" is not an environment of this server/);
+  });
+
+  it('runs prepare hooks before instances start and rolls back when a beforeTraffic hook fails, before any user sees the new version', async () => {
+    const marker = join(cluster.dataDir, 'prepared');
+    const hooks = { prepare: [{ command: ['sh', '-c', `echo "$CUTOVER_SERVICE $CUTOVER_REVISION $CUTOVER_HOOK" > ${marker}`] }] };
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec('hooked', helloSpec({ port, instances: 2, hooks })), '--wait');
+    expect(v1.code, v1.stdout + v1.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8').trim()).toBe('hooked 1 prepare');
+
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 200 });
+    const failing = { beforeTraffic: [{ command: ['sh', '-c', 'echo "smoke test failed" >&2; exit 3'], retries: 1 }] };
+    const v2 = await cluster.cli('apply', '-f', cluster.writeSpec('hooked', helloSpec({ port, instances: 2, version: '2.0.0', hooks: failing, strategy: { canary: { steps: [{ setWeight: 50 }] } } })), '--wait');
+    const report = await load.stop();
+    expect(v2.code).toBe(1);
+    const status = await cluster.status('hooked');
+    expect(status.phase).toBe('RolledBack');
+    expect(status.message).toMatch(/beforeTraffic hook `sh -c .*` failed after 2 attempt\(s\): exit 3: smoke test failed/);
+    expect(report.byVersion['2.0.0']).toBeUndefined();
+    expect(report.failed).toBe(0);
+    await cluster.cli('delete', 'hooked');
+  });
+
+  it('sends a signed webhook when a deployment rolls back, verified with the standardwebhooks package', async () => {
+    const alert = await waitFor('the rolled-back alert', () => received.find((r) => r.body.includes('deployment-rolled-back')), 30_000);
+    const verified = new Webhook(SECRET).verify(alert.body, alert.headers) as { type: string; data: { rule: string; service: string } };
+    expect(verified.type).toBe('cutover.alert');
+    expect(verified.data).toMatchObject({ rule: 'deployment-rolled-back', service: 'hooked' });
+    expect(() => new Webhook(SECRET).verify(alert.body.replace('hooked', 'forged'), alert.headers)).toThrow();
+    const test = await cluster.cli('alerts', 'test');
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/ok\s+webhook 127\.0\.0\.1/);
+  });
+
+  it('deploys to production only an artifact that succeeded in staging, and promote-env deploys exactly that artifact', async () => {
+    const staging = await cluster.cli('apply', '-f', cluster.writeSpec('web', helloSpec({ port, instances: 1, environment: 'staging', strategy: { canary: { steps: [] } } })), '--wait');
+    expect(staging.code, staging.stdout + staging.stderr).toBe(0);
+    const other = await freePort();
+    const direct = await cluster.cli('apply', '-f', cluster.writeSpec('web-direct', helloSpec({ port: other, instances: 1, environment: 'production', version: '9.9.9', strategy: { canary: { steps: [] } }, run: { command: ['node', 'server.js'], env: { CHANGED: '1' } } })));
+    expect(direct.code).toBe(0); // same files, same digest: that artifact did succeed in staging
+    await cluster.cli('delete', 'web-direct');
+    // Other files, another digest: it never ran in staging, so production refuses it.
+    const changed = join(cluster.dataDir, 'changed-hello');
+    cpSync(HELLO_DIR, changed, { recursive: true });
+    writeFileSync(join(changed, 'CHANGED'), 'a file staging never saw\n');
+    const refused = await cluster.cli('apply', '-f', cluster.writeSpec('web-new', helloSpec({ port: other, instances: 1, environment: 'production', artifact: { path: changed }, strategy: { canary: { steps: [] } } })));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/promotion: production takes only an artifact that succeeded in staging first; this one has not succeeded anywhere yet/);
+    const promoted = await cluster.cli('promote-env', 'web', '--from', 'staging', '--to', 'production', '--wait');
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    const history = JSON.parse((await cluster.cli('history', 'web', '-o', 'json')).stdout) as { digest: string; outcome: string }[];
+    expect(history.map((h) => h.outcome)).toEqual(['Succeeded', 'Succeeded']);
+    expect(history[1]!.digest).toBe(history[0]!.digest);
+    expect((await cluster.status('web')).environment).toBe('production');
+    expect((await cluster.cli('promote-env', 'web', '--from', 'testing', '--to', 'production')).stderr).toMatch(/no successful deployment in testing/);
+  });
+
+  it('serves Prometheus metrics that promtool accepts', async () => {
+    const response = await fetch(`${cluster.url}/metrics`, { headers: { authorization: `Bearer ${cluster.token}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/cutover_deployments_total\{[^}]*outcome="Succeeded"[^}]*\} [1-9]/);
+    expect(text).toMatch(/cutover_rollbacks_total\{[^}]*cause="HookFailed"[^}]*\} 1/);
+    expect((await fetch(`${cluster.url}/metrics`)).status).toBe(401);
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    if (promtool.error) {
+      console.warn('SKIPPED promtool check: promtool is not installed (apt-get install prometheus)');
+      return;
+    }
+    expect(promtool.status, promtool.stdout + promtool.stderr).toBe(0);
+  });
+
+  it('has written structured JSON log lines carrying service, environment and deployment', () => {
+    const lines = cluster.log().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const finished = lines.find((line) => line.msg === 'deployment succeeded');
+    expect(finished).toMatchObject({ service: expect.any(String), environment: expect.any(String), deployment: expect.any(Number) });
+    expect(existsSync(join(cluster.dataDir, 'cutover.db'))).toBe(true);
+  });
+});
