@@ -35,10 +35,15 @@ export class DeploymentRunner {
   private background: { controller: AbortController; done: Promise<void> } | null = null;
   readonly done: Promise<void>;
 
+  private readonly ctx: EngineContext;
+
   constructor(
-    private readonly ctx: EngineContext,
+    ctx: EngineContext,
     readonly id: number,
   ) {
+    // Every line this deployment logs carries its service, environment and id; step lines add the step.
+    const d = ctx.store.deployments.get(id);
+    this.ctx = { ...ctx, log: ctx.log.child({ service: d?.service, environment: d?.environment, deployment: id }) };
     this.done = this.run()
       .catch((error: unknown) => {
         ctx.log.error({ deployment: id, err: messageOf(error) }, 'deployment runner crashed');
@@ -97,7 +102,7 @@ export class DeploymentRunner {
       await this.reconcileBackground(d);
       if (d.stepIndex >= d.plan.length) {
         const done = this.record({ type: 'Finished', phase: 'Succeeded', message: `revision ${d.revision} (version ${d.version}) serves all traffic` });
-        this.ctx.log.info({ service: d.service, environment: d.environment, deployment: d.id, revision: d.revision }, 'deployment succeeded');
+        this.ctx.log.info({ revision: d.revision }, 'deployment succeeded');
         cleanupQuietly(this.ctx, done);
         return;
       }
@@ -113,7 +118,7 @@ export class DeploymentRunner {
           message: paused && step.durationMs === undefined ? 'paused: run `cutover promote` to continue or `cutover abort` to roll back' : `step ${d.stepIndex + 1}/${d.plan.length}: ${describeStep(step)}`,
         });
       }
-      this.ctx.log.info({ service: d.service, deployment: d.id, step: d.stepIndex, action: describeStep(step) }, 'step');
+      this.ctx.log.info({ step: d.stepIndex + 1, action: describeStep(step) }, 'step');
       const controller = new AbortController();
       this.step = controller;
       const failure = await this.attempt(state, controller);
@@ -129,7 +134,7 @@ export class DeploymentRunner {
       }
       if (failure instanceof CutoverError && failure.retryable && transientFailures < TRANSIENT_RETRIES) {
         transientFailures++;
-        this.ctx.log.warn({ deployment: d.id, err: failure.message, attempt: transientFailures }, 'transient failure; retrying the step');
+        this.ctx.log.warn({ err: failure.message, attempt: transientFailures }, 'transient failure; retrying the step');
         await sleep(250 * 2 ** transientFailures);
         continue;
       }
@@ -161,7 +166,7 @@ export class DeploymentRunner {
         this.fail(analysisFailure(this.current(), outcome));
         this.interrupt();
       },
-      (error: unknown) => this.ctx.log.error({ deployment: d.id, err: messageOf(error) }, 'background analysis crashed'),
+      (error: unknown) => this.ctx.log.error({ err: messageOf(error) }, 'background analysis crashed'),
     );
     this.background = { controller, done };
   }
@@ -234,7 +239,7 @@ export class DeploymentRunner {
       ...(error instanceof CutoverError ? { code: error.code } : {}),
       ...(typeof context.instance === 'string' ? { instance: context.instance } : {}),
     });
-    this.ctx.log.warn({ service: d.service, deployment: d.id, err: messageOf(error) }, 'deployment failed; rolling back');
+    this.ctx.log.warn({ err: messageOf(error) }, 'deployment failed; rolling back');
   }
 
   /**
@@ -277,7 +282,7 @@ export class DeploymentRunner {
     const target = previousServing ? `; revision ${d.previousRevision} serves all traffic` : '';
     const verb = phase === 'Aborted' ? 'aborted' : phase === 'RolledBack' ? 'rolled back' : 'failed';
     const done = this.record({ type: 'Finished', phase, message: `${verb}: ${ending.reason}${target}` });
-    ctx.log.warn({ service: d.service, environment: d.environment, deployment: d.id, phase }, `deployment ${verb}`);
+    ctx.log.warn({ phase }, `deployment ${verb}`);
     cleanupQuietly(ctx, done);
   }
 }

@@ -1,5 +1,5 @@
 import { batchLogLikelihoodRatio, closestNullRates, type ErrorMargin, type Rates } from './null-projection.ts';
-import { decide, logWeightedMeanExp, reportedEvidence, type VerdictEvidence } from './verdict.ts';
+import { decide, thresholdFor, logWeightedMeanExp, reportedEvidence, type VerdictEvidence } from './verdict.ts';
 
 /**
  * An anytime-valid test of "the canary's error rate is above
@@ -92,7 +92,8 @@ const MAX_RATE = 0.999;
 export function createErrorRateTest(options: ErrorRateTestOptions = {}): ErrorRateTest {
   const alpha = options.alpha ?? 0.01;
   const margin: ErrorMargin = { ratio: options.ratio ?? 1.5, delta: options.delta ?? 0.005 };
-  const threshold = 1 / alpha;
+  if (!(margin.ratio > 0 && margin.delta >= 0 && margin.delta < 1)) throw new RangeError(`the margin needs ratio > 0 and 0 <= delta < 1, got ratio ${margin.ratio}, delta ${margin.delta}`);
+  const threshold = thresholdFor(alpha);
   const totals = { canary: { requests: 0, errors: 0 }, stable: { requests: 0, errors: 0 } };
   const worseLogs = WORSE_MULTIPLES.map(() => 0);
   const betterLogs = BETTER_MULTIPLES.map(() => 0);

@@ -1,6 +1,6 @@
 import { createMeanBets } from './betting.ts';
 import { createLatencySummary, type LatencyQuantiles } from './latency-summary.ts';
-import { decide, reportedEvidence, type VerdictEvidence } from './verdict.ts';
+import { decide, thresholdFor, reportedEvidence, type VerdictEvidence } from './verdict.ts';
 
 /**
  * An anytime-valid test of "a canary request is more likely than not to be
@@ -59,7 +59,7 @@ export function createLatencyTest(options: LatencyTestOptions = {}): LatencyTest
   const alpha = options.alpha ?? 0.01;
   const tolerance = options.tolerance ?? 0.1;
   const minDeltaMs = options.minDeltaMs ?? 10;
-  const threshold = 1 / alpha;
+  const threshold = thresholdFor(alpha);
   const slower = createMeanBets(0.5, 'above');
   const notSlower = createMeanBets(0.5, 'below');
   const summaries = { canary: createLatencySummary(), stable: createLatencySummary() };

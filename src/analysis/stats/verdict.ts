@@ -46,3 +46,9 @@ export function logWeightedMeanExp(logs: readonly number[], weights: readonly nu
 export function logMeanExp(logs: readonly number[]): number {
   return logWeightedMeanExp(logs, logs.map(() => 1 / logs.length));
 }
+
+/** The threshold 1/alpha, refusing an alpha that is not a probability. */
+export function thresholdFor(alpha: number): number {
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be between 0 and 1 (0.01: a 1% chance of a false decision), got ${alpha}`);
+  return 1 / alpha;
+}

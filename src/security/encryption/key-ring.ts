@@ -20,7 +20,7 @@ export interface KeyUser {
   keyUsage(): Promise<Map<string, number>>;
 }
 
-const IDENTITY_FILE = /^identity-(\d+)\.age-key$/;
+const IDENTITY_FILE = /^identity-([1-9]\d*)\.age-key$/;
 const CURRENT_FILE = 'current';
 
 /**
@@ -154,7 +154,7 @@ async function readKeys(dir: string): Promise<AgeKey[]> {
     const recipient = await identityToRecipient(identity).catch((error: unknown) => {
       throw new CutoverError(ErrorCode.Internal, `${file} holds a damaged age secret key; restore it from a backup`, { cause: error });
     });
-    keys.push({ id: String(Number(id)), identity, recipient });
+    keys.push({ id, identity, recipient });
   }
   return keys;
 }

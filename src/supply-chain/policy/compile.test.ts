@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { compilePolicies } from './compile.ts';
+import type { Policy } from './types.ts';
+
+function problemsOf(policies: Policy[]): { path: string; message: string }[] {
+  try {
+    compilePolicies(policies);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CutoverError);
+    expect((error as CutoverError).code).toBe(ErrorCode.InvalidRequest);
+    return (error as CutoverError).problems;
+  }
+  throw new Error('expected compilePolicies to throw');
+}
+
+const ok = (name: string, expression = 'true'): Policy => ({ name, expression, message: 'denied' });
+
+describe('compilePolicies', () => {
+  it('compiles valid policies in order', () => {
+    const compiled = compilePolicies([ok('first'), ok('second', "deployment.strategy == 'canary'")]);
+    expect(compiled.map((policy) => policy.policy.name)).toEqual(['first', 'second']);
+  });
+
+  it('lists every invalid expression at once, each with its path', () => {
+    const problems = problemsOf([ok('good'), ok('broken', 'deployment.instances >'), ok('fine'), ok('unclosed', "deployment.strategy in ['canary'")]);
+    expect(problems.map((problem) => problem.path)).toEqual(['policies[1].expression', 'policies[3].expression']);
+    expect(problems[0]?.message).toMatch(/^is not valid CEL: at line 1, column \d+: /);
+  });
+
+  it('says in the error message how many problems there are and what to do', () => {
+    expect(() => compilePolicies([ok('a', '('), ok('b', ')')])).toThrow('The policies are not valid (2 problems); fix the fields below and try again');
+  });
+
+  it('rejects a misspelled variable or an unknown function when loading, not when a deployment is checked', () => {
+    const problems = problemsOf([ok('typo', "deploymnet.strategy == 'canary'"), ok('no-such-function', 'isFriday(deployment.time)')]);
+    expect(problems).toEqual([
+      { path: 'policies[0].expression', message: 'is not valid CEL: "deploymnet" is not defined; the input is the variable "deployment"' },
+      { path: 'policies[1].expression', message: 'is not valid CEL: calls "isFriday", which is not a CEL function here' },
+    ]);
+  });
+
+  it('accepts macros, their variables, type names, has(), the ternary and the strings extension', () => {
+    const expressions = [
+      "deployment.spec.run.command.all(part, part != '')",
+      "deployment.spec.strategy.steps.map(step, has(step.setWeight) ? step.setWeight : 0.0).exists(weight, weight > 50.0)",
+      "deployment.spec.run.command.filter(c, c.startsWith('n')).size() == 1",
+      "deployment.spec.run.env.exists_one(key, key == 'A') || true",
+      'type(deployment.instances) == double && dyn(deployment.instances) != null',
+      "deployment.version.split('.')[0] == '2'",
+      "deployment.service.matches('^[a-z]+$') && size(deployment.service) < 64",
+      "timestamp(deployment.time.iso) > timestamp('2020-01-01T00:00:00Z')",
+      "{'a': deployment.service}['a'] == deployment.service",
+    ];
+    expect(() => compilePolicies(expressions.map((expression, index) => ok(`p${index}`, expression)))).not.toThrow();
+  });
+
+  it('names an empty expression, an empty message, a bad name and an empty environment list', () => {
+    const problems = problemsOf([{ name: 'Bad Name', expression: ' ', message: '', environments: [] }]);
+    expect(problems).toEqual([
+      { path: 'policies[0].name', message: 'expected lowercase letters, digits and "-", starting with a letter, got "Bad Name"' },
+      { path: 'policies[0].expression', message: 'is empty: expected a CEL expression that is true when the deployment is allowed' },
+      { path: 'policies[0].message', message: 'is empty: say what is wrong and what to do about it' },
+      { path: 'policies[0].environments', message: 'is empty, so the policy would never apply; leave it out to apply everywhere' },
+    ]);
+  });
+
+  it('rejects a message placeholder that is not a field of the input', () => {
+    const problems = problemsOf([{ name: 'p', expression: 'true', message: '{{service}} has {{criticals}} findings' }]);
+    expect(problems).toEqual([{ path: 'policies[0].message', message: expect.stringMatching(/^uses \{\{criticals\}\}, which is not a field of the input; fields: service, environment/) as unknown }]);
+  });
+
+  it('rejects two policies with the same name, at the second', () => {
+    expect(problemsOf([ok('same'), ok('other'), ok('same')])).toEqual([
+      { path: 'policies[2].name', message: '"same" is already the name of policies[0]; each policy needs its own name' },
+    ]);
+  });
+
+  it('puts problems under the path it is given', () => {
+    try {
+      compilePolicies([ok('x', '(')], { path: 'environments.production.policies' });
+    } catch (error) {
+      expect((error as CutoverError).problems[0]?.path).toBe('environments.production.policies[0].expression');
+    }
+    expect.assertions(1);
+  });
+});
