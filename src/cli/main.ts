@@ -181,6 +181,27 @@ program
     }),
   );
 
+program
+  .command('scan')
+  .argument('<path>', "the service's folder (its package-lock.json and CycloneDX SBOMs are read)")
+  .description('check an artifact for known vulnerabilities against an OSV advisory database')
+  .option('--db <dir>', 'a folder of OSV JSON records, e.g. a GitHub Advisory Database or osv.dev export (env CUTOVER_ADVISORY_DB)')
+  .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['none', 'low', 'medium', 'high', 'critical']).default('none'))
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(
+    run(async (path: string, options: { db?: string; failOn: string; output: string }) => {
+      const scan = await import('../supply-chain/scan/index.ts');
+      const db = options.db ?? process.env.CUTOVER_ADVISORY_DB;
+      if (!db) {
+        process.stderr.write('error: no advisory database: pass --db DIR (a folder of OSV JSON records) or set CUTOVER_ADVISORY_DB\n');
+        return EXIT.usage;
+      }
+      const report = await scan.scanArtifact(path, await scan.loadAdvisoryDatabase(db));
+      process.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${scan.formatScanTable(report)}\n`);
+      return scan.meetsThreshold(report.summary, options.failOn as 'none') ? EXIT.failed : EXIT.ok;
+    }),
+  );
+
 const lock = program.command('lock').description('deploy locks: while a service is locked, nothing deploys it');
 lock
   .command('acquire')

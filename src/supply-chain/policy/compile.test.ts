@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { compilePolicies } from './compile.ts';
+import { evaluatePolicies } from './evaluate.ts';
+import { testInput } from './test-input.ts';
 import type { Policy } from './types.ts';
 
 function problemsOf(policies: Policy[]): { path: string; message: string }[] {
@@ -40,7 +42,7 @@ describe('compilePolicies', () => {
     ]);
   });
 
-  it('accepts macros, their variables, type names, has(), the ternary and the strings extension', () => {
+  it('accepts macros, their variables, type names, has(), the ternary and the strings extension, which then run without errors', () => {
     const expressions = [
       "deployment.spec.run.command.all(part, part != '')",
       "deployment.spec.strategy.steps.map(step, has(step.setWeight) ? step.setWeight : 0.0).exists(weight, weight > 50.0)",
@@ -52,7 +54,8 @@ describe('compilePolicies', () => {
       "timestamp(deployment.time.iso) > timestamp('2020-01-01T00:00:00Z')",
       "{'a': deployment.service}['a'] == deployment.service",
     ];
-    expect(() => compilePolicies(expressions.map((expression, index) => ok(`p${index}`, expression)))).not.toThrow();
+    const compiled = compilePolicies(expressions.map((expression, index) => ok(`p${index}`, expression)));
+    expect(evaluatePolicies(compiled, testInput()).results.filter((result) => result.error !== undefined)).toEqual([]);
   });
 
   it('names an empty expression, an empty message, a bad name and an empty environment list', () => {

@@ -1,10 +1,9 @@
 import type { FieldProblem } from '../../core/errors.ts';
 import type { Policy } from './types.ts';
 
-/** A policy file as written: `{ policies: [...], defaults: true }`. */
+/** A policy file as written: `{ policies: [...], defaults: true }`, its policies not yet read. */
 export interface PolicyDocument {
-  /** Each policy as written, or undefined where its fields have problems. */
-  policies: (Policy | undefined)[];
+  policies: unknown[];
   /** @default true */
   defaults: boolean;
 }
@@ -13,9 +12,9 @@ const DOCUMENT_FIELDS = ['policies', 'defaults'];
 const POLICY_FIELDS = ['name', 'expression', 'message', 'environments'];
 
 /**
- * Checks the shape of a parsed policy file, every problem with its field
- * path. Expressions and names are checked by compilePolicy, per policy, so
- * the problems stay in the order of the file.
+ * Checks the top of a parsed policy file: a mapping of `policies` (a list)
+ * and `defaults`. Each policy is read by readPolicy and then compiled, one
+ * after the other, so the problems come in the order of the file.
  */
 export function readPolicyDocument(doc: unknown, problems: FieldProblem[]): PolicyDocument {
   if (doc === undefined || doc === null) return { policies: [], defaults: true };
@@ -31,10 +30,11 @@ export function readPolicyDocument(doc: unknown, problems: FieldProblem[]): Poli
     problems.push({ path: 'policies', message: `expected a list of policies, got ${describe(list)}` });
     return { policies: [], defaults: defaults === true };
   }
-  return { policies: list.map((item: unknown, index) => readPolicy(item, `policies[${index}]`, problems)), defaults: defaults !== false };
+  return { policies: list, defaults: defaults !== false };
 }
 
-function readPolicy(item: unknown, path: string, problems: FieldProblem[]): Policy | undefined {
+/** One policy's fields as written, or undefined after adding its problems. */
+export function readPolicy(item: unknown, path: string, problems: FieldProblem[]): Policy | undefined {
   if (!isMapping(item)) {
     problems.push({ path, message: `expected a mapping with name, expression and message, got ${describe(item)}` });
     return undefined;

@@ -5,8 +5,8 @@ import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { FieldProblem } from '../../core/errors.ts';
 import { compilePolicies, compilePolicy, duplicateNames, invalidPolicies } from './compile.ts';
 import { DEFAULT_POLICIES } from './defaults.ts';
-import { readPolicyDocument } from './document.ts';
-import type { CompiledPolicy } from './types.ts';
+import { readPolicy, readPolicyDocument } from './document.ts';
+import type { CompiledPolicy, Policy } from './types.ts';
 
 /**
  * Reads a policy file (YAML or JSON): `{ policies: [...], defaults: true }`.
@@ -48,17 +48,20 @@ export function parsePolicies(text: string, source?: string): CompiledPolicy[] {
   }
   const problems: FieldProblem[] = [];
   const document = readPolicyDocument(doc, problems);
-  const compiled = document.policies.map((policy, index) => {
-    if (policy === undefined) return undefined;
-    const result = compilePolicy(policy, `policies[${index}]`);
-    if ('problems' in result) problems.push(...result.problems);
-    return 'problems' in result ? undefined : result;
+  const written: (Policy | undefined)[] = [];
+  const compiled: CompiledPolicy[] = [];
+  document.policies.forEach((item, index) => {
+    const policy = readPolicy(item, `policies[${index}]`, problems);
+    written.push(policy);
+    const result = policy && compilePolicy(policy, `policies[${index}]`);
+    if (result && 'problems' in result) problems.push(...result.problems);
+    else if (result) compiled.push(result);
   });
   const taken = document.defaults ? DEFAULT_POLICIES.map((policy) => policy.name) : [];
-  problems.push(...duplicateNames(document.policies, 'policies', taken));
+  problems.push(...duplicateNames(written, 'policies', taken));
   if (problems.length > 0) throw invalidPolicies(problems, source);
   const defaults = document.defaults ? compilePolicies(DEFAULT_POLICIES) : [];
-  return [...defaults, ...compiled.filter((policy): policy is CompiledPolicy => policy !== undefined)];
+  return [...defaults, ...compiled];
 }
 
 function syntaxProblem(error: YAMLError): FieldProblem {
