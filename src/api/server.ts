@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -22,6 +23,10 @@ export interface ServerOptions {
   host: string;
   port: number;
   log: Logger;
+  /** PEM files; required to listen on anything but loopback. */
+  tls?: { certFile: string; keyFile: string };
+  /** Listen on a non-loopback address without TLS anyway (logged loudly at every start). */
+  insecureListenAnywhere?: boolean;
 }
 
 export interface RunningServer {
@@ -35,8 +40,14 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Starts the control plane: store, engine (adopting what runs), and the HTTP API. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  if (!LOOPBACK.has(options.host)) {
-    throw new CutoverError(ErrorCode.InvalidRequest, `refusing to listen on ${options.host}: the API would travel without TLS; listen on 127.0.0.1 and put a TLS proxy in front`);
+  if (!LOOPBACK.has(options.host) && !options.tls) {
+    if (!options.insecureListenAnywhere) {
+      throw new CutoverError(
+        ErrorCode.InvalidRequest,
+        `refusing to listen on ${options.host} without TLS: tokens and signed requests would cross the network in clear; pass --tls-cert and --tls-key, or --insecure-listen-anywhere if something else encrypts the traffic`,
+      );
+    }
+    options.log.warn({ host: options.host }, 'INSECURE: the API listens on a non-loopback address WITHOUT TLS (--insecure-listen-anywhere); tokens cross the network in clear');
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const token = ensureAdminToken(options.dataDir);
@@ -56,7 +67,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await coordinator.start();
   const app = createApi(ctx, coordinator, new TokenVerifier(token), { metrics: monitoring.metrics, alerts: config.alerts });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s as Server));
+    const base = { fetch: app.fetch, hostname: options.host, port: options.port };
+    // @hono/node-server takes https.createServer with its options for TLS.
+    const config = options.tls
+      ? { ...base, createServer: createHttpsServer, serverOptions: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } }
+      : base;
+    const s = serve(config as Parameters<typeof serve>[0], () => resolve(s as Server));
     (s as Server).once('error', reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
     await coordinator.stop();
@@ -67,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `http://${options.host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   options.log.info({ url, dataDir: options.dataDir }, 'cutover server listening');
   return {
     url,

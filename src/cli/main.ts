@@ -31,7 +31,10 @@ program
   .option('--port <port>', 'port to listen on', '7400')
   .option('--log-level <level>', 'trace, debug, info, warn or error')
   .option('--config <file>', 'environments and alerts (default <data-dir>/config.yaml, optional)')
-  .action(run(async (options: { host: string; port: string; logLevel?: string; config?: string }) =>
+  .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (required for a non-loopback --host)')
+  .option('--tls-key <file>', 'PEM private key for --tls-cert')
+  .option('--insecure-listen-anywhere', 'allow a non-loopback --host without TLS (logged loudly)')
+  .action(run(async (options: { host: string; port: string; logLevel?: string; config?: string; tlsCert?: string; tlsKey?: string; insecureListenAnywhere?: boolean }) =>
       (await import('./commands/server.ts')).serverCommand({ ...options, dataDir: dataDir() }),
     ));
 

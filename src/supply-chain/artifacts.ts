@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -280,7 +281,9 @@ export class ArtifactStore implements KeyUser {
 async function writeAtomically(path: string, data: Uint8Array | string | Readable): Promise<void> {
   const temp = `${path}.${randomUUID()}.tmp`;
   try {
-    await writeFile(temp, data, { mode: 0o600, flush: true });
+    // Not writeFile for a stream: when the stream fails it also raises the error as uncaught.
+    if (typeof data === 'string' || data instanceof Uint8Array) await writeFile(temp, data, { mode: 0o600, flush: true });
+    else await pipeline(data, createWriteStream(temp, { mode: 0o600, flush: true }));
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

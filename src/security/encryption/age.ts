@@ -130,23 +130,8 @@ function isArmored(data: Uint8Array): boolean {
   return !startsWith(data, BINARY_HEADER) && isAgeEncrypted(data);
 }
 
-/**
- * A web stream that pulls from a Node stream. Not `Readable.toWeb`: when the
- * source fails mid-way (a damaged file being re-encrypted), that one also
- * reports the error as uncaught.
- */
 function toWeb(source: Readable): ReadableStream<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      source.destroy(reason instanceof Error ? reason : undefined);
-    },
-  });
+  return Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>;
 }
 
 function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {

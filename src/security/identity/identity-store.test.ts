@@ -233,7 +233,7 @@ describe('IdentityStore nonces', () => {
     store.addUser('alice');
     const { secret } = store.addKey('alice', { keyid: 'k1', alg: 'hmac-sha256' });
     const get: HttpRequest = { method: 'GET', url: 'https://cutover.example/v1/services', headers: {} };
-    const signed = { ...get, headers: signRequest(get, { keyid: 'k1', alg: 'hmac-sha256', secret: secret! }, { created: now() }) };
+    const signed: HttpRequest = { ...get, headers: { ...signRequest(get, { keyid: 'k1', alg: 'hmac-sha256', secret: secret! }, { created: now() }) } };
     const options = { keyLookup: (keyid: string) => store.lookupKey(keyid), seenNonce: store.seenNonce.bind(store), now: now() };
     expect(verifyRequest(signed, options).ok).toBe(true);
     expect(verifyRequest(signed, options)).toMatchObject({ ok: false, reason: expect.stringMatching(/already used: this request is a replay/) });

@@ -21,6 +21,7 @@ export function testSpec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
     strategy: CANARY,
     progressDeadlineMs: 600_000,
     drainTimeoutMs: 30_000,
+    hooks: {},
     ...overrides,
   };
 }
