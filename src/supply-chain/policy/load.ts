@@ -34,7 +34,7 @@ export function parsePolicies(text: string, source?: string): CompiledPolicy[] {
   const yaml = parseDocument(text, { uniqueKeys: true });
   if (yaml.errors.length > 0) {
     const problems = yaml.errors.map(syntaxProblem);
-    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policies'} is not valid YAML or JSON: ${problems[0]?.message ?? 'unreadable'}`, {
+    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policy file'} is not valid YAML or JSON: ${problems[0]?.message ?? 'unreadable'}`, {
       problems,
       context: source === undefined ? {} : { file: source },
     });
@@ -44,7 +44,7 @@ export function parsePolicies(text: string, source?: string): CompiledPolicy[] {
     doc = yaml.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // Alias bombs and unresolved aliases surface only when the document is turned into values.
-    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policies'} could not be read: ${messageOf(error)}`, { cause: error });
+    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policy file'} could not be read: ${messageOf(error)}`, { cause: error });
   }
   const problems: FieldProblem[] = [];
   const document = readPolicyDocument(doc, problems);

@@ -88,7 +88,7 @@ export const POLICY_INPUT_FIELDS = [
 /** A policy whose expression was parsed and planned once, ready to run on many inputs. */
 export interface CompiledPolicy {
   readonly policy: Policy;
-  /** Runs the expression on the input as CEL sees it; CEL errors are returned, not thrown. */
+  /** Runs the expression on the input as CEL sees it (maps, from evaluatePolicies); CEL errors are returned, not thrown. */
   readonly program: (deployment: unknown) => unknown;
 }
 
