@@ -1,4 +1,4 @@
-import { run } from '@bufbuild/cel';
+import { isCelError, run } from '@bufbuild/cel';
 import type { MetricSpec } from '../spec/types.ts';
 import type { AnalysisPhase, Measurement, MeasurementPhase, MetricView } from './types.ts';
 
@@ -26,6 +26,8 @@ export function judgeValue(metric: Pick<MetricSpec, 'successCondition' | 'failur
 
 function truthy(expression: string, value: unknown): boolean {
   const result = run(expression, { result: toCel(value) } as Parameters<typeof run>[1]);
+  // CEL reports evaluation errors (a missing field) as a value, not an exception.
+  if (isCelError(result)) throw new Error(result.message);
   if (typeof result !== 'boolean') throw new Error(`the expression "${expression}" gave ${String(result)}, not true or false`);
   return result;
 }

@@ -76,11 +76,16 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, tokens: 
   app.post('/v1/apply', async (c) => {
     const body = await jsonBody(c);
     const { spec, document } = validateSpec(body.spec);
-    const artifact = body.artifact as { digest?: unknown; size?: unknown } | undefined;
+    const artifact = body.artifact as { digest?: unknown; size?: unknown; signature?: unknown } | undefined;
     if (typeof artifact?.digest !== 'string') {
       throw new CutoverError(ErrorCode.InvalidRequest, 'artifact.digest is required: upload the artifact to /v1/artifacts and pass its digest', { problems: [{ path: 'artifact.digest', message: 'expected the sha256 hex digest of an uploaded artifact' }] });
     }
-    const deployment = await coordinator.apply(spec, document, artifact.digest, c.get('user'), typeof artifact.size === 'number' ? artifact.size : 0);
+    const claim = {
+      digest: artifact.digest,
+      size: typeof artifact.size === 'number' ? artifact.size : 0,
+      ...(typeof artifact.signature === 'string' ? { signature: artifact.signature } : {}),
+    };
+    const deployment = await coordinator.apply(spec, document, claim, c.get('user'));
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, spec.name) }, 202);
   });
 

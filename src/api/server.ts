@@ -61,6 +61,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     artifacts: new ArtifactStore(join(options.dataDir, 'artifacts')),
     log: options.log,
     environments: config.environments,
+    policies: config.policies,
+    advisoryDb: config.advisoryDb,
   };
   const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);

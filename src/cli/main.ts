@@ -205,6 +205,23 @@ program
     }),
   );
 
+const artifact = program.command('artifact').description('artifacts: pack, export, the server\'s encryption recipient');
+artifact
+  .command('pack')
+  .argument('<dir>', "the service's folder")
+  .requiredOption('-o, --output <file>', 'where to write the .tar.gz (sign it with `minisign -Sm FILE`)')
+  .description('pack a folder exactly as apply does (same bytes, same digest), to sign it before deploying')
+  .action(
+    run(async (dir: string, options: { output: string }) => {
+      const { packDirectory, sha256 } = await import('../supply-chain/pack.ts');
+      const { writeFile } = await import('node:fs/promises');
+      const data = await packDirectory(dir);
+      await writeFile(options.output, data);
+      process.stdout.write(`${options.output}: ${data.length} bytes, sha256:${sha256(data)}\n`);
+      return EXIT.ok;
+    }),
+  );
+
 const lock = program.command('lock').description('deploy locks: while a service is locked, nothing deploys it');
 lock
   .command('acquire')

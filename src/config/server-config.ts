@@ -1,18 +1,32 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { dirname, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { parsePolicies, type CompiledPolicy } from '../supply-chain/policy/index.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { parseEnvironments } from '../environments/config.ts';
 import type { Environment } from '../environments/types.ts';
 import { parseAlertsConfig, type AlertsConfig } from '../monitoring/alerts/index.ts';
 
-/** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments and alerts. */
+/** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments, alerts, policies, security. */
 export interface ServerConfig {
   file: string;
   environments: Record<string, Environment>;
   alerts: AlertsConfig;
+  /** The deployment policies: the defaults and the config's own, compiled. */
+  policies: CompiledPolicy[];
+  /** A folder of OSV records to scan artifacts against; without it artifacts are not scanned. */
+  advisoryDb: string | null;
 }
 
-const SECTIONS = ['environments', 'alerts'];
+const SECTIONS = ['environments', 'alerts', 'policies', 'security'];
+
+function advisoryDbOf(security: unknown, file: string): string | null {
+  if (security === undefined || security === null) return null;
+  const db = (security as { advisoryDb?: unknown }).advisoryDb;
+  if (db === undefined) return null;
+  if (typeof db !== 'string' || !db) throw new CutoverError(ErrorCode.InvalidRequest, `${file}: security.advisoryDb must be a folder of OSV JSON records`, { problems: [{ path: 'security.advisoryDb', message: 'expected a folder path' }] });
+  return resolve(dirname(file), db);
+}
 
 /** Reads the config file; a missing default file means the predefined environments and alerts to the log only. */
 export async function loadServerConfig(file: string, explicit: boolean): Promise<ServerConfig> {
@@ -41,5 +55,8 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
     file,
     environments: parseEnvironments(document.environments),
     alerts: parseAlertsConfig(document.alerts ?? { sinks: [{ type: 'log' }] }),
+    // The policies section has the shape of a policy file: { defaults: true, policies: [...] }.
+    policies: parsePolicies(stringify(document.policies ?? {}), `${file} (policies)`),
+    advisoryDb: advisoryDbOf(document.security, file),
   };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Environment } from '../environments/types.ts';
+import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import type { Platform } from '../platforms/index.ts';
 import type { Store } from '../store/index.ts';
@@ -16,6 +17,10 @@ export interface EngineContext {
   log: Logger;
   /** The environments' rules (predefined, with the config file's overrides). */
   environments: Record<string, Environment>;
+  /** Deployment policies (CEL), the defaults included. */
+  policies: CompiledPolicy[];
+  /** A folder of OSV records artifacts are scanned against; null: artifacts are not scanned. */
+  advisoryDb: string | null;
 }
 
 export function revisionDir(ctx: EngineContext, service: string, revision: number): string {

@@ -7,6 +7,7 @@ import { checkDeployment } from '../environments/index.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
 import { planDeployment, planHash, withHooks } from '../strategies/index.ts';
 import { hooksFor } from './hooks.ts';
+import { assessSecurity, rejection, type ArtifactClaim } from './security-checks.ts';
 import type { RevisionRecord } from '../store/index.ts';
 import { revisionDir, type EngineContext } from './context.ts';
 import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
@@ -101,7 +102,8 @@ export class Coordinator {
   }
 
   /** Starts deploying a new revision of a service. */
-  async apply(spec: ServiceSpec, document: unknown, digest: string, author: string, artifactSize = 0): Promise<Deployment> {
+  async apply(spec: ServiceSpec, document: unknown, artifact: ArtifactClaim, author: string): Promise<Deployment> {
+    const { digest } = artifact;
     this.checkLock(spec.name);
     const active = this.ctx.store.deployments.active(spec.name);
     if (active) {
@@ -114,7 +116,7 @@ export class Coordinator {
     if (!(await this.ctx.artifacts.has(digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} was not uploaded; upload it to /v1/artifacts first`, { context: { digest } });
     }
-    await this.validate(spec, digest, artifactSize);
+    await this.validate(spec, artifact, author);
     const service = this.ctx.store.services.upsert(spec);
     const revision = this.ctx.store.services.addRevision(spec.name, { version: spec.version, digest, spec, document, createdAt: Date.now() });
     await ensureRevisionUnpacked(this.ctx, revision);
@@ -125,7 +127,8 @@ export class Coordinator {
    * Everything the environment requires, checked before anything starts; all
    * failures are reported together.
    */
-  private async validate(spec: ServiceSpec, digest: string, artifactSize: number): Promise<void> {
+  private async validate(spec: ServiceSpec, artifact: ArtifactClaim, author: string): Promise<void> {
+    const { digest } = artifact;
     const environment = this.ctx.environments[spec.environment];
     if (!environment) {
       throw new CutoverError(ErrorCode.InvalidSpec, `spec.environment "${spec.environment}" is not an environment of this server; known: ${Object.keys(this.ctx.environments).join(', ')}`, {
@@ -135,16 +138,13 @@ export class Coordinator {
     const results = checkDeployment(environment, spec, {
       succeededIn: this.succeededIn(digest),
       ports: await this.portChecks(spec),
-      disk: { free: await freeBytes(this.ctx.dataDir), needed: artifactSize * 4 },
+      disk: { free: await freeBytes(this.ctx.dataDir), needed: artifact.size * 4 },
       now: new Date(),
     });
-    const failures = results.filter((result) => !result.ok);
-    if (failures.length) {
-      throw new CutoverError(ErrorCode.DeploymentRejected, `${spec.name} cannot be deployed to ${environment.name} (${failures.length} check${failures.length > 1 ? 's' : ''} failed); nothing was started`, {
-        context: { service: spec.name, environment: environment.name },
-        problems: failures.map((failure) => ({ path: failure.check, message: failure.message })),
-      });
-    }
+    const nextRevision = (this.ctx.store.services.revisions(spec.name).at(-1)?.number ?? 0) + 1;
+    const security = await assessSecurity(this.ctx, environment, spec, nextRevision, artifact, author);
+    const failures = [...results, ...security.checks].filter((result) => !result.ok);
+    if (failures.length) throw rejection(spec, environment.name, failures);
   }
 
   /** Environments in which a deployment of this exact artifact succeeded (any service). */
@@ -295,7 +295,7 @@ export class Coordinator {
     const document = structuredClone(revision.document) as { metadata?: { name?: string }; spec?: Record<string, unknown> };
     if (document.metadata) document.metadata.name = targetName;
     if (document.spec) document.spec.environment = to;
-    return this.apply(spec, { ...document, promotedFrom: { service: name, environment: from, revision: revision.number } }, revision.digest, by);
+    return this.apply(spec, { ...document, promotedFrom: { service: name, environment: from, revision: revision.number } }, { digest: revision.digest, size: 0 }, by);
   }
 
   /** Drains and stops every instance and the router of a service; its history is kept. */

@@ -38,6 +38,7 @@ const environment = z.strictObject({
   deployWindows: z.array(window).optional(),
   hooks: hooks.optional(),
   keepRevisions: z.int().min(1).optional(),
+  trustedKeys: z.array(z.string().min(1)).optional().describe('minisign public keys (the base64 line of minisign.pub)'),
 });
 const environmentsSchema = z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected an environment name of lowercase letters, digits and "-"' }), environment);
 
@@ -75,6 +76,7 @@ export function resolveEnvironments(config: ConfigFile): Record<string, Environm
       ...(entry.blockVulnerabilitiesAt ? { blockVulnerabilitiesAt: entry.blockVulnerabilitiesAt } : {}),
       ...(entry.deployWindows ? { deployWindows: entry.deployWindows } : {}),
       ...(entry.keepRevisions ? { keepRevisions: entry.keepRevisions } : {}),
+      ...(entry.trustedKeys ? { trustedKeys: entry.trustedKeys } : {}),
       hooks: { ...from.hooks, ...Object.fromEntries(Object.entries(entry.hooks ?? {}).map(([point, list]) => [point, (list ?? []).map(toHook)])) },
     };
     if (merged.instances.min > merged.instances.max) problems.push({ path: `environments.${name}.instances`, message: `min ${merged.instances.min} is above max ${merged.instances.max}` });

@@ -10,6 +10,7 @@ const base: Omit<Environment, 'name' | 'description'> = {
   deployWindows: [],
   hooks: {},
   keepRevisions: 10,
+  trustedKeys: [],
 };
 
 /**

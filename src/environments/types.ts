@@ -33,4 +33,6 @@ export interface Environment {
   hooks: Partial<Record<HookPoint, HookSpec[]>>;
   /** Revisions whose artifacts are kept for rollback. */
   keepRevisions: number;
+  /** minisign public keys (the base64 line of minisign.pub) whose signatures this environment trusts. */
+  trustedKeys: string[];
 }

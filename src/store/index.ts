@@ -2,6 +2,7 @@ import { openDatabase, type Db } from './database.ts';
 import { DeploymentStore } from './deployments.ts';
 import { InstanceStore } from './instances.ts';
 import { LockStore } from './locks.ts';
+import { SignatureStore } from './signatures.ts';
 import { RouterStore } from './routers.ts';
 import { ServiceStore } from './services.ts';
 
@@ -12,6 +13,7 @@ export interface Store {
   instances: InstanceStore;
   routers: RouterStore;
   locks: LockStore;
+  signatures: SignatureStore;
   close(): void;
 }
 
@@ -25,6 +27,7 @@ export function openStore(file: string): Store {
     instances: new InstanceStore(db),
     routers: new RouterStore(db),
     locks: new LockStore(db),
+    signatures: new SignatureStore(db),
     close: () => db.close(),
   };
 }

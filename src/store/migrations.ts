@@ -80,4 +80,12 @@ export const MIGRATIONS: readonly string[] = [
     acquired_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE signatures (
+    digest      TEXT PRIMARY KEY,         -- the artifact (sha256 of the plaintext tar.gz)
+    text        TEXT NOT NULL,            -- the minisign signature file as uploaded
+    key_id      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  `,
 ];

@@ -12,6 +12,9 @@ import { decrypt, decryptFailureOf, decryptStream, encrypt, encryptStream, isAge
 
 const DIGEST = /^[a-f0-9]{64}$/;
 const STORED = /^([a-f0-9]{64})\.tar\.gz(\.age)?$/;
+const PLAIN = '.tar.gz';
+const ENCRYPTED = '.tar.gz.age';
+const KEY_RECORD = '.key';
 
 /** What `reencryptAll` did: artifacts it moved to `key`, those already there, and those it could not read. */
 export interface ReencryptResult {
@@ -33,8 +36,8 @@ interface StoredFile {
  *
  *     <dir>/sha256/<digest>.tar.gz.age   the tar.gz in the binary age format
  *     <dir>/sha256/<digest>.key          the id of the key it is encrypted to
- *     <dir>/sha256/<digest>.tar.gz       plaintext: kept so by a store without a key ring,
- *                                        or stored before encryption (reencryptAll encrypts it)
+ *     <dir>/sha256/<digest>.tar.gz       plaintext: from a store without a key ring, or
+ *                                        from before encryption (reencryptAll encrypts it)
  */
 export class ArtifactStore implements KeyUser {
   readonly encrypts = 'artifacts';
@@ -58,8 +61,8 @@ export class ArtifactStore implements KeyUser {
     const digest = createHash('sha256').update(data).digest('hex');
     await mkdir(join(this.dir, 'sha256'), { recursive: true });
     if (!this.keys) {
-      if (!(await this.has(digest))) await writeAtomically(this.plainPath(digest), data);
-    } else if (!(await isFile(this.encryptedPath(digest)))) {
+      if (!(await this.has(digest))) await writeAtomically(this.pathOf(digest, PLAIN), data);
+    } else if (!(await isFile(this.pathOf(digest, ENCRYPTED)))) {
       // The plaintext never touches the disk: only its encryption is written.
       const key = this.keys.current();
       await this.store(digest, key, await encrypt(data, [key.recipient]));
@@ -68,7 +71,7 @@ export class ArtifactStore implements KeyUser {
   }
 
   async has(digest: string): Promise<boolean> {
-    return (await isFile(this.encryptedPath(digest))) || (await isFile(this.plainPath(digest)));
+    return (await isFile(this.pathOf(digest, ENCRYPTED))) || (await isFile(this.pathOf(digest, PLAIN)));
   }
 
   /**
@@ -91,6 +94,25 @@ export class ArtifactStore implements KeyUser {
     }
     await rm(dest, { recursive: true, force: true });
     await rename(temp, dest);
+  }
+
+  /** The plaintext tar.gz in memory (to verify its signature); decrypted when stored encrypted. */
+  async read(digest: string): Promise<Buffer> {
+    const stored = await this.openStored(digest);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.readStored(stored, digest)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (error) {
+      throw this.storedError(error, digest);
+    } finally {
+      await stored.handle.close();
+    }
+  }
+
+  /** Removes a stored artifact (cleanup keeps those of the last revisions). */
+  async remove(digest: string): Promise<void> {
+    for (const path of [this.pathOf(digest, ENCRYPTED), this.pathOf(digest, PLAIN), join(this.dir, 'sha256', `${digest}.key`)]) await rm(path, { force: true });
   }
 
   /** The public key uploads may be encrypted to (`age -r`): the key ring's current recipient (age1…). */
@@ -148,7 +170,7 @@ export class ArtifactStore implements KeyUser {
     const usage = new Map<string, number>();
     const count = (id: string): void => void usage.set(id, (usage.get(id) ?? 0) + 1);
     for (const digest of await this.digests()) {
-      if (!(await isFile(this.encryptedPath(digest)))) continue;
+      if (!(await isFile(this.pathOf(digest, ENCRYPTED)))) continue;
       const id = await this.keyOf(digest);
       if (id !== undefined) count(id);
       else for (const key of this.keys?.all() ?? []) count(key.id);
@@ -173,9 +195,9 @@ export class ArtifactStore implements KeyUser {
    * key (or none), which only keeps that key from being retired too early.
    */
   private async store(digest: string, key: AgeKey, encrypted: Uint8Array | Readable): Promise<void> {
-    await writeAtomically(this.encryptedPath(digest), encrypted);
-    await writeAtomically(this.keyPath(digest), `${key.id}\n`);
-    await rm(this.plainPath(digest), { force: true });
+    await writeAtomically(this.pathOf(digest, ENCRYPTED), encrypted);
+    await writeAtomically(this.pathOf(digest, KEY_RECORD), `${key.id}\n`);
+    await rm(this.pathOf(digest, PLAIN), { force: true });
   }
 
   private async decryptUpload(upload: Uint8Array): Promise<Uint8Array> {
@@ -202,7 +224,7 @@ export class ArtifactStore implements KeyUser {
   private async openStored(digest: string): Promise<StoredFile> {
     // Looks at the encrypted name again last: reencryptAll may have just moved a plaintext artifact there.
     for (const encrypted of [true, false, true]) {
-      const path = encrypted ? this.encryptedPath(digest) : this.plainPath(digest);
+      const path = encrypted ? this.pathOf(digest, ENCRYPTED) : this.pathOf(digest, PLAIN);
       const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;
         throw error;
@@ -220,12 +242,12 @@ export class ArtifactStore implements KeyUser {
     if (failure === 'key-not-held') {
       return new CutoverError(
         ErrorCode.Internal,
-        `${messageOf(error)}; restore the retired key into ${this.keys?.dir} from a backup, or delete ${this.encryptedPath(digest)} and apply the spec again to upload it`,
+        `${messageOf(error)}; restore the retired key into ${this.keys?.dir} from a backup, or delete ${this.pathOf(digest, ENCRYPTED)} and apply the spec again to upload it`,
         { cause: error, context: { digest } },
       );
     }
     if (failure === 'damaged') {
-      return new CutoverError(ErrorCode.Internal, `${messageOf(error)}; delete ${this.encryptedPath(digest)} and apply the spec again to upload it`, {
+      return new CutoverError(ErrorCode.Internal, `${messageOf(error)}; delete ${this.pathOf(digest, ENCRYPTED)} and apply the spec again to upload it`, {
         cause: error,
         context: { digest },
       });
@@ -249,8 +271,8 @@ export class ArtifactStore implements KeyUser {
 
   /** The key an artifact is encrypted to, by its record; undefined for plaintext or a missing record. */
   private async keyOf(digest: string): Promise<string | undefined> {
-    if (!(await isFile(this.encryptedPath(digest)))) return undefined;
-    const id = await readFile(this.keyPath(digest), 'utf8').catch(() => '');
+    if (!(await isFile(this.pathOf(digest, ENCRYPTED)))) return undefined;
+    const id = await readFile(this.pathOf(digest, KEY_RECORD), 'utf8').catch(() => '');
     return id.trim() || undefined;
   }
 
@@ -259,21 +281,10 @@ export class ArtifactStore implements KeyUser {
     return [...new Set(names.flatMap((name) => STORED.exec(name)?.[1] ?? []))];
   }
 
-  private checked(digest: string): string {
+  /** `<dir>/sha256/<digest><suffix>`, once the digest is known to be one. */
+  private pathOf(digest: string, suffix: typeof PLAIN | typeof ENCRYPTED | typeof KEY_RECORD): string {
     if (!DIGEST.test(digest)) throw new CutoverError(ErrorCode.InvalidRequest, `artifact digest must be 64 hex characters, got "${digest}"`);
-    return join(this.dir, 'sha256', digest);
-  }
-
-  private plainPath(digest: string): string {
-    return `${this.checked(digest)}.tar.gz`;
-  }
-
-  private encryptedPath(digest: string): string {
-    return `${this.checked(digest)}.tar.gz.age`;
-  }
-
-  private keyPath(digest: string): string {
-    return `${this.checked(digest)}.key`;
+    return join(this.dir, 'sha256', `${digest}${suffix}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { StatusView } from '../../api/views.ts';
 import { loadSpecFile } from '../../spec/index.ts';
-import { packDirectory } from '../../supply-chain/pack.ts';
+import { readArtifact } from '../../supply-chain/artifact-source.ts';
 import type { ApiClient } from '../client.ts';
 import { exitCodeOf, followDeployment } from '../follow.ts';
 import { EXIT } from '../output.ts';
@@ -9,10 +9,10 @@ import { EXIT } from '../output.ts';
 /** `cutover apply -f FILE [--wait]`: validate, pack and upload the artifact, start the deployment. */
 export async function applyCommand(client: ApiClient, file: string, options: { wait?: boolean }): Promise<number> {
   const { spec, document, baseDir } = await loadSpecFile(file);
-  const artifactDir = resolve(baseDir, spec.artifact.path);
-  const data = await packDirectory(artifactDir);
-  const { digest } = await client.request<{ digest: string }>('POST', '/v1/artifacts', undefined, { data, type: 'application/gzip' });
-  const result = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: document, artifact: { digest, size: data.length } });
+  const { data, signature } = await readArtifact(resolve(baseDir, spec.artifact.path));
+  const { digest } = await client.request<{ digest: string }>('POST', '/v1/artifacts', undefined, { data, type: 'application/octet-stream' });
+  const artifact = { digest, size: data.length, ...(signature ? { signature } : {}) };
+  const result = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: document, artifact });
   process.stdout.write(`${spec.name}: deployment ${result.deployment} started: revision ${result.revision} (version ${spec.version}, artifact sha256:${digest.slice(0, 12)}, ${result.status.deployment.strategy})\n`);
   if (!options.wait) return EXIT.ok;
   const final = await followDeployment(client, spec.name, result.deployment);

@@ -60,7 +60,8 @@ function diagnose(entries: readonly AuditEntry[], i: number): VerifyResult {
 
   if (original === undefined) {
     const next = entries[i + 1];
-    const skipped = next !== undefined && next.prevHash === linkBefore(entries, i - 1) && !entries.some((other) => other.prevHash === entry.hash);
+    // An edited entry keeps its place in the chain; one the next entry links past was never in it.
+    const skipped = next !== undefined && next.prevHash === linkBefore(entries, i - 1);
     if (skipped) return bad(entry.seq, 'inserted', `entry ${entry.seq} was inserted: it is not part of the chain, and the entry after it links to ${before}`);
     return bad(entry.seq, 'edited', `entry ${entry.seq} was edited: its hash does not match its content`);
   }

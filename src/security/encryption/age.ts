@@ -15,7 +15,7 @@ export interface DecryptOptions {
 }
 
 const BINARY_HEADER = new TextEncoder().encode('age-encryption.org/v1\n');
-const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
+const ARMOR_BEGIN = new TextEncoder().encode('-----BEGIN AGE ENCRYPTED FILE-----');
 
 /** True when the bytes are an age file, binary (`age-encryption.org/v1`) or armored (`-----BEGIN AGE ENCRYPTED FILE-----`). */
 export function isAgeEncrypted(data: Uint8Array): boolean {
@@ -23,7 +23,7 @@ export function isAgeEncrypted(data: Uint8Array): boolean {
   // The armor may follow whitespace (age accepts it), but never anything else.
   let start = 0;
   while (start < data.length && start < 1024 && isWhitespace(data[start]!)) start++;
-  return startsWith(data.subarray(start), new TextEncoder().encode(ARMOR_BEGIN));
+  return startsWith(data.subarray(start), ARMOR_BEGIN);
 }
 
 /** Encrypts to every recipient (`age1…`), in the binary age format. */

@@ -96,6 +96,13 @@ describe('KeyRing', () => {
     rmSync(join(dir, 'identity-2.age-key'));
     await expect(KeyRing.open(dir)).rejects.toThrow(/names key 2, but .*identity-2\.age-key is missing; restore it from a backup, or write one of 1 into current$/);
   });
+
+  it('refuses to start over with a fresh key when every key file is gone', async () => {
+    await KeyRing.open(dir);
+    rmSync(join(dir, 'identity-1.age-key'));
+    await expect(KeyRing.open(dir)).rejects.toThrow(`every key file is missing from ${dir} (current names key 1); restore them from a backup`);
+    expect(readdirSync(dir)).toEqual(['current']);
+  });
 });
 
 describe('identity files', () => {

@@ -49,6 +49,11 @@ export class KeyRing {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);
     let keys = await readKeys(dir);
+    const recorded = (await readFile(join(dir, CURRENT_FILE), 'utf8').catch(() => '')).trim();
+    if (keys.length === 0 && recorded) {
+      // Never paper over lost keys with a fresh one: what was encrypted to them would silently become unreadable.
+      throw new CutoverError(ErrorCode.Internal, `every key file is missing from ${dir} (current names key ${recorded}); restore them from a backup`);
+    }
     if (keys.length === 0) {
       await createKey(dir, '1').catch((error: unknown) => {
         // Another process opening the ring at the same moment made it first.
@@ -56,7 +61,6 @@ export class KeyRing {
       });
       keys = await readKeys(dir);
     }
-    const recorded = (await readFile(join(dir, CURRENT_FILE), 'utf8').catch(() => '')).trim();
     // No `current` yet (first use, or a crash before it was written): the newest key.
     const currentId = recorded || newest(keys).id;
     if (!keys.some((key) => key.id === currentId)) {

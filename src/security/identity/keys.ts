@@ -1,4 +1,5 @@
-import { KeyObject, createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
+import { createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import type { SignatureKey } from '../signatures/index.ts';
 

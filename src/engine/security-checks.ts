@@ -1,0 +1,115 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
+import type { CheckResult, Environment } from '../environments/index.ts';
+import type { ServiceSpec } from '../spec/types.ts';
+import { parseMinisignPublicKey, verifyMinisign, type MinisignPublicKey, type MinisignVerification } from '../supply-chain/minisign/index.ts';
+import { buildPolicyInput, evaluatePolicies, signatureFromMinisign, type PolicyEvaluation, type PolicySignature } from '../supply-chain/policy/index.ts';
+import { loadAdvisoryDatabase, meetsThreshold, scanArtifact, type AdvisoryDatabase, type ScanReport } from '../supply-chain/scan/index.ts';
+import type { EngineContext } from './context.ts';
+
+/** The artifact as `apply` names it. */
+export interface ArtifactClaim {
+  digest: string;
+  size: number;
+  /** The minisign signature file's text, if the user sent one. */
+  signature?: string;
+}
+
+export interface SecurityAssessment {
+  signature: PolicySignature;
+  verification: MinisignVerification | null;
+  scan: ScanReport | null;
+  policy: PolicyEvaluation;
+  checks: CheckResult[];
+}
+
+const databases = new Map<string, Promise<AdvisoryDatabase>>();
+
+/** The advisory database, read once per server. */
+function advisories(dir: string): Promise<AdvisoryDatabase> {
+  let db = databases.get(dir);
+  if (!db) {
+    db = loadAdvisoryDatabase(dir);
+    databases.set(dir, db);
+    db.catch(() => databases.delete(dir));
+  }
+  return db;
+}
+
+function trustedKeys(environment: Environment): { keys: MinisignPublicKey[]; bad: string[] } {
+  const keys: MinisignPublicKey[] = [];
+  const bad: string[] = [];
+  for (const text of environment.trustedKeys) {
+    try {
+      keys.push(parseMinisignPublicKey(text));
+    } catch (error) {
+      bad.push(`a trusted key of ${environment.name} is not a minisign public key (${messageOf(error)})`);
+    }
+  }
+  return { keys, bad };
+}
+
+/**
+ * Signature, vulnerability scan and policies for one deployment, before
+ * anything starts. Every finding becomes a check result, so all problems
+ * are reported together with the environment's other checks.
+ */
+export async function assessSecurity(ctx: EngineContext, environment: Environment, spec: ServiceSpec, revision: number, artifact: ArtifactClaim, author: string): Promise<SecurityAssessment> {
+  const checks: CheckResult[] = [];
+  const data = await ctx.artifacts.read(artifact.digest);
+
+  // Signature: a rollback or promotion carries the signature its artifact passed with.
+  const signatureText = artifact.signature ?? ctx.store.signatures.get(artifact.digest);
+  const { keys, bad } = trustedKeys(environment);
+  for (const message of bad) checks.push({ check: 'signature', ok: false, message });
+  let verification: MinisignVerification | null = null;
+  if (signatureText !== undefined || environment.signatureRequired) {
+    verification = verifyMinisign(data, signatureText, keys, { environment: environment.name, trustedKeysLocation: `environments.${environment.name}.trustedKeys in the server's config` });
+    const tampered = !verification.ok && (verification.reason === 'bad-signature' || verification.reason === 'bad-global-signature' || verification.reason === 'malformed');
+    if (environment.signatureRequired || tampered) {
+      checks.push({ check: 'signature', ok: verification.ok, message: verification.ok ? `signed by trusted key ${verification.keyId}` : verification.message });
+    }
+    if (verification.ok && signatureText) ctx.store.signatures.save(artifact.digest, signatureText, verification.keyId);
+  }
+
+  // Vulnerabilities: only with an advisory database configured.
+  let scan: ScanReport | null = null;
+  if (ctx.advisoryDb) {
+    const dir = join(ctx.dataDir, 'tmp', `scan-${artifact.digest.slice(0, 16)}-${process.pid}-${Date.now()}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await ctx.artifacts.unpack(artifact.digest, join(dir, 'artifact'));
+      scan = await scanArtifact(join(dir, 'artifact'), await advisories(ctx.advisoryDb));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    if (environment.blockVulnerabilitiesAt !== 'none') {
+      const blocked = meetsThreshold(scan.summary, environment.blockVulnerabilitiesAt);
+      const worst = scan.findings.slice(0, 3).map((f) => `${f.package}@${f.version} ${f.advisoryId} (${f.severity})`).join(', ');
+      checks.push({
+        check: 'vulnerabilities',
+        ok: !blocked,
+        message: blocked
+          ? `${environment.name} blocks findings at ${environment.blockVulnerabilitiesAt} or above; found ${scan.findings.length}: ${worst}${scan.findings.length > 3 ? ', …' : ''} (see \`cutover scan\`)`
+          : `no finding at ${environment.blockVulnerabilitiesAt} or above`,
+      });
+    }
+  }
+
+  const signature = verification ? signatureFromMinisign(verification) : { state: 'not-checked' as const };
+  const policy = evaluatePolicies(
+    ctx.policies,
+    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: data.length }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
+  );
+  for (const violation of policy.violations) checks.push({ check: `policy ${violation.name}`, ok: false, message: violation.message + (violation.error ? ` (${violation.error})` : '') });
+  return { signature, verification, scan, policy, checks };
+}
+
+/** Turns failed checks into the one error that lists them all. */
+export function rejection(spec: ServiceSpec, environment: string, failures: CheckResult[]): CutoverError {
+  return new CutoverError(ErrorCode.DeploymentRejected, `${spec.name} cannot be deployed to ${environment} (${failures.length} check${failures.length > 1 ? 's' : ''} failed); nothing was started`, {
+    context: { service: spec.name, environment },
+    problems: failures.map((failure) => ({ path: failure.check, message: failure.message })),
+  });
+}
