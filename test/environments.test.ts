@@ -41,8 +41,10 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
         environments: {
           qa: { extends: 'testing', description: 'small and canary-only', instances: { max: 2 }, strategies: ['canary'] },
           staging: { instances: { min: 1 } },
-          production: { instances: { min: 1 } },
+          // Approval, signatures and the default policies are tested in the security tests.
+          production: { instances: { min: 1 }, approvalRequired: false, signatureRequired: false },
         },
+        policies: { defaults: false },
         alerts: { sinks: [{ type: 'webhook', url: `http://127.0.0.1:${receiverPort}/hooks`, secret: SECRET }, { type: 'log' }] },
       }),
     );

@@ -6,6 +6,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   InvalidSpec: 400,
   InvalidRequest: 400,
   Unauthorized: 401,
+  Forbidden: 403,
   NotFound: 404,
   Conflict: 409,
   Locked: 423,

@@ -10,9 +10,12 @@ import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform } from '../platforms/index.ts';
 import { openStore } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
+import { KeyRing } from '../security/encryption/index.ts';
 import { BuiltinTrafficRouter } from '../traffic/builtin-router.ts';
 import { createApi } from './routes.ts';
-import { TokenVerifier, ensureAdminToken } from './token.ts';
+import { ensureAdminToken } from './token.ts';
+import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
+import { AuditLog } from '../security/audit/index.ts';
 import { loadServerConfig } from '../config/server-config.ts';
 import { startMonitoring } from './monitoring.ts';
 
@@ -53,12 +56,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = ensureAdminToken(options.dataDir);
   const config = await loadServerConfig(options.configFile ?? join(options.dataDir, 'config.yaml'), options.configFile !== undefined);
   const store = openStore(join(options.dataDir, 'cutover.db'));
+  // Artifacts (and secret values) are encrypted at rest to this server's age key.
+  const keys = await KeyRing.open(join(options.dataDir, 'keys'));
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
     platform: createPlatform('local', { dataDir: options.dataDir }),
     traffic: new BuiltinTrafficRouter(options.dataDir, store, options.log),
-    artifacts: new ArtifactStore(join(options.dataDir, 'artifacts')),
+    artifacts: new ArtifactStore(join(options.dataDir, 'artifacts'), keys),
     log: options.log,
     environments: config.environments,
     policies: config.policies,
@@ -67,7 +72,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);
   await coordinator.start();
-  const app = createApi(ctx, coordinator, new TokenVerifier(token), { metrics: monitoring.metrics, alerts: config.alerts });
+  const identities = new IdentityStore(store.db);
+  const bootstrap = ensureBootstrapAdmin(identities, token);
+  if (!bootstrap.tokenWorks) options.log.warn('the token in admin-token no longer works (revoked); use a token of another admin');
+  const app = createApi(ctx, coordinator, identities, { metrics: monitoring.metrics, alerts: config.alerts, keys, audit: new AuditLog(store.db) });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.

@@ -33,6 +33,8 @@ export interface Deployment {
   analyses: AnalysisView[];
   /** Why the deployment waits for a person (an inconclusive analysis); `promote` continues, `abort` rolls back. */
   hold: string | null;
+  /** Who approved it, in an environment that requires approval. */
+  approvedBy?: string | null;
   message: string;
   author: string;
   createdAt: number;
@@ -42,7 +44,8 @@ export interface Deployment {
 
 export type DeploymentEvent =
   | { type: 'DeploymentCreated'; deployment: Deployment }
-  | { type: 'StepStarted'; index: number; pausedUntil?: number | null; paused?: boolean; message: string }
+  | { type: 'StepStarted'; index: number; pausedUntil?: number | null; paused?: boolean; awaitingApproval?: boolean; message: string }
+  | { type: 'Approved'; by: string }
   | { type: 'StepCompleted'; index: number }
   | { type: 'WeightsChanged'; weights: Weights }
   | { type: 'PromoteRequested'; by: string }
@@ -70,7 +73,7 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
       next.stepIndex = event.index;
       next.stepStartedAt = at;
       next.pausedUntil = event.pausedUntil ?? null;
-      next.phase = event.paused ? 'Paused' : 'Progressing';
+      next.phase = event.awaitingApproval ? 'AwaitingApproval' : event.paused ? 'Paused' : 'Progressing';
       next.message = event.message;
       return next;
     case 'StepCompleted':
@@ -78,7 +81,11 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
       next.stepStartedAt = null;
       next.pausedUntil = null;
       next.promoteRequested = false;
-      if (next.phase === 'Paused') next.phase = 'Progressing';
+      if (next.phase === 'Paused' || next.phase === 'AwaitingApproval') next.phase = 'Progressing';
+      return next;
+    case 'Approved':
+      next.approvedBy = event.by;
+      next.message = `approved by ${event.by}`;
       return next;
     case 'WeightsChanged':
       next.weights = { ...event.weights };

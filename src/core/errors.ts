@@ -7,6 +7,7 @@ export const ErrorCode = {
   InvalidSpec: 'InvalidSpec',
   InvalidRequest: 'InvalidRequest',
   Unauthorized: 'Unauthorized',
+  Forbidden: 'Forbidden',
   NotFound: 'NotFound',
   Conflict: 'Conflict',
   Locked: 'Locked',

@@ -4,6 +4,8 @@ import type { AnalysisSpec, ServiceSpec } from '../spec/types.ts';
 export const Phase = {
   Progressing: 'Progressing',
   Paused: 'Paused',
+  /** Waiting for an approver who is not the author (environments with approvalRequired). */
+  AwaitingApproval: 'AwaitingApproval',
   Succeeded: 'Succeeded',
   RolledBack: 'RolledBack',
   Aborted: 'Aborted',
@@ -13,7 +15,7 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
 export type EndPhase = 'Succeeded' | 'RolledBack' | 'Aborted' | 'Failed';
 
 export function isFinished(phase: Phase): phase is EndPhase {
-  return phase !== 'Progressing' && phase !== 'Paused';
+  return phase !== 'Progressing' && phase !== 'Paused' && phase !== 'AwaitingApproval';
 }
 
 /**
@@ -42,6 +44,8 @@ export type Step =
   | { type: 'retire'; afterMs: number }
   /** Measure the new revision; Failed rolls back, Inconclusive waits for a person. */
   | { type: 'analysis'; kind: AnalysisKind; analysis: AnalysisSpec }
+  /** Wait for an approver who is not the author (`cutover approve`); `cutover reject` aborts. */
+  | { type: 'approval' }
   /** Run the environment's and the service's hooks of one point; a failure rolls back. */
   | { type: 'hook'; point: 'prepare' | 'beforeTraffic' | 'afterPromote' };
 

@@ -5,6 +5,7 @@ import { isPortFree } from '../core/net.ts';
 import { statfs } from 'node:fs/promises';
 import { checkDeployment } from '../environments/index.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
+import type { Step } from '../core/types.ts';
 import { planDeployment, planHash, withHooks } from '../strategies/index.ts';
 import { hooksFor } from './hooks.ts';
 import { assessSecurity, rejection, type ArtifactClaim } from './security-checks.ts';
@@ -175,11 +176,13 @@ export class Coordinator {
     const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
     const hooks = (point: 'prepare' | 'beforeTraffic' | 'afterPromote') => hooksFor(this.ctx, { environment: revision.spec.environment, service: revision.service, revision: revision.number }, point).length > 0;
-    const plan = withHooks(planDeployment(revision.spec, { stable }, { ...(strategy ? { strategy } : {}), skipPauses: kind === 'rollback' }), {
+    // Approval comes first: nothing starts before an approver agrees. A rollback (to a revision that served) does not wait.
+    const approval: Step[] = kind === 'apply' && this.ctx.environments[revision.spec.environment]?.approvalRequired ? [{ type: 'approval' }] : [];
+    const plan = [...approval, ...withHooks(planDeployment(revision.spec, { stable }, { ...(strategy ? { strategy } : {}), skipPauses: kind === 'rollback' }), {
       prepare: hooks('prepare'),
       beforeTraffic: hooks('beforeTraffic'),
       afterPromote: hooks('afterPromote'),
-    });
+    })];
     const now = Date.now();
     const service = this.ctx.store.services.get(revision.service)!;
     const deployment = this.ctx.store.deployments.create({
@@ -211,6 +214,30 @@ export class Coordinator {
     this.ctx.log.info({ service: revision.service, deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
     this.run(deployment.id);
     return deployment;
+  }
+
+  /** An approver (not the author) lets a deployment waiting for approval go on. */
+  approve(id: number, by: string): Deployment {
+    const d = this.awaitingApproval(id);
+    if (d.author === by) throw new CutoverError(ErrorCode.Forbidden, `user ${by} wrote deployment ${id}, so cannot approve it; another approver must`, { context: { deployment: id } });
+    const next = this.ctx.store.deployments.append(id, { type: 'Approved', by });
+    this.runners.get(id)?.wake();
+    return next;
+  }
+
+  /** An approver refuses a deployment waiting for approval: it ends Aborted, nothing having started. */
+  reject(id: number, by: string, reason: string): Deployment {
+    const d = this.awaitingApproval(id);
+    const next = this.ctx.store.deployments.append(id, { type: 'EndRequested', phase: 'Aborted', reason: `rejected by ${by}${reason ? `: ${reason}` : ''}`, by });
+    this.runners.get(d.id)?.interrupt();
+    return next;
+  }
+
+  private awaitingApproval(id: number): Deployment {
+    const d = this.ctx.store.deployments.get(id);
+    if (!d) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover status SERVICE\` shows the current one`, { context: { deployment: id } });
+    if (d.phase !== 'AwaitingApproval') throw new CutoverError(ErrorCode.Conflict, `deployment ${id} of ${d.service} is ${d.phase}, not waiting for approval`, { context: { deployment: id } });
+    return d;
   }
 
   /** Continues a paused deployment (a `pause: {}` step, or skips a timed pause). */

@@ -110,12 +110,18 @@ export class DeploymentRunner {
       let state = d;
       if (d.stepStartedAt === null) {
         const paused = step.type === 'pause';
+        const awaitingApproval = step.type === 'approval';
         state = this.record({
           type: 'StepStarted',
           index: d.stepIndex,
           pausedUntil: step.type === 'pause' && step.durationMs !== undefined ? Date.now() + step.durationMs : null,
           paused,
-          message: paused && step.durationMs === undefined ? 'paused: run `cutover promote` to continue or `cutover abort` to roll back' : `step ${d.stepIndex + 1}/${d.plan.length}: ${describeStep(step)}`,
+          awaitingApproval,
+          message: awaitingApproval
+            ? `waiting for approval in ${d.environment}: an approver other than ${d.author} runs \`cutover approve ${d.id}\` (or \`cutover reject ${d.id}\`)`
+            : paused && step.durationMs === undefined
+              ? 'paused: run `cutover promote` to continue or `cutover abort` to roll back'
+              : `step ${d.stepIndex + 1}/${d.plan.length}: ${describeStep(step)}`,
         });
       }
       this.ctx.log.info({ step: d.stepIndex + 1, action: describeStep(step) }, 'step');
@@ -198,7 +204,7 @@ export class DeploymentRunner {
       }),
     ];
     // Pauses wait for time or a person, and analyses for their measurements (or a person, when held): no deadline.
-    if (step.type !== 'pause' && step.type !== 'analysis') {
+    if (step.type !== 'pause' && step.type !== 'analysis' && step.type !== 'approval') {
       const startedAt = d.stepStartedAt ?? Date.now();
       const remaining = startedAt + spec.progressDeadlineMs - Date.now();
       failures.push(

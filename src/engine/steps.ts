@@ -61,6 +61,10 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
       return retire(rt, d, step.afterMs);
     case 'hook':
       return runDeploymentHooks(ctx, d, step.point, rt.signal);
+    case 'approval':
+      while (!rt.signal.aborted && !rt.current().approvedBy) await Promise.race([rt.changed(), sleep(60_000, undefined, { signal: rt.signal }).catch(() => undefined)]);
+      if (rt.signal.aborted) throw rt.signal.reason;
+      return;
     case 'analysis': {
       const outcome = await analyse(ctx, d, step.kind, step.analysis, rt.record, rt.signal);
       if (rt.signal.aborted) throw rt.signal.reason;

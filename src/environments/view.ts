@@ -11,9 +11,10 @@ export const ENFORCEMENT: Record<string, { enforced: boolean; note: string }> = 
   deployWindows: { enforced: true, note: 'apply is refused outside the windows (UTC)' },
   hooks: { enforced: true, note: 'run at prepare, beforeTraffic, afterPromote, onRollback, cleanup' },
   keepRevisions: { enforced: true, note: 'cleanup keeps the artifacts of the last N revisions' },
-  approvalRequired: { enforced: false, note: 'not enforced yet: approvals are not built' },
-  signatureRequired: { enforced: false, note: 'not enforced yet: signature verification of artifacts is not wired into deployments' },
-  blockVulnerabilitiesAt: { enforced: false, note: 'not enforced yet: scanning is not wired into deployments (`cutover scan` works)' },
+  approvalRequired: { enforced: true, note: 'deployments wait in AwaitingApproval for an approver other than the author' },
+  signatureRequired: { enforced: true, note: 'the artifact needs a minisign signature by one of trustedKeys' },
+  blockVulnerabilitiesAt: { enforced: true, note: 'enforced when the server has an advisory database (security.advisoryDb); policies deny unscanned artifacts in production' },
+  trustedKeys: { enforced: true, note: 'minisign public keys whose signatures count' },
 };
 
 export function environmentView(environment: Environment) {

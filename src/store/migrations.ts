@@ -1,3 +1,6 @@
+import { AUDIT_SCHEMA } from '../security/audit/schema.ts';
+import { IDENTITY_SCHEMA } from '../security/identity/schema.ts';
+
 /**
  * The schema, as an ordered list of migrations. A migration is never edited
  * once released; a change is a new entry at the end.
@@ -88,4 +91,6 @@ export const MIGRATIONS: readonly string[] = [
     created_at  INTEGER NOT NULL
   );
   `,
+  // Users, tokens (hashes), signing keys and nonces; the audit hash chain (src/security).
+  IDENTITY_SCHEMA + AUDIT_SCHEMA,
 ];

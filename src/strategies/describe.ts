@@ -16,6 +16,8 @@ export function describeStep(step: Step): string {
       return 'promote';
     case 'retire':
       return step.afterMs === 0 ? 'retire old revision' : `retire old revision after ${formatDuration(step.afterMs)}`;
+    case 'approval':
+      return 'wait for approval';
     case 'hook':
       return `run ${step.point} hooks`;
     case 'analysis': {

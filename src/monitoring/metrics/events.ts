@@ -5,6 +5,7 @@ import type { StoredEvent } from '../../store/deployments.ts';
 const DEPLOYMENT_EVENT_TYPES: Record<DeploymentEventType, true> = {
   DeploymentCreated: true,
   StepStarted: true,
+  Approved: true,
   StepCompleted: true,
   WeightsChanged: true,
   PromoteRequested: true,

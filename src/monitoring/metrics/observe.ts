@@ -66,6 +66,7 @@ export function observeDeploymentEvent(metrics: DeploymentMetrics, event: Deploy
     case 'AnalysisStarted':
     case 'AnalysisMeasured':
     case 'Held':
+    case 'Approved':
       return;
     default: {
       const unknown: never = event;

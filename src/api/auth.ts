@@ -1,0 +1,86 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { EngineContext } from '../engine/context.ts';
+import { authorize, can, type Action, type Identity, type IdentityStore } from '../security/identity/index.ts';
+import { verifyRequest } from '../security/signatures/index.ts';
+import { permissionOf } from './permissions.ts';
+
+export type AuthEnv = { Variables: { identity: Identity; user: string } };
+
+/**
+ * Who is calling: an HTTP Message Signature (RFC 9421) by a registered key,
+ * or a Bearer token (kept only as a hash). Neither: 401. The signature
+ * covers the method, the target URI, a digest of the body and when it was
+ * made; requests outside the 5-minute window or replayed are refused.
+ */
+export async function authenticate(c: Context, identities: IdentityStore): Promise<Identity> {
+  const headers = Object.fromEntries(c.req.raw.headers.entries());
+  if (headers['signature-input'] || headers.signature) {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const result = verifyRequest(
+      { method: c.req.method, url: c.req.url, headers, ...(body.byteLength ? { body } : {}) },
+      {
+        keyLookup: (keyid) => identities.lookupKey(keyid),
+        seenNonce: (keyid, nonce, expiresAt) => identities.seenNonce(keyid, nonce, expiresAt),
+        maxAgeSeconds: 300,
+      },
+    );
+    if (!result.ok) throw new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${result.reason}`);
+    const user = identities.lookupKey(result.keyid)?.user;
+    const identity = user ? identities.identity(user) : undefined;
+    if (!identity) throw new CutoverError(ErrorCode.Unauthorized, `key ${result.keyid} belongs to no user any more`);
+    return identity;
+  }
+  const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
+  if (!match) {
+    throw new CutoverError(ErrorCode.Unauthorized, 'no credentials: sign the request (CUTOVER_KEY_ID, CUTOVER_KEY_FILE) or send Authorization: Bearer <token> (CUTOVER_TOKEN; the first admin token is in <data-dir>/admin-token)');
+  }
+  const identity = identities.verifyToken(match[1]!);
+  if (!identity) throw new CutoverError(ErrorCode.Unauthorized, 'the token is not valid (unknown or revoked); ask an admin for a token with `cutover user add NAME --role ROLE:ENV`');
+  return identity;
+}
+
+/** 403 unless the caller may do `action` in `environment` ('?' = in at least one environment). */
+export function requirePermission(identity: Identity, action: Action, environment: string): void {
+  if (environment === '?') {
+    if (identity.grants.some((grant) => can([grant], action, grant.environment))) return;
+    throw new CutoverError(ErrorCode.Forbidden, `user ${identity.user} has no role that may ${action} on any environment; an admin can grant one with \`cutover user add ${identity.user} --role ROLE:ENV\``);
+  }
+  const verdict = authorize(identity, action, environment);
+  if (!verdict.ok) throw new CutoverError(ErrorCode.Forbidden, verdict.message);
+}
+
+/**
+ * Authenticates every call and checks the route's permission from the
+ * table in permissions.ts; a route that is not in the table is refused.
+ * Routes scoped by `spec` check inside their handler, once the spec is valid.
+ */
+export function guard(ctx: EngineContext, identities: IdentityStore): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const identity = await authenticate(c, identities);
+    c.set('identity', identity);
+    c.set('user', identity.user);
+    const permission = permissionOf(c.req.method, c.req.routePath);
+    if (!permission) throw new CutoverError(ErrorCode.Forbidden, `${c.req.method} ${c.req.routePath} has no permission rule; refusing it`);
+    switch (permission.scope) {
+      case 'global':
+        requirePermission(identity, permission.action, '*');
+        break;
+      case 'any':
+      case 'spec':
+        requirePermission(identity, permission.action, '?');
+        break;
+      case 'service': {
+        const service = ctx.store.services.get(c.req.param('name') ?? '');
+        requirePermission(identity, permission.action, service?.environment ?? '?');
+        break;
+      }
+      case 'deployment': {
+        const deployment = ctx.store.deployments.get(Number(c.req.param('id')));
+        requirePermission(identity, permission.action, deployment?.environment ?? '?');
+        break;
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,65 @@
+import type { Action } from '../security/identity/index.ts';
+
+/**
+ * Where the environment a call is checked against comes from:
+ * `service` — the named service's environment; `deployment` — the named
+ * deployment's; `spec` — the spec in the body (checked by the handler once
+ * it is validated); `any` — the action on at least one environment;
+ * `global` — the action on every environment (`*`).
+ */
+export type Scope = 'service' | 'deployment' | 'spec' | 'any' | 'global';
+
+export interface RoutePermission {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  action: Action;
+  scope: Scope;
+}
+
+/**
+ * Every API route and what it takes. A route missing here is refused
+ * (fail closed); the table-driven test walks it for every role and
+ * environment.
+ */
+export const ROUTES: readonly RoutePermission[] = [
+  { method: 'POST', path: '/v1/artifacts', action: 'deploy', scope: 'any' },
+  { method: 'GET', path: '/v1/artifacts/recipient', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/artifacts/:digest/export', action: 'admin', scope: 'global' },
+  { method: 'POST', path: '/v1/apply', action: 'deploy', scope: 'spec' },
+  { method: 'POST', path: '/v1/policy/test', action: 'read', scope: 'spec' },
+  { method: 'GET', path: '/v1/services', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/services/:name', action: 'read', scope: 'service' },
+  { method: 'GET', path: '/v1/services/:name/history', action: 'read', scope: 'service' },
+  { method: 'GET', path: '/v1/services/:name/logs', action: 'read', scope: 'service' },
+  { method: 'GET', path: '/v1/services/:name/stats', action: 'read', scope: 'service' },
+  { method: 'POST', path: '/v1/services/:name/promote', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/services/:name/abort', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/services/:name/rollback', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/services/:name/promote-env', action: 'deploy', scope: 'spec' },
+  { method: 'DELETE', path: '/v1/services/:name', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/deployments/:id/approve', action: 'approve', scope: 'deployment' },
+  { method: 'POST', path: '/v1/deployments/:id/reject', action: 'approve', scope: 'deployment' },
+  { method: 'GET', path: '/v1/environments', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/environments/:name', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/locks/:name', action: 'read', scope: 'service' },
+  { method: 'POST', path: '/v1/locks/:name', action: 'deploy', scope: 'service' },
+  { method: 'DELETE', path: '/v1/locks/:name', action: 'deploy', scope: 'service' },
+  { method: 'GET', path: '/v1/events', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/events/stream', action: 'read', scope: 'any' },
+  { method: 'POST', path: '/v1/alerts/test', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/v1/keys', action: 'admin', scope: 'global' },
+  { method: 'POST', path: '/v1/keys/rotate', action: 'admin', scope: 'global' },
+  { method: 'POST', path: '/v1/keys/:id/retire', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/v1/users', action: 'admin', scope: 'global' },
+  { method: 'POST', path: '/v1/users', action: 'admin', scope: 'global' },
+  { method: 'DELETE', path: '/v1/users/:name', action: 'admin', scope: 'global' },
+  { method: 'POST', path: '/v1/users/:name/keys', action: 'admin', scope: 'global' },
+  { method: 'DELETE', path: '/v1/signing-keys/:keyid', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/v1/audit', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/v1/audit/verify', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/metrics', action: 'read', scope: 'any' },
+];
+
+export function permissionOf(method: string, path: string): RoutePermission | undefined {
+  return ROUTES.find((route) => route.method === method && route.path === path);
+}
