@@ -143,7 +143,7 @@ describe('promote, abort and rollback', () => {
   it('refuses to roll back to a revision whose artifact is gone from the store', async () => {
     const history = await cluster.api<{ history: { revision: number; digest: string }[] }>('GET', `/v1/services/${service}/history`);
     const digest = history.body.history.find((h) => h.revision === 1)!.digest;
-    rmSync(join(cluster.dataDir, 'artifacts', 'sha256', `${digest}.tar.gz`));
+    for (const file of [`${digest}.tar.gz`, `${digest}.tar.gz.age`, `${digest}.key`]) rmSync(join(cluster.dataDir, 'artifacts', 'sha256', file), { force: true });
     const result = await cluster.cli('rollback', service, '--to-revision', '1');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/artifact of revision 1 .* is gone/);

@@ -77,6 +77,7 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, identiti
   app.post('/v1/keys/rotate', g, async (c) => {
     const key = await extras.keys.rotate();
     const result = await ctx.artifacts.reencryptAll();
+    await ctx.secrets.resealAll();
     ctx.log.info({ key: key.id, reencrypted: result.reencrypted, failed: result.failed.length }, 'encryption key rotated');
     return c.json({ key: key.id, recipient: key.recipient, reencrypted: result.reencrypted, unchanged: result.unchanged, failed: result.failed });
   });
@@ -85,14 +86,16 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, identiti
     return c.json({ current: extras.keys.current().id, keys: extras.keys.all().map((k) => ({ id: k.id, recipient: k.recipient, artifacts: usage.get(k.id) ?? 0 })) });
   });
   app.post('/v1/keys/:id/retire', g, async (c) => {
-    await extras.keys.retire(c.req.param('id'), [ctx.artifacts]);
+    await extras.keys.retire(c.req.param('id'), [ctx.artifacts, ctx.secrets]);
     return c.json({ retired: c.req.param('id') });
   });
 
   app.post('/v1/apply', g, async (c) => {
     const body = await jsonBody(c);
-    const { spec, document } = validateSpec(body.spec);
-    requirePermission(c.get('identity'), 'deploy', spec.environment);
+    const validated = validateSpec(body.spec);
+    requirePermission(c.get('identity'), 'deploy', validated.spec.environment);
+    // Secret values are sealed before anything else sees the spec.
+    const { spec, document } = await ctx.secrets.seal(validated.spec, validated.document);
     const artifact = body.artifact as { digest?: unknown; size?: unknown; signature?: unknown } | undefined;
     if (typeof artifact?.digest !== 'string') {
       throw new CutoverError(ErrorCode.InvalidRequest, 'artifact.digest is required: upload the artifact to /v1/artifacts and pass its digest', { problems: [{ path: 'artifact.digest', message: 'expected the sha256 hex digest of an uploaded artifact' }] });

@@ -11,6 +11,7 @@ import { createPlatform } from '../platforms/index.ts';
 import { openStore } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
+import { SecretBox } from '../engine/secrets.ts';
 import { BuiltinTrafficRouter } from '../traffic/builtin-router.ts';
 import { createApi } from './routes.ts';
 import { ensureAdminToken } from './token.ts';
@@ -68,6 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     environments: config.environments,
     policies: config.policies,
     advisoryDb: config.advisoryDb,
+    secrets: new SecretBox(keys, store),
   };
   const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Environment } from '../environments/types.ts';
 import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
+import type { SecretBox } from './secrets.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import type { Platform } from '../platforms/index.ts';
 import type { Store } from '../store/index.ts';
@@ -21,6 +22,8 @@ export interface EngineContext {
   policies: CompiledPolicy[];
   /** A folder of OSV records artifacts are scanned against; null: artifacts are not scanned. */
   advisoryDb: string | null;
+  /** Seals and opens the secret values of specs. */
+  secrets: SecretBox;
 }
 
 export function revisionDir(ctx: EngineContext, service: string, revision: number): string {

@@ -31,7 +31,7 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
       version: revision.version,
       dir,
       command: revision.spec.run.command,
-      env: revision.spec.run.env,
+      env: await ctx.secrets.environment(revision.spec),
       port,
       logPath: record.logPath,
     });

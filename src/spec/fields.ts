@@ -55,7 +55,8 @@ export function envVars() {
     issue.code === 'invalid_key'
       ? expected('a variable name of letters, digits and "_", not starting with a digit')(issue)
       : mappingError(issue);
-  return z.record(z.string().regex(ENV_VAR_NAME_PATTERN), z.string({ error: expectedText('a string') }), { error });
+  const value = z.union([z.string(), z.strictObject({ secret: z.string().min(1) })], { error: expectedText('a string, or { secret: "..." } for a value kept encrypted') });
+  return z.record(z.string().regex(ENV_VAR_NAME_PATTERN), value, { error });
 }
 
 /**

@@ -16,7 +16,11 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
     environment: spec.environment,
     version: spec.version,
     artifact: { path: spec.artifact.path },
-    run: { command: [...spec.run.command], env: { ...spec.run.env } },
+    run: {
+      command: [...spec.run.command],
+      env: Object.fromEntries(Object.entries(spec.run.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+      ...secretEnvOf(spec.run.env),
+    },
     instances: spec.instances,
     port: spec.port,
     healthCheck: {
@@ -128,4 +132,9 @@ function toProvider(provider: Metric['provider']): MetricProviderSpec {
     return { type: 'compare', alpha, errorRate, latency, minRequests };
   }
   throw new CutoverError(ErrorCode.Internal, 'A validated metric has no provider; this is a bug in cutover');
+}
+
+function secretEnvOf(env: Record<string, string | { secret: string }>): { secretEnv?: Record<string, string> } {
+  const secrets = Object.entries(env).flatMap(([name, value]) => (typeof value === 'string' ? [] : [[name, value.secret] as const]));
+  return secrets.length ? { secretEnv: Object.fromEntries(secrets) } : {};
 }

@@ -90,7 +90,12 @@ export interface ServiceSpec {
   version: string;
   /** `path` as written, relative to the spec file. */
   artifact: { path: string };
-  run: { command: string[]; env: Record<string, string> };
+  /**
+   * `secretEnv` holds the values written `{ secret: "..." }`: the server seals
+   * them (age) as soon as it receives them and opens them only to start an
+   * instance; they never appear in logs, events, status or API output.
+   */
+  run: { command: string[]; env: Record<string, string>; secretEnv?: Record<string, string> };
   instances: number;
   port: number;
   healthCheck: HealthCheckSpec;

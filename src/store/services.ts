@@ -135,6 +135,11 @@ export class ServiceStore {
     })();
   }
 
+  /** Replaces a revision's stored spec (secrets re-sealed to a new key; nothing else changes). */
+  updateRevisionSpec(service: string, number: number, spec: ServiceSpec): void {
+    this.db.prepare('UPDATE revisions SET spec = ? WHERE service = ? AND number = ?').run(JSON.stringify(spec), service, number);
+  }
+
   revision(service: string, number: number): RevisionRecord | null {
     const row = this.db.prepare('SELECT * FROM revisions WHERE service = ? AND number = ?').get(service, number) as RevisionRow | undefined;
     return row ? toRevision(row) : null;
