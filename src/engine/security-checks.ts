@@ -79,7 +79,9 @@ export async function assessSecurity(ctx: EngineContext, environment: Environmen
     const dir = join(ctx.dataDir, 'tmp', `scan-${artifact.digest.slice(0, 16)}-${process.pid}-${Date.now()}`);
     try {
       await mkdir(dir, { recursive: true });
-      await ctx.artifacts.unpack(artifact.digest, join(dir, 'artifact'));
+      await ctx.artifacts.unpack(artifact.digest, join(dir, 'artifact')).catch((error: unknown) => {
+        throw new CutoverError(ErrorCode.InvalidRequest, `the artifact sha256:${artifact.digest.slice(0, 12)} is not a readable tar.gz (${messageOf(error)}); pack it with \`cutover artifact pack\``);
+      });
       scan = await scanArtifact(join(dir, 'artifact'), await advisories(ctx.advisoryDb));
     } finally {
       await rm(dir, { recursive: true, force: true });
