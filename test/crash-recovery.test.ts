@@ -88,8 +88,11 @@ describe('a router killed with SIGKILL', () => {
       return response.ok ? ((await response.json()) as { version: string }) : null;
     });
     expect(body.version).toBe('1.0.0');
-    const events = await cluster.api<{ events: { type: string }[] }>('GET', `/v1/events?service=${service}`);
-    expect(events.body.events.map((e) => e.type)).toContain('RouterRestarted');
+    // The restart is recorded right after the new router answers its health check.
+    await waitFor('the RouterRestarted event', async () => {
+      const events = await cluster.api<{ events: { type: string }[] }>('GET', `/v1/events?service=${service}`);
+      return events.body.events.some((e) => e.type === 'RouterRestarted');
+    }, 20_000);
   });
 
   it('keeps serving its last configuration by itself when restarted while the server is down', async () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { stringify } from 'yaml';
@@ -40,6 +40,7 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
       stringify({
         environments: {
           qa: { extends: 'testing', description: 'small and canary-only', instances: { max: 2 }, strategies: ['canary'] },
+          tiny: { extends: 'development', keepRevisions: 1 },
           staging: { instances: { min: 1 } },
           // Approval, signatures and the default policies are tested in the security tests.
           production: { instances: { min: 1 }, approvalRequired: false, signatureRequired: false },
@@ -134,6 +135,27 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
     expect(history[1]!.digest).toBe(history[0]!.digest);
     expect((await cluster.status('web')).environment).toBe('production');
     expect((await cluster.cli('promote-env', 'web', '--from', 'testing', '--to', 'production')).stderr).toMatch(/no successful deployment in testing/);
+  });
+
+  it('keeps the artifacts of the last keepRevisions revisions and removes older ones after a deployment', async () => {
+    const port2 = await freePort();
+    const digests: string[] = [];
+    for (const version of ['1.0.0', '2.0.0', '3.0.0']) {
+      const dir = join(cluster.dataDir, `prune-${version}`);
+      cpSync(HELLO_DIR, dir, { recursive: true });
+      writeFileSync(join(dir, 'VERSION'), version);
+      const result = await cluster.cli('apply', '-f', cluster.writeSpec('prune', helloSpec({ port: port2, instances: 1, version, environment: 'tiny', artifact: { path: dir }, strategy: { canary: { steps: [] } } })), '--wait');
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+    }
+    const history = JSON.parse((await cluster.cli('history', 'prune', '-o', 'json')).stdout) as { digest: string }[];
+    digests.push(...history.map((h) => h.digest));
+    const stored = () => readdirSync(join(cluster.dataDir, 'artifacts', 'sha256')).join(' ');
+    await waitFor('the old artifacts to be removed', () => !stored().includes(digests[0]!) && !stored().includes(digests[1]!), 20_000);
+    expect(stored()).toContain(digests[2]!);
+    const rollback = await cluster.cli('rollback', 'prune');
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toMatch(/artifact of revision 2 .* is gone from the store/);
+    await cluster.cli('delete', 'prune');
   });
 
   it('serves Prometheus metrics that promtool accepts', async () => {

@@ -19,11 +19,37 @@ export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<v
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (/^\d+$/.test(entry) && !inUse(Number(entry))) await rm(join(dir, entry), { recursive: true, force: true });
   }
+  await pruneArtifacts(ctx);
   const hooks = hooksFor(ctx, d, 'cleanup');
   if (hooks.length) {
     const result = await runHooks(hooks, { hook: 'cleanup', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision });
     if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'cleanup hook failed');
   }
+}
+
+/**
+ * Keeps the artifacts of each service's last N revisions (its environment's
+ * `keepRevisions`, 10 by default) and of anything running or deploying;
+ * removes the artifacts only older revisions use. An upload no revision
+ * names yet is never touched: it may be on its way into an apply.
+ */
+export async function pruneArtifacts(ctx: EngineContext): Promise<string[]> {
+  const keep = new Set<string>();
+  const old = new Set<string>();
+  for (const service of ctx.store.services.all()) {
+    const n = ctx.environments[service.environment]?.keepRevisions ?? 10;
+    const revisions = ctx.store.services.revisions(service.name);
+    const running = new Set(ctx.store.instances.live(service.name).map((i) => i.revision));
+    const active = ctx.store.deployments.active(service.name)?.revision;
+    revisions.forEach((revision, i) => {
+      const kept = i >= revisions.length - n || running.has(revision.number) || revision.number === active || revision.number === service.stableRevision;
+      (kept ? keep : old).add(revision.digest);
+    });
+  }
+  const removed = [...old].filter((digest) => !keep.has(digest));
+  for (const digest of removed) await ctx.artifacts.remove(digest);
+  if (removed.length) ctx.log.info({ removed: removed.length }, 'removed artifacts of old revisions');
+  return removed;
 }
 
 /** Runs the onRollback hooks; a failure is logged, never stops the rollback. */

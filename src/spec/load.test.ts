@@ -48,6 +48,7 @@ describe('loadSpecFile', () => {
       },
       progressDeadlineMs: 600_000,
       drainTimeoutMs: 30_000,
+      hooks: {},
     });
     expect(document.spec.healthCheck.interval).toBe('1s');
   });
