@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CutoverError } from '../core/errors.ts';
+import type { CutoverError } from '../core/errors.ts';
 import { validateSpec } from './load.ts';
 
 const base = (strategy: unknown, run: unknown = { command: ['node', 'server.js'] }) => ({
@@ -39,7 +39,7 @@ describe('analysis in the spec', () => {
 
   it('names a condition that is not valid CEL, before anything is deployed', () => {
     const found = problems(base({ canary: { steps: [{ analysis: { metrics: [{ name: 'x', provider: { router: { query: 'errorRate' } }, successCondition: 'result <' }] } }] } }));
-    expect(found).toEqual([expect.stringMatching(/^spec\.strategy\.canary\.steps\[0\]\.analysis\.metrics\[0\]\.successCondition: is not valid CEL/)]);
+    expect(found).toEqual([expect.stringMatching(/^spec\.strategy\.canary\.steps\[0\]\.analysis\.metrics\[0\]\.successCondition: is not a valid CEL expression: at 1:8/)]);
   });
 
   it('needs exactly one provider per metric', () => {
