@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCommand } from '../core/run-command.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HookPoint, HookSpec } from './types.ts';
 
@@ -29,7 +29,7 @@ export function hookBackoff(attempt: number): number {
 export async function runHook(spec: HookSpec, context: HookContext, signal?: AbortSignal): Promise<HookResult> {
   let last: HookResult = { ok: false, attempts: 0, detail: 'not run' };
   for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
-    const result = spec.command ? await runCommand(spec.command, spec.timeoutMs, context, signal) : await callHttp(spec.http!, spec.timeoutMs, context, signal);
+    const result = spec.command ? await runHookCommand(spec.command, spec.timeoutMs, context, signal) : await callHttp(spec.http!, spec.timeoutMs, context, signal);
     last = { ...result, attempts: attempt };
     if (result.ok || signal?.aborted) return last;
     if (attempt <= spec.retries) await sleep(hookBackoff(attempt), undefined, { signal }).catch(() => undefined);
@@ -50,33 +50,22 @@ export async function runHooks(hooks: HookSpec[], context: HookContext, signal?:
   return { ok: true };
 }
 
-function runCommand(command: string[], timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
-  const [program, ...args] = command;
-  return new Promise((resolve) => {
-    const child = spawn(program!, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        CUTOVER_HOOK: context.hook,
-        CUTOVER_SERVICE: context.service,
-        CUTOVER_ENVIRONMENT: context.environment,
-        CUTOVER_DEPLOYMENT: String(context.deployment),
-        CUTOVER_REVISION: String(context.revision),
-        CUTOVER_VERSION: context.version,
-        CUTOVER_STABLE_REVISION: context.stableRevision === null ? '' : String(context.stableRevision),
-      },
-      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2048)));
-    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2048)));
-    child.on('error', (error) => resolve({ ok: false, detail: error.name === 'AbortError' ? `timed out after ${timeoutMs}ms` : error.message }));
-    child.on('close', (code) => {
-      const last = output.trim().split('\n').at(-1) ?? '';
-      if (code !== null) resolve({ ok: code === 0, detail: code === 0 ? last || 'exit 0' : `exit ${code}${last ? `: ${last}` : ''}` });
-    });
+async function runHookCommand(command: string[], timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
+  const outcome = await runCommand(command, {
+    env: {
+      CUTOVER_HOOK: context.hook,
+      CUTOVER_SERVICE: context.service,
+      CUTOVER_ENVIRONMENT: context.environment,
+      CUTOVER_DEPLOYMENT: String(context.deployment),
+      CUTOVER_REVISION: String(context.revision),
+      CUTOVER_VERSION: context.version,
+      CUTOVER_STABLE_REVISION: context.stableRevision === null ? '' : String(context.stableRevision),
+    },
+    timeoutMs,
+    ...(signal ? { signal } : {}),
   });
+  if (!outcome.ran) return { ok: false, detail: outcome.reason };
+  return { ok: outcome.code === 0, detail: outcome.code === 0 ? outcome.lastLine || 'exit 0' : `exit ${outcome.code}${outcome.lastLine ? `: ${outcome.lastLine}` : ''}` };
 }
 
 async function callHttp(http: NonNullable<HookSpec['http']>, timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
