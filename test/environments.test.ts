@@ -57,7 +57,7 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
     receiver.close();
   });
 
-  it('lists the predefined environments and the configured one, and says which settings are not enforced yet', async () => {
+  it('lists the predefined environments and the configured one, and shows how each setting is enforced', async () => {
     const list = await cluster.cli('env', 'list');
     expect(list.code, list.stderr).toBe(0);
     for (const name of ['development', 'testing', 'staging', 'production', 'qa']) expect(list.stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
@@ -85,13 +85,22 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
 
   it('runs prepare hooks before instances start and rolls back when a beforeTraffic hook fails, before any user sees the new version', async () => {
     const marker = join(cluster.dataDir, 'prepared');
-    const hooks = { prepare: [{ command: ['sh', '-c', `echo "$CUTOVER_SERVICE $CUTOVER_REVISION $CUTOVER_HOOK" > ${marker}`] }] };
+    const trail = join(cluster.dataDir, 'hook-trail');
+    const note = (point: string) => [{ command: ['sh', '-c', `echo "${point} $CUTOVER_REVISION" >> ${trail}`] }];
+    const hooks = {
+      prepare: [{ command: ['sh', '-c', `echo "$CUTOVER_SERVICE $CUTOVER_REVISION $CUTOVER_HOOK" > ${marker}`] }],
+      afterPromote: note('afterPromote'),
+      onRollback: note('onRollback'),
+      cleanup: note('cleanup'),
+    };
     const v1 = await cluster.cli('apply', '-f', cluster.writeSpec('hooked', helloSpec({ port, instances: 2, hooks })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
     expect(readFileSync(marker, 'utf8').trim()).toBe('hooked 1 prepare');
+    await waitFor('the cleanup hook of revision 1', () => existsSync(trail) && readFileSync(trail, 'utf8').includes('cleanup 1'));
+    expect(readFileSync(trail, 'utf8').trim().split('\n')).toEqual(['afterPromote 1', 'cleanup 1']);
 
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 200 });
-    const failing = { beforeTraffic: [{ command: ['sh', '-c', 'echo "smoke test failed" >&2; exit 3'], retries: 1 }] };
+    const failing = { ...hooks, beforeTraffic: [{ command: ['sh', '-c', 'echo "smoke test failed" >&2; exit 3'], retries: 1 }] };
     const v2 = await cluster.cli('apply', '-f', cluster.writeSpec('hooked', helloSpec({ port, instances: 2, version: '2.0.0', hooks: failing, strategy: { canary: { steps: [{ setWeight: 50 }] } } })), '--wait');
     const report = await load.stop();
     expect(v2.code).toBe(1);
@@ -100,6 +109,8 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
     expect(status.message).toMatch(/beforeTraffic hook `sh -c .*` failed after 2 attempt\(s\): exit 3: smoke test failed/);
     expect(report.byVersion['2.0.0']).toBeUndefined();
     expect(report.failed).toBe(0);
+    await waitFor('the rollback and cleanup hooks of revision 2', () => readFileSync(trail, 'utf8').includes('cleanup 2'));
+    expect(readFileSync(trail, 'utf8').trim().split('\n').slice(2)).toEqual(['onRollback 2', 'cleanup 2']);
     await cluster.cli('delete', 'hooked');
   });
 
