@@ -69,7 +69,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
         at: Date.now(),
         phase: judged.phase,
         ...(result.value === undefined ? {} : { value: result.value }),
-        ...(judged.message || result.message ? { message: [judged.message, result.message].filter(Boolean).join('; ') } : {}),
+        // A provider that decided itself (command, compare) already said why in its message.
+        ...(result.phase ? (result.message ? { message: result.message } : {}) : judged.message || result.message ? { message: [judged.message, result.message].filter(Boolean).join('; ') } : {}),
       };
       taken++;
       view.counts = count(view.counts, measurement);
@@ -99,7 +100,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
 
 /** One line about a metric: its latest value and what the limits made of it. */
 function describe(metric: MetricSpec, view: MetricView, latest: Measurement): string {
-  const value = latest.value === undefined ? '' : ` = ${show(latest.value)}`;
+  // Structured values (the judge's) are in the measurement; the message carries their explanation.
+  const value = latest.value === undefined || typeof latest.value === 'object' ? '' : ` = ${show(latest.value)}`;
   const why = latest.message ? ` (${latest.message})` : '';
   const c = view.counts;
   const tally = `${c.successful} ok, ${c.failed} failed, ${c.inconclusive} inconclusive, ${c.error} errors`;

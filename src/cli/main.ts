@@ -428,7 +428,7 @@ program
 program
   .command('demo')
   .description('a narrated tour: a canary that succeeds and a release that fails and rolls back, under steady traffic')
-  .option('--rate <n>', 'requests per second of the steady traffic', '100')
+  .option('--rate <n>', 'requests per second of the steady traffic', '200')
   .action(run(async (options: { rate: string }) => (await import('./commands/demo.ts')).demoCommand({ rate: Number(options.rate) })));
 
 try {

@@ -15,6 +15,7 @@ const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\
 const plainSay = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
 
 interface Chapter {
+  label: string;
   title: string;
   expected: 'Succeeded' | 'RolledBack';
   outcome: number;
@@ -54,7 +55,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
       await sleep(100);
     }
     const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
-    const spec = (version: string, env: Record<string, string> = {}) => {
+    const spec = (version: string, env: Record<string, string> = {}, judged = false) => {
       const file = join(dataDir, `hello-${version}.yaml`);
       writeFileSync(
         file,
@@ -70,7 +71,12 @@ export async function runDemo(options: { rate: number }): Promise<number> {
             instances: 3,
             port: appPort,
             healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s', startupTimeout: '8s' },
-            strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 50 }, { pause: { duration: '3s' } }] } },
+            strategy: {
+              canary: {
+                ...(judged ? { analysis: { metrics: [{ name: 'judge', provider: { compare: {} } }] } } : {}),
+                steps: [{ setWeight: 20 }, { pause: { duration: judged ? '30s' : '3s' } }, { setWeight: 50 }, { pause: { duration: '3s' } }],
+              },
+            },
             drainTimeout: '10s',
           },
         }),
@@ -86,18 +92,25 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     const load = startLoad({ url: `http://127.0.0.1:${appPort}/`, ratePerSecond: options.rate });
     const chapters: Chapter[] = [];
     let before: LoadReport = load.snapshot();
-    const chapter = async (title: string, expected: Chapter['expected'], file: string) => {
+    const chapter = async (label: string, title: string, expected: Chapter['expected'], file: string) => {
       narrate(title);
       const outcome = await applyCommand(client, file, { wait: true });
       await sleep(500);
       const now = load.snapshot();
-      chapters.push({ title, expected, outcome, sent: now.sent - before.sent, failed: now.failed - before.failed });
+      chapters.push({ label, title, expected, outcome, sent: now.sent - before.sent, failed: now.failed - before.failed });
       before = now;
     };
     await sleep(1000);
-    await chapter('Canary to hello 2.0.0: 20% for 3s, 50% for 3s, then everything', 'Succeeded', spec('2.0.0'));
-    await chapter('Deploying hello 3.0.0, which fails its health check (FAIL_HEALTH=1): cutover rolls it back by itself', 'RolledBack', spec('3.0.0', { FAIL_HEALTH: '1' }));
+    await chapter('canary to 2.0.0', 'Canary to hello 2.0.0: 20% for 3s, 50% for 3s, then everything', 'Succeeded', spec('2.0.0'));
+    await chapter('3.0.0, health check fails', 'Deploying hello 3.0.0, which fails its health check (FAIL_HEALTH=1): cutover rolls it back by itself', 'RolledBack', spec('3.0.0', { FAIL_HEALTH: '1' }));
+    await chapter(
+      '4.0.0, 5% errors, judged',
+      'Deploying hello 4.0.0, healthy but answering 5% of requests with 500: the comparative judge compares it with 2.0.0 request by request and rolls it back in seconds',
+      'RolledBack',
+      spec('4.0.0', { ERROR_RATE: '0.05' }, true),
+    );
     const report = await load.stop();
+    const ownErrors = report.timeline.filter((r) => r.status === 500 && r.version === '4.0.0').length;
 
     narrate('History');
     const history = await client.request<{ history: { revision: number; version: string; outcome: string; message: string }[] }>('GET', '/v1/services/hello/history');
@@ -106,14 +119,16 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     narrate('Summary');
     for (const c of chapters) {
       const got = c.outcome === 0 ? 'Succeeded' : 'RolledBack';
-      process.stdout.write(`  ${c.title.split(':')[0]!.padEnd(30)} ${got === c.expected ? '✓' : '✗'} ${got.padEnd(10)} ${c.sent} requests, ${c.failed} failed\n`);
+      process.stdout.write(`  ${c.label.padEnd(26)} ${got === c.expected ? '✓' : '✗'} ${got.padEnd(10)} ${c.sent} requests, ${c.failed} failed\n`);
     }
+    const otherFailures = report.failed - ownErrors;
     process.stdout.write(
-      `  requests sent: ${report.sent}, failed: ${report.failed}, latency p50 ${report.latencyMs.p50.toFixed(1)}ms p99 ${report.latencyMs.p99.toFixed(1)}ms\n` +
+      `  requests sent: ${report.sent}; failed: ${otherFailures} (plus ${ownErrors} answered 500 by 4.0.0 itself before the judge rolled it back)\n` +
+        `  latency p50 ${report.latencyMs.p50.toFixed(1)}ms p99 ${report.latencyMs.p99.toFixed(1)}ms\n` +
         `  answered by version: ${Object.entries(report.byVersion).map(([v, n]) => `${v}=${n}`).join(', ')}\n`,
     );
-    const ok = report.failed === 0 && chapters.every((c) => (c.outcome === 0 ? 'Succeeded' : 'RolledBack') === c.expected);
-    narrate(ok ? 'Done: every request answered, the bad release never reached users.' : 'The demo did not go as expected (see above).');
+    const ok = otherFailures === 0 && chapters.every((c) => (c.outcome === 0 ? 'Succeeded' : 'RolledBack') === c.expected);
+    narrate(ok ? 'Done: no request failed because of a deployment; both bad releases were rolled back by themselves.' : 'The demo did not go as expected (see above).');
     await client.request('DELETE', '/v1/services/hello');
     return ok ? 0 : 1;
   } finally {
