@@ -9,7 +9,8 @@ import { Cluster, helloSpec } from './support/cluster.ts';
  * canary is rolled back within seconds of receiving traffic; a healthy one
  * completes.
  */
-const RATE = 320;
+// Above the 300 requests/s the issue asks for: the judge decides faster with more requests (see `npm run bench:analysis`).
+const RATE = 500;
 const judged = (pause: string) => ({
   canary: {
     analysis: { metrics: [{ name: 'judge', provider: { compare: {} } }] },

@@ -149,15 +149,16 @@ export class DeploymentRunner {
   }
 
   /**
-   * Background analysis runs from the step after the canary first gets
-   * traffic until the promote step; restarted after a crash like any step.
+   * Background analysis runs from the start of the canary until the promote
+   * step; restarted after a crash like any step.
    */
   private async reconcileBackground(d: Deployment): Promise<void> {
     const spec = this.ctx.store.services.revision(d.service, d.revision)?.spec;
     const analysis = spec?.strategy.type === 'canary' && d.previousRevision !== null ? spec.strategy.analysis : undefined;
-    const from = d.plan.findIndex((step) => step.type === 'setWeight' && step.canary > 0);
+    // From the first step, so the judge has seen stable alone before the canary's first request
+    // (its first canary batch then counts as evidence), until the promote step.
     const until = d.plan.findIndex((step) => step.type === 'promote');
-    const wanted = analysis !== undefined && from >= 0 && d.stepIndex > from && d.stepIndex < until;
+    const wanted = analysis !== undefined && d.stepIndex < until;
     if (!wanted) return this.stopBackground();
     if (this.background) return;
     const controller = new AbortController();
