@@ -15,7 +15,7 @@ import { ApiClient } from '../src/cli/client.ts';
 import { applyCommand } from '../src/cli/commands/apply.ts';
 import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
-import { startLoad } from '../src/demo/load.ts';
+import { percentile, startLoad } from '../src/demo/load.ts';
 import { findMarked, signalGroup } from '../src/platforms/index.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 400);
@@ -62,9 +62,11 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - started) / 1000;
         const during = load.snapshot();
         const report = await load.stop();
+        // Latency of the requests answered while the deployment ran, not before or after it.
+        const window = report.timeline.filter((r) => r.ok && r.at >= before.durationMs && r.at <= during.durationMs).map((r) => r.latencyMs);
         const status = await client.request<StatusView>('GET', `/v1/services/${service}`);
         rows.push([
-          name, String(during.sent - before.sent), String(report.failed), during.latencyMs.p50.toFixed(1), during.latencyMs.p99.toFixed(1),
+          name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
           seconds.toFixed(1), code === 0 ? status.phase : `exit ${code}`,
         ]);
         await client.request('DELETE', `/v1/services/${service}`);

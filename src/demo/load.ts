@@ -30,6 +30,8 @@ export interface FailureSample {
 export interface ResponseRecord {
   /** Milliseconds since the load started, when the response ended. */
   at: number;
+  /** How long the request took, in milliseconds. */
+  latencyMs: number;
   ok: boolean;
   status: number;
   version?: string;
@@ -131,7 +133,7 @@ export function startLoad(options: LoadOptions): LoadRun {
       response.on('end', () =>
         end(() => {
           const status = response.statusCode ?? 0;
-          const record: ResponseRecord = { at: since(), ok: status >= 200 && status < 300, status, ...identify(body) };
+          const record: ResponseRecord = { at: since(), latencyMs: performance.now() - begun, ok: status >= 200 && status < 300, status, ...identify(body) };
           timeline.push(record);
           if (record.version !== undefined) byVersion[record.version] = (byVersion[record.version] ?? 0) + 1;
           if (record.revision !== undefined) byRevision[record.revision] = (byRevision[record.revision] ?? 0) + 1;
