@@ -14,10 +14,6 @@ export const Phase = {
 export type Phase = (typeof Phase)[keyof typeof Phase];
 export type EndPhase = 'Succeeded' | 'RolledBack' | 'Aborted' | 'Failed';
 
-export function isFinished(phase: Phase): phase is EndPhase {
-  return phase !== 'Progressing' && phase !== 'Paused' && phase !== 'AwaitingApproval';
-}
-
 /**
  * Which side of a deployment a step acts on: `canary` is the revision being
  * deployed, `stable` the one serving before it started.
