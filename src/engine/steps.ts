@@ -87,7 +87,9 @@ async function scale(rt: StepRuntime, d: Deployment, role: Role, replicas: numbe
   const revision = revisionOf(ctx, d, role);
   if (!revision) return;
   const spec = ctx.store.services.get(d.service)!.spec;
-  let live = ctx.store.instances.live(d.service, revision.number).filter((i) => i.state !== 'draining');
+  // An instance left draining by a crash finishes stopping first: it is already out of rotation.
+  for (const draining of ctx.store.instances.live(d.service, revision.number).filter((i) => i.state === 'draining')) await drainAndStop(ctx, draining, spec.drainTimeoutMs);
+  let live = ctx.store.instances.live(d.service, revision.number);
   // A revision being scaled is wanted again: cancel retirements (the warm instances of a rollback target).
   for (const instance of live) if (instance.retireAt !== null && replicas > 0) ctx.store.instances.update(instance.id, { retireAt: null });
   for (let i = live.length; i < replicas; i++) await startInstance(ctx, revision);

@@ -46,6 +46,11 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     await drainAndStop(ctx, instance, spec?.drainTimeoutMs ?? 30_000);
   }
   for (const instance of ctx.store.instances.live()) {
+    // Left draining by a crash with no deployment to finish it: finish stopping it.
+    if (instance.state === 'draining' && !ctx.store.deployments.active(instance.service)) {
+      await drainAndStop(ctx, instance, ctx.store.services.get(instance.service)?.spec.drainTimeoutMs ?? 30_000);
+      continue;
+    }
     if (instance.state === 'starting' || ctx.platform.isRunning(instance.id, instance.pid)) continue;
     // Deployments watch their own instances; this catches the rest, so the router stops counting on them.
     if (ctx.store.deployments.active(instance.service)?.revision === instance.revision) continue;
