@@ -2,6 +2,7 @@ import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
 import { syncRouter } from './routing.ts';
+import { healServices } from './healing.ts';
 
 /**
  * Adopts what a previous server left running: every recorded instance is
@@ -59,4 +60,5 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     ctx.log.warn({ service: instance.service, instance: instance.id }, 'instance exited');
     await syncRouter(ctx, instance.service).catch(() => undefined);
   }
+  healServices(ctx);
 }

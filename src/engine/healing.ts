@@ -1,0 +1,53 @@
+import { messageOf } from '../core/errors.ts';
+import type { EngineContext } from './context.ts';
+import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
+
+/** Per service: whether a replacement is under way, and when the next may start (backoff after failures). */
+const state = new Map<string, { busy: boolean; nextAt: number; failures: number }>();
+
+/**
+ * Keeps a service that is not being deployed at its declared size: an
+ * instance of the stable revision that exited (the router has already routed
+ * around it) is replaced by a new one, admitted only once healthy. Repeated
+ * failures back off (2s, 4s, … up to a minute) so a crashing revision does not
+ * spin.
+ */
+export function healServices(ctx: EngineContext): void {
+  for (const service of ctx.store.services.list()) {
+    const entry = state.get(service.name) ?? { busy: false, nextAt: 0, failures: 0 };
+    state.set(service.name, entry);
+    if (entry.busy || Date.now() < entry.nextAt || ctx.store.deployments.active(service.name) || service.stableRevision === null) continue;
+    const revision = ctx.store.services.revision(service.name, service.stableRevision);
+    if (!revision) continue;
+    const serving = ctx.store.instances.live(service.name, revision.number).filter((i) => i.retireAt === null && i.state !== 'draining');
+    if (serving.length >= revision.spec.instances) {
+      entry.failures = 0;
+      continue;
+    }
+    entry.busy = true;
+    void replaceOne(ctx, revision.service, revision.number)
+      .then(() => {
+        entry.failures = 0;
+      })
+      .catch((error: unknown) => {
+        entry.failures++;
+        entry.nextAt = Date.now() + Math.min(60_000, 1000 * 2 ** entry.failures);
+        ctx.log.warn({ service: service.name, err: messageOf(error), retryInMs: entry.nextAt - Date.now() }, 'could not replace an exited instance');
+      })
+      .finally(() => {
+        entry.busy = false;
+      });
+  }
+}
+
+async function replaceOne(ctx: EngineContext, service: string, number: number): Promise<void> {
+  const revision = ctx.store.services.revision(service, number)!;
+  const instance = await startInstance(ctx, revision);
+  ctx.store.deployments.note(service, 'InstanceReplaced', { instance: instance.id, revision: number, message: `started ${instance.id} to replace an instance of revision ${number} that exited` });
+  try {
+    await admitWhenHealthy(ctx, instance, revision, AbortSignal.timeout(revision.spec.healthCheck.startupTimeoutMs + 5000));
+  } catch (error) {
+    await drainAndStop(ctx, instance, 0).catch(() => undefined);
+    throw error;
+  }
+}
