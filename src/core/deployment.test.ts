@@ -1,33 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, foldEvents, type Deployment, type DeploymentEvent } from './deployment.ts';
+import { sampleDeployment } from './deployment-fixture.ts';
 
-const base: Deployment = {
-  id: 1,
-  service: 'hello',
-  environment: 'development',
-  kind: 'apply',
-  revision: 2,
-  version: '2.0.0',
-  previousRevision: 1,
-  stableRevision: 1,
-  strategy: 'canary',
-  plan: [{ type: 'scale', role: 'canary', replicas: 1 }, { type: 'setWeight', canary: 20 }, { type: 'pause' }, { type: 'promote' }],
-  planHash: 'abc',
-  stepIndex: 0,
-  stepStartedAt: null,
-  phase: 'Progressing',
-  ending: null,
-  pausedUntil: null,
-  promoteRequested: false,
-  weights: { '1': 100 },
-  analyses: [],
-  hold: null,
-  message: 'deploying revision 2',
-  author: 'admin',
-  createdAt: 1000,
-  updatedAt: 1000,
-  finishedAt: null,
-};
+const base: Deployment = sampleDeployment({ id: 1, environment: 'development' });
 
 const created: DeploymentEvent = { type: 'DeploymentCreated', deployment: base };
 

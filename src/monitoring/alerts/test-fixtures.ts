@@ -1,38 +1,12 @@
 import type { AnalysisView } from '../../core/analysis.ts';
 import type { Deployment } from '../../core/deployment.ts';
+import { sampleDeployment } from '../../core/deployment-fixture.ts';
 import type { StoredEvent } from '../../store/deployments.ts';
 import type { Alert } from './alert.ts';
 
-/** A canary of hello 2.0.0 over revision 1 in production, created at t=1000. */
+/** A canary of hello 2.0.0 over revision 1 in production, created at t=1000, at 20% in its first step. */
 export function deployment(overrides: Partial<Deployment> = {}): Deployment {
-  return {
-    id: 7,
-    service: 'hello',
-    environment: 'production',
-    kind: 'apply',
-    revision: 2,
-    version: '2.0.0',
-    previousRevision: 1,
-    stableRevision: 1,
-    strategy: 'canary',
-    plan: [{ type: 'scale', role: 'canary', replicas: 1 }, { type: 'setWeight', canary: 20 }, { type: 'pause' }, { type: 'promote' }],
-    planHash: 'abc',
-    stepIndex: 0,
-    stepStartedAt: 1000,
-    phase: 'Progressing',
-    ending: null,
-    pausedUntil: null,
-    promoteRequested: false,
-    weights: { '1': 80, '2': 20 },
-    analyses: [],
-    hold: null,
-    message: '',
-    author: 'admin',
-    createdAt: 1000,
-    updatedAt: 1000,
-    finishedAt: null,
-    ...overrides,
-  };
+  return sampleDeployment({ stepStartedAt: 1000, weights: { '1': 80, '2': 20 }, message: '', ...overrides });
 }
 
 /** A stored event of deployment 7, as the store hands it to listeners. */

@@ -3,37 +3,7 @@ import { applyEvent, type Deployment, type DeploymentEvent } from '../../core/de
 import type { RouterStats } from '../../core/types.ts';
 import type { StoredEvent } from '../../store/deployments.ts';
 
-/** A deployment as tests start it: canary of revision 2 over revision 1, created at t=1000. */
-export function sampleDeployment(overrides: Partial<Deployment> = {}): Deployment {
-  return {
-    id: 7,
-    service: 'hello',
-    environment: 'production',
-    kind: 'apply',
-    revision: 2,
-    version: '2.0.0',
-    previousRevision: 1,
-    stableRevision: 1,
-    strategy: 'canary',
-    plan: [{ type: 'scale', role: 'canary', replicas: 1 }, { type: 'setWeight', canary: 20 }, { type: 'pause' }, { type: 'promote' }],
-    planHash: 'abc',
-    stepIndex: 0,
-    stepStartedAt: null,
-    phase: 'Progressing',
-    ending: null,
-    pausedUntil: null,
-    promoteRequested: false,
-    weights: { '1': 100 },
-    analyses: [],
-    hold: null,
-    message: 'deploying revision 2',
-    author: 'admin',
-    createdAt: 1000,
-    updatedAt: 1000,
-    finishedAt: null,
-    ...overrides,
-  };
-}
+export { sampleDeployment } from '../../core/deployment-fixture.ts';
 
 /**
  * Records events the way the store does and hands each one to `observe`
