@@ -1,25 +1,18 @@
 import { rm } from 'node:fs/promises';
 import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
-import { isPortFree } from '../core/net.ts';
-import { statfs } from 'node:fs/promises';
-import { checkDeployment } from '../environments/index.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
 import type { Step } from '../core/types.ts';
 import { planDeployment, planHash, withHooks } from '../strategies/index.ts';
 import { hooksFor } from './hooks.ts';
-import { assessSecurity, rejection, type ArtifactClaim } from './security-checks.ts';
+import type { ArtifactClaim } from './security-checks.ts';
+import { admit } from './admission.ts';
 import type { RevisionRecord } from '../store/index.ts';
 import { revisionDir, type EngineContext } from './context.ts';
 import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
 import { adoptAll, superviseOnce } from './supervision.ts';
 import { DeploymentRunner } from './runner.ts';
 import { syncRouter } from './routing.ts';
-
-async function freeBytes(dir: string): Promise<number> {
-  const info = await statfs(dir);
-  return info.bavail * info.bsize;
-}
 
 /** A warm rollback: the target's instances are still running, so traffic switches at once. */
 const INSTANT: StrategySpec = { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0 };
@@ -117,59 +110,11 @@ export class Coordinator {
     if (!(await this.ctx.artifacts.has(digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} was not uploaded; upload it to /v1/artifacts first`, { context: { digest } });
     }
-    await this.validate(spec, artifact, author);
+    await admit(this.ctx, spec, artifact, author);
     const service = this.ctx.store.services.upsert(spec);
     const revision = this.ctx.store.services.addRevision(spec.name, { version: spec.version, digest, spec, document, createdAt: Date.now() });
     await ensureRevisionUnpacked(this.ctx, revision);
     return this.begin(revision, service.stableRevision, 'apply', author);
-  }
-
-  /**
-   * Everything the environment requires, checked before anything starts; all
-   * failures are reported together.
-   */
-  private async validate(spec: ServiceSpec, artifact: ArtifactClaim, author: string): Promise<void> {
-    const { digest } = artifact;
-    const environment = this.ctx.environments[spec.environment];
-    if (!environment) {
-      throw new CutoverError(ErrorCode.InvalidSpec, `spec.environment "${spec.environment}" is not an environment of this server; known: ${Object.keys(this.ctx.environments).join(', ')}`, {
-        problems: [{ path: 'spec.environment', message: `expected one of ${Object.keys(this.ctx.environments).join(', ')}` }],
-      });
-    }
-    const results = checkDeployment(environment, spec, {
-      succeededIn: this.succeededIn(digest),
-      ports: await this.portChecks(spec),
-      disk: { free: await freeBytes(this.ctx.dataDir), needed: artifact.size * 4 },
-      now: new Date(),
-    });
-    const nextRevision = (this.ctx.store.services.revisions(spec.name).at(-1)?.number ?? 0) + 1;
-    const security = await assessSecurity(this.ctx, environment, spec, nextRevision, artifact, author);
-    const failures = [...results, ...security.checks].filter((result) => !result.ok);
-    if (failures.length) throw rejection(spec, environment.name, failures);
-  }
-
-  /** Environments in which a deployment of this exact artifact succeeded (any service). */
-  private succeededIn(digest: string): string[] {
-    const environments = new Set<string>();
-    for (const service of this.ctx.store.services.all()) {
-      for (const d of this.ctx.store.deployments.list(service.name)) {
-        if (d.phase === 'Succeeded' && this.ctx.store.services.revision(d.service, d.revision)?.digest === digest) environments.add(d.environment);
-      }
-    }
-    return [...environments];
-  }
-
-  /** The service port must be free or already this service's router; so must the preview port. */
-  private async portChecks(spec: ServiceSpec) {
-    const ports = [{ port: spec.port, field: 'spec.port' }];
-    if (spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined) ports.push({ port: spec.strategy.previewPort, field: 'spec.strategy.blueGreen.previewPort' });
-    const checks = [];
-    for (const { port, field } of ports) {
-      const owner = this.ctx.store.services.list().find((s) => s.port === port || (s.spec.strategy.type === 'blueGreen' && s.spec.strategy.previewPort === port));
-      if (owner) checks.push({ field, port, ok: owner.name === spec.name, owner: owner.name });
-      else checks.push({ field, port, ok: await isPortFree(port) });
-    }
-    return checks;
   }
 
   private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {
