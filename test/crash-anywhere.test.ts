@@ -26,8 +26,9 @@ describe('a control plane killed again and again during a rolling deployment', (
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 300 });
     const slow = { path: '/healthz', interval: '500ms', timeout: '1s', healthyThreshold: 2, startupTimeout: '20s' };
-    const applied = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 4, version: '2.0.0', strategy, healthCheck: slow, drainTimeout: '3s' })));
-    expect(applied.code, applied.stderr).toBe(0);
+    // `apply --wait` follows the deployment through every restart of the server.
+    const applying = cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 4, version: '2.0.0', strategy, healthCheck: slow, drainTimeout: '3s' })), '--wait');
+    await waitFor('the deployment of revision 2 to start', async () => (await cluster.status(service)).revision === 2);
     // Kill at staggered instants: early (instances starting), then later (draining, between steps).
     for (const delay of [300, 900, 1500]) {
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -39,6 +40,8 @@ describe('a control plane killed again and again during a rolling deployment', (
       const status = await cluster.status(service);
       return status.phase === 'Succeeded' ? status : null;
     }, 120_000);
+    const applied = await applying;
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const report = await load.stop();
     expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);

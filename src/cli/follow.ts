@@ -3,6 +3,7 @@ import type { StatusView } from '../api/views.ts';
 import type { ApiClient } from './client.ts';
 import { EXIT, weightsText } from './output.ts';
 import { parseSse } from './sse.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 /** One line describing where a deployment is. */
 export function progressLine(status: StatusView): string {
@@ -42,6 +43,25 @@ async function nextEvents(client: ApiClient, service: string, after: number, tim
   return after;
 }
 
+/** How long a follower waits for a server that went away (a restart) before giving up. */
+const SERVER_GRACE_MS = 60_000;
+
+/** The status, waiting through a restart of the server: its deployments resume, so following them should too. */
+async function statusThroughRestarts(client: ApiClient, service: string): Promise<StatusView> {
+  const deadline = Date.now() + SERVER_GRACE_MS;
+  let warned = false;
+  while (true) {
+    try {
+      return await client.request<StatusView>('GET', `/v1/services/${encodeURIComponent(service)}`);
+    } catch (error) {
+      if (!(error instanceof CutoverError && error.code === ErrorCode.ServerUnavailable) || Date.now() > deadline) throw error;
+      if (!warned) process.stderr.write(`\nthe server does not answer; waiting up to ${SERVER_GRACE_MS / 1000}s for it to come back…\n`);
+      warned = true;
+      await sleep(1000);
+    }
+  }
+}
+
 /**
  * Follows a deployment until it ends, driven by the server's event stream:
  * a live line on a terminal, plain lines (one per change) otherwise.
@@ -54,7 +74,7 @@ export async function followDeployment(client: ApiClient, service: string, deplo
   let after = -1;
   while (true) {
     if (after < 0) after = (await client.request<{ last: number }>('GET', `/v1/events?service=${encodeURIComponent(service)}&after=${Number.MAX_SAFE_INTEGER}`)).last;
-    const status = await client.request<StatusView>('GET', `/v1/services/${encodeURIComponent(service)}`);
+    const status = await statusThroughRestarts(client, service);
     const line = progressLine(status);
     if (line !== last) {
       if (tty) {
