@@ -50,6 +50,15 @@ export type AnalysisKind = 'step' | 'prePromotion' | 'postPromotion' | 'backgrou
 
 export type StepType = Step['type'];
 
+/**
+ * Whether `progressDeadline` applies to a step. Pauses wait for time or a
+ * person, approvals for a person, analyses for their measurements (or a
+ * person, when held): none of them is stuck when it takes long.
+ */
+export function hasProgressDeadline(step: Step): boolean {
+  return step.type !== 'pause' && step.type !== 'analysis' && step.type !== 'approval';
+}
+
 /** revision number (as a string key) -> percent of requests. */
 export type Weights = Record<string, number>;
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { formatDuration } from '../core/duration.ts';
+import { hasProgressDeadline } from '../core/types.ts';
 import { describeStep } from '../strategies/index.ts';
 import type { EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
@@ -204,8 +205,7 @@ export class DeploymentRunner {
         return failure ?? new Promise(() => undefined);
       }),
     ];
-    // Pauses wait for time or a person, and analyses for their measurements (or a person, when held): no deadline.
-    if (step.type !== 'pause' && step.type !== 'analysis' && step.type !== 'approval') {
+    if (hasProgressDeadline(step)) {
       const startedAt = d.stepStartedAt ?? Date.now();
       const remaining = startedAt + spec.progressDeadlineMs - Date.now();
       failures.push(

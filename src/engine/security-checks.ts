@@ -57,15 +57,16 @@ function trustedKeys(environment: Environment): { keys: MinisignPublicKey[]; bad
  */
 export async function assessSecurity(ctx: EngineContext, environment: Environment, spec: ServiceSpec, revision: number, artifact: ArtifactClaim, author: string): Promise<SecurityAssessment> {
   const checks: CheckResult[] = [];
-  const data = await ctx.artifacts.read(artifact.digest);
 
   // Signature: a rollback or promotion carries the signature its artifact passed with.
   const signatureText = artifact.signature ?? ctx.store.signatures.get(artifact.digest);
+  // The plaintext bytes are read (and decrypted) only when there is a signature to check against them.
+  const data = signatureText !== undefined || environment.signatureRequired ? await ctx.artifacts.read(artifact.digest) : null;
   const { keys, bad } = trustedKeys(environment);
   for (const message of bad) checks.push({ check: 'signature', ok: false, message });
   let verification: MinisignVerification | null = null;
   if (signatureText !== undefined || environment.signatureRequired) {
-    verification = verifyMinisign(data, signatureText, keys, { environment: environment.name, trustedKeysLocation: `environments.${environment.name}.trustedKeys in the server's config` });
+    verification = verifyMinisign(data!, signatureText, keys, { environment: environment.name, trustedKeysLocation: `environments.${environment.name}.trustedKeys in the server's config` });
     const tampered = !verification.ok && (verification.reason === 'bad-signature' || verification.reason === 'bad-global-signature' || verification.reason === 'malformed');
     if (environment.signatureRequired || tampered) {
       checks.push({ check: 'signature', ok: verification.ok, message: verification.ok ? `signed by trusted key ${verification.keyId}` : verification.message });
@@ -102,7 +103,7 @@ export async function assessSecurity(ctx: EngineContext, environment: Environmen
   const signature = verification ? signatureFromMinisign(verification) : { state: 'not-checked' as const };
   const policy = evaluatePolicies(
     ctx.policies,
-    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: data.length }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
+    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: data?.length ?? artifact.size }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
   );
   for (const violation of policy.violations) checks.push({ check: `policy ${violation.name}`, ok: false, message: violation.message + (violation.error ? ` (${violation.error})` : '') });
   return { signature, verification, scan, policy, checks };

@@ -3,7 +3,7 @@
  * document validated once here at the boundary, then normalized. Every problem
  * is reported at once, each with its field path.
  */
-import { readFile } from 'node:fs/promises';
+import { readUserFile } from '../core/read-user-file.ts';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { YAMLError } from 'yaml';
@@ -58,17 +58,7 @@ export function validateSpec(doc: unknown, sourceName?: string): ValidatedSpec {
 
 /** Reads, parses and validates a spec file. */
 export async function loadSpecFile(file: string): Promise<LoadedSpec> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CutoverError(
-      missing ? ErrorCode.NotFound : ErrorCode.InvalidRequest,
-      missing ? `Spec file ${file} does not exist; check the path` : `Cannot read spec file ${file}: ${messageOf(error)}`,
-      { context: { file }, cause: error },
-    );
-  }
+  const text = await readUserFile(file, 'Spec file');
   const validated = validateSpec(parseSpecText(text, file), file);
   return { ...validated, baseDir: path.dirname(path.resolve(file)) };
 }

@@ -44,6 +44,21 @@ describe('alerts raised by time passing', () => {
     expect(evaluateTimers([deployment()], now, { ...options, progressDeadlineMs: () => undefined })).toEqual([]);
   });
 
+  it('raises waiting-for-person for a deployment awaiting approval, saying how to approve it', () => {
+    const awaiting = deployment({ phase: 'AwaitingApproval', stepIndex: 0, stepStartedAt: 1000, plan: [{ type: 'approval' }, { type: 'promote' }] });
+    const [alert] = evaluateTimers([awaiting], 1000 + 10 * MINUTE, options);
+    expect(alert).toMatchObject({ rule: 'waiting-for-person' });
+    expect(alert?.summary).toContain('waiting for approval');
+    expect(alert?.summary).toContain('cutover approve 7');
+    expect(evaluateTimers([{ ...awaiting, approvedBy: 'bob' }], 1000 + 10 * MINUTE, options)).toEqual([]);
+  });
+
+  it('gives no deadline warning for steps the deadline does not apply to: analyses and approvals', () => {
+    const analysis = deployment({ stepIndex: 0, stepStartedAt: 1000, plan: [{ type: 'analysis', kind: 'step', analysis: { metrics: [] } }] });
+    const approval = deployment({ stepIndex: 0, stepStartedAt: 1000, plan: [{ type: 'approval' }] });
+    expect(evaluateTimers([analysis, approval], 1000 + 9 * MINUTE, options).filter((a) => a.rule === 'progress-deadline-near')).toEqual([]);
+  });
+
   it('follows configured thresholds', () => {
     const rules = resolveRules({ 'waiting-for-person': { afterMs: MINUTE }, 'progress-deadline-near': { fraction: 0.5, severity: 'critical' } });
     expect(evaluateTimers([paused], 1000 + MINUTE, { ...options, rules })).toHaveLength(1);

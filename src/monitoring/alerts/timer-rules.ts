@@ -1,5 +1,6 @@
 import type { Deployment } from '../../core/deployment.ts';
 import { formatDuration } from '../../core/duration.ts';
+import { hasProgressDeadline } from '../../core/types.ts';
 import { alertId, type Alert } from './alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 
@@ -22,18 +23,23 @@ export function evaluateTimers(deployments: readonly Deployment[], now: number, 
 }
 
 /**
- * A deployment waits for a person at an open-ended pause step, or when an
- * inconclusive analysis holds it; a timed pause ends by itself.
+ * A deployment waits for a person at an open-ended pause step, when an
+ * inconclusive analysis holds it, or for an approval; a timed pause ends by itself.
  */
 function waitingForPerson(d: Deployment, now: number, rules: RulesConfig): Alert | null {
   const rule = 'waiting-for-person';
   const settings = rules[rule];
   const openPause = d.plan[d.stepIndex]?.type === 'pause' && d.pausedUntil === null;
   const held = (d.hold ?? null) !== null;
-  if (!settings.enabled || d.phase !== 'Paused' || d.promoteRequested || !(openPause || held)) return null;
+  const approval = d.phase === 'AwaitingApproval' && !d.approvedBy;
+  const paused = d.phase === 'Paused' && !d.promoteRequested && (openPause || held);
+  if (!settings.enabled || !(paused || approval)) return null;
   const waited = now - waitingSince(d);
   if (waited < settings.afterMs) return null;
-  const why = held ? `held: ${d.hold}` : `paused at step ${d.stepIndex + 1}`;
+  const why = approval ? 'waiting for approval' : held ? `held: ${d.hold}` : `paused at step ${d.stepIndex + 1}`;
+  const next = approval
+    ? `an approver other than ${d.author} runs \`cutover approve ${d.id}\` or \`cutover reject ${d.id}\``
+    : `run \`cutover promote ${d.service}\` to continue or \`cutover abort ${d.service}\` to roll back`;
   return {
     id: alertId(rule, d.id, d.stepIndex),
     rule,
@@ -41,7 +47,7 @@ function waitingForPerson(d: Deployment, now: number, rules: RulesConfig): Alert
     service: d.service,
     environment: d.environment,
     deployment: d.id,
-    summary: `${d.service} ${d.version} (deployment ${d.id}, ${d.environment}) has waited ${formatDuration(waited)} for a person (${why}): run \`cutover promote ${d.service}\` to continue or \`cutover abort ${d.service}\` to roll back`,
+    summary: `${d.service} ${d.version} (deployment ${d.id}, ${d.environment}) has waited ${formatDuration(waited)} for a person (${why}): ${next}`,
     details: { step: d.stepIndex, waitedMs: waited, revision: d.revision, hold: d.hold ?? null, weights: JSON.stringify(d.weights) },
     at: now,
   };
@@ -54,14 +60,14 @@ function waitingSince(d: Deployment): number {
   return heldAt ?? d.stepStartedAt ?? d.updatedAt;
 }
 
-/** Warns before the engine rolls back for ProgressDeadlineExceeded; pauses have no deadline. */
+/** Warns before the engine rolls back for ProgressDeadlineExceeded; only steps the deadline applies to (not pauses, analyses, approvals). */
 function deadlineNear(d: Deployment, now: number, options: TimerOptions): Alert | null {
   const rule = 'progress-deadline-near';
   const settings = options.rules[rule];
   const step = d.plan[d.stepIndex];
   const deadline = options.progressDeadlineMs(d);
   const running = now - (d.stepStartedAt ?? now);
-  if (!settings.enabled || !step || step.type === 'pause' || deadline === undefined || running < deadline * settings.fraction) return null;
+  if (!settings.enabled || !step || !hasProgressDeadline(step) || deadline === undefined || running < deadline * settings.fraction) return null;
   return {
     id: alertId(rule, d.id, d.stepIndex),
     rule,

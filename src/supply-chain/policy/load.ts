@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readUserFile } from '../../core/read-user-file.ts';
 import { parseDocument } from 'yaml';
 import type { YAMLError } from 'yaml';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
@@ -15,17 +15,7 @@ import type { CompiledPolicy, Policy } from './types.ts';
  * reported at once with its path in the file.
  */
 export async function loadPolicies(file: string): Promise<CompiledPolicy[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CutoverError(
-      missing ? ErrorCode.NotFound : ErrorCode.InvalidRequest,
-      missing ? `Policy file ${file} does not exist; check the path` : `Cannot read policy file ${file}: ${messageOf(error)}`,
-      { context: { file }, cause: error },
-    );
-  }
+  const text = await readUserFile(file, 'Policy file');
   return parsePolicies(text, file);
 }
 
