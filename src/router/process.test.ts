@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../core/net.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { RouterConfig } from '../core/types.ts';
 import { RouterAdminClient } from '../traffic/builtin/index.ts';
 import { TOKEN, TestBed, routerConfig, send, waitFor } from './test-helpers.ts';
 
@@ -36,6 +38,24 @@ function startRouterProcess(args: string[]): RouterProcess {
   return { child, output: () => output, exited };
 }
 
+/**
+ * Pushes `config` with a free traffic port. A port the OS called free can be
+ * taken by another test's connection before the router binds it; then the
+ * router refuses the push (PortInUse) and it is retried with another port.
+ * Returns the config the router serves.
+ */
+async function pushOnFreePort(client: RouterAdminClient, config: RouterConfig): Promise<RouterConfig> {
+  for (let attempt = 1; ; attempt++) {
+    const candidate = { ...config, port: await freePort(), generation: config.generation + attempt - 1 };
+    try {
+      await client.pushConfig(candidate);
+      return candidate;
+    } catch (error) {
+      if (!(error instanceof CutoverError && error.code === ErrorCode.PortInUse) || attempt >= 5) throw error;
+    }
+  }
+}
+
 async function whenHealthy(client: RouterAdminClient, router: RouterProcess): Promise<void> {
   await waitFor(`the router process to answer /healthz (output: ${router.output()})`, () => client.healthz(), 30_000);
 }
@@ -47,12 +67,12 @@ describe('router process', () => {
     const adminPort = await freePort();
     const args = ['--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')];
     const [stable, canary] = [await bed.backend(1), await bed.backend(2)];
-    const config = routerConfig([stable, canary], { 1: 50, 2: 50 }, { port: await freePort(), generation: 3 });
+    const wanted = routerConfig([stable, canary], { 1: 50, 2: 50 }, { generation: 3 });
     const client = new RouterAdminClient(adminPort, TOKEN);
 
     const first = startRouterProcess(args);
     await whenHealthy(client, first);
-    await client.pushConfig(config);
+    const config = await pushOnFreePort(client, wanted);
     const before = await Promise.all(Array.from({ length: 10 }, () => send(config.port, '/')));
     expect(new Set(before.map((answer) => answer.json().revision))).toEqual(new Set([1, 2]));
     first.child.kill('SIGKILL');
@@ -63,7 +83,7 @@ describe('router process', () => {
     const after = await Promise.all(Array.from({ length: 10 }, () => send(config.port, '/')));
     expect(after.map((answer) => answer.status)).toEqual(Array(10).fill(200));
     expect(new Set(after.map((answer) => answer.json().revision))).toEqual(new Set([1, 2]));
-    expect((await client.getStats()).generation).toBe(3);
+    expect((await client.getStats()).generation).toBe(config.generation); // the last one pushed (3, unless a port had to be retried)
 
     const events = second.output().trim().split('\n').map((line) => JSON.parse(line) as { event?: string });
     expect(events.map((event) => event.event)).toEqual(expect.arrayContaining(['config-applied', 'start']));
@@ -75,11 +95,11 @@ describe('router process', () => {
     await writeFile(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     const adminPort = await freePort();
     const instance = await bed.backend(1);
-    const config = routerConfig([instance], { 1: 100 }, { port: await freePort() });
+    const wanted = routerConfig([instance], { 1: 100 });
     const client = new RouterAdminClient(adminPort, TOKEN);
     const router = startRouterProcess(['--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')]);
     await whenHealthy(client, router);
-    await client.pushConfig(config);
+    const config = await pushOnFreePort(client, wanted);
 
     const slow = send(config.port, '/hold');
     await waitFor('the request to reach the instance', () => instance.held.length === 1);
