@@ -97,6 +97,8 @@ describe('proxy', () => {
     // Warm the router's keep-alive pool to both instances first: reused sockets must be retried too.
     await inParallel(10, 2, () => send(port, '/', { agent: bed.agent }));
     await dead.close();
+    // Port 1: nothing listens there and no test can take it (it needs root to bind), unlike the port just closed.
+    dead.port = 1;
 
     const gets = await inParallel(50, 4, () => send(port, '/', { agent: bed.agent }));
     const posts = await inParallel(20, 4, () => send(port, '/', { method: 'POST', body: 'order=1', agent: bed.agent }));
@@ -110,6 +112,8 @@ describe('proxy', () => {
   it('retries a POST on another instance only when the connection was refused', async () => {
     const [alive, dead] = [await bed.backend(1), await bed.backend(1)];
     await dead.close();
+    // Port 1: nothing listens there and no test can take it (it needs root to bind), unlike the port just closed.
+    dead.port = 1;
     const { port, client } = await routerWith([[dead, alive], { 1: 100 }]);
 
     const posts = await inParallel(10, 2, () => send(port, '/', { method: 'POST', body: 'order=1' }));
