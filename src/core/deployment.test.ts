@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, foldEvents, type Deployment, type DeploymentEvent } from './deployment.ts';
-import { sampleDeployment } from './deployment-fixture.ts';
+import { sampleDeployment } from '../../test/support/sample-deployment.ts';
 
 const base: Deployment = sampleDeployment({ id: 1, environment: 'development' });
 

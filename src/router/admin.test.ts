@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CutoverError } from '../core/errors.ts';
 import { freePort } from '../core/net.ts';
 import { RouterAdminClient } from '../traffic/builtin/index.ts';
-import { TOKEN, TestBed, routerConfig, send } from './test-helpers.ts';
+import { TOKEN, TestBed, routerConfig, send } from '../../test/support/router-test-bed.ts';
 
 const bed = new TestBed();
 afterEach(() => bed.closeAll());

@@ -1,4 +1,4 @@
-import { routerMetricsText } from '../monitoring/metrics/router-text.ts';
+import { routerMetricsText } from '../monitoring/metrics/data-plane.ts';
 import type { RequestSamples } from './stats.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';

@@ -8,7 +8,7 @@ import { freePort } from '../core/net.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { RouterConfig } from '../core/types.ts';
 import { RouterAdminClient } from '../traffic/builtin/index.ts';
-import { TOKEN, TestBed, routerConfig, send, waitFor } from './test-helpers.ts';
+import { TOKEN, TestBed, routerConfig, send, waitFor } from '../../test/support/router-test-bed.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const bed = new TestBed();

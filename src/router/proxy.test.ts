@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestBed, inParallel, routerConfig, send, waitFor } from './test-helpers.ts';
+import { TestBed, inParallel, routerConfig, send, waitFor } from '../../test/support/router-test-bed.ts';
 
 const bed = new TestBed();
 afterEach(() => bed.closeAll());

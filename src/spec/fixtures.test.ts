@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { formatProblems } from './format.ts';
 import { loadSpecFile, parseSpecText, validateSpec } from './load.ts';
-import { invalidFixtures, validFixture } from './test-fixtures.ts';
+import { invalidFixtures, validFixture } from '../../test/support/spec-fixtures.ts';
 
 const fixtures = invalidFixtures();
 

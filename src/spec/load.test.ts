@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { loadSpecFile, parseSpecText, validateSpec } from './load.ts';
-import { FIXTURES_DIR, validFixture } from './test-fixtures.ts';
+import { FIXTURES_DIR, validFixture } from '../../test/support/spec-fixtures.ts';
 
 function invalid(run: () => unknown): CutoverError {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StrategySpec } from '../spec/types.ts';
 import { planDeployment } from './plan.ts';
-import { specWith } from './test-spec.ts';
+import { sampleSpec } from '../../test/support/sample-spec.ts';
 
 const strategies: StrategySpec[] = [
   { type: 'rolling', maxSurge: { percent: 25 }, maxUnavailable: { count: 0 } },
@@ -11,7 +11,7 @@ const strategies: StrategySpec[] = [
 
 describe('planDeployment', () => {
   it.each(strategies)('starts, routes and promotes on a first deployment with the $type strategy', (strategy) => {
-    expect(planDeployment(specWith(3, strategy), { stable: null })).toEqual([
+    expect(planDeployment(sampleSpec({ instances: 3, strategy }), { stable: null })).toEqual([
       { type: 'scale', role: 'canary', replicas: 3 },
       { type: 'setWeight', canary: 100 },
       { type: 'promote' },
@@ -19,7 +19,7 @@ describe('planDeployment', () => {
   });
 
   it('plans with the strategy of the spec', () => {
-    const spec = specWith(2, { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 1000 });
+    const spec = sampleSpec({ instances: 2, strategy: { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 1000 } });
     expect(planDeployment(spec, { stable: { revision: 1, replicas: 2 } })).toEqual([
       { type: 'scale', role: 'canary', replicas: 2 },
       { type: 'setWeight', canary: 100 },
@@ -29,19 +29,19 @@ describe('planDeployment', () => {
   });
 
   it('plans with the strategy given in the options instead of the spec', () => {
-    const spec = specWith(2, { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 1000 });
+    const spec = sampleSpec({ instances: 2, strategy: { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 1000 } });
     const steps = planDeployment(spec, { stable: { revision: 1, replicas: 2 } }, { strategy: strategies[2] });
     expect(steps.map((step) => step.type)).toEqual(['scale', 'setWeight', 'pause', 'scale', 'setWeight', 'promote', 'retire']);
   });
 
   it('counts the stable instances that run now in a rolling plan', () => {
-    const spec = specWith(2, { type: 'rolling', maxSurge: { count: 0 }, maxUnavailable: { count: 1 } });
+    const spec = sampleSpec({ instances: 2, strategy: { type: 'rolling', maxSurge: { count: 0 }, maxUnavailable: { count: 1 } } });
     const steps = planDeployment(spec, { stable: { revision: 4, replicas: 3 } });
     expect(steps[0]).toEqual({ type: 'scale', role: 'stable', replicas: 1 });
   });
 
   it('names the strategies it knows when the type is unknown', () => {
-    const spec = specWith(2, { type: 'shadow' } as unknown as StrategySpec);
+    const spec = sampleSpec({ instances: 2, strategy: { type: 'shadow' } as unknown as StrategySpec });
     expect(() => planDeployment(spec, { stable: { revision: 1, replicas: 2 } })).toThrow(
       "No strategy named 'shadow'; use rolling, blueGreen or canary.",
     );
@@ -50,7 +50,7 @@ describe('planDeployment', () => {
 
 describe('planDeployment for a rollback', () => {
   it('keeps the canary weights but drops every pause, so a rollback never waits for a person', () => {
-    const spec = specWith(3, { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { durationMs: 10_000 } }] });
+    const spec = sampleSpec({ instances: 3, strategy: { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { durationMs: 10_000 } }] } });
     const steps = planDeployment(spec, { stable: { revision: 1, replicas: 3 } }, { skipPauses: true });
     expect(steps.some((step) => step.type === 'pause')).toBe(false);
     expect(steps.filter((step) => step.type === 'setWeight').map((step) => (step as { canary: number }).canary)).toEqual([20, 50, 100]);

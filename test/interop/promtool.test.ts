@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createControlPlaneMetrics } from '../../src/monitoring/metrics/index.ts';
-import { inconclusiveAnalysis, replay, sampleDeployment, sampleRouterStats } from '../../src/monitoring/metrics/test-fixtures.ts';
+import { inconclusiveAnalysis, replay, sampleDeployment, sampleRouterStats } from '../support/metric-samples.ts';
 
 // promtool comes with the Debian package `prometheus`, which .ci/run installs.
 const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' });

@@ -1,8 +1,8 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertDispatcher, type AlertWebhookBody } from '../../src/monitoring/alerts/index.ts';
-import { sampleAlert } from '../../src/monitoring/alerts/test-fixtures.ts';
-import { flatHeaders, startReceiver, type ReceivedRequest, type Receiver } from '../../src/monitoring/alerts/test-receiver.ts';
+import { sampleAlert } from '../support/alert-samples.ts';
+import { flatHeaders, startReceiver, type ReceivedRequest, type Receiver } from '../support/webhook-receiver.ts';
 
 // The receiver checks our signatures with the reference implementation of
 // Standard Webhooks, not with our own code, so a shared mistake cannot pass.

@@ -3,8 +3,8 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { AlertDispatcher } from './dispatcher.ts';
 import { sendTest } from './send-test.ts';
-import { deployment, sampleAlert, stored } from './test-fixtures.ts';
-import { startReceiver, type Receiver } from './test-receiver.ts';
+import { deployment, sampleAlert, stored } from '../../../test/support/alert-samples.ts';
+import { startReceiver, type Receiver } from '../../../test/support/webhook-receiver.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const receivers: Receiver[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertsForEvent } from './event-rules.ts';
 import { resolveRules } from './rules-config.ts';
-import { deployment, inconclusiveAnalysis, stored } from './test-fixtures.ts';
+import { deployment, inconclusiveAnalysis, stored } from '../../../test/support/alert-samples.ts';
 
 const rules = resolveRules();
 

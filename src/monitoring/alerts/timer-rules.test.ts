@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRules } from './rules-config.ts';
-import { deployment, inconclusiveAnalysis } from './test-fixtures.ts';
+import { deployment, inconclusiveAnalysis } from '../../../test/support/alert-samples.ts';
 import { evaluateTimers } from './timer-rules.ts';
 
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentEvent } from '../../core/deployment.ts';
 import { createControlPlaneMetrics } from './control-plane.ts';
-import { inconclusiveAnalysis, replay, sampleDeployment } from './test-fixtures.ts';
+import { inconclusiveAnalysis, replay, sampleDeployment } from '../../../test/support/metric-samples.ts';
 
 type Timed = { event: DeploymentEvent; at: number };
 

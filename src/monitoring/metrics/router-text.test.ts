@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, formatValue } from './exposition.ts';
 import { routerMetricsText } from './router-text.ts';
-import { sampleRouterStats } from './test-fixtures.ts';
+import { sampleRouterStats } from '../../../test/support/metric-samples.ts';
 
 describe('routerMetricsText', () => {
   const text = routerMetricsText(sampleRouterStats(), { service: 'hello' });

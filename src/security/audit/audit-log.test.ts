@@ -58,7 +58,7 @@ describe('AuditLog.append', () => {
 
   it('keeps one chain when several processes append at once', async () => {
     const run = promisify(execFile);
-    const worker = join(import.meta.dirname, 'append-worker.fixture.ts');
+    const worker = join(import.meta.dirname, '../../../test/support/audit-append-worker.ts');
     await Promise.all(['p1', 'p2', 'p3'].map((actor) => run(process.execPath, ['--import', 'tsx', worker, file, '40', actor])));
     expect(log.verify()).toEqual({ ok: true, entries: 120 });
     const actors = log.list({ limit: 1000 }).map((entry) => entry.actor);

@@ -9,7 +9,7 @@ import {
   SHARED_SECRET,
   testRequest,
   testResponse,
-} from './rfc9421-examples.ts';
+} from '../../../test/support/rfc9421-examples.ts';
 import { signatureBase } from './signature-base.ts';
 import { readSignature } from './signature-headers.ts';
 import { signMessage } from './sign-request.ts';

@@ -9,7 +9,7 @@ import {
   TOOL_SIGNATURE,
   UNLOCKED_PUBLIC_KEY,
   UNLOCKED_SECRET_KEY,
-} from './minisign-examples.ts';
+} from '../../../test/support/minisign-examples.ts';
 import { parseMinisignSignature } from './signature-file.ts';
 
 describe('minisign keys', () => {

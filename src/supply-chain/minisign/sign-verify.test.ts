@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateMinisignKeyPair } from './generate.ts';
 import { parseMinisignPublicKey, parseMinisignSecretKey } from './keys.ts';
-import { ARTIFACT, TOOL_KEY_ID, TOOL_LEGACY_SIGNATURE, TOOL_PUBLIC_KEY, TOOL_SECRET_KEY, TOOL_SIGNATURE } from './minisign-examples.ts';
+import { ARTIFACT, TOOL_KEY_ID, TOOL_LEGACY_SIGNATURE, TOOL_PUBLIC_KEY, TOOL_SECRET_KEY, TOOL_SIGNATURE } from '../../../test/support/minisign-examples.ts';
 import { signMinisign } from './sign.ts';
 import { parseMinisignSignature } from './signature-file.ts';
 import { verifyMinisign } from './verify.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { compilePolicies } from './compile.ts';
 import { evaluatePolicies } from './evaluate.ts';
-import { testInput } from './test-input.ts';
+import { testInput } from '../../../test/support/policy-input.ts';
 import type { Policy } from './types.ts';
 
 function problemsOf(policies: Policy[]): { path: string; message: string }[] {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicies } from './compile.ts';
 import { DEFAULT_POLICIES } from './defaults.ts';
 import { evaluatePolicies } from './evaluate.ts';
-import { BLUE_GREEN, CLEAN_SCAN, ROLLING, testInput } from './test-input.ts';
+import { BLUE_GREEN, CLEAN_SCAN, ROLLING, testInput } from '../../../test/support/policy-input.ts';
 import type { PolicyInput } from './types.ts';
 
 const defaults = compilePolicies(DEFAULT_POLICIES);

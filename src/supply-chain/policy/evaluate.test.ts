@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicies } from './compile.ts';
 import { evaluatePolicies } from './evaluate.ts';
-import { ROLLING, testInput } from './test-input.ts';
+import { ROLLING, testInput } from '../../../test/support/policy-input.ts';
 import type { Policy } from './types.ts';
 
 function evaluate(policies: Policy[], input = testInput()) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPolicyInput, signatureFromMinisign } from './input.ts';
-import { BLUE_GREEN, CANARY, ROLLING, testInput, testSpec } from './test-input.ts';
+import { BLUE_GREEN, CANARY, ROLLING, testInput } from '../../../test/support/policy-input.ts';
+import { sampleSpec } from '../../../test/support/sample-spec.ts';
 import type { ServiceSpec } from '../../spec/types.ts';
 
 const ANALYSIS = { metrics: [] };
@@ -25,7 +26,7 @@ describe('buildPolicyInput', () => {
   });
 
   it('marks an unscanned artifact without counts, and a check that never ran as not-checked', () => {
-    const input = buildPolicyInput({ spec: testSpec(), revision: 1, artifact: { digest: 'b'.repeat(64), size: 1 }, author: 'bob' });
+    const input = buildPolicyInput({ spec: sampleSpec(), revision: 1, artifact: { digest: 'b'.repeat(64), size: 1 }, author: 'bob' });
     expect(input.scan).toEqual({ state: 'not-scanned' });
     expect(input.signature).toEqual({ state: 'not-checked' });
   });

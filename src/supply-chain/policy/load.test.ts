@@ -6,7 +6,7 @@ import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { DEFAULT_POLICIES } from './defaults.ts';
 import { evaluatePolicies } from './evaluate.ts';
 import { loadPolicies, parsePolicies } from './load.ts';
-import { testInput } from './test-input.ts';
+import { testInput } from '../../../test/support/policy-input.ts';
 
 function problemsOf(text: string): { path: string; message: string }[] {
   try {

@@ -3,7 +3,7 @@ import { compilePolicies } from './compile.ts';
 import { DEFAULT_POLICIES } from './defaults.ts';
 import { evaluatePolicies } from './evaluate.ts';
 import { formatPolicyReport } from './report.ts';
-import { testInput } from './test-input.ts';
+import { testInput } from '../../../test/support/policy-input.ts';
 
 describe('formatPolicyReport', () => {
   it('prints one line per policy with ✓ or ✗, the message and the error of a denial, then the verdict', () => {

@@ -1,4 +1,4 @@
-import type { Deployment } from './deployment.ts';
+import type { Deployment } from '../../src/core/deployment.ts';
 
 /** For tests: a canary of hello 2.0.0 (revision 2) over revision 1 in production, created at t=1000. */
 export function sampleDeployment(overrides: Partial<Deployment> = {}): Deployment {

@@ -1,9 +1,9 @@
-/** Where the spec fixtures are, for the tests beside this file. */
+/** The spec fixtures in test/fixtures/specs/, for the spec loader's tests. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DOCUMENT_PATH_LABEL } from './format.ts';
+import { DOCUMENT_PATH_LABEL } from '../../src/spec/format.ts';
 
-export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/specs/', import.meta.url));
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/specs/', import.meta.url));
 
 export function validFixture(name: string): string {
   return `${FIXTURES_DIR}valid/${name}`;

@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RouterBackend, RouterConfig } from '../core/types.ts';
-import { RouterAdminClient } from '../traffic/builtin/index.ts';
-import { silentLogger } from './log.ts';
-import { runRouter } from './run-router.ts';
-import type { RouterOptions, RunningRouter } from './run-router.ts';
+import type { RouterBackend, RouterConfig } from '../../src/core/types.ts';
+import { RouterAdminClient } from '../../src/traffic/builtin/index.ts';
+import { silentLogger } from '../../src/router/log.ts';
+import { runRouter } from '../../src/router/run-router.ts';
+import type { RouterOptions, RunningRouter } from '../../src/router/run-router.ts';
 
 export const TOKEN = 'test-token-0123456789';
 

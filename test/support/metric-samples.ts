@@ -1,9 +1,9 @@
-import type { AnalysisView, MetricView } from '../../core/analysis.ts';
-import { applyEvent, type Deployment, type DeploymentEvent } from '../../core/deployment.ts';
-import type { RouterStats } from '../../core/types.ts';
-import type { StoredEvent } from '../../store/deployments.ts';
+import type { AnalysisView, MetricView } from '../../src/core/analysis.ts';
+import { applyEvent, type Deployment, type DeploymentEvent } from '../../src/core/deployment.ts';
+import type { RouterStats } from '../../src/core/types.ts';
+import type { StoredEvent } from '../../src/store/deployments.ts';
 
-export { sampleDeployment } from '../../core/deployment-fixture.ts';
+export { sampleDeployment } from './sample-deployment.ts';
 
 /**
  * Records events the way the store does and hands each one to `observe`

@@ -1,8 +1,8 @@
-import type { AnalysisView } from '../../core/analysis.ts';
-import type { Deployment } from '../../core/deployment.ts';
-import { sampleDeployment } from '../../core/deployment-fixture.ts';
-import type { StoredEvent } from '../../store/deployments.ts';
-import type { Alert } from './alert.ts';
+import type { AnalysisView } from '../../src/core/analysis.ts';
+import type { Deployment } from '../../src/core/deployment.ts';
+import { sampleDeployment } from './sample-deployment.ts';
+import type { StoredEvent } from '../../src/store/deployments.ts';
+import type { Alert } from '../../src/monitoring/alerts/alert.ts';
 
 /** A canary of hello 2.0.0 over revision 1 in production, created at t=1000, at 20% in its first step. */
 export function deployment(overrides: Partial<Deployment> = {}): Deployment {

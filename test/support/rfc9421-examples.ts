@@ -3,7 +3,7 @@
  * (B.1) and the test request and response (B.2). Only tests import this.
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import type { HttpRequest, HttpResponse } from './types.ts';
+import type { HttpRequest, HttpResponse } from '../../src/security/signatures/types.ts';
 
 /** B.1.2 test-key-rsa-pss, public half (the RFC's private key is only needed to make new signatures). */
 export const RSA_PSS_PUBLIC_KEY = createPublicKey(`-----BEGIN PUBLIC KEY-----

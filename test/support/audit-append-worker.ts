@@ -1,7 +1,7 @@
 // Appends entries from a separate process, for the test that several
 // processes appending at once still make one chain. Not a test itself.
-import { openDatabase } from '../../store/database.ts';
-import { AuditLog } from './audit-log.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { AuditLog } from '../../src/security/audit/audit-log.ts';
 
 const [file, count, actor] = process.argv.slice(2);
 const db = openDatabase(file!);
