@@ -10,7 +10,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { createComparativeJudge, type TrafficBatch } from '../src/analysis/judge/index.ts';
-import { clopperPearsonInterval, mulberry32, normalQuantile, samplePoisson, type Random } from '../src/analysis/stats/index.ts';
+import { clopperPearsonInterval } from './stats/binomial.ts';
+import { normalQuantile } from './stats/normal.ts';
+import { mulberry32, samplePoisson, type Random } from './stats/random.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261126);
 const WORKERS = Math.max(1, Math.min(availableParallelism(), Number(process.env.BENCH_WORKERS ?? 2)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CutoverError } from '../../core/errors.ts';
-import { mulberry32, sampleNormal, type Random } from '../stats/index.ts';
+import { mulberry32, sampleNormal, type Random } from '../../../bench/stats/random.ts';
 import { createComparativeJudge, type TrafficBatch } from './index.ts';
 
 /** One second of traffic: `requests` per side, error counts given, lognormal latencies around 20 ms plus `plusMs` on the canary. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMeanBets } from './betting.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../../../bench/stats/random.ts';
 
 describe('createMeanBets', () => {
   it('is the mean over the bet grid of the products of 1 + λ(x − m)', () => {

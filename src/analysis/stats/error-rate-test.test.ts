@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createErrorRateTest, type ErrorRateBatch } from './error-rate-test.ts';
-import { mulberry32, samplePoisson } from './random.ts';
+import { mulberry32, samplePoisson } from '../../../bench/stats/random.ts';
 
 const batch = (canary: [number, number], stable: [number, number]): ErrorRateBatch => ({
   canary: { requests: canary[0], errors: canary[1] },

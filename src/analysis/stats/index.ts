@@ -1,7 +1,8 @@
 /**
  * The statistics of canary analysis: anytime-valid sequential tests (safe to
- * check after every batch) and the small numeric helpers they and the
- * benchmark need. Pure functions and in-memory state; no I/O.
+ * check after every batch). Pure functions and in-memory state; no I/O. The
+ * benchmark's own statistics (intervals, quantiles, seeded sampling) are in
+ * bench/stats/.
  */
 export { createErrorRateTest } from './error-rate-test.ts';
 export type { ErrorCounts, ErrorRateBatch, ErrorRateTest, ErrorRateTestOptions, ErrorRateVerdict, SideErrorRate } from './error-rate-test.ts';
@@ -11,7 +12,3 @@ export type { LatencyQuantiles } from './latency-summary.ts';
 export type { Decision, VerdictEvidence } from './verdict.ts';
 export { closestNullRates, type ErrorMargin, type Rates } from './null-projection.ts';
 export { createMeanBets, type MeanBets } from './betting.ts';
-export { binomialCdf, binomialLogPmf, clopperPearsonInterval, type Interval } from './binomial.ts';
-export { logChoose, logGamma } from './gamma.ts';
-export { normalQuantile } from './normal.ts';
-export { mulberry32, sampleBernoulli, sampleNormal, samplePoisson, type Random } from './random.ts';

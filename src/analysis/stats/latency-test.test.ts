@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLatencyTest, groupScores } from './latency-test.ts';
-import { mulberry32, sampleNormal, type Random } from './random.ts';
+import { mulberry32, sampleNormal, type Random } from '../../../bench/stats/random.ts';
 
 const limit = (s: number) => s + Math.max(0.1 * s, 10);
 const BET_FRACTIONS = [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchLogLikelihoodRatio, closestNullRates, type Rates } from './null-projection.ts';
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../../../bench/stats/random.ts';
 
 describe('closestNullRates', () => {
   // The KL projection found by a general-purpose optimiser, SciPy 1.17.1:
