@@ -7,7 +7,7 @@ import { toErrorResponse } from './errors.ts';
 import { serviceLogs } from './logs.ts';
 import { eventStream } from './events-stream.ts';
 import { environmentView } from '../environments/view.ts';
-import { sendTest, type AlertsConfig } from '../monitoring/alerts/index.ts';
+import { sendTestAlert, type AlertsConfig } from '../monitoring/alerts/index.ts';
 import type { ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
 import type { KeyRing } from '../security/encryption/index.ts';
 import type { AuditLog } from '../security/audit/index.ts';
@@ -168,7 +168,7 @@ export function createApi(ctx: EngineContext, coordinator: Coordinator, identiti
     if (!environment) throw new CutoverError(ErrorCode.NotFound, `no environment named "${c.req.param('name')}"; known: ${Object.keys(ctx.environments).join(', ')}`);
     return c.json(environmentView(environment));
   });
-  app.post('/v1/alerts/test', g, async (c) => c.json({ results: await sendTest(extras.alerts, { logger: ctx.log }) }));
+  app.post('/v1/alerts/test', g, async (c) => c.json({ results: await sendTestAlert(extras.alerts, { logger: ctx.log }) }));
 
   app.get('/v1/locks/:name', g, (c) => c.json({ lock: ctx.store.locks.get(c.req.param('name')) }));
   app.post('/v1/locks/:name', g, async (c) => {

@@ -10,7 +10,7 @@ const batch = (canary: [number, number], stable: [number, number]): ErrorRateBat
 describe('createErrorRateTest', () => {
   // Values from an independent Python implementation of the same e-process,
   // with SciPy 1.17.1's brentq for the null projection:
-  //   python3 src/analysis/stats/error-rate-test.reference.py
+  //   python3 test/support/error-rate-test.reference.py
   it('matches a reference implementation batch by batch', () => {
     const test = createErrorRateTest();
     const batches = [batch([60, 3], [240, 2]), batch([55, 4], [250, 3]), batch([62, 2], [238, 1]), batch([58, 5], [242, 4]), batch([61, 3], [239, 2])];
@@ -32,7 +32,7 @@ describe('createErrorRateTest', () => {
   it('fails once the evidence reaches 1/alpha, and stays failed', () => {
     const test = createErrorRateTest({ alpha: 0.01 });
     // 4 of 60 canary requests fail each second vs 2 of 240 stable ones.
-    // `python3 src/analysis/stats/error-rate-test.reference.py repeat`: log e-values
+    // `python3 test/support/error-rate-test.reference.py repeat`: log e-values
     // 4.156 after batch 4 (e = 63.8), 5.682 after batch 5 (e = 294 >= 100).
     const decisions = Array.from({ length: 5 }, () => test.update(batch([60, 4], [240, 2])).decision);
     expect(decisions).toEqual(['continue', 'continue', 'continue', 'continue', 'fail']);

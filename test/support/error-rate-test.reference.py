@@ -1,7 +1,7 @@
-# Reference values for error-rate-test.test.ts: the same e-process written
+# Reference values for src/analysis/stats/error-rate-test.test.ts: the same e-process written
 # independently in Python, with SciPy's brentq for the null projection.
-# Run: python3 error-rate-test.reference.py        (the five mixed batches)
-#      python3 error-rate-test.reference.py repeat (4/60 vs 2/240, twelve times)
+# Run: python3 test/support/error-rate-test.reference.py        (the five mixed batches)
+#      python3 test/support/error-rate-test.reference.py repeat (4/60 vs 2/240, twelve times)
 import math
 import sys
 

@@ -18,7 +18,7 @@ export function testAlert(now: number): Alert {
 }
 
 /** Sends the test alert to every configured sink (retried like a real one) and says how each went. */
-export async function sendTest(config: AlertsConfig, options: DispatcherOptions = {}): Promise<SinkResult[]> {
+export async function sendTestAlert(config: AlertsConfig, options: DispatcherOptions = {}): Promise<SinkResult[]> {
   const dispatcher = new AlertDispatcher(config, options);
   const dispatch = await dispatcher.dispatch(testAlert((options.now ?? Date.now)()));
   return dispatch.results;
