@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { blake2b } from './blake2b.ts';
+import { blake2b } from '@noble/hashes/blake2.js';
 import { UNTRUSTED_PREFIX, ascii, decodeBase64, keyIdOf, linesOf, malformed } from './encoding.ts';
 
 /** A minisign public key: `Ed` ‖ key number (8) ‖ Ed25519 public key (32). */
@@ -56,9 +56,13 @@ export function parseMinisignPublicKey(text: string): MinisignPublicKey {
   return publicKeyFromRaw(bytes.subarray(2, 10), bytes.subarray(10, 42));
 }
 
-/** minisign's secret-key checksum: BLAKE2b-256 of `Ed` ‖ key number ‖ the 64-byte secret key. */
+/**
+ * minisign's secret-key checksum: BLAKE2b-256 of `Ed` ‖ key number ‖ the
+ * 64-byte secret key. node:crypto only has BLAKE2b-512, and BLAKE2b-256 is
+ * not a truncation of it (the length is part of the initial state).
+ */
 export function secretKeyChecksum(keyNum: Uint8Array, sk: Uint8Array): Uint8Array {
-  return blake2b(Buffer.concat([Buffer.from('Ed'), keyNum, sk]), 32);
+  return blake2b(Buffer.concat([Buffer.from('Ed'), keyNum, sk]), { dkLen: 32 });
 }
 
 /**
