@@ -3,7 +3,9 @@
  * Signatures and Content-Digest need — Dictionaries, Lists, Inner Lists and
  * Items with Parameters. Parsing follows §4.2 step by step, so anything the
  * RFC says must fail does fail: a signature header that only "mostly" parses
- * is one an attacker can shape.
+ * is one an attacker can shape. The HTTP Working Group's test suite runs
+ * against it (structured-field-suite.test.ts). RFC 9651's Dates and Display
+ * Strings are not RFC 8941 items and are refused.
  */
 
 export type BareItem =
@@ -176,7 +178,8 @@ class Parser {
       if (!decimal && digits.length > 15) this.fail('integer has more than 15 digits');
       if (decimal && digits.length > 16) this.fail('decimal is too long');
     }
-    const value = Number(digits) * (negative ? -1 : 1);
+    // `-0` is the number 0, not JavaScript's negative zero.
+    const value = negative ? 0 - Number(digits) : Number(digits);
     if (!decimal) return sfInteger(value);
     if (digits.endsWith('.') || digits.length - digits.indexOf('.') - 1 > 3) this.fail('decimal needs 1 to 3 fractional digits');
     return { type: 'decimal', value };
