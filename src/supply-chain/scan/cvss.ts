@@ -1,64 +1,47 @@
 /**
- * The CVSS v3.x base score (FIRST, CVSS v3.1 specification, section 7.1).
- * v3.0 and v3.1 share the base formula; the v3.1 Roundup is used for both
- * because it is the one that gives the intended result in floating point.
+ * CVSS base scores of v3.0, v3.1 and v4.0 vectors, computed by
+ * ae-cvss-calculator ({metæffekt}'s implementation of FIRST's
+ * specifications). This file only decides which vectors it is given.
  */
+import cvssCalculator from 'ae-cvss-calculator';
 
-const ATTACK_VECTOR: Record<string, number> = { N: 0.85, A: 0.62, L: 0.55, P: 0.2 };
-const ATTACK_COMPLEXITY: Record<string, number> = { L: 0.77, H: 0.44 };
-const PRIVILEGES_UNCHANGED: Record<string, number> = { N: 0.85, L: 0.62, H: 0.27 };
-/** Privileges weigh more when the attack reaches beyond the vulnerable component. */
-const PRIVILEGES_CHANGED: Record<string, number> = { N: 0.85, L: 0.68, H: 0.5 };
-const USER_INTERACTION: Record<string, number> = { N: 0.85, R: 0.62 };
-const IMPACT: Record<string, number> = { H: 0.56, L: 0.22, N: 0 };
-const SCOPE = new Set(['U', 'C']);
-
-const BASE_METRICS = ['AV', 'AC', 'PR', 'UI', 'S', 'C', 'I', 'A'] as const;
-/** Temporal and environmental metrics may follow the base ones; the base score ignores them. */
-const OTHER_METRICS = new Set(['E', 'RL', 'RC', 'CR', 'IR', 'AR', 'MAV', 'MAC', 'MPR', 'MUI', 'MS', 'MC', 'MI', 'MA']);
-
-/** The base score of a `CVSS:3.0/…` or `CVSS:3.1/…` vector; undefined when the vector is not valid. */
-export function cvss3BaseScore(vector: string): number | undefined {
-  const metrics = parseVector(vector);
-  if (!metrics) return undefined;
-  const changed = metrics.S === 'C';
-  const weight = (table: Record<string, number>, key: string): number | undefined => table[metrics[key] ?? ''];
-  const av = weight(ATTACK_VECTOR, 'AV');
-  const ac = weight(ATTACK_COMPLEXITY, 'AC');
-  const pr = weight(changed ? PRIVILEGES_CHANGED : PRIVILEGES_UNCHANGED, 'PR');
-  const ui = weight(USER_INTERACTION, 'UI');
-  const c = weight(IMPACT, 'C');
-  const i = weight(IMPACT, 'I');
-  const a = weight(IMPACT, 'A');
-  if (av === undefined || ac === undefined || pr === undefined || ui === undefined) return undefined;
-  if (c === undefined || i === undefined || a === undefined || !SCOPE.has(metrics.S ?? '')) return undefined;
-
-  const iss = 1 - (1 - c) * (1 - i) * (1 - a);
-  const impact = changed ? 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 : 6.42 * iss;
-  const exploitability = 8.22 * av * ac * pr * ui;
-  if (impact <= 0) return 0;
-  return roundUp(Math.min((changed ? 1.08 : 1) * (impact + exploitability), 10));
-}
+const CALCULATORS = {
+  'CVSS:3.0': cvssCalculator.Cvss3P0,
+  'CVSS:3.1': cvssCalculator.Cvss3P1,
+  'CVSS:4.0': cvssCalculator.Cvss4P0,
+} as const;
 
 /**
- * The smallest number with one decimal that is equal to or higher than the
- * input (CVSS v3.1 Appendix A): working in integers keeps 4.000000000000001
- * from rounding up to 4.1.
+ * The base score of a `CVSS:3.0/…`, `CVSS:3.1/…` or `CVSS:4.0/…` vector;
+ * undefined when the vector is not valid. Temporal and environmental (v3),
+ * threat, environmental and supplemental (v4) metrics may follow the base
+ * ones and are ignored, so every version gives the score of the
+ * vulnerability itself (CVSS-B in v4's words).
  */
-export function roundUp(value: number): number {
-  const integer = Math.round(value * 100_000);
-  return integer % 10_000 === 0 ? integer / 100_000 : (Math.floor(integer / 10_000) + 1) / 10;
+export function cvssBaseScore(vector: string): number | undefined {
+  const text = vector.trim();
+  const [prefix = '', ...parts] = text.split('/');
+  if (!Object.hasOwn(CALCULATORS, prefix) || !hasDistinctMetrics(parts)) return undefined;
+  const Calculator = CALCULATORS[prefix as keyof typeof CALCULATORS];
+  let parsed: InstanceType<typeof Calculator>;
+  try {
+    parsed = new Calculator(text);
+  } catch {
+    return undefined; // a metric or value that version does not have
+  }
+  // A missing base metric reads as "not defined" (X) to the calculator, which would then score 0.
+  if (!parsed.isBaseFullyDefined()) return undefined;
+  const scores = parsed.calculateScores();
+  return 'baseMetricsOnly' in scores ? scores.baseMetricsOnly : scores.base;
 }
 
-function parseVector(vector: string): Record<string, string> | undefined {
-  const [prefix, ...parts] = vector.trim().split('/');
-  if (prefix !== 'CVSS:3.0' && prefix !== 'CVSS:3.1') return undefined;
-  const metrics: Record<string, string> = {};
+/** Every part is `METRIC:VALUE` and no metric is given twice (the calculator would keep the last). */
+function hasDistinctMetrics(parts: string[]): boolean {
+  const seen = new Set<string>();
   for (const part of parts) {
-    const [key, value, extra] = part.split(':');
-    if (!key || !value || extra !== undefined || key in metrics) return undefined;
-    if (!(BASE_METRICS as readonly string[]).includes(key) && !OTHER_METRICS.has(key)) return undefined;
-    metrics[key] = value;
+    const [metric, value, extra] = part.split(':');
+    if (!metric || !value || extra !== undefined || seen.has(metric)) return false;
+    seen.add(metric);
   }
-  return BASE_METRICS.every((key) => key in metrics) ? metrics : undefined;
+  return true;
 }

@@ -9,7 +9,7 @@ export type { AdvisoryDatabase, AdvisorySource } from './advisory-database.ts';
 export { meetsThreshold, summarize } from './summary.ts';
 export type { ThresholdOptions } from './summary.ts';
 export { formatScanTable } from './table.ts';
-export { cvss3BaseScore } from './cvss.ts';
+export { cvssBaseScore } from './cvss.ts';
 export { severityOfScore } from './severity.ts';
 export { SEVERITIES } from './types.ts';
 export type { Finding, ScanReport, Severity, SeveritySummary, SeverityThreshold } from './types.ts';

@@ -49,12 +49,12 @@ describe('scanArtifact', () => {
     expect(brief(report)).toEqual([
       'critical lodash@3.10.1 GHSA-8fh4-q2mv-7c3w fixed:4.17.21 lodash3 prod',
       'critical lodash@4.17.4 GHSA-8fh4-q2mv-7c3w fixed:4.17.21 lodash prod',
+      'high body-parser@1.18.2 GHSA-q4wr-mj2c-8xg5 fixed:1.20.3 express > body-parser prod',
       'high qs@6.5.1 GHSA-hx6j-r8gq-3w5c fixed:6.5.3 express > qs | express > body-parser > qs prod',
       'medium minimist@0.0.8 GHSA-r6vx-3c8g-jq5m fixed:0.2.4 mocha > mkdirp > minimist dev',
       'low express@4.16.0 GHSA-cm5g-3pgc-8rg4 fixed:4.20.0 express prod',
-      'unknown body-parser@1.18.2 GHSA-q4wr-mj2c-8xg5 fixed:1.20.3 express > body-parser prod',
     ]);
-    expect(report.summary).toEqual({ critical: 2, high: 1, medium: 1, low: 1, none: 0, unknown: 1 });
+    expect(report.summary).toEqual({ critical: 2, high: 2, medium: 1, low: 1, none: 0, unknown: 0 });
     expect(report.notes).toEqual([]);
   });
 
@@ -62,11 +62,11 @@ describe('scanArtifact', () => {
     const report = await scanArtifact(artifact('lockfile-v2'), db);
     expect(report.packages).toBe(9);
     expect(brief(report)).toEqual([
+      'high body-parser@1.20.2 GHSA-q4wr-mj2c-8xg5 fixed:1.20.3 express > body-parser prod',
       'high ip@2.0.1 GHSA-9q2w-hx5c-m4gv fixed:- socks > ip dev',
       'high qs@6.5.2 GHSA-hx6j-r8gq-3w5c fixed:6.5.3 request > qs prod',
       'medium minimist@1.2.5 GHSA-r6vx-3c8g-jq5m fixed:1.2.6 mkdirp > minimist prod',
       'low express@4.19.2 GHSA-cm5g-3pgc-8rg4 fixed:4.20.0 express prod',
-      'unknown body-parser@1.20.2 GHSA-q4wr-mj2c-8xg5 fixed:1.20.3 express > body-parser prod',
     ]);
   });
 
@@ -86,8 +86,8 @@ describe('scanArtifact', () => {
     expect(report.sources).toEqual([join(artifact('cyclonedx'), 'bom.json')]);
     expect(brief(report)).toEqual([
       'critical @babel/traverse@7.22.5 GHSA-3j9m-x5qv-wp8c fixed:7.23.2 @babel/core > @babel/traverse dev',
+      'high body-parser@1.20.1 GHSA-q4wr-mj2c-8xg5 fixed:1.20.3 body-parser prod',
       'high qs@6.10.1 GHSA-hx6j-r8gq-3w5c fixed:6.10.3 body-parser > qs prod',
-      'unknown body-parser@1.20.1 GHSA-q4wr-mj2c-8xg5 fixed:1.20.3 body-parser prod',
     ]);
     expect(report.notes).toEqual([expect.stringContaining('openssl@3.0.2 is not an npm package')]);
   });

@@ -16,7 +16,7 @@ describe('severityOfScore', () => {
     [8.9, 'high'],
     [9.0, 'critical'],
     [10.0, 'critical'],
-  ])('rates %s as %s (the CVSS v3 qualitative bands)', (score, severity) => {
+  ])('rates %s as %s (the CVSS qualitative bands)', (score, severity) => {
     expect(severityOfScore(score)).toBe(severity);
   });
 });
@@ -48,8 +48,19 @@ describe('rateAdvisory', () => {
     expect(rating.cvssScore).toBe(9.8);
   });
 
-  it('is unknown with only a CVSS v4 vector, which it keeps for people to read', () => {
+  it('falls back to the CVSS v4 base score when there is no v3 vector', () => {
     const vector = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N';
+    expect(rateAdvisory(undefined, [{ type: 'CVSS_V4', score: vector }])).toEqual({ severity: 'high', cvssScore: 8.7, cvssVector: vector });
+  });
+
+  it('scores the v3 vector when an advisory has both, and the v4 one when the v3 one is invalid', () => {
+    const v4 = { type: 'CVSS_V4', score: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N' };
+    expect(rateAdvisory(undefined, [v4, { type: 'CVSS_V3', score: MEDIUM_VECTOR }])).toMatchObject({ severity: 'medium', cvssScore: 5 });
+    expect(rateAdvisory(undefined, [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N' }, v4])).toMatchObject({ severity: 'critical', cvssScore: 9.3 });
+  });
+
+  it('is unknown with only a vector it cannot score, which it keeps for people to read', () => {
+    const vector = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H';
     expect(rateAdvisory(undefined, [{ type: 'CVSS_V4', score: vector }])).toEqual({ severity: 'unknown', cvssVector: vector });
   });
 

@@ -1,4 +1,4 @@
-import { cvss3BaseScore } from './cvss.ts';
+import { cvssBaseScore } from './cvss.ts';
 import type { OsvSeverity } from './osv.ts';
 import type { Severity } from './types.ts';
 
@@ -17,7 +17,7 @@ const DATABASE_SEVERITY: Record<string, Severity> = {
   LOW: 'low',
 };
 
-/** The CVSS v3 qualitative rating of a score (CVSS v3.1 specification, section 5). */
+/** The CVSS qualitative rating of a score (the same bands in the v3.1 and v4.0 specifications). */
 export function severityOfScore(score: number): Severity {
   if (score === 0) return 'none';
   if (score < 4) return 'low';
@@ -26,18 +26,24 @@ export function severityOfScore(score: number): Severity {
   return 'critical';
 }
 
+/** Which CVSS vector scores an advisory that has several: v3 first, as the databases have long shown it. */
+const SCORED_TYPES = ['CVSS_V3', 'CVSS_V4'] as const;
+
 /**
  * Rates an advisory: the database's own word when it gives one (a reviewer
- * weighed the npm case), else the CVSS v3 base score of its vector. A CVSS v4
- * vector alone is kept for people to read but not scored here.
+ * weighed the npm case), else the CVSS base score of its v3 vector, or of
+ * its v4 vector when it has no valid v3 one. Another vector (v2) is kept for
+ * people to read but not scored here.
  */
 export function rateAdvisory(databaseSeverity: unknown, scores: readonly OsvSeverity[]): SeverityRating {
   const fromDatabase = typeof databaseSeverity === 'string' ? DATABASE_SEVERITY[databaseSeverity.toUpperCase()] : undefined;
-  for (const entry of scores) {
-    if (entry.type !== 'CVSS_V3') continue;
-    const cvssScore = cvss3BaseScore(entry.score);
-    if (cvssScore === undefined) continue;
-    return { severity: fromDatabase ?? severityOfScore(cvssScore), cvssScore, cvssVector: entry.score };
+  for (const type of SCORED_TYPES) {
+    for (const entry of scores) {
+      if (entry.type !== type) continue;
+      const cvssScore = cvssBaseScore(entry.score);
+      if (cvssScore === undefined) continue;
+      return { severity: fromDatabase ?? severityOfScore(cvssScore), cvssScore, cvssVector: entry.score };
+    }
   }
   const otherVector = scores.find((entry) => entry.score.startsWith('CVSS:'))?.score;
   return { severity: fromDatabase ?? 'unknown', ...(otherVector ? { cvssVector: otherVector } : {}) };

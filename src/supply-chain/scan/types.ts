@@ -22,7 +22,7 @@ export interface Finding {
   /** Other ids of the same vulnerability, e.g. `CVE-2021-23999`. */
   aliases: string[];
   severity: Severity;
-  /** CVSS v3 base score, when the advisory has a v3 vector. */
+  /** CVSS base score, when the advisory has a valid v3 or v4 vector. */
   cvssScore?: number;
   /** The CVSS vector the score (if any) came from. */
   cvssVector?: string;
