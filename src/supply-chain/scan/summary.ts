@@ -1,3 +1,5 @@
+import { compare } from 'semver';
+import { parseVersion } from './osv-range.ts';
 import { compareSeverity } from './severity.ts';
 import { SEVERITIES } from './types.ts';
 import type { Finding, SeveritySummary, SeverityThreshold } from './types.ts';
@@ -39,7 +41,15 @@ export function compareFindings(a: Finding, b: Finding): number {
     compareSeverity(a.severity, b.severity) ||
     (b.cvssScore ?? -1) - (a.cvssScore ?? -1) ||
     a.package.localeCompare(b.package) ||
-    a.version.localeCompare(b.version, undefined, { numeric: true }) ||
+    compareVersions(a.version, b.version) ||
     a.advisoryId.localeCompare(b.advisoryId)
   );
+}
+
+/** By semver precedence (1.10.0 after 1.9.0, 2.0.0-rc.1 before 2.0.0); what is not a version sorts as text, numbers by value. */
+function compareVersions(a: string, b: string): number {
+  const left = parseVersion(a);
+  const right = parseVersion(b);
+  if (left && right) return compare(left, right) || a.localeCompare(b);
+  return a.localeCompare(b, undefined, { numeric: true });
 }
