@@ -6,17 +6,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  parseDictionary,
-  parseItem,
-  parseList,
-  serializeDictionary,
-  serializeItem,
-  serializeList,
-  type BareItem,
-  type Member,
-  type Parameters,
-} from './structured-fields.ts';
+import { parseDictionary, parseItem, parseList, serializeDictionary, serializeItem, serializeList } from './structured-fields.ts';
+import type { BareItem, Member, Parameters } from './structured-fields.ts';
 
 const SUITE_DIR = new URL('../../../test/fixtures/structured-field-tests/', import.meta.url);
 
