@@ -12,7 +12,7 @@ import { openStore } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
-import { BuiltinTrafficRouter } from '../traffic/builtin-router.ts';
+import { BuiltinTrafficRouter } from '../traffic/builtin/index.ts';
 import { createApi } from './routes.ts';
 import { ensureAdminToken } from './token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';

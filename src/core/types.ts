@@ -1,4 +1,4 @@
-import type { AnalysisSpec, ServiceSpec } from '../spec/types.ts';
+import type { AnalysisSpec } from '../spec/types.ts';
 
 /** The phases a user sees. A deployment ends in one of the last four. */
 export const Phase = {
@@ -50,55 +50,8 @@ export type AnalysisKind = 'step' | 'prePromotion' | 'postPromotion' | 'backgrou
 
 export type StepType = Step['type'];
 
-/**
- * Whether `progressDeadline` applies to a step. Pauses wait for time or a
- * person, approvals for a person, analyses for their measurements (or a
- * person, when held): none of them is stuck when it takes long.
- */
-export function hasProgressDeadline(step: Step): boolean {
-  return step.type !== 'pause' && step.type !== 'analysis' && step.type !== 'approval';
-}
-
 /** revision number (as a string key) -> percent of requests. */
 export type Weights = Record<string, number>;
-
-/** One instance as the data plane sees it. */
-export interface RouterBackend {
-  id: string;
-  revision: number;
-  port: number;
-  /** False while starting (not yet healthy) and while draining. */
-  inRotation: boolean;
-}
-
-/** Everything the router process needs; pushed by the control plane and persisted by the router. */
-export interface RouterConfig {
-  service: string;
-  port: number;
-  previewPort?: number;
-  previewRevision?: number;
-  weights: Weights;
-  backends: RouterBackend[];
-  healthCheck: { path: string; intervalMs: number; timeoutMs: number; unhealthyThreshold: number };
-  /** Increases with every push, so an old config never replaces a newer one. */
-  generation: number;
-}
-
-/** What the router counts per revision. */
-export interface RevisionStats {
-  requests: number;
-  errors5xx: number;
-  /** Requests that found no instance or whose upstream failed after retries (answered 502/503 by the router). */
-  routerErrors: number;
-  latency: { buckets: number[]; counts: number[]; sumMs: number; count: number };
-}
-
-export interface RouterStats {
-  service: string;
-  generation: number;
-  revisions: Record<string, RevisionStats>;
-  backends: Record<string, { inFlight: number; healthy: boolean; requests: number }>;
-}
 
 export interface InstanceStatus {
   id: string;
@@ -110,5 +63,3 @@ export interface InstanceStatus {
 }
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'exited' | 'lost';
-
-export type { ServiceSpec };

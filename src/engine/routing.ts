@@ -1,4 +1,4 @@
-import type { RouterBackend } from '../core/types.ts';
+import type { RouterBackend } from '../router/wire.ts';
 import { KeyedLock } from '../core/keyed-lock.ts';
 import type { EngineContext } from './context.ts';
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { formatDuration } from '../core/duration.ts';
-import { hasProgressDeadline } from '../core/types.ts';
+import { hasProgressDeadline } from '../core/progress-deadline.ts';
 import { describeStep } from '../strategies/index.ts';
 import type { EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';

@@ -1,13 +1,12 @@
-import { routerMetricsText } from '../monitoring/metrics/data-plane.ts';
-import type { RequestSamples } from './stats.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { CutoverError, ErrorCode, isCutoverError, messageOf } from '../core/errors.ts';
-import type { RouterConfig, RouterStats } from '../core/types.ts';
+import { routerMetricsText } from '../monitoring/metrics/data-plane.ts';
 import { validateRouterConfig } from './config.ts';
 import type { PushResult } from './data-plane.ts';
 import { listen } from './listen.ts';
 import type { RouterLogger } from './log.ts';
+import { AdminPath, type AdminErrorBody, type HealthzAnswer, type PushAnswer, type RequestSamples, type RouterConfig, type RouterStats } from './wire.ts';
 
 /** A config with hundreds of backends is still far below this. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -42,8 +41,8 @@ export function startAdmin(port: number, token: string, target: AdminTarget, log
 async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, target: AdminTarget): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://router').pathname;
   const route = `${req.method ?? ''} ${path}`;
-  if (route === 'GET /healthz') {
-    answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null });
+  if (route === `GET ${AdminPath.healthz}`) {
+    answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null } satisfies HealthzAnswer);
     return;
   }
   if (!authorized(req.headers.authorization, expected)) {
@@ -51,29 +50,29 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     return;
   }
   switch (route) {
-    case 'PUT /config':
+    case `PUT ${AdminPath.config}`:
       await putConfig(req, res, target);
       return;
-    case 'GET /config':
+    case `GET ${AdminPath.config}`:
       if (target.config) answer(res, 200, target.config);
       else answerError(res, 404, new CutoverError(ErrorCode.NotFound, 'The router has no config yet; push one with PUT /config.'));
       return;
-    case 'GET /stats':
+    case `GET ${AdminPath.stats}`:
       answer(res, 200, target.stats());
       return;
-    case 'GET /metrics': {
+    case `GET ${AdminPath.metrics}`: {
       const stats = target.stats();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(routerMetricsText(stats, { service: stats.service }));
       return;
     }
-    case 'GET /samples': {
+    case `GET ${AdminPath.samples}`: {
       const after = Number(new URL(req.url ?? '/', 'http://router').searchParams.get('after') ?? 0);
       answer(res, 200, target.samples(Number.isInteger(after) && after >= 0 ? after : 0));
       return;
     }
     default: {
-      const known = ['/config', '/stats', '/samples', '/metrics', '/healthz'].includes(path);
+      const known = (Object.values(AdminPath) as string[]).includes(path);
       answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats, GET /metrics (Prometheus text) and GET /samples?after=SEQ.`));
     }
   }
@@ -113,7 +112,7 @@ async function putConfig(req: IncomingMessage, res: ServerResponse, target: Admi
     answerError(res, 409, new CutoverError(ErrorCode.Conflict, message, { context: { service: result.service, receivedService: config.service } }));
     return;
   }
-  answer(res, 200, { generation: result.generation });
+  answer(res, 200, { generation: result.generation } satisfies PushAnswer);
 }
 
 /** The body as text; undefined when it is too large (the rest is read and dropped). */
@@ -151,5 +150,5 @@ function answerError(res: ServerResponse, status: number, error: CutoverError): 
     res.destroy();
     return;
   }
-  answer(res, status, { error: error.toJSON() });
+  answer(res, status, { error: error.toJSON() } satisfies AdminErrorBody);
 }

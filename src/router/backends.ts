@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import type { RouterBackend, RouterStats } from '../core/types.ts';
+import type { RouterBackend, RouterStats } from './wire.ts';
 import type { RouterLogger } from './log.ts';
 
 /** One instance as the router tracks it across config pushes. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
-import type { RouterConfig } from '../core/types.ts';
+import type { RouterConfig } from './wire.ts';
 
 /** 0 lets the OS choose (tests); the control plane always gives a real port. */
 const listenPort = z.int().min(0).max(65535);

@@ -1,11 +1,11 @@
-import type { RouterConfig, RouterStats } from '../core/types.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { HealthChecker } from './health-check.ts';
 import type { RouterLogger } from './log.ts';
 import { createProxyHandler } from './proxy.ts';
 import { RoutingTable } from './routing-table.ts';
 import { saveRouterConfig } from './state-file.ts';
-import { TrafficStats, type RequestSamples } from './stats.ts';
+import { TrafficStats } from './stats.ts';
+import type { RequestSamples, RouterConfig, RouterStats } from './wire.ts';
 import { TrafficListeners } from './traffic-listeners.ts';
 
 /** How a push ended: applied, or ignored because the router already has a newer config. */

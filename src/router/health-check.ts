@@ -1,5 +1,5 @@
 import { get } from 'node:http';
-import type { RouterConfig } from '../core/types.ts';
+import type { RouterConfig } from './wire.ts';
 import type { BackendPool, LiveBackend } from './backends.ts';
 
 type HealthCheck = RouterConfig['healthCheck'];

@@ -1,4 +1,4 @@
-import type { RevisionStats } from '../core/types.ts';
+import type { RevisionStats } from './wire.ts';
 
 export type LatencyHistogram = RevisionStats['latency'];
 

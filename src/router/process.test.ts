@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../core/net.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
-import type { RouterConfig } from '../core/types.ts';
+import type { RouterConfig } from './wire.ts';
 import { RouterAdminClient } from '../traffic/builtin/index.ts';
 import { TOKEN, TestBed, routerConfig, send, waitFor } from '../../test/support/router-test-bed.ts';
 

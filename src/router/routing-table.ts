@@ -1,4 +1,4 @@
-import type { RouterConfig } from '../core/types.ts';
+import type { RouterConfig } from './wire.ts';
 import type { LiveBackend } from './backends.ts';
 import { BackendPool } from './backends.ts';
 import type { RouterLogger } from './log.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
-import type { RouterConfig, RouterStats } from '../core/types.ts';
+import type { RouterConfig, RouterStats } from './wire.ts';
 import { startAdmin } from './admin.ts';
 import { DataPlane } from './data-plane.ts';
 import { closeGracefully, portOf } from './listen.ts';

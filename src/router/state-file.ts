@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RouterConfig } from '../core/types.ts';
+import type { RouterConfig } from './wire.ts';
 import { validateRouterConfig } from './config.ts';
 
 /** The last config the router accepted; undefined when it never had one. */

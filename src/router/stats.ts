@@ -1,4 +1,4 @@
-import type { RevisionStats } from '../core/types.ts';
+import type { RequestSamples, RevisionStats } from './wire.ts';
 import { emptyLatency, observeLatency } from './histogram.ts';
 
 /**
@@ -57,17 +57,6 @@ export class TrafficStats {
 
 /** Enough for a minute at ~1,500 requests/s between two reads by the control plane. */
 const SAMPLE_CAPACITY = 100_000;
-
-export interface RequestSamples {
-  /** The sequence number of the last sample returned; pass it as `after` next time. */
-  seq: number;
-  /** Samples skipped because the ring overflowed between two reads. */
-  dropped: number;
-  /** Parallel arrays (compact JSON): revision, HTTP status (599: broke off), latency in ms (-1: none). */
-  revision: number[];
-  status: number[];
-  latencyMs: number[];
-}
 
 /** A fixed ring of the latest answers, in typed arrays so recording costs no allocation. */
 export class SampleRing {

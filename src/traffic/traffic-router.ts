@@ -1,7 +1,4 @@
-import type { RouterConfig, RouterStats } from '../core/types.ts';
-import type { RequestSamples } from '../router/stats.ts';
-
-export type { RequestSamples };
+import type { RequestSamples, RouterConfig, RouterStats } from '../router/wire.ts';
 
 /** The config the engine gives a traffic router; the router adds the generation. */
 export type TrafficConfig = Omit<RouterConfig, 'generation'>;

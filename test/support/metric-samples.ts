@@ -1,6 +1,6 @@
 import type { AnalysisView, MetricView } from '../../src/core/analysis.ts';
 import { applyEvent, type Deployment, type DeploymentEvent } from '../../src/core/deployment.ts';
-import type { RouterStats } from '../../src/core/types.ts';
+import type { RouterStats } from '../../src/router/wire.ts';
 import type { StoredEvent } from '../../src/store/deployments.ts';
 
 export { sampleDeployment } from './sample-deployment.ts';

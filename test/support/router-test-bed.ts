@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RouterBackend, RouterConfig } from '../../src/core/types.ts';
+import type { RouterBackend, RouterConfig } from '../../src/router/wire.ts';
 import { RouterAdminClient } from '../../src/traffic/builtin/index.ts';
 import { silentLogger } from '../../src/router/log.ts';
 import { runRouter } from '../../src/router/run-router.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RevisionStats } from '../../core/types.ts';
+import type { RevisionStats } from '../../router/wire.ts';
 import { readJsonPath } from './http.ts';
 import { substitute } from './prometheus.ts';
 import { difference, readQuery } from './router.ts';

@@ -1,4 +1,4 @@
-import type { RevisionStats, RouterStats } from '../../core/types.ts';
+import type { RevisionStats, RouterStats } from '../../router/wire.ts';
 import { latencyQuantile } from '../../router/index.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { TrafficRouter } from '../../traffic/traffic-router.ts';

@@ -9,7 +9,8 @@ import { DeliveryError } from './delivery-error.ts';
 import { alertsForEvent } from './event-rules.ts';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { resolveRules, type RulesConfig } from './rules-config.ts';
-import { createSink, type AlertSink } from './sink.ts';
+import { createSink } from './create-sink.ts';
+import type { AlertSink } from './sink.ts';
 import { evaluateTimers } from './timer-rules.ts';
 
 /** One attempt at one sink: what `cutover alerts test` prints and the log records. */

@@ -6,7 +6,8 @@ export { DEFAULT_RULES, resolveRules, type RuleSettings, type RulesConfig, type 
 export { parseAlertsConfig, type AlertsConfig } from './config.ts';
 export { AlertDispatcher, type AlertDispatch, type DeliveryRecord, type DispatcherOptions, type SinkResult } from './dispatcher.ts';
 export { sendTestAlert, testAlert } from './send-test-alert.ts';
-export { createSink, type AlertSink, type SinkConfig, type SinkOptions } from './sink.ts';
+export type { AlertSink, SinkConfig, SinkOptions } from './sink.ts';
+export { createSink } from './create-sink.ts';
 export { DeliveryError } from './delivery-error.ts';
 export { slackMessage, type SlackMessage, type SlackBlock } from './slack-sink.ts';
 export type { AlertWebhookBody } from './webhook-sink.ts';

@@ -1,10 +1,10 @@
 import type { Logger } from '../logger.ts';
 import type { Alert } from './alert.ts';
-import { createLogSink } from './log-sink.ts';
-import { createSlackSink } from './slack-sink.ts';
-import { createWebhookSink } from './webhook-sink.ts';
 
-/** Where alerts go. */
+/**
+ * Where alerts go: the contract every sink implements. Each sink is a file of
+ * its own; create-sink.ts is the registry that picks one by `type`.
+ */
 export interface AlertSink {
   /** Names the sink in results and logs without its secrets: `webhook hooks.example.com`. */
   readonly name: string;
@@ -22,19 +22,4 @@ export interface SinkOptions {
   /** Per attempt. @default 10000 */
   timeoutMs: number;
   now: () => number;
-}
-
-export function createSink(config: SinkConfig, options: SinkOptions): AlertSink {
-  switch (config.type) {
-    case 'webhook':
-      return createWebhookSink(config, options);
-    case 'slack':
-      return createSlackSink(config, options);
-    case 'log':
-      return createLogSink(config, options);
-    default: {
-      const unknown: never = config;
-      throw new Error(`no alert sink of type ${JSON.stringify((unknown as { type: unknown }).type)}: use webhook, slack or log`);
-    }
-  }
 }

@@ -1,6 +1,6 @@
 import type { Deployment } from '../../core/deployment.ts';
 import { formatDuration } from '../../core/duration.ts';
-import { hasProgressDeadline } from '../../core/types.ts';
+import { hasProgressDeadline } from '../../core/progress-deadline.ts';
 import { alertId, type Alert } from './alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 

@@ -1,4 +1,4 @@
-import type { RevisionStats, RouterStats } from '../../core/types.ts';
+import type { RevisionStats, RouterStats } from '../../router/wire.ts';
 import { formatFamily, type MetricFamily, type Sample } from './exposition.ts';
 
 /** The router's counters for one service, in the text exposition format 0.0.4 (Content-Type below). */

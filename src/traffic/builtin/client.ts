@@ -1,19 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
-import type { ErrorContext, FieldProblem } from '../../core/errors.ts';
-import type { RouterConfig, RouterStats } from '../../core/types.ts';
-import type { RequestSamples } from '../../router/stats.ts';
+import { AdminPath, type AdminErrorBody, type HealthzAnswer, type RequestSamples, type RouterConfig, type RouterStats } from '../../router/wire.ts';
 
 export interface RouterAdminClientOptions {
   /** Per call. @default 5_000 */
   timeoutMs?: number;
   /** Between two stats reads while waiting for a drain. @default 100 */
   pollMs?: number;
-}
-
-/** The shape of the router's error answers. */
-interface ErrorBody {
-  error?: { code?: string; message?: string; context?: ErrorContext; problems?: FieldProblem[] };
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
@@ -40,27 +33,27 @@ export class RouterAdminClient {
 
   /** Makes the router serve `config`; a Conflict error when it already has a newer generation. */
   async pushConfig(config: RouterConfig): Promise<void> {
-    await this.call('PUT', '/config', config);
+    await this.call('PUT', AdminPath.config, config);
   }
 
   async getConfig(): Promise<RouterConfig> {
-    return (await this.call('GET', '/config')) as RouterConfig;
+    return (await this.call('GET', AdminPath.config)) as RouterConfig;
   }
 
   async getStats(): Promise<RouterStats> {
-    return (await this.call('GET', '/stats')) as RouterStats;
+    return (await this.call('GET', AdminPath.stats)) as RouterStats;
   }
 
   /** Answers recorded after sequence number `after`, one by one (for the canary judge). */
   async getSamples(after: number): Promise<RequestSamples> {
-    return (await this.call('GET', `/samples?after=${after}`)) as RequestSamples;
+    return (await this.call('GET', `${AdminPath.samples}?after=${after}`)) as RequestSamples;
   }
 
   /** Whether the router answers at all (no token needed); never throws. */
   async healthz(): Promise<boolean> {
     try {
-      const response = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(this.timeoutMs) });
-      const body = (await response.json()) as { ok?: boolean };
+      const response = await fetch(`${this.base}${AdminPath.healthz}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const body = (await response.json()) as Partial<HealthzAnswer>;
       return response.ok && body.ok === true;
     } catch {
       return false;
@@ -113,7 +106,7 @@ export class RouterAdminClient {
     }
     const parsed = parseJson(text);
     if (response.ok) return parsed;
-    throw refusal(response.status, method, path, parsed as ErrorBody | undefined);
+    throw refusal(response.status, method, path, parsed as Partial<AdminErrorBody> | undefined);
   }
 }
 
@@ -126,7 +119,7 @@ function parseJson(text: string): unknown {
 }
 
 /** The router answered but refused: keep its code and context; a 5xx may pass, so it is retryable. */
-function refusal(status: number, method: string, path: string, body: ErrorBody | undefined): CutoverError {
+function refusal(status: number, method: string, path: string, body: Partial<AdminErrorBody> | undefined): CutoverError {
   const error = body?.error;
   const code = error?.code && KNOWN_CODES.has(error.code) ? (error.code as ErrorCode) : status === 401 ? ErrorCode.Unauthorized : ErrorCode.RouterUnavailable;
   const message = error?.message ?? `The router answered ${status} to ${method} ${path}.`;

@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nodeArgsFor, PROJECT_ROOT } from '../core/entry.ts';
-import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
-import type { RouterStats } from '../core/types.ts';
-import { freePort } from '../core/net.ts';
-import { KeyedLock } from '../core/keyed-lock.ts';
-import type { Logger } from '../monitoring/logger.ts';
-import { findMarked, hasMarks, signalGroup, isProcessAlive } from '../platforms/index.ts';
-import type { Store } from '../store/index.ts';
-import { RouterAdminClient } from './builtin/index.ts';
-import type { RequestSamples, TrafficConfig, TrafficRouter } from './traffic-router.ts';
+import { nodeArgsFor, PROJECT_ROOT } from '../../core/entry.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
+import { freePort } from '../../core/net.ts';
+import { KeyedLock } from '../../core/keyed-lock.ts';
+import type { Logger } from '../../monitoring/logger.ts';
+import { findMarked, hasMarks, signalGroup, isProcessAlive } from '../../platforms/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { RequestSamples, RouterStats } from '../../router/wire.ts';
+import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
+import { RouterAdminClient } from './client.ts';
 
 const ROUTER_MAIN = join(PROJECT_ROOT, 'src/router/main.ts');
 

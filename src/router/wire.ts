@@ -1,0 +1,96 @@
+/**
+ * The wire contract between the control plane and the built-in router: what
+ * the router's admin API accepts and answers. Both sides import this file,
+ * and only this file, of each other: the router (src/router/) implements it,
+ * the control plane's client (src/traffic/builtin/) calls it. Types and path
+ * names only, so importing it loads nothing else.
+ */
+import type { ErrorContext, FieldProblem } from '../core/errors.ts';
+import type { Weights } from '../core/types.ts';
+
+/**
+ * The admin API's paths. `healthz` is open; the others need
+ * `Authorization: Bearer <token>` (the token file both sides read).
+ */
+export const AdminPath = {
+  /** GET: whether the router answers, its pid and the generation it serves. */
+  healthz: '/healthz',
+  /** PUT a RouterConfig to serve it; GET the one it serves. */
+  config: '/config',
+  /** GET the counters (RouterStats). */
+  stats: '/stats',
+  /** GET `?after=SEQ`: the answers one by one (RequestSamples). */
+  samples: '/samples',
+  /** GET the counters as Prometheus text. */
+  metrics: '/metrics',
+} as const;
+export type AdminPath = (typeof AdminPath)[keyof typeof AdminPath];
+
+/** One instance as the data plane sees it. */
+export interface RouterBackend {
+  id: string;
+  revision: number;
+  port: number;
+  /** False while starting (not yet healthy) and while draining. */
+  inRotation: boolean;
+}
+
+/** Everything the router process needs; pushed by the control plane and persisted by the router. */
+export interface RouterConfig {
+  service: string;
+  port: number;
+  previewPort?: number;
+  previewRevision?: number;
+  weights: Weights;
+  backends: RouterBackend[];
+  healthCheck: { path: string; intervalMs: number; timeoutMs: number; unhealthyThreshold: number };
+  /** Increases with every push, so an old config never replaces a newer one. */
+  generation: number;
+}
+
+/** What the router counts per revision. */
+export interface RevisionStats {
+  requests: number;
+  errors5xx: number;
+  /** Requests that found no instance or whose upstream failed after retries (answered 502/503 by the router). */
+  routerErrors: number;
+  latency: { buckets: number[]; counts: number[]; sumMs: number; count: number };
+}
+
+/** The answer to GET /stats. Counters only grow, so a reader compares two snapshots. */
+export interface RouterStats {
+  service: string;
+  generation: number;
+  revisions: Record<string, RevisionStats>;
+  backends: Record<string, { inFlight: number; healthy: boolean; requests: number }>;
+}
+
+/** The answer to GET /samples: the latest answers one by one, for the canary judge. */
+export interface RequestSamples {
+  /** The sequence number of the last sample returned; pass it as `after` next time. */
+  seq: number;
+  /** Samples skipped because the ring overflowed between two reads. */
+  dropped: number;
+  /** Parallel arrays (compact JSON): revision, HTTP status (599: broke off), latency in ms (-1: none). */
+  revision: number[];
+  status: number[];
+  latencyMs: number[];
+}
+
+/** The answer to GET /healthz. */
+export interface HealthzAnswer {
+  ok: true;
+  pid: number;
+  /** The generation of the config it serves; null before the first push. */
+  generation: number | null;
+}
+
+/** The answer to a PUT /config the router accepted. */
+export interface PushAnswer {
+  generation: number;
+}
+
+/** Every refusal (4xx, 5xx): a CutoverError as JSON, so the control plane keeps the router's code and context. */
+export interface AdminErrorBody {
+  error: { code: string; message: string; context?: ErrorContext; problems?: FieldProblem[] };
+}
