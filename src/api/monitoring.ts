@@ -1,3 +1,4 @@
+import type { Deployment } from '../core/deployment.ts';
 import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { AlertDispatcher, type AlertsConfig } from '../monitoring/alerts/index.ts';
@@ -26,8 +27,9 @@ export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { met
     dispatcher.observeEvent(event, before).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert dispatch failed'));
   });
   const timer = setInterval(() => {
-    const deadlines = (service: string) => ctx.store.services.get(service)?.spec.progressDeadlineMs;
-    dispatcher.checkTimers(ctx.store.deployments.unfinished(), (d) => deadlines(d.service)).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert timers failed'));
+    // Each deployment's own deadline: the one in its revision's spec.
+    const deadline = (d: Deployment) => ctx.store.services.revision(d.service, d.revision)?.spec.progressDeadlineMs;
+    dispatcher.checkTimers(ctx.store.deployments.unfinished(), deadline).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert timers failed'));
   }, TIMER_INTERVAL_MS);
   timer.unref();
   return {

@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import type { Deployment } from '../core/deployment.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { ServiceSpec } from '../spec/types.ts';
 import type { Environment } from '../environments/types.ts';
 import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
 import type { SecretBox } from './secrets.ts';
@@ -32,4 +35,19 @@ export function revisionDir(ctx: EngineContext, service: string, revision: numbe
 
 export function instanceLogPath(ctx: EngineContext, service: string, instanceId: string): string {
   return join(ctx.dataDir, 'logs', service, `${instanceId}.log`);
+}
+
+/**
+ * The spec a deployment runs with: its own revision's, stored with the
+ * revision. Never the service's record, which follows whatever serves and is
+ * rewritten by apply, rollback and the end of a deployment.
+ */
+export function deploymentSpec(ctx: EngineContext, d: Pick<Deployment, 'id' | 'service' | 'revision'>): ServiceSpec {
+  const revision = ctx.store.services.revision(d.service, d.revision);
+  if (!revision) {
+    throw new CutoverError(ErrorCode.Internal, `deployment ${d.id} of ${d.service} has no revision ${d.revision} in the store; the database was changed by hand or is damaged`, {
+      context: { service: d.service, revision: d.revision, deployment: d.id },
+    });
+  }
+  return revision.spec;
 }

@@ -2,9 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
-import type { Step } from '../core/types.ts';
-import { planDeployment, planHash, withHooks } from '../strategies/index.ts';
-import { hooksFor } from './hooks.ts';
+import { planFor, planHash } from '../strategies/index.ts';
 import type { ArtifactClaim } from './security-checks.ts';
 import { admit } from './admission.ts';
 import type { RevisionRecord } from '../store/index.ts';
@@ -120,14 +118,8 @@ export class Coordinator {
   private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {
     const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
-    const hooks = (point: 'prepare' | 'beforeTraffic' | 'afterPromote') => hooksFor(this.ctx, { environment: revision.spec.environment, service: revision.service, revision: revision.number }, point).length > 0;
-    // Approval comes first: nothing starts before an approver agrees. A rollback (to a revision that served) does not wait.
-    const approval: Step[] = kind === 'apply' && this.ctx.environments[revision.spec.environment]?.approvalRequired ? [{ type: 'approval' }] : [];
-    const plan = [...approval, ...withHooks(planDeployment(revision.spec, { stable }, { ...(strategy ? { strategy } : {}), skipPauses: kind === 'rollback' }), {
-      prepare: hooks('prepare'),
-      beforeTraffic: hooks('beforeTraffic'),
-      afterPromote: hooks('afterPromote'),
-    })];
+    const environment = this.ctx.environments[revision.spec.environment];
+    const plan = planFor(revision.spec, stable, { ...(strategy ? { strategy } : {}), rollback: kind === 'rollback', ...(environment ? { environment } : {}) });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision.service)!;
     const deployment = this.ctx.store.deployments.create({

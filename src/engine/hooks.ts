@@ -2,12 +2,12 @@ import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { runHooks } from '../environments/hooks.ts';
 import type { HookPoint, HookSpec } from '../spec/types.ts';
-import type { EngineContext } from './context.ts';
+import { deploymentSpec, type EngineContext } from './context.ts';
 
-/** The hooks of one point: the environment's first, then the service's own. */
-export function hooksFor(ctx: EngineContext, d: Pick<Deployment, 'environment' | 'service' | 'revision'>, point: HookPoint): HookSpec[] {
+/** The hooks of one point: the environment's first, then the deployment's spec's own. */
+export function hooksFor(ctx: EngineContext, d: Pick<Deployment, 'id' | 'environment' | 'service' | 'revision'>, point: HookPoint): HookSpec[] {
   const environment = ctx.environments[d.environment]?.hooks[point] ?? [];
-  const service = ctx.store.services.revision(d.service, d.revision)?.spec.hooks?.[point] ?? [];
+  const service = deploymentSpec(ctx, d).hooks[point] ?? [];
   return [...environment, ...service];
 }
 

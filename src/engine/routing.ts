@@ -1,5 +1,8 @@
-import type { RouterBackend } from '../router/wire.ts';
+import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { KeyedLock } from '../core/keyed-lock.ts';
+import type { Weights } from '../core/types.ts';
+import type { RouterBackend } from '../router/wire.ts';
+import type { Traffic } from '../store/index.ts';
 import type { EngineContext } from './context.ts';
 
 /** Config is built and pushed under one lock per service, so an older view of the store is never pushed after a newer one. */
@@ -42,4 +45,23 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
       unhealthyThreshold: spec.healthCheck.unhealthyThreshold,
     },
   });
+}
+
+/**
+ * The one way a deployment changes who gets which request: the store first
+ * (what a restarted server pushes), then the router, then a WeightsChanged
+ * event once the router serves it. The event is recorded only when the split
+ * differs from the one the deployment last recorded, so a step run again
+ * after a crash records it once.
+ */
+export async function setTraffic(ctx: EngineContext, d: Deployment, traffic: Traffic, record: (event: DeploymentEvent) => Deployment): Promise<void> {
+  ctx.store.services.setTraffic(d.service, traffic);
+  await syncRouter(ctx, d.service);
+  const recorded = ctx.store.deployments.get(d.id)?.weights ?? {};
+  if (!sameWeights(recorded, traffic.weights)) record({ type: 'WeightsChanged', weights: traffic.weights });
+}
+
+function sameWeights(a: Weights, b: Weights): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

@@ -4,9 +4,9 @@ import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { formatDuration } from '../core/duration.ts';
 import { hasProgressDeadline } from '../core/progress-deadline.ts';
 import { describeStep } from '../strategies/index.ts';
-import type { EngineContext } from './context.ts';
+import { deploymentSpec, type EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
-import { syncRouter } from './routing.ts';
+import { setTraffic } from './routing.ts';
 import { executeStep, type StepRuntime } from './steps.ts';
 import { watchRevision } from './watchdog.ts';
 import { cleanupQuietly, runRollbackHooks } from './cleanup.ts';
@@ -154,8 +154,8 @@ export class DeploymentRunner {
    * step; restarted after a crash like any step.
    */
   private async reconcileBackground(d: Deployment): Promise<void> {
-    const spec = this.ctx.store.services.revision(d.service, d.revision)?.spec;
-    const analysis = spec?.strategy.type === 'canary' && d.previousRevision !== null ? spec.strategy.analysis : undefined;
+    const spec = deploymentSpec(this.ctx, d);
+    const analysis = spec.strategy.type === 'canary' && d.previousRevision !== null ? spec.strategy.analysis : undefined;
     // From the first step, so the judge has seen stable alone before the canary's first request
     // (its first canary batch then counts as evidence), until the promote step.
     const until = d.plan.findIndex((step) => step.type === 'promote');
@@ -190,7 +190,7 @@ export class DeploymentRunner {
   /** Runs a step with the watchdog and the progress deadline beside it; resolves with what stopped it, or null when it completed. */
   private async attempt(d: Deployment, controller: AbortController): Promise<unknown> {
     const step = d.plan[d.stepIndex]!;
-    const spec = this.ctx.store.services.get(d.service)!.spec;
+    const spec = deploymentSpec(this.ctx, d);
     const watch = new AbortController();
     const runtime: StepRuntime = {
       ctx: this.ctx,
@@ -257,26 +257,26 @@ export class DeploymentRunner {
   private async end(d: Deployment): Promise<void> {
     const ending = d.ending!;
     const { ctx } = this;
-    const service = ctx.store.services.get(d.service)!;
+    const { port } = ctx.store.services.get(d.service)!;
+    const { drainTimeoutMs } = deploymentSpec(ctx, d);
     const previousServing = d.previousRevision !== null && ctx.store.instances.live(d.service, d.previousRevision).some((i) => i.state === 'ready');
     const weights = previousServing ? { [d.previousRevision!]: 100 } : {};
     for (let attempt = 0; ; attempt++) {
       try {
-        ctx.store.services.setTraffic(d.service, { weights });
         if (previousServing) {
           ctx.store.services.setStableRevision(d.service, d.previousRevision);
-          // The service's spec goes back to the one the serving revision was deployed with.
+          // The service's record goes back to the spec the serving revision was deployed with (its router's health check).
           const previous = ctx.store.services.revision(d.service, d.previousRevision!);
-          if (previous) ctx.store.services.upsert({ ...previous.spec, port: service.port });
+          if (previous) ctx.store.services.upsert({ ...previous.spec, port });
           // A warm previous revision that was due to retire is wanted again.
           for (const instance of ctx.store.instances.live(d.service, d.previousRevision!)) {
             if (instance.retireAt !== null) ctx.store.instances.update(instance.id, { retireAt: null });
           }
         }
-        await syncRouter(ctx, d.service);
-        this.record({ type: 'WeightsChanged', weights });
+        // No preview any more: the ending deployment's revision is not served anywhere.
+        await setTraffic(ctx, d, { weights }, (event) => this.record(event));
         if (d.revision !== d.previousRevision) {
-          for (const instance of ctx.store.instances.live(d.service, d.revision)) await drainAndStop(ctx, instance, service.spec.drainTimeoutMs);
+          for (const instance of ctx.store.instances.live(d.service, d.revision)) await drainAndStop(ctx, instance, drainTimeoutMs);
         }
         break;
       } catch (error) {

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import type { Role, Step, Weights } from '../core/types.ts';
-import type { RevisionRecord } from '../store/index.ts';
-import type { EngineContext } from './context.ts';
+import type { RevisionRecord, Traffic } from '../store/index.ts';
+import { deploymentSpec, type EngineContext } from './context.ts';
 import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
-import { syncRouter } from './routing.ts';
+import { setTraffic } from './routing.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 import { runDeploymentHooks } from './hooks.ts';
 
@@ -18,6 +18,11 @@ export interface StepRuntime {
   current(): Deployment;
   /** Appends an event and returns the new state. */
   record: (event: DeploymentEvent) => Deployment;
+}
+
+/** The service's traffic split as the store has it (what the router was last told). */
+function trafficOf(ctx: EngineContext, d: Deployment): Traffic {
+  return ctx.store.services.get(d.service)?.traffic ?? { weights: {} };
 }
 
 function revisionOf(ctx: EngineContext, d: Deployment, role: Role): RevisionRecord | null {
@@ -35,25 +40,16 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
       const weights: Weights = {};
       if (d.previousRevision !== null && d.previousRevision !== d.revision && step.canary < 100) weights[d.previousRevision] = 100 - step.canary;
       if (step.canary > 0 || d.previousRevision === null) weights[d.revision] = d.previousRevision === null ? 100 : step.canary;
-      const service = ctx.store.services.get(d.service)!;
-      ctx.store.services.setTraffic(d.service, { ...service.traffic, weights });
-      await syncRouter(ctx, d.service);
-      rt.record({ type: 'WeightsChanged', weights });
-      return;
+      return setTraffic(ctx, d, { ...trafficOf(ctx, d), weights }, rt.record);
     }
-    case 'preview': {
-      const service = ctx.store.services.get(d.service)!;
-      ctx.store.services.setTraffic(d.service, { ...service.traffic, previewRevision: d.revision });
-      await syncRouter(ctx, d.service);
-      return;
-    }
+    case 'preview':
+      return setTraffic(ctx, d, { ...trafficOf(ctx, d), previewRevision: d.revision }, rt.record);
     case 'pause':
       return pause(rt);
     case 'promote': {
-      const service = ctx.store.services.get(d.service)!;
       ctx.store.services.setStableRevision(d.service, d.revision);
-      ctx.store.services.setTraffic(d.service, { weights: service.traffic.weights });
-      await syncRouter(ctx, d.service);
+      // The preview ends: the new revision is served on the main port now.
+      await setTraffic(ctx, d, { weights: trafficOf(ctx, d).weights }, rt.record);
       rt.record({ type: 'Promoted', revision: d.revision });
       return;
     }
@@ -86,7 +82,7 @@ async function scale(rt: StepRuntime, d: Deployment, role: Role, replicas: numbe
   const { ctx } = rt;
   const revision = revisionOf(ctx, d, role);
   if (!revision) return;
-  const spec = ctx.store.services.get(d.service)!.spec;
+  const spec = deploymentSpec(ctx, d);
   // An instance left draining by a crash finishes stopping first: it is already out of rotation.
   for (const draining of ctx.store.instances.live(d.service, revision.number).filter((i) => i.state === 'draining')) await drainAndStop(ctx, draining, spec.drainTimeoutMs);
   let live = ctx.store.instances.live(d.service, revision.number);
@@ -127,16 +123,13 @@ async function retire(rt: StepRuntime, d: Deployment, afterMs: number): Promise<
   const { ctx } = rt;
   if (d.previousRevision === null || d.previousRevision === d.revision) return;
   const old = ctx.store.instances.live(d.service, d.previousRevision);
-  const service = ctx.store.services.get(d.service)!;
-  const weights = Object.fromEntries(Object.entries(service.traffic.weights).filter(([, weight]) => weight > 0));
-  ctx.store.services.setTraffic(d.service, { ...service.traffic, weights });
+  const traffic = trafficOf(ctx, d);
+  await setTraffic(ctx, d, { ...traffic, weights: Object.fromEntries(Object.entries(traffic.weights).filter(([, weight]) => weight > 0)) }, rt.record);
   if (afterMs > 0) {
     // Kept warm for an instant rollback; the retirement loop stops them when due, even across restarts.
     const at = Date.now() + afterMs;
     for (const instance of old) if (instance.retireAt === null) ctx.store.instances.update(instance.id, { retireAt: at });
-    await syncRouter(ctx, d.service);
     return;
   }
-  for (const instance of old) await drainAndStop(ctx, instance, service.spec.drainTimeoutMs);
-  await syncRouter(ctx, d.service);
+  for (const instance of old) await drainAndStop(ctx, instance, deploymentSpec(ctx, d).drainTimeoutMs);
 }

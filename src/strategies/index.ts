@@ -1,6 +1,6 @@
 /** Strategies: pure plans from (spec, what runs now) to ordered steps. */
-export { planDeployment } from './plan.ts';
-export type { CurrentState, PlanOptions } from './plan.ts';
+export { planFor } from './plan.ts';
+export type { PlanOptions, StableState } from './plan.ts';
 export { planRolling, resolveRollingBounds } from './rolling.ts';
 export type { RollingStrategy } from './rolling.ts';
 export { planBlueGreen } from './blue-green.ts';
@@ -9,4 +9,3 @@ export { planCanary, replicasFor } from './canary.ts';
 export type { CanaryStrategy } from './canary.ts';
 export { planHash } from './plan-hash.ts';
 export { describeStep } from './describe.ts';
-export { withHooks } from './hooks.ts';

@@ -1,44 +1,55 @@
 import type { Step } from '../core/types.ts';
-import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
+import type { Environment } from '../environments/types.ts';
+import type { HookPoint, ServiceSpec, StrategySpec } from '../spec/types.ts';
 import { planBlueGreen } from './blue-green.ts';
 import { planCanary } from './canary.ts';
+import { withHooks } from './hooks.ts';
 import { planRolling } from './rolling.ts';
 
-/** What is running before the deployment starts. */
-export interface CurrentState {
-  /** The revision serving now; null on a service's first deployment. */
-  stable: { revision: number; replicas: number } | null;
+/** The revision serving before the deployment starts, and how many of its instances run. */
+export interface StableState {
+  revision: number;
+  replicas: number;
 }
 
 export interface PlanOptions {
-  /** Plan with this strategy instead of the spec's (e.g. a one-off `--strategy`). */
+  /** Plan with this strategy instead of the spec's (a warm rollback switches at once). */
   strategy?: StrategySpec;
   /**
    * A rollback goes back to a revision that already served: it moves traffic
-   * step by step but does not wait in pauses for a person (as Argo Rollouts
-   * skips steps inside its rollback window).
+   * step by step but waits for nobody, neither in pauses (as Argo Rollouts
+   * skips steps inside its rollback window) nor for an approver.
+   * @default false
    */
-  skipPauses?: boolean;
+  rollback?: boolean;
+  /** The rules of the environment deployed to: its approval and its hooks, which run before the spec's own. */
+  environment?: Pick<Environment, 'approvalRequired' | 'hooks'>;
 }
 
 /**
- * Turns a spec and what runs now into the ordered steps of a deployment.
- * Pure: the engine executes the steps, one at a time.
+ * The whole plan of a deployment, from the revision's spec and what serves
+ * now: an approval first when the environment requires one (nothing starts
+ * before an approver agrees), then the strategy's steps with the hook steps
+ * of the points that have hooks (the environment's or the spec's). Pure: the
+ * engine executes the steps, one at a time.
  */
-export function planDeployment(spec: ServiceSpec, current: CurrentState, options: PlanOptions = {}): Step[] {
-  const steps = planStrategy(spec, current, options);
-  return options.skipPauses ? steps.filter((step) => step.type !== 'pause') : steps;
+export function planFor(spec: ServiceSpec, stable: StableState | null, options: PlanOptions = {}): Step[] {
+  const rollback = options.rollback ?? false;
+  const strategySteps = planStrategy(spec, stable, options.strategy ?? spec.strategy);
+  const steps = rollback ? strategySteps.filter((step) => step.type !== 'pause') : strategySteps;
+  const hooked = (point: HookPoint) => (options.environment?.hooks[point]?.length ?? 0) + (spec.hooks[point]?.length ?? 0) > 0;
+  const approval: Step[] = !rollback && options.environment?.approvalRequired ? [{ type: 'approval' }] : [];
+  return [...approval, ...withHooks(steps, { prepare: hooked('prepare'), beforeTraffic: hooked('beforeTraffic'), afterPromote: hooked('afterPromote') })];
 }
 
-function planStrategy(spec: ServiceSpec, current: CurrentState, options: PlanOptions): Step[] {
-  const strategy = options.strategy ?? spec.strategy;
+function planStrategy(spec: ServiceSpec, stable: StableState | null, strategy: StrategySpec): Step[] {
   const instances = spec.instances;
   // Nothing serves yet, so there is nothing to protect: start, route, done.
-  if (current.stable === null) return planFirstDeployment(instances);
+  if (stable === null) return planFirstDeployment(instances);
 
   switch (strategy.type) {
     case 'rolling':
-      return planRolling(instances, current.stable.replicas, strategy);
+      return planRolling(instances, stable.replicas, strategy);
     case 'blueGreen':
       return planBlueGreen(instances, strategy);
     case 'canary':
