@@ -1,4 +1,5 @@
 import { isCelError, run } from '@bufbuild/cel';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { MetricSpec } from '../spec/types.ts';
 import type { AnalysisPhase, Measurement, MeasurementPhase, MetricView } from './types.ts';
 
@@ -20,15 +21,15 @@ export function judgeValue(metric: Pick<MetricSpec, 'successCondition' | 'failur
     }
     return { phase: 'Successful' };
   } catch (error) {
-    return { phase: 'Error', message: `could not evaluate the condition on ${show(value)}: ${(error as Error).message}` };
+    return { phase: 'Error', message: `could not evaluate the condition on ${show(value)}: ${messageOf(error)}` };
   }
 }
 
 function truthy(expression: string, value: unknown): boolean {
   const result = run(expression, { result: toCel(value) } as Parameters<typeof run>[1]);
   // CEL reports evaluation errors (a missing field) as a value, not an exception.
-  if (isCelError(result)) throw new Error(result.message);
-  if (typeof result !== 'boolean') throw new Error(`the expression "${expression}" gave ${String(result)}, not true or false`);
+  if (isCelError(result)) throw new CutoverError(ErrorCode.InvalidSpec, result.message);
+  if (typeof result !== 'boolean') throw new CutoverError(ErrorCode.InvalidSpec, `the expression "${expression}" gave ${String(result)}, not true or false; write a condition, e.g. "result < 0.05"`);
   return result;
 }
 

@@ -1,10 +1,12 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CutoverError, ErrorCode, type ErrorCode as Code } from '../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf, type ErrorCode as Code } from '../core/errors.ts';
 
 /** HTTP statuses for error codes, in one place. */
 const STATUS: Record<Code, ContentfulStatusCode> = {
   InvalidSpec: 400,
   InvalidRequest: 400,
+  // A startup failure; were it ever raised while serving, it is the server's fault, not the caller's.
+  InvalidConfig: 500,
   Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
@@ -34,6 +36,6 @@ export function toErrorResponse(error: unknown): { status: ContentfulStatusCode;
   const known =
     error instanceof CutoverError
       ? error
-      : new CutoverError(ErrorCode.Internal, `internal error: ${error instanceof Error ? error.message : String(error)}; the server log has details`);
+      : new CutoverError(ErrorCode.Internal, `internal error: ${messageOf(error)}; the server log has details`);
   return { status: statusOf(known), body: { error: known.toJSON() } };
 }

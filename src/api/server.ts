@@ -47,7 +47,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!LOOPBACK.has(options.host) && !options.tls) {
     if (!options.insecureListenAnywhere) {
       throw new CutoverError(
-        ErrorCode.InvalidRequest,
+        ErrorCode.InvalidConfig,
         `refusing to listen on ${options.host} without TLS: tokens and signed requests would cross the network in clear; pass --tls-cert and --tls-key, or --insecure-listen-anywhere if something else encrypts the traffic`,
       );
     }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parsePolicies, type CompiledPolicy } from '../supply-chain/policy/index.ts';
-import { CutoverError, ErrorCode } from '../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf, type FieldProblem } from '../core/errors.ts';
 import { parseEnvironments } from '../environments/config.ts';
 import type { Environment } from '../environments/types.ts';
 import { parseAlertsConfig, type AlertsConfig } from '../monitoring/alerts/index.ts';
@@ -20,11 +20,36 @@ export interface ServerConfig {
 
 const SECTIONS = ['environments', 'alerts', 'policies', 'security'];
 
+/**
+ * A problem in the config file: a startup failure (never an HTTP answer)
+ * naming the file, the field and what to do.
+ */
+function invalidConfig(file: string, message: string, options: { problems?: FieldProblem[]; cause?: unknown } = {}): CutoverError {
+  const problems = options.problems ?? [];
+  return new CutoverError(ErrorCode.InvalidConfig, `the config file ${file} is not valid: ${message}; fix it and start the server again`, {
+    problems,
+    context: { file, ...(problems[0] ? { field: problems[0].path } : {}) },
+    cause: options.cause,
+  });
+}
+
+/** Parses one section; its problems become the config file's, with paths from the file's top (`alerts.sinks[0].url`). */
+function section<T>(file: string, name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof CutoverError)) throw error;
+    const fromTop = (path: string) => (path === name || path.startsWith(`${name}.`) || path.startsWith(`${name}[`) ? path : !path ? name : `${name}${path.startsWith('[') ? '' : '.'}${path}`);
+    const problems = error.problems.length ? error.problems.map((problem) => ({ ...problem, path: fromTop(problem.path) })) : [{ path: name, message: error.message }];
+    throw invalidConfig(file, error.message, { problems, cause: error });
+  }
+}
+
 function advisoryDbOf(security: unknown, file: string): string | null {
   if (security === undefined || security === null) return null;
   const db = (security as { advisoryDb?: unknown }).advisoryDb;
   if (db === undefined) return null;
-  if (typeof db !== 'string' || !db) throw new CutoverError(ErrorCode.InvalidRequest, `${file}: security.advisoryDb must be a folder of OSV JSON records`, { problems: [{ path: 'security.advisoryDb', message: 'expected a folder path' }] });
+  if (typeof db !== 'string' || !db) throw invalidConfig(file, 'security.advisoryDb must be a folder of OSV JSON records', { problems: [{ path: 'security.advisoryDb', message: 'expected a folder path' }] });
   return resolve(dirname(file), db);
 }
 
@@ -35,28 +60,28 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || explicit) {
-      throw new CutoverError(ErrorCode.InvalidRequest, `cannot read the config file ${file}: ${(error as Error).message}`);
+      throw new CutoverError(ErrorCode.InvalidConfig, `cannot read the config file ${file}: ${messageOf(error)}; check the path given to --config`, { context: { file }, cause: error });
     }
   }
   let document: Record<string, unknown>;
   try {
     document = (parse(text) ?? {}) as Record<string, unknown>;
   } catch (error) {
-    throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} is not valid YAML: ${(error as Error).message}`);
+    throw invalidConfig(file, `it is not valid YAML (${messageOf(error)})`, { cause: error });
   }
-  if (typeof document !== 'object' || Array.isArray(document)) throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} must be a mapping with ${SECTIONS.join(' and ')}`);
+  if (typeof document !== 'object' || Array.isArray(document)) throw invalidConfig(file, `it must be a mapping with ${SECTIONS.join(', ')}`);
   const unknown = Object.keys(document).filter((key) => !SECTIONS.includes(key));
   if (unknown.length) {
-    throw new CutoverError(ErrorCode.InvalidRequest, `the config file ${file} has unknown sections ${unknown.join(', ')}; it takes ${SECTIONS.join(' and ')}`, {
+    throw invalidConfig(file, `it has unknown sections ${unknown.join(', ')}; it takes ${SECTIONS.join(', ')}`, {
       problems: unknown.map((key) => ({ path: key, message: `unknown section; expected one of ${SECTIONS.join(', ')}` })),
     });
   }
   return {
     file,
-    environments: parseEnvironments(document.environments),
-    alerts: parseAlertsConfig(document.alerts ?? { sinks: [{ type: 'log' }] }),
+    environments: section(file, 'environments', () => parseEnvironments(document.environments)),
+    alerts: section(file, 'alerts', () => parseAlertsConfig(document.alerts ?? { sinks: [{ type: 'log' }] })),
     // The policies section has the shape of a policy file: { defaults: true, policies: [...] }.
-    policies: parsePolicies(stringify(document.policies ?? {}), `${file} (policies)`),
+    policies: section(file, 'policies', () => parsePolicies(stringify(document.policies ?? {}), `${file} (policies)`)),
     advisoryDb: advisoryDbOf(document.security, file),
   };
 }

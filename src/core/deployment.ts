@@ -1,4 +1,5 @@
 import type { AnalysisPhase, AnalysisView, Measurement, MetricView } from './analysis.ts';
+import { CutoverError, ErrorCode } from './errors.ts';
 import type { EndPhase, Phase, Step, Weights } from './types.ts';
 
 /**
@@ -66,7 +67,9 @@ const MEASUREMENTS_KEPT = 20;
 /** Applies one event to a deployment. Pure: the same events always give the same state. */
 export function applyEvent(state: Deployment | null, event: DeploymentEvent, at: number): Deployment {
   if (event.type === 'DeploymentCreated') return { ...event.deployment };
-  if (!state) throw new Error(`event ${event.type} before DeploymentCreated`);
+  if (!state) {
+    throw new CutoverError(ErrorCode.Internal, `a ${event.type} event came before DeploymentCreated; the store's events of this deployment are out of order or damaged`);
+  }
   const next: Deployment = { ...state, updatedAt: at };
   switch (event.type) {
     case 'StepStarted':
@@ -147,7 +150,7 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
       return next;
     default: {
       const unknown: never = event;
-      throw new Error(`unknown deployment event ${JSON.stringify(unknown)}`);
+      throw unknownEvent(unknown);
     }
   }
 }
@@ -157,4 +160,12 @@ export function foldEvents(events: { event: DeploymentEvent; at: number }[]): De
   let state: Deployment | null = null;
   for (const { event, at } of events) state = applyEvent(state, event, at);
   return state;
+}
+
+/** An event of a type this version does not know: written by a newer cutover, or damaged. */
+export function unknownEvent(event: unknown): CutoverError {
+  const type = (event as { type?: unknown } | null)?.type;
+  return new CutoverError(ErrorCode.Internal, `the store has a deployment event of unknown type ${JSON.stringify(type)}; it was written by a newer cutover: run that version, or upgrade this one`, {
+    context: { eventType: String(type) },
+  });
 }

@@ -6,6 +6,8 @@
 export const ErrorCode = {
   InvalidSpec: 'InvalidSpec',
   InvalidRequest: 'InvalidRequest',
+  /** The server's config file or flags: a startup failure, never an answer to a request. */
+  InvalidConfig: 'InvalidConfig',
   Unauthorized: 'Unauthorized',
   Forbidden: 'Forbidden',
   NotFound: 'NotFound',

@@ -277,7 +277,8 @@ export class Coordinator {
     const live = this.ctx.store.instances.live(name);
     // Out of rotation all at once, then drained: users get the router's clear 503 rather than a reset.
     for (const instance of live) this.ctx.store.instances.update(instance.id, { inRotation: false });
-    await syncRouter(this.ctx, name).catch(() => undefined);
+    // Not fatal: the router is removed below anyway; until then it may serve the old split.
+    await syncRouter(this.ctx, name).catch((error: unknown) => this.ctx.log.warn({ service: name, err: messageOf(error) }, 'could not take the instances out of rotation before deleting the service'));
     await Promise.all(live.map((instance) => drainAndStop(this.ctx, instance, service.spec.drainTimeoutMs)));
     await this.ctx.traffic.remove(name);
     this.ctx.store.services.markDeleted(name);

@@ -47,7 +47,7 @@ async function replaceOne(ctx: EngineContext, service: string, number: number): 
   try {
     await admitWhenHealthy(ctx, instance, revision, AbortSignal.timeout(revision.spec.healthCheck.startupTimeoutMs + 5000));
   } catch (error) {
-    await drainAndStop(ctx, instance, 0).catch(() => undefined);
+    await drainAndStop(ctx, instance, 0).catch((stopError: unknown) => ctx.log.warn({ service, instance: instance.id, err: messageOf(stopError) }, 'could not stop a replacement that did not become healthy'));
     throw error;
   }
 }

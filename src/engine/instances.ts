@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { freePort } from '../core/net.ts';
-import { CutoverError, ErrorCode } from '../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { InstanceRecord, RevisionRecord } from '../store/index.ts';
 import { instanceLogPath, revisionDir, type EngineContext } from './context.ts';
 import { waitUntilHealthy } from './health.ts';
@@ -39,7 +39,7 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
     ctx.log.info({ service: revision.service, revision: revision.number, instance: id, pid, port }, 'instance started');
     return { ...record, pid };
   } catch (error) {
-    ctx.store.instances.update(id, { state: 'exited', message: (error as Error).message });
+    ctx.store.instances.update(id, { state: 'exited', message: messageOf(error) });
     throw error;
   }
 }
@@ -57,7 +57,7 @@ export async function admitWhenHealthy(ctx: EngineContext, instance: InstanceRec
     await syncRouter(ctx, instance.service);
     return;
   }
-  if (outcome.reason === 'aborted') throw signal.reason ?? new Error('aborted');
+  if (outcome.reason === 'aborted') throw signal.reason ?? new CutoverError(ErrorCode.Internal, `the health check of instance ${instance.id} was stopped without a reason`, { context: { service: instance.service, instance: instance.id } });
   const exit = ctx.platform.exitOf(instance.id);
   const how = exit ? (exit.code !== null ? ` with code ${exit.code}` : ` on ${exit.signal}`) : '';
   const detail = outcome.reason === 'exited' ? `exited${how} before it became healthy` : outcome.detail;
@@ -80,7 +80,10 @@ export async function drainAndStop(ctx: EngineContext, instance: InstanceRecord,
   if (current.state !== 'starting') {
     ctx.store.instances.update(instance.id, { state: 'draining', inRotation: false });
     await syncRouter(ctx, instance.service);
-    const drained = await ctx.traffic.drain(instance.service, instance.id, drainTimeoutMs).catch(() => ({ drained: false, inFlight: -1 }));
+    const drained = await ctx.traffic.drain(instance.service, instance.id, drainTimeoutMs).catch((error: unknown) => {
+      ctx.log.warn({ instance: instance.id, err: messageOf(error) }, 'could not ask the router whether the instance is drained');
+      return { drained: false, inFlight: -1 };
+    });
     if (!drained.drained) ctx.log.warn({ instance: instance.id, inFlight: drained.inFlight }, 'drain timed out; stopping anyway');
   }
   await ctx.platform.stop(instance.id, current.pid, 10_000);

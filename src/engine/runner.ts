@@ -281,6 +281,7 @@ export class DeploymentRunner {
         break;
       } catch (error) {
         if (this.stopped || attempt >= TRANSIENT_RETRIES) throw error;
+        ctx.log.warn({ err: messageOf(error), attempt: attempt + 1 }, 'could not end the deployment; retrying');
         await sleep(250 * 2 ** attempt);
       }
     }

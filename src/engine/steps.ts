@@ -7,6 +7,7 @@ import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 import { setTraffic } from './routing.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 import { runDeploymentHooks } from './hooks.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 /** What a step needs beyond the deployment: how to wait for a person. */
 export interface StepRuntime {
@@ -73,7 +74,7 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     }
     default: {
       const unknown: never = step;
-      throw new Error(`unknown step ${JSON.stringify(unknown)}`);
+      throw new CutoverError(ErrorCode.InvalidSpec, `deployment ${d.id} has a step of unknown type ${JSON.stringify((unknown as { type?: unknown }).type)}; it was planned by a newer cutover: run that version, or \`cutover abort ${d.service}\``, { context: { service: d.service, deployment: d.id } });
     }
   }
 }

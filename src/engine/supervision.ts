@@ -58,7 +58,8 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     const exit = ctx.platform.exitOf(instance.id);
     ctx.store.instances.update(instance.id, { state: 'exited', inRotation: false, message: exit ? `exited with code ${exit.code ?? exit.signal}` : 'exited' });
     ctx.log.warn({ service: instance.service, instance: instance.id }, 'instance exited');
-    await syncRouter(ctx, instance.service).catch(() => undefined);
+    // Not fatal: the router already routes around an instance that does not answer; the next pass pushes again.
+    await syncRouter(ctx, instance.service).catch((error: unknown) => ctx.log.warn({ service: instance.service, instance: instance.id, err: messageOf(error) }, 'could not tell the router an instance exited'));
   }
   healServices(ctx);
 }

@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.ts';
 import { runCommand } from '../core/run-command.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HookPoint, HookSpec } from './types.ts';
@@ -79,6 +80,6 @@ async function callHttp(http: NonNullable<HookSpec['http']>, timeoutMs: number, 
     await response.arrayBuffer();
     return { ok: response.ok, detail: `HTTP ${response.status}` };
   } catch (error) {
-    return { ok: false, detail: (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs}ms` : (error as Error).message };
+    return { ok: false, detail: (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs}ms` : messageOf(error) };
   }
 }

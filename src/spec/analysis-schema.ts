@@ -5,6 +5,7 @@
  */
 import { parse } from '@bufbuild/cel';
 import { z } from 'zod';
+import { messageOf } from '../core/errors.ts';
 import { duration, integer, text } from './fields.ts';
 import { expected } from './messages.ts';
 import { exactlyOneOf } from './rules.ts';
@@ -17,7 +18,7 @@ function condition() {
     try {
       parse(value);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', input: value, message: `is not a valid CEL expression: ${(error as Error).message.replace(/^.*?<input>:/, 'at ')}` });
+      ctx.addIssue({ code: 'custom', input: value, message: `is not a valid CEL expression: ${messageOf(error).replace(/^.*?<input>:/, 'at ')}` });
     }
   });
 }

@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import { applyEvent, type Deployment, type DeploymentEvent } from '../core/deployment.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 export interface StoredEvent {
   seq: number;
@@ -37,7 +38,7 @@ export class DeploymentStore {
   /** Appends an event and returns the deployment's new state. */
   append(id: number, event: DeploymentEvent, at = Date.now()): Deployment {
     const current = this.get(id);
-    if (!current) throw new Error(`no deployment ${id}`);
+    if (!current) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover history SERVICE\` lists them`, { context: { deployment: id } });
     return this.db.transaction(() => this.appendInTransaction(id, current.service, event, at))();
   }
 

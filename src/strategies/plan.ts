@@ -5,6 +5,7 @@ import { planBlueGreen } from './blue-green.ts';
 import { planCanary } from './canary.ts';
 import { withHooks } from './hooks.ts';
 import { planRolling } from './rolling.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 /** The revision serving before the deployment starts, and how many of its instances run. */
 export interface StableState {
@@ -56,7 +57,7 @@ function planStrategy(spec: ServiceSpec, stable: StableState | null, strategy: S
       return planCanary(instances, strategy);
     default: {
       const unknown: never = strategy;
-      throw new Error(`No strategy named '${(unknown as { type: string }).type}'; use rolling, blueGreen or canary.`);
+      throw new CutoverError(ErrorCode.InvalidSpec, `No strategy named '${(unknown as { type: string }).type}'; use rolling, blueGreen or canary.`, { problems: [{ path: 'spec.strategy.type', message: 'expected rolling, blueGreen or canary' }] });
     }
   }
 }

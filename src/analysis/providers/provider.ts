@@ -1,3 +1,4 @@
+import { messageOf } from '../../core/errors.ts';
 import type { Measurement, MeasureContext } from '../types.ts';
 
 /**
@@ -19,6 +20,6 @@ export async function safely(measure: () => Promise<Awaited<ReturnType<MetricPro
   try {
     return await measure();
   } catch (error) {
-    return { phase: 'Error', message: error instanceof Error ? error.message : String(error) };
+    return { phase: 'Error', message: messageOf(error) };
   }
 }

@@ -1,4 +1,5 @@
 import type { RevisionStats, RouterStats } from '../../router/wire.ts';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { latencyQuantile } from '../../router/index.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { TrafficRouter } from '../../traffic/traffic-router.ts';
@@ -44,7 +45,7 @@ export function readQuery(query: Spec['query'], stats: RevisionStats, seconds: n
       return latencyQuantile(stats.latency, 0.99);
     default: {
       const unknown: never = query;
-      throw new Error(`unknown router query ${String(unknown)}`);
+      throw new CutoverError(ErrorCode.InvalidSpec, `no router query named ${JSON.stringify(unknown)}; use requestRate, errorRate, latencyP50, latencyP90 or latencyP99`);
     }
   }
 }

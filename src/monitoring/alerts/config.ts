@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { RulesInput } from './rules-config.ts';
 import { webhookKey } from './signature.ts';
@@ -63,7 +63,7 @@ function tryKey(value: string): string | null {
     webhookKey(value);
     return null;
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
 }
 

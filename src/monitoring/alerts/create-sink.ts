@@ -1,3 +1,4 @@
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { createLogSink } from './log-sink.ts';
 import type { AlertSink, SinkConfig, SinkOptions } from './sink.ts';
 import { createSlackSink } from './slack-sink.ts';
@@ -14,7 +15,7 @@ export function createSink(config: SinkConfig, options: SinkOptions): AlertSink 
       return createLogSink(config, options);
     default: {
       const unknown: never = config;
-      throw new Error(`no alert sink of type ${JSON.stringify((unknown as { type: unknown }).type)}: use webhook, slack or log`);
+      throw new CutoverError(ErrorCode.InvalidConfig, `no alert sink of type ${JSON.stringify((unknown as { type: unknown }).type)}; use webhook, slack or log`);
     }
   }
 }

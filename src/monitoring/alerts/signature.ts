@@ -1,14 +1,19 @@
 import { createHash, createHmac } from 'node:crypto';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
 
 const SECRET_PREFIX = 'whsec_';
 
 /** The signing key inside a `whsec_<base64>` secret; throws naming the problem when it is not one. */
 export function webhookKey(secret: string): Buffer {
-  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('a webhook secret starts with "whsec_" followed by base64 (Standard Webhooks)');
+  if (!secret.startsWith(SECRET_PREFIX)) throw invalidSecret('a webhook secret starts with "whsec_" followed by base64 (Standard Webhooks); generate one with `echo whsec_$(openssl rand -base64 32)`');
   const encoded = secret.slice(SECRET_PREFIX.length);
   // Checked first because Buffer.from silently skips characters that are not base64.
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new Error('the webhook secret after "whsec_" is not valid base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw invalidSecret('the webhook secret after "whsec_" is not valid base64');
   return Buffer.from(encoded, 'base64');
+}
+
+function invalidSecret(message: string): CutoverError {
+  return new CutoverError(ErrorCode.InvalidConfig, message, { problems: [{ path: 'secret', message }] });
 }
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, as the Standard Webhooks specification defines it. */

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentEvent } from '../../core/deployment.ts';
+import { unknownEvent, type Deployment, type DeploymentEvent } from '../../core/deployment.ts';
 import type { Counter, Histogram } from 'prom-client';
 
 type DeploymentLabel = 'service' | 'environment' | 'strategy' | 'outcome';
@@ -70,7 +70,7 @@ export function observeDeploymentEvent(metrics: DeploymentMetrics, event: Deploy
       return;
     default: {
       const unknown: never = event;
-      throw new Error(`unknown deployment event ${JSON.stringify(unknown)}`);
+      throw unknownEvent(unknown);
     }
   }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { InstanceLaunch, Platform } from '../platform.ts';
 import { findMarked, hasMarks, isProcessAlive } from './proc.ts';
 
@@ -55,7 +55,7 @@ export class LocalPlatform implements Platform {
     } catch (error) {
       throw new CutoverError(
         ErrorCode.InstanceStartFailed,
-        `could not start instance ${launch.id} with run.command ${JSON.stringify(launch.command)}: ${(error as Error).message}; check that the program exists on the server's PATH and the artifact contains the files it needs`,
+        `could not start instance ${launch.id} with run.command ${JSON.stringify(launch.command)}: ${messageOf(error)}; check that the program exists on the server's PATH and the artifact contains the files it needs`,
         { context: { service: launch.service, revision: launch.revision, instance: launch.id }, cause: error },
       );
     } finally {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Decrypter, Encrypter, armor } from 'age-encryption';
-import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 
 /** Why age could not decrypt: a key this server does not hold, or bytes that are not an intact age file. */
 export type DecryptFailure = 'key-not-held' | 'damaged';
@@ -106,7 +106,7 @@ function decrypterFor(identities: readonly string[]): Decrypter {
 
 function decryptError(error: unknown, what: string): CutoverError {
   if (error instanceof CutoverError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   // age-encryption throws plain Errors; this one is the only "wrong key" case.
   if (message.startsWith('no identity matched')) {
     return new CutoverError(ErrorCode.InvalidRequest, `${what} is encrypted to a key this server does not hold (age: ${message})`, {

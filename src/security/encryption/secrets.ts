@@ -1,5 +1,5 @@
 import { armor } from 'age-encryption';
-import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { decrypt, encrypt } from './age.ts';
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
@@ -31,7 +31,7 @@ export async function openSecret(text: string, identities: readonly string[]): P
   try {
     sealed = armor.decode(text);
   } catch (error) {
-    throw new CutoverError(ErrorCode.InvalidRequest, `the sealed secret's armor is damaged (age: ${(error as Error).message}); seal the value again`, {
+    throw new CutoverError(ErrorCode.InvalidRequest, `the sealed secret's armor is damaged (age: ${messageOf(error)}); seal the value again`, {
       cause: error,
       context: { reason: 'damaged' },
     });

@@ -1,5 +1,5 @@
 import { isCelError, isCelList, isCelMap } from '@bufbuild/cel';
-import { messageOf } from '../../core/errors.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { toCel } from './cel.ts';
 import { renderMessage } from './placeholders.ts';
 import type { CompiledPolicy, Policy, PolicyEvaluation, PolicyInput, PolicyResult } from './types.ts';
@@ -36,7 +36,7 @@ function run(program: CompiledPolicy['program'], deployment: unknown): unknown {
   try {
     return program(deployment);
   } catch (error) {
-    return error instanceof Error ? error : new Error(messageOf(error));
+    return error instanceof Error ? error : new CutoverError(ErrorCode.Internal, messageOf(error), { cause: error });
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
 
 /**
  * The parts of an OSV record (https://ossf.github.io/osv-schema/) the scanner
@@ -60,7 +61,7 @@ export function eventParts(event: OsvEvent): { kind: OsvEventKind; version: stri
     const version = event[kind];
     if (version !== undefined) return { kind, version };
   }
-  throw new Error('unreachable: events are validated to have one kind');
+  throw new CutoverError(ErrorCode.Internal, `an OSV range event has none of ${EVENT_KINDS.join(', ')}; records are validated to have one, so this is a bug in cutover's OSV validation`);
 }
 
 /** A record, or what is wrong with it: `affected[0].ranges[1].events[2]: …`. */
