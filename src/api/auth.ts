@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { authorize, can, type Action, type Identity, type IdentityStore } from '../security/identity/index.ts';
@@ -60,8 +61,8 @@ export function guard(ctx: EngineContext, identities: IdentityStore): Middleware
     const identity = await authenticate(c, identities);
     c.set('identity', identity);
     c.set('user', identity.user);
-    const permission = permissionOf(c.req.method, c.req.routePath);
-    if (!permission) throw new CutoverError(ErrorCode.Forbidden, `${c.req.method} ${c.req.routePath} has no permission rule; refusing it`);
+    const permission = permissionOf(c.req.method, routePath(c));
+    if (!permission) throw new CutoverError(ErrorCode.Forbidden, `${c.req.method} ${routePath(c)} has no permission rule; refusing it`);
     switch (permission.scope) {
       case 'global':
         requirePermission(identity, permission.action, '*');

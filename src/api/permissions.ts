@@ -63,3 +63,22 @@ export const ROUTES: readonly RoutePermission[] = [
 export function permissionOf(method: string, path: string): RoutePermission | undefined {
   return ROUTES.find((route) => route.method === method && route.path === path);
 }
+
+/** The routes anyone may call: the liveness probe. */
+export const OPEN_ROUTES: readonly Pick<RoutePermission, 'method' | 'path'>[] = [{ method: 'GET', path: '/healthz' }];
+
+/**
+ * Where the routes an app registered and this table disagree: a route with
+ * no rule (it would be refused to everyone) or a rule that names no route
+ * (a stale entry). Empty when they match.
+ */
+export function routeTableProblems(registered: readonly { method: string; path: string }[]): string[] {
+  const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+  const open = new Set(OPEN_ROUTES.map(key));
+  const ruled = new Set(ROUTES.map(key));
+  const served = new Set(registered.map(key));
+  return [
+    ...[...served].filter((route) => !ruled.has(route) && !open.has(route)).map((route) => `${route} has no rule in ROUTES`),
+    ...[...ruled].filter((route) => !served.has(route)).map((route) => `the rule for ${route} names no route`),
+  ];
+}

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { startServer } from '../../api/server.ts';
+import { startServer } from '../../server/index.ts';
 import { createLogger } from '../../monitoring/logger.ts';
 
 /** `cutover server`: runs the control plane until SIGINT/SIGTERM; instances and routers keep running after it stops. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureAdminToken } from '../../api/token.ts';
+import { ensureAdminToken } from '../../server/admin-token.ts';
 import { openDatabase } from '../../store/database.ts';
 import type { Db } from '../../store/index.ts';
 import { authorize } from './authorize.ts';

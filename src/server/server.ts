@@ -13,8 +13,8 @@ import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
 import { BuiltinTrafficRouter } from '../traffic/builtin/index.ts';
-import { createApi } from './routes.ts';
-import { ensureAdminToken } from './token.ts';
+import { createApi } from '../api/app.ts';
+import { ensureAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
 import { AuditLog } from '../security/audit/index.ts';
 import { loadServerConfig } from '../config/server-config.ts';
@@ -77,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const identities = new IdentityStore(store.db);
   const bootstrap = ensureBootstrapAdmin(identities, token);
   if (!bootstrap.tokenWorks) options.log.warn('the token in admin-token no longer works (revoked); use a token of another admin');
-  const app = createApi(ctx, coordinator, identities, { metrics: monitoring.metrics, alerts: config.alerts, keys, audit: new AuditLog(store.db) });
+  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit: new AuditLog(store.db) });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.

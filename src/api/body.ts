@@ -1,0 +1,58 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
+
+/** A spec, a lock message, a user: far below this. */
+export const MAX_JSON_BYTES = 1024 * 1024;
+/** Artifact uploads (tar.gz bytes) larger than this are refused. */
+export const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
+
+/** The one route whose body is not JSON. */
+const UPLOAD = 'POST /v1/artifacts';
+
+/**
+ * Bounds every request body before anything reads it (authentication reads
+ * the body of a signed request to check its digest): artifact uploads to
+ * MAX_ARTIFACT_BYTES, everything else to MAX_JSON_BYTES. Chunked bodies are
+ * counted as they arrive, so a missing Content-Length does not get around it.
+ */
+export function limitBodies(): MiddlewareHandler {
+  const limits = { upload: limiter(MAX_ARTIFACT_BYTES), json: limiter(MAX_JSON_BYTES) };
+  return (c, next) => (`${c.req.method} ${c.req.path}` === UPLOAD ? limits.upload : limits.json)(c, next);
+}
+
+function limiter(maxSize: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new CutoverError(ErrorCode.InvalidRequest, `the request body is larger than the ${maxSize}-byte limit of this route; send less`, {
+        context: { limitBytes: maxSize },
+      });
+    },
+  });
+}
+
+/**
+ * The body as a JSON object; an empty body is `{}`. Anything else (not
+ * JSON, an array, a string, over MAX_JSON_BYTES) is an InvalidRequest naming
+ * the body.
+ */
+export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw invalidBody(`the request body is larger than ${MAX_JSON_BYTES} bytes; send less`);
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidBody('the request body must be a JSON object; it is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidBody(`the request body must be a JSON object, not ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}`);
+  }
+  return body as Record<string, unknown>;
+}
+
+function invalidBody(message: string): CutoverError {
+  return new CutoverError(ErrorCode.InvalidRequest, message, { problems: [{ path: '(body)', message: 'expected a JSON object' }] });
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Coordinator } from '../engine/coordinator.ts';
+import type { EngineContext } from '../engine/context.ts';
+import type { AlertsConfig } from '../monitoring/alerts/index.ts';
+import type { ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
+import type { AuditLog } from '../security/audit/index.ts';
+import type { KeyRing } from '../security/encryption/index.ts';
+import type { IdentityStore } from '../security/identity/index.ts';
+import type { AuthEnv } from './auth.ts';
+
+/** What the API's routes act on, handed to each resource's sub-app. */
+export interface ApiDeps {
+  ctx: EngineContext;
+  coordinator: Coordinator;
+  identities: IdentityStore;
+  metrics: ControlPlaneMetrics;
+  alerts: AlertsConfig;
+  keys: KeyRing;
+  audit: AuditLog;
+  /**
+   * Authenticates the caller and checks the route's permission
+   * (permissions.ts). Every route but `GET /healthz` runs it first; the API
+   * refuses to start when one does not.
+   */
+  guard: MiddlewareHandler<AuthEnv>;
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import type { ArtifactClaim } from '../../engine/security-checks.ts';
+import { validateSpec } from '../../spec/index.ts';
+import { requirePermission, type AuthEnv } from '../auth.ts';
+import { jsonBody } from '../body.ts';
+import type { ApiDeps } from '../deps.ts';
+import { statusView } from '../views.ts';
+
+/** `/v1/apply`: deploys a spec with an uploaded artifact. The spec's environment decides who may. */
+export function applyRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.post('/', guard, async (c) => {
+    const body = await jsonBody(c);
+    const validated = validateSpec(body.spec);
+    requirePermission(c.get('identity'), 'deploy', validated.spec.environment);
+    // Secret values are sealed before anything else sees the spec.
+    const { spec, document } = await ctx.secrets.seal(validated.spec, validated.document);
+    const deployment = await coordinator.apply(spec, document, artifactClaim(body), c.get('user'));
+    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, spec.name) }, 202);
+  });
+  return app;
+}
+
+/** The `artifact` of an apply-like body: the digest of an upload, its size and signature when given. */
+export function artifactClaim(body: Record<string, unknown>): ArtifactClaim {
+  const artifact = body.artifact as { digest?: unknown; size?: unknown; signature?: unknown } | undefined;
+  if (typeof artifact?.digest !== 'string') {
+    throw new CutoverError(ErrorCode.InvalidRequest, 'artifact.digest is required: upload the artifact to /v1/artifacts and pass its digest', {
+      problems: [{ path: 'artifact.digest', message: 'expected the sha256 hex digest of an uploaded artifact' }],
+    });
+  }
+  return {
+    digest: artifact.digest,
+    size: typeof artifact.size === 'number' ? artifact.size : 0,
+    ...(typeof artifact.signature === 'string' ? { signature: artifact.signature } : {}),
+  };
+}

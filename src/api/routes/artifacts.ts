@@ -1,0 +1,21 @@
+import { Hono } from 'hono';
+import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import type { AuthEnv } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+
+/** `/v1/artifacts`: uploads (their size is bounded in body.ts), the server's age recipient, exports. */
+export function artifactRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.post('/', guard, async (c) => {
+    const data = Buffer.from(await c.req.arrayBuffer());
+    if (data.length === 0) throw new CutoverError(ErrorCode.InvalidRequest, 'the artifact upload was empty; send the tar.gz bytes as the body');
+    // A tar.gz, or one encrypted with `age -r $(cutover artifact recipient)`: the store decrypts and checks it.
+    return c.json(await ctx.artifacts.put(data), 201);
+  });
+  app.get('/recipient', guard, (c) => c.json({ recipient: ctx.artifacts.recipient() }));
+  app.get('/:digest/export', guard, async (c) => {
+    const data = await ctx.artifacts.export(c.req.param('digest'), c.req.query('recipient') || undefined);
+    return c.body(Buffer.from(data), 200, { 'content-type': 'application/octet-stream' });
+  });
+  return app;
+}

@@ -1,0 +1,16 @@
+import { Hono } from 'hono';
+import type { AuthEnv } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { eventStream } from '../events-stream.ts';
+
+/** `/v1/events`: every deployment event after a sequence number, or as a live stream. */
+export function eventRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.get('/', guard, (c) => {
+    const after = Number(c.req.query('after') ?? 0) || 0;
+    const service = c.req.query('service');
+    return c.json({ last: ctx.store.deployments.lastSeq(), events: ctx.store.deployments.eventsAfter(after, service || undefined) });
+  });
+  app.get('/stream', guard, (c) => eventStream(c, ctx));
+  return app;
+}
