@@ -15,7 +15,7 @@ import { ApiClient } from '../src/cli/client.ts';
 import { applyCommand } from '../src/cli/commands/apply.ts';
 import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
-import { percentile, startLoad } from '../src/demo/load.ts';
+import { percentile, startLoad } from '../src/load/index.ts';
 import { findMarked, signalGroup } from '../src/platforms/index.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 400);

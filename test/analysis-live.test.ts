@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { startLoad, type LoadReport } from '../src/demo/load.ts';
+import { startLoad, type LoadReport } from '../src/load/index.ts';
 import { Cluster, helloSpec } from './support/cluster.ts';
 
 /**

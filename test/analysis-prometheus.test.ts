@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { startLoad, type LoadRun } from '../src/demo/load.ts';
+import { startLoad, type LoadRun } from '../src/load/index.ts';
 import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
 
 /**

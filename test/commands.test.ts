@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { startLoad } from '../src/demo/load.ts';
+import { startLoad } from '../src/load/index.ts';
 import { Cluster, HELLO_DIR, helloSpec, waitFor } from './support/cluster.ts';
 
 /** promote, abort, rollback and their refusals, through the real CLI and API. */

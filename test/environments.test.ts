@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { startLoad } from '../src/demo/load.ts';
+import { startLoad } from '../src/load/index.ts';
 import { Cluster, HELLO_DIR, helloSpec, waitFor } from './support/cluster.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { startLoad } from '../src/demo/load.ts';
+import { startLoad } from '../src/load/index.ts';
 import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
 
 /** An instance of the stable revision that dies is routed around at once and replaced by a healthy one. */

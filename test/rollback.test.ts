@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { lastVersions, startLoad } from '../src/demo/load.ts';
+import { lastVersions, startLoad } from '../src/load/index.ts';
 import { Cluster, helloSpec } from './support/cluster.ts';
 
 /**

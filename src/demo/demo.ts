@@ -9,7 +9,7 @@ import { ApiClient } from '../cli/client.ts';
 import { CLI_ENTRY, PROJECT_ROOT } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
 import { findMarked, isProcessAlive, signalGroup } from '../platforms/index.ts';
-import { startLoad, type LoadReport } from './load.ts';
+import { startLoad, type LoadReport } from '../load/index.ts';
 
 const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
 const plainSay = (text: string) => process.stdout.write(`\n▶ ${text}\n`);

@@ -7,70 +7,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-
-export interface LoadOptions {
-  /** The only URL requests go to (tests pass 127.0.0.1 URLs). */
-  url: string;
-  ratePerSecond: number;
-  /** A request that has not fully answered by then fails with ETIMEDOUT. @default 10_000 */
-  timeoutMs?: number;
-  headers?: Record<string, string>;
-}
-
-/** One failed request: its HTTP status, or the socket error code when there was no response. */
-export interface FailureSample {
-  /** Milliseconds since the load started. */
-  at: number;
-  status?: number;
-  error?: string;
-  body?: string;
-}
-
-/** One answered request, in the order answers arrived. */
-export interface ResponseRecord {
-  /** Milliseconds since the load started, when the response ended. */
-  at: number;
-  /** How long the request took, in milliseconds. */
-  latencyMs: number;
-  ok: boolean;
-  status: number;
-  version?: string;
-  revision?: string;
-}
-
-export interface LoadReport {
-  /** Wall-clock time (epoch ms) the load started, to line it up with events. */
-  startedAt: number;
-  durationMs: number;
-  sent: number;
-  /** Answered 2xx. */
-  ok: number;
-  /** Answered non-2xx, or failed with a socket error or a timeout. */
-  failed: number;
-  inFlight: number;
-  /** Failures per kind: the status ("503") or error code ("ECONNRESET"). */
-  failedBy: Record<string, number>;
-  /** The first failures, to show in an assertion message. */
-  failures: FailureSample[];
-  /** Of successful requests; 0 when there were none. */
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  /** Responses (any status) per `version` / `revision` field of their JSON body. */
-  byVersion: Record<string, number>;
-  byRevision: Record<string, number>;
-  timeline: ResponseRecord[];
-}
-
-export interface LoadRun {
-  /** Stops sending and resolves once every request in flight has ended. */
-  stop(): Promise<LoadReport>;
-  /** The figures so far; the load keeps running. */
-  snapshot(): LoadReport;
-}
+import { identify, sortedPercentile } from './figures.ts';
+import type { FailureSample, LoadOptions, LoadReport, LoadRun, ResponseRecord } from './types.ts';
 
 const TICK_MS = 10;
 const MAX_FAILURE_SAMPLES = 20;
 const MAX_BODY_CHARS = 64 * 1024;
 
+/** Starts sending `ratePerSecond` GET requests to `url` until `stop()`. */
 export function startLoad(options: LoadOptions): LoadRun {
   const url = new URL(options.url);
   const client = url.protocol === 'https:' ? https : http;
@@ -191,41 +135,4 @@ export function startLoad(options: LoadOptions): LoadRun {
   };
 
   return { stop, snapshot };
-}
-
-/** Responses per version among those that ended in the last `windowMs` of the report. */
-export function lastVersions(report: LoadReport, windowMs: number): Record<string, number> {
-  const from = report.durationMs - windowMs;
-  const counts: Record<string, number> = {};
-  for (const record of report.timeline) {
-    if (record.at < from) continue;
-    const version = record.version ?? `(status ${record.status})`;
-    counts[version] = (counts[version] ?? 0) + 1;
-  }
-  return counts;
-}
-
-/** The p-th percentile (0–100) by nearest rank; 0 for no values. */
-export function percentile(values: number[], p: number): number {
-  return sortedPercentile(Float64Array.from(values).sort(), p);
-}
-
-function sortedPercentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((Math.min(Math.max(p, 0), 100) / 100) * sorted.length);
-  return sorted[Math.max(0, rank - 1)]!;
-}
-
-/** The `version` and `revision` a JSON body names, if it is JSON and names them. */
-function identify(body: string): { version?: string; revision?: string } {
-  if (!body.startsWith('{')) return {};
-  try {
-    const parsed = JSON.parse(body) as { version?: unknown; revision?: unknown };
-    const found: { version?: string; revision?: string } = {};
-    if (parsed.version !== undefined && parsed.version !== null) found.version = String(parsed.version);
-    if (parsed.revision !== undefined && parsed.revision !== null) found.revision = String(parsed.revision);
-    return found;
-  } catch {
-    return {};
-  }
 }
