@@ -10,9 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import type { StatusView } from '../src/api/views.ts';
-import { ApiClient } from '../src/cli/client.ts';
-import { applyCommand } from '../src/cli/commands/apply.ts';
+import { ApiClient, deploySpecFile, followDeployment } from '../src/client/index.ts';
 import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
 import { percentile, startLoad } from '../src/load/index.ts';
@@ -33,10 +31,14 @@ async function main(): Promise<void> {
   const server = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${apiPort}`;
   const rows: string[][] = [];
-  const quiet = { write: process.stdout.write.bind(process.stdout) };
   try {
     while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) await sleep(100);
     const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
+    // Deploys a spec file and follows it to the end, quietly; resolves with its final status.
+    const deploy = async (file: string) => {
+      const started = await deploySpecFile(client, file);
+      return followDeployment(client, started.service, started.deployment);
+    };
     for (const [name, strategy] of Object.entries(STRATEGIES)) {
       const port = await freePort();
       const service = `bench-${name.toLowerCase()}`;
@@ -51,28 +53,22 @@ async function main(): Promise<void> {
         }));
         return file;
       };
-      process.stdout.write = (() => true) as typeof process.stdout.write;
-      try {
-        await applyCommand(client, spec('1.0.0'), { wait: true });
-        const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
-        await sleep(1000);
-        const before = load.snapshot();
-        const started = performance.now();
-        const code = await applyCommand(client, spec('2.0.0'), { wait: true });
-        const seconds = (performance.now() - started) / 1000;
-        const during = load.snapshot();
-        const report = await load.stop();
-        // Latency of the requests answered while the deployment ran, not before or after it.
-        const window = report.timeline.filter((r) => r.ok && r.at >= before.durationMs && r.at <= during.durationMs).map((r) => r.latencyMs);
-        const status = await client.request<StatusView>('GET', `/v1/services/${service}`);
-        rows.push([
-          name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
-          seconds.toFixed(1), code === 0 ? status.phase : `exit ${code}`,
-        ]);
-        await client.request('DELETE', `/v1/services/${service}`);
-      } finally {
-        process.stdout.write = quiet.write;
-      }
+      await deploy(spec('1.0.0'));
+      const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+      await sleep(1000);
+      const before = load.snapshot();
+      const started = performance.now();
+      const final = await deploy(spec('2.0.0'));
+      const seconds = (performance.now() - started) / 1000;
+      const during = load.snapshot();
+      const report = await load.stop();
+      // Latency of the requests answered while the deployment ran, not before or after it.
+      const window = report.timeline.filter((r) => r.ok && r.at >= before.durationMs && r.at <= during.durationMs).map((r) => r.latencyMs);
+      rows.push([
+        name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
+        seconds.toFixed(1), final.phase,
+      ]);
+      await client.request('DELETE', `/v1/services/${service}`);
     }
   } finally {
     server.kill('SIGTERM');

@@ -32,6 +32,7 @@ describe('promote, abort and rollback', () => {
     const status = await cluster.cli('status', 'nope');
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/no service named "nope"/);
+    expect(status.stderr).toContain('(NotFound; service: nope)'); // the server's code and context, as it sent them
   });
 
   it('answers 401 to a bad token and to none, and lets the liveness probe through', async () => {

@@ -51,7 +51,7 @@ describe('the load generator', () => {
     load = startLoad({ url, ratePerSecond: 200, timeoutMs: 1_000 });
     const stalled = await waitFor('20 requests in flight with no answer', () => {
       const now = load!.snapshot();
-      return now.sent >= 20 && now;
+      return now.sent >= 20 ? now : null;
     });
     expect(stalled.inFlight).toBe(stalled.sent);
     expect(stalled.ok).toBe(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse } from '../src/cli/sse.ts';
+import { parseSse } from '../src/client/index.ts';
 import { freePort } from '../src/core/net.ts';
 import { Cluster, helloSpec } from './support/cluster.ts';
 

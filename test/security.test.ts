@@ -113,7 +113,7 @@ describe('security end to end', () => {
   /** Packs hello, signs it with the trusted minisign key, and writes a spec pointing at the signed .tar.gz. */
   async function signedArtifact(specFile: string, name: string, key = 'trusted.key', version = '1.0.0'): Promise<string> {
     const archive = join(work, `${name}-${version}.tar.gz`);
-    const packed = await cluster.cli('artifact', 'pack', HELLO_DIR, '-o', archive);
+    const packed = await cluster.cli('artifact', 'pack', HELLO_DIR, '--out', archive);
     expect(packed.code, packed.stderr).toBe(0);
     if (hasMinisign) execFileSync('minisign', ['-S', '-s', join(work, key), '-m', archive], { stdio: 'ignore' });
     const spec = readFileSync(specFile, 'utf8').replace(`path: ${HELLO_DIR}`, `path: ${archive}`).replace('version: 1.0.0', `version: ${version}`);
@@ -133,7 +133,7 @@ describe('security end to end', () => {
     const changed = join(work, 'changed');
     cpSync(HELLO_DIR, changed, { recursive: true });
     writeFileSync(join(changed, 'server.js'), `${readFileSync(join(changed, 'server.js'), 'utf8')}\n// a change after signing\n`);
-    await cluster.cli('artifact', 'pack', changed, '-o', join(work, 't-1.0.0.tar.gz')); // same file name, other bytes, the old .minisig
+    await cluster.cli('artifact', 'pack', changed, '--out', join(work, 't-1.0.0.tar.gz')); // same file name, other bytes, the old .minisig
     const tampered = await runCli(['apply', '-f', spec], as('dev'));
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toMatch(/signature: .*(modified|does not match)/);
@@ -179,7 +179,7 @@ describe('security end to end', () => {
     const digest = (JSON.parse((await cluster.cli('history', 'crypt', '-o', 'json')).stdout) as { digest: string }[])[0]!.digest;
     if (hasAge) {
       const exported = join(work, 'export.age');
-      expect((await cluster.cli('artifact', 'export', digest, '-o', exported)).code).toBe(0);
+      expect((await cluster.cli('artifact', 'export', digest, '--out', exported)).code).toBe(0);
       const keyFile = readdirSync(join(cluster.dataDir, 'keys')).find((f) => f.endsWith('.age-key'))!;
       const tarball = execFileSync('age', ['-d', '-i', join(cluster.dataDir, 'keys', keyFile), exported]);
       expect(execFileSync('tar', ['-tz'], { input: tarball }).toString()).toMatch(/MARKER\.txt/);
@@ -200,7 +200,7 @@ describe('security end to end', () => {
     const recipient = (await cluster.cli('artifact', 'recipient')).stdout.trim();
     expect(recipient).toMatch(/^age1/);
     const archive = join(work, 'plain.tar.gz');
-    await cluster.cli('artifact', 'pack', HELLO_DIR, '-o', archive);
+    await cluster.cli('artifact', 'pack', HELLO_DIR, '--out', archive);
     execFileSync('age', ['-r', recipient, '-o', `${archive}.age`, archive]);
     const spec = cluster.writeSpec('aged', helloSpec({ port: await freePort(), instances: 1, artifact: { path: `${archive}.age` } }));
     const result = await cluster.cli('apply', '-f', spec, '--wait');

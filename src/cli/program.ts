@@ -1,23 +1,63 @@
-import type { Command } from 'commander';
-import { ApiClient, DEFAULT_DATA_DIR } from './client.ts';
-import { EXIT } from './output.ts';
+import { Command, Option } from 'commander';
+import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER } from '../client/index.ts';
+import * as alerts from './commands/alerts.ts';
+import * as approvals from './commands/approvals.ts';
+import * as artifacts from './commands/artifacts.ts';
+import * as audit from './commands/audit.ts';
+import * as demo from './commands/demo.ts';
+import * as deployments from './commands/deployments.ts';
+import * as encryptionKeys from './commands/encryption-keys.ts';
+import * as environments from './commands/environments.ts';
+import * as history from './commands/history.ts';
+import * as locks from './commands/locks.ts';
+import * as policy from './commands/policy.ts';
+import * as router from './commands/router.ts';
+import * as scan from './commands/scan.ts';
+import * as schema from './commands/schema.ts';
+import * as server from './commands/server.ts';
+import * as services from './commands/services.ts';
+import * as signingKeys from './commands/signing-keys.ts';
+import * as status from './commands/status.ts';
+import * as users from './commands/users.ts';
+import type { Cli } from './cli.ts';
+import { EXIT } from './exit.ts';
 
-/** What every group of commands registers itself with. */
-export interface Cli {
-  program: Command;
-  /** An API client for the server and credentials the global options name. */
-  client(): ApiClient;
-  /** Wraps an action so its result becomes the process's exit code. */
-  run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void>;
-  /** The data dir: --data-dir anywhere on the line, CUTOVER_DATA_DIR, or ./.cutover. */
-  dataDir(): string;
-  /** A path segment, encoded. */
-  svc(name: string): string;
-  /** The exit code the last action set. */
-  exitCode: number;
-}
+/**
+ * Every command group, in the order `cutover --help` lists them: one file per
+ * noun in commands/, each with `register(cli)`. Groups that load a lot
+ * (server, router, demo, scan, and anything that reads a spec) import it
+ * inside their action, so `--help` and `status` stay quick.
+ */
+const GROUPS: readonly { register(cli: Cli): void }[] = [
+  server,
+  deployments,
+  status,
+  history,
+  services,
+  approvals,
+  environments,
+  locks,
+  alerts,
+  users,
+  signingKeys,
+  audit,
+  artifacts,
+  encryptionKeys,
+  scan,
+  policy,
+  schema,
+  router,
+  demo,
+];
 
-export function createCli(program: Command): Cli {
+/** The whole `cutover` command line, every group registered; errors are thrown (exitOverride), not exited on. */
+export function createCli(): Cli {
+  const program = new Command('cutover')
+    .description('Deploy a service with rolling, blue-green or canary strategies; zero failed requests, automatic rollback.')
+    .addOption(new Option('--server <url>', `control plane URL (env CUTOVER_SERVER, default ${DEFAULT_SERVER})`))
+    .addOption(new Option('--data-dir <dir>', `where the server keeps state, artifacts and logs; other commands read its admin-token there when CUTOVER_TOKEN is unset (env CUTOVER_DATA_DIR, default ${DEFAULT_DATA_DIR})`))
+    .showHelpAfterError()
+    .exitOverride();
   const cli: Cli = {
     program,
     client: () => new ApiClient(program.opts<{ server?: string; dataDir?: string }>()),
@@ -30,5 +70,6 @@ export function createCli(program: Command): Cli {
     svc: (name: string) => encodeURIComponent(name),
     exitCode: EXIT.ok,
   };
+  for (const group of GROUPS) group.register(cli);
   return cli;
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { applyCommand } from '../cli/commands/apply.ts';
-import { ApiClient } from '../cli/client.ts';
+import type { StatusView } from '../api/views.ts';
+import { ApiClient, deploySpecFile, followDeployment, terminalProgress } from '../client/index.ts';
 import { CLI_ENTRY, PROJECT_ROOT } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
 import { findMarked, isProcessAlive, signalGroup } from '../platforms/index.ts';
@@ -14,11 +14,13 @@ import { startLoad, type LoadReport } from '../load/index.ts';
 const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
 const plainSay = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
 
+type Phase = StatusView['phase'];
+
 interface Chapter {
   label: string;
   title: string;
   expected: 'Succeeded' | 'RolledBack';
-  outcome: number;
+  outcome: Phase;
   sent: number;
   failed: number;
 }
@@ -84,9 +86,18 @@ export async function runDemo(options: { rate: number }): Promise<number> {
       return file;
     };
 
+    /** Deploys a spec file and follows it as `cutover apply --wait` does; resolves with the phase it ended in. */
+    const deploy = async (file: string): Promise<Phase> => {
+      const started = await deploySpecFile(client, file);
+      process.stdout.write(`${started.service}: deployment ${started.deployment} started: revision ${started.revision} (version ${started.version}, artifact sha256:${started.artifact.digest.slice(0, 12)}, ${started.status.deployment.strategy})\n`);
+      const final = await followDeployment(client, started.service, started.deployment, terminalProgress());
+      process.stdout.write(`${started.service}: ${final.phase}: ${final.message}\n`);
+      return final.phase;
+    };
+
     narrate('Deploying hello 1.0.0: three instances behind cutover\'s own router');
-    const first = await applyCommand(client, spec('1.0.0'), { wait: true });
-    if (first !== 0) throw new Error('hello 1.0.0 did not deploy');
+    const first = await deploy(spec('1.0.0'));
+    if (first !== 'Succeeded') throw new Error(`hello 1.0.0 did not deploy: it ended ${first}`);
 
     narrate(`Sending ${options.rate} requests/s to http://127.0.0.1:${appPort}/ from now on`);
     const load = startLoad({ url: `http://127.0.0.1:${appPort}/`, ratePerSecond: options.rate });
@@ -94,7 +105,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     let before: LoadReport = load.snapshot();
     const chapter = async (label: string, title: string, expected: Chapter['expected'], file: string) => {
       narrate(title);
-      const outcome = await applyCommand(client, file, { wait: true });
+      const outcome = await deploy(file);
       await sleep(500);
       const now = load.snapshot();
       chapters.push({ label, title, expected, outcome, sent: now.sent - before.sent, failed: now.failed - before.failed });
@@ -118,8 +129,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
 
     narrate('Summary');
     for (const c of chapters) {
-      const got = c.outcome === 0 ? 'Succeeded' : 'RolledBack';
-      process.stdout.write(`  ${c.label.padEnd(26)} ${got === c.expected ? '✓' : '✗'} ${got.padEnd(10)} ${c.sent} requests, ${c.failed} failed\n`);
+      process.stdout.write(`  ${c.label.padEnd(26)} ${c.outcome === c.expected ? '✓' : '✗'} ${c.outcome.padEnd(10)} ${c.sent} requests, ${c.failed} failed\n`);
     }
     const otherFailures = report.failed - ownErrors;
     process.stdout.write(
@@ -127,7 +137,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
         `  latency p50 ${report.latencyMs.p50.toFixed(1)}ms p99 ${report.latencyMs.p99.toFixed(1)}ms\n` +
         `  answered by version: ${Object.entries(report.byVersion).map(([v, n]) => `${v}=${n}`).join(', ')}\n`,
     );
-    const ok = otherFailures === 0 && chapters.every((c) => (c.outcome === 0 ? 'Succeeded' : 'RolledBack') === c.expected);
+    const ok = otherFailures === 0 && chapters.every((c) => c.outcome === c.expected);
     narrate(ok ? 'Done: no request failed because of a deployment; both bad releases were rolled back by themselves.' : 'The demo did not go as expected (see above).');
     await client.request('DELETE', '/v1/services/hello');
     return ok ? 0 : 1;

@@ -1,8 +1,24 @@
-import { runRouter } from '../../router/index.ts';
+import { EXIT } from '../exit.ts';
+import { integerIn } from '../options.ts';
+import type { Cli } from '../cli.ts';
 
-/** `cutover router`: runs one service's data plane in this process until SIGTERM or SIGINT. */
-export async function routerCommand(options: { stateFile: string; adminPort: string; tokenFile: string }): Promise<number> {
-  const router = await runRouter({ stateFile: options.stateFile, adminPort: Number(options.adminPort), tokenFile: options.tokenFile, exitOnSignal: true });
-  await router.stopped;
-  return 0;
+/** `cutover router`: one service's data plane in this process, until SIGTERM or SIGINT. The server normally starts it. */
+export function register(cli: Cli): void {
+  const { program, run } = cli;
+
+  program
+    .command('router')
+    .description("run a service's data-plane router by hand (the server normally starts it)")
+    .requiredOption('--state-file <file>', 'where the router keeps its last config')
+    .requiredOption('--admin-port <port>', 'port of the authenticated admin endpoint', integerIn(0, 65535))
+    .requiredOption('--token-file <file>', 'file holding the admin bearer token')
+    .action(
+      run(async (options: { stateFile: string; adminPort: number; tokenFile: string }) => {
+        // The data plane: loaded only to run it.
+        const { runRouter } = await import('../../router/index.ts');
+        const router = await runRouter({ stateFile: options.stateFile, adminPort: options.adminPort, tokenFile: options.tokenFile, exitOnSignal: true });
+        await router.stopped;
+        return EXIT.ok;
+      }),
+    );
 }

@@ -1,29 +1,56 @@
 import { resolve } from 'node:path';
-import { startServer } from '../../server/index.ts';
-import { createLogger } from '../../monitoring/logger.ts';
+import { EXIT, UsageError } from '../exit.ts';
+import { integerIn } from '../options.ts';
+import type { Cli } from '../cli.ts';
 
-/** `cutover server`: runs the control plane until SIGINT/SIGTERM; instances and routers keep running after it stops. */
-export async function serverCommand(options: { dataDir: string; host: string; port: string; logLevel?: string; config?: string; tlsCert?: string; tlsKey?: string; insecureListenAnywhere?: boolean }): Promise<number> {
-  const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${options.port}"`);
-  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new Error('--tls-cert and --tls-key go together');
-  const server = await startServer({
-    dataDir: resolve(options.dataDir),
-    host: options.host,
-    port,
-    log,
-    ...(options.config ? { configFile: resolve(options.config) } : {}),
-    ...(options.tlsCert && options.tlsKey ? { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey) } } : {}),
-    ...(options.insecureListenAnywhere ? { insecureListenAnywhere: true } : {}),
-  });
-  await new Promise<void>((done) => {
-    const stop = () => {
-      log.info('stopping; instances and routers keep running');
-      void server.close().then(done);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
+interface ServerOptions {
+  host: string;
+  port: number;
+  logLevel?: string;
+  config?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureListenAnywhere?: boolean;
+}
+
+/** `cutover server`: the control plane, until SIGINT or SIGTERM; instances and routers keep running after it stops. */
+export function register(cli: Cli): void {
+  const { program, run, dataDir } = cli;
+
+  program
+    .command('server')
+    .description('run the control plane (HTTP API on 127.0.0.1:7400)')
+    .option('--host <host>', 'address to listen on (loopback only)', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', integerIn(0, 65535), 7400)
+    .option('--log-level <level>', 'trace, debug, info, warn or error')
+    .option('--config <file>', 'environments and alerts (default <data-dir>/config.yaml, optional)')
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (required for a non-loopback --host)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--insecure-listen-anywhere', 'allow a non-loopback --host without TLS (logged loudly)')
+    .action(
+      run(async (options: ServerOptions) => {
+        if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
+        // The whole control plane: loaded only to run it.
+        const [{ startServer }, { createLogger }] = await Promise.all([import('../../server/index.ts'), import('../../monitoring/logger.ts')]);
+        const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
+        const server = await startServer({
+          dataDir: resolve(dataDir()),
+          host: options.host,
+          port: options.port,
+          log,
+          ...(options.config ? { configFile: resolve(options.config) } : {}),
+          ...(options.tlsCert && options.tlsKey ? { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey) } } : {}),
+          ...(options.insecureListenAnywhere ? { insecureListenAnywhere: true } : {}),
+        });
+        await new Promise<void>((done) => {
+          const stop = () => {
+            log.info('stopping; instances and routers keep running');
+            void server.close().then(done);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        return EXIT.ok;
+      }),
+    );
 }

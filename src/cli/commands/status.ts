@@ -1,7 +1,30 @@
-import type { HistoryEntry, StatusView } from '../../api/views.ts';
-import type { ApiClient } from '../client.ts';
-import { followDeployment } from '../follow.ts';
-import { EXIT, table, weightsText } from '../output.ts';
+import type { StatusView } from '../../api/views.ts';
+import { followDeployment, terminalProgress, weightsText } from '../../client/index.ts';
+import { EXIT } from '../exit.ts';
+import { outputOption, type OutputFormat } from '../options.ts';
+import { print, table } from '../output.ts';
+import type { Cli } from '../cli.ts';
+
+/** `cutover status SERVICE`: where a service's deployment is, once or until it ends. */
+export function register(cli: Cli): void {
+  const { program, client, run, svc } = cli;
+
+  program
+    .command('status')
+    .argument('<service>')
+    .description("show a service's deployment: phase, step, weights, instances")
+    .addOption(outputOption())
+    .option('--watch', 'follow until the deployment ends')
+    .action(
+      run(async (service: string, options: { output: OutputFormat; watch?: boolean }) => {
+        const api = client();
+        let status = await api.request<StatusView>('GET', `/v1/services/${svc(service)}`);
+        if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, service, status.deployment.id, terminalProgress());
+        print(options.output, status, statusText);
+        return EXIT.ok;
+      }),
+    );
+}
 
 function statusText(status: StatusView): string {
   const lines = [
@@ -38,30 +61,4 @@ function analysesText(status: StatusView): string[] {
     }
   }
   return lines;
-}
-
-export async function statusCommand(client: ApiClient, service: string, options: { output?: string; watch?: boolean }): Promise<number> {
-  const status = await client.request<StatusView>('GET', `/v1/services/${encodeURIComponent(service)}`);
-  if (options.watch && status.deployment.finishedAt === null) {
-    const final = await followDeployment(client, service, status.deployment.id);
-    process.stdout.write(options.output === 'json' ? `${JSON.stringify(final, null, 2)}\n` : statusText(final));
-    return EXIT.ok;
-  }
-  process.stdout.write(options.output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
-  return EXIT.ok;
-}
-
-export async function historyCommand(client: ApiClient, service: string, options: { output?: string }): Promise<number> {
-  const { history } = await client.request<{ history: HistoryEntry[] }>('GET', `/v1/services/${encodeURIComponent(service)}/history`);
-  if (options.output === 'json') {
-    process.stdout.write(`${JSON.stringify(history, null, 2)}\n`);
-    return EXIT.ok;
-  }
-  process.stdout.write(
-    `${table(
-      ['DEPLOYMENT', 'REVISION', 'VERSION', 'ARTIFACT', 'KIND', 'STARTED', 'OUTCOME', 'MESSAGE'],
-      history.map((h) => [String(h.deployment), String(h.revision), h.version, `sha256:${h.digest.slice(0, 12)}`, h.kind, h.startedAt.replace('T', ' ').slice(0, 19), h.outcome, h.message.slice(0, 80)]),
-    )}\n`,
-  );
-  return EXIT.ok;
 }

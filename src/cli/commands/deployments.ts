@@ -1,0 +1,75 @@
+import type { StatusView } from '../../api/views.ts';
+import { deploySpecFile, followDeployment, terminalProgress } from '../../client/index.ts';
+import { EXIT, exitCodeOf } from '../exit.ts';
+import { integerIn } from '../options.ts';
+import type { Cli } from '../cli.ts';
+
+/** Starting and steering a deployment: apply, promote, abort, rollback. */
+export function register(cli: Cli): void {
+  const { program, client, run, svc } = cli;
+
+  program
+    .command('apply')
+    .description('deploy the spec in FILE (YAML or JSON)')
+    .requiredOption('-f, --file <file>', 'the spec')
+    .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
+    .action(
+      run(async (options: { file: string; wait?: boolean }) => {
+        const api = client();
+        const started = await deploySpecFile(api, options.file);
+        process.stdout.write(
+          `${started.service}: deployment ${started.deployment} started: revision ${started.revision} (version ${started.version}, artifact sha256:${started.artifact.digest.slice(0, 12)}, ${started.status.deployment.strategy})\n`,
+        );
+        if (!options.wait) return EXIT.ok;
+        const final = await followDeployment(api, started.service, started.deployment, terminalProgress());
+        process.stdout.write(`${started.service}: ${final.phase}: ${final.message}\n`);
+        return exitCodeOf(final);
+      }),
+    );
+
+  program
+    .command('promote')
+    .argument('<service>')
+    .description('continue a paused deployment')
+    .option('--wait', 'follow the deployment afterwards; exit 0 if it succeeded, 1 if not')
+    .action(
+      run(async (service: string, options: { wait?: boolean }) => {
+        const api = client();
+        const status = await api.request<StatusView>('POST', `/v1/services/${svc(service)}/promote`);
+        process.stdout.write(`${service}: promoted deployment ${status.deployment.id}\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, service, status.deployment.id, terminalProgress())) : EXIT.ok;
+      }),
+    );
+
+  program
+    .command('abort')
+    .argument('<service>')
+    .description('stop the deployment in progress and send all traffic back to the stable revision')
+    .option('--wait', 'follow until the abort is done')
+    .action(
+      run(async (service: string, options: { wait?: boolean }) => {
+        const api = client();
+        const status = await api.request<StatusView>('POST', `/v1/services/${svc(service)}/abort`);
+        process.stdout.write(`${service}: aborting deployment ${status.deployment.id}\n`);
+        // Aborted is what was asked for, so it is not a failure here.
+        if (options.wait) await followDeployment(api, service, status.deployment.id, terminalProgress());
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('rollback')
+    .argument('<service>')
+    .description('deploy an earlier revision (instant while its instances are warm)')
+    .option('--to-revision <n>', 'the revision to go back to (default: the previous successful one)', integerIn(1))
+    .option('--wait', 'follow the rollback; exit 0 if it succeeded, 1 if not')
+    .action(
+      run(async (service: string, options: { toRevision?: number; wait?: boolean }) => {
+        const api = client();
+        const body = options.toRevision === undefined ? {} : { toRevision: options.toRevision };
+        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', `/v1/services/${svc(service)}/rollback`, body);
+        process.stdout.write(`${service}: rolling back to revision ${result.revision} (deployment ${result.deployment}, ${result.status.deployment.strategy})\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, service, result.deployment, terminalProgress())) : EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import type { StatusView } from '../api/views.ts';
+import type { ApiClient } from './api-client.ts';
+
+/** A spec file read and validated here, and its artifact uploaded: what the server needs to deploy it or test it. */
+export interface UploadedSpec {
+  /** The service the spec deploys (`metadata.name`). */
+  service: string;
+  version: string;
+  /** The spec document as validated, for the server (which validates it again). */
+  document: unknown;
+  artifact: {
+    /** SHA-256 of the uploaded bytes, hex. */
+    digest: string;
+    size: number;
+    /** The minisign signature beside a prepared archive (`<file>.minisig`), when there is one. */
+    signature?: string;
+  };
+}
+
+/** A deployment the server accepted and started. */
+export interface StartedDeployment extends UploadedSpec {
+  deployment: number;
+  revision: number;
+  status: StatusView;
+}
+
+/**
+ * Reads and validates a spec file (YAML or JSON), packs its `artifact.path`
+ * (or reads a prepared archive) and uploads it. Invalid specs fail here with
+ * every field problem, before the server is contacted.
+ */
+export async function uploadSpecFile(client: ApiClient, file: string): Promise<UploadedSpec> {
+  // The spec (zod, YAML, CEL) and the packer (tar) load on first use, so that a CLI
+  // printing its help or a status never loads them.
+  const [{ loadSpecFile }, { readArtifact }] = await Promise.all([import('../spec/index.ts'), import('../supply-chain/artifact-source.ts')]);
+  const { spec, document, baseDir } = await loadSpecFile(file);
+  const { data, signature } = await readArtifact(resolve(baseDir, spec.artifact.path));
+  const { digest } = await client.upload<{ digest: string }>('/v1/artifacts', data);
+  return { service: spec.name, version: spec.version, document, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
+}
+
+/** `cutover apply`'s work: uploads a spec file's artifact and starts a deployment of it; follow it with followDeployment. */
+export async function deploySpecFile(client: ApiClient, file: string): Promise<StartedDeployment> {
+  const uploaded = await uploadSpecFile(client, file);
+  const started = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: uploaded.document, artifact: uploaded.artifact });
+  return { ...uploaded, ...started };
+}

@@ -1,0 +1,2 @@
+/** The narrated demo (`cutover demo`, `npm run demo`). */
+export { runDemo } from './demo.ts';
