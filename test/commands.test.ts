@@ -83,17 +83,29 @@ describe('promote, abort and rollback', () => {
     const again = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.1', strategy: manual })));
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/still Paused.*promote.*abort/);
+    // `status --watch` follows it to the end and exits like `apply --wait`.
+    const watching = cluster.cli('status', service, '--watch', '-o', 'json');
     const promoted = await cluster.cli('promote', service, '--wait');
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
     expect((await cluster.status(service)).phase).toBe('Succeeded');
+    const watched = await watching;
+    expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+    expect(JSON.parse(watched.stdout.slice(watched.stdout.indexOf('\n{') + 1)).phase).toBe('Succeeded');
   });
 
   it('aborts a paused canary: traffic back to stable, canary stopped, phase Aborted', async () => {
     await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '3.0.0', strategy: manual })));
     await waitFor('the canary to pause', async () => (await cluster.status(service)).phase === 'Paused');
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 200 });
+    const watching = cluster.cli('status', service, '--watch');
     const aborted = await cluster.cli('abort', service, '--wait');
     expect(aborted.code, aborted.stderr).toBe(0);
+    // Watching a deployment that ends Aborted exits 1, as `apply --wait` would; so does watching it once it has ended.
+    const watched = await watching;
+    expect(watched.code, watched.stdout + watched.stderr).toBe(1);
+    expect(watched.stdout).toMatch(/phase: {7}Aborted/);
+    expect((await cluster.cli('status', service, '--watch')).code).toBe(1);
+    expect((await cluster.cli('status', service)).code).toBe(0);
     const report = await load.stop();
     const status = await cluster.status(service);
     expect(status.phase).toBe('Aborted');

@@ -1,6 +1,6 @@
 import type { StatusView } from '../../api/views.ts';
 import { followDeployment, terminalProgress, weightsText } from '../../client/index.ts';
-import { EXIT } from '../exit.ts';
+import { EXIT, exitCodeOf } from '../exit.ts';
 import { outputOption, type OutputFormat } from '../options.ts';
 import { print, table } from '../output.ts';
 import type { Cli } from '../cli.ts';
@@ -14,14 +14,15 @@ export function register(cli: Cli): void {
     .argument('<service>')
     .description("show a service's deployment: phase, step, weights, instances")
     .addOption(outputOption())
-    .option('--watch', 'follow until the deployment ends')
+    .option('--watch', 'follow until the deployment ends; exit 0 if it succeeded, 1 if not')
     .action(
       run(async (service: string, options: { output: OutputFormat; watch?: boolean }) => {
         const api = client();
         let status = await api.request<StatusView>('GET', `/v1/services/${svc(service)}`);
         if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, service, status.deployment.id, terminalProgress());
         print(options.output, status, statusText);
-        return EXIT.ok;
+        // Watching ends like `apply --wait`: by how the deployment ended (or had ended already).
+        return options.watch ? exitCodeOf(status) : EXIT.ok;
       }),
     );
 }
