@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_ENTRY } from '../src/core/entry.ts';
+import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
 import { HELLO_DIR, runCli } from './support/cluster.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cutover-cli-'));
@@ -31,7 +31,7 @@ function packagesIn(modules: string[]): string[] {
 }
 
 describe('the cutover CLI', () => {
-  it.each(['--help', 'apply --help', 'status --help'])('`cutover %s` loads no spec, YAML, CEL, server or store code', async (line) => {
+  it.each(['--help', 'apply --help', 'status --help', '--version'])('`cutover %s` loads no spec, YAML, CEL, server or store code', async (line) => {
     const { code, modules } = await loadedModules(line.split(' '));
     expect(code).toBe(0);
     expect(modules.some((url) => /\/cli\/main\.(ts|js)$/.test(url)), 'the loader hook saw the CLI load').toBe(true);
@@ -42,6 +42,15 @@ describe('the cutover CLI', () => {
   it('the loader hook does see the spec being loaded when a command needs it (so the check above can fail)', async () => {
     const { modules } = await loadedModules(['schema']);
     expect(packagesIn(modules)).toEqual(expect.arrayContaining(['zod']));
+  });
+
+  it('prints the version in package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await runCli([flag]);
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim()).toBe(version);
+    }
   });
 
   it('takes -o json or text only, and says which', async () => {

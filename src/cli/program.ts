@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER } from '../client/index.ts';
+import { PROJECT_ROOT } from '../core/entry.ts';
 import * as alerts from './commands/alerts.ts';
 import * as approvals from './commands/approvals.ts';
 import * as artifacts from './commands/artifacts.ts';
@@ -54,6 +57,7 @@ const GROUPS: readonly { register(cli: Cli): void }[] = [
 export function createCli(): Cli {
   const program = new Command('cutover')
     .description('Deploy a service with rolling, blue-green or canary strategies; zero failed requests, automatic rollback.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('--server <url>', `control plane URL (env CUTOVER_SERVER, default ${DEFAULT_SERVER})`))
     .addOption(new Option('--data-dir <dir>', `where the server keeps state, artifacts and logs; other commands read its admin-token there when CUTOVER_TOKEN is unset (env CUTOVER_DATA_DIR, default ${DEFAULT_DATA_DIR})`))
     .showHelpAfterError()
@@ -72,4 +76,8 @@ export function createCli(): Cli {
   };
   for (const group of GROUPS) group.register(cli);
   return cli;
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
