@@ -11,6 +11,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/support/build.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { ApiClient, deploySpecFile, followDeployment } from '../src/client/index.ts';
-import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
+import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
 import { percentile, startLoad } from '../src/load/index.ts';
 import { findMarked, signalGroup } from '../src/platforms/index.ts';
@@ -28,7 +28,7 @@ const STRATEGIES: Record<string, unknown> = {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
   const apiPort = await freePort();
-  const server = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${apiPort}`;
   const rows: string[][] = [];
   try {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nodeArgsFor, PROJECT_ROOT } from '../src/core/entry.ts';
+import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
 import { RouterAdminClient } from '../src/traffic/builtin/index.ts';
 
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const adminPort = await freePort();
     children.push(spawn(process.execPath, ['server.js'], { cwd: join(PROJECT_ROOT, 'examples/hello'), env: { ...process.env, PORT: String(instancePort), CUTOVER_VERSION: '1.0.0' }, stdio: 'ignore' }));
     writeFileSync(join(dir, 'token'), 'bench-token\n', { mode: 0o600 });
-    children.push(spawn(process.execPath, [...nodeArgsFor(join(PROJECT_ROOT, 'src/router/main.ts')), '--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')], { stdio: 'ignore' }));
+    children.push(spawn(process.execPath, [...nodeArgsFor(Program.router, 'dist'), '--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')], { stdio: 'ignore' }));
     await waitFor(`http://127.0.0.1:${instancePort}/healthz`);
     await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
     await new RouterAdminClient(adminPort, 'bench-token').pushConfig({

@@ -4,9 +4,8 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_ENTRY } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
-import { runCli, waitFor } from './support/cluster.ts';
+import { CLI_ENTRY, runCli, waitFor } from './support/cluster.ts';
 
 /**
  * The server will not put the API on the network in clear: 127.0.0.2 is on

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { reportError } from './exit.ts';
 import { createCli } from './program.ts';
 

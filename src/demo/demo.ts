@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { StatusView } from '../api/views.ts';
 import { ApiClient, deploySpecFile, followDeployment, terminalProgress } from '../client/index.ts';
-import { CLI_ENTRY, PROJECT_ROOT } from '../core/entry.ts';
+import { nodeArgsFor, Program, PROJECT_ROOT } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
 import { findMarked, isProcessAlive, signalGroup } from '../platforms/index.ts';
 import { startLoad, type LoadReport } from '../load/index.ts';
@@ -49,7 +49,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     const apiPort = await freePort();
     const appPort = await freePort();
     narrate(`Starting a cutover server on 127.0.0.1:${apiPort} with its state in ${dataDir}`);
-    server = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    server = spawn(process.execPath, [...nodeArgsFor(Program.cli), 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
     const url = `http://127.0.0.1:${apiPort}`;
     for (let i = 0; ; i++) {
       if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;

@@ -1,5 +1,6 @@
 /**
- * The router process: `tsx src/router/main.ts --state-file PATH --admin-port N --token-file PATH`.
+ * The router process: `node dist/router/main.js --state-file PATH --admin-port N --token-file PATH`
+ * (started by the control plane through `nodeArgsFor(Program.router)`).
  * It outlives the control plane: traffic keeps flowing on the last config.
  */
 import { parseArgs } from 'node:util';

@@ -2,15 +2,14 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { nodeArgsFor, Program } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { RouterConfig } from './wire.ts';
 import { RouterAdminClient } from '../traffic/builtin/index.ts';
 import { TOKEN, TestBed, routerConfig, send, waitFor } from '../../test/support/router-test-bed.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const bed = new TestBed();
 const children = new Set<ChildProcess>();
 
@@ -27,7 +26,7 @@ interface RouterProcess {
 }
 
 function startRouterProcess(args: string[]): RouterProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/router/main.ts', ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgsFor(Program.router), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -5,11 +5,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { StatusView } from '../../src/api/views.ts';
-import { CLI_ENTRY, PROJECT_ROOT } from '../../src/core/entry.ts';
+import { PROJECT_ROOT, Program, programFile } from '../../src/core/entry.ts';
 import { freePort } from '../../src/core/net.ts';
 import { findMarked, isProcessAlive, signalGroup } from '../../src/platforms/index.ts';
 
 export const HELLO_DIR = join(PROJECT_ROOT, 'examples/hello');
+
+/**
+ * The compiled CLI, as users run it: the integration tests run dist/, which
+ * their global setup (test/support/build.ts) rebuilds when src/ changed.
+ */
+export const CLI_ENTRY = programFile(Program.cli, 'dist');
 
 export interface CliResult {
   code: number;
@@ -17,7 +23,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI (`bin/cutover.js`) as a process. */
+/** Runs the real CLI (`dist/cli/main.js`) as a process. */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nodeArgsFor, PROJECT_ROOT } from '../../core/entry.ts';
+import { nodeArgsFor, Program } from '../../core/entry.ts';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { freePort } from '../../core/net.ts';
 import { KeyedLock } from '../../core/keyed-lock.ts';
@@ -13,8 +13,6 @@ import type { Store } from '../../store/index.ts';
 import type { RequestSamples, RouterStats } from '../../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
 import { RouterAdminClient } from './client.ts';
-
-const ROUTER_MAIN = join(PROJECT_ROOT, 'src/router/main.ts');
 
 /**
  * The built-in router as the control plane sees it: one OS process per
@@ -82,7 +80,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     const log = openSync(join(dir, 'router.log'), 'a', 0o600);
     try {
       const args = [
-        ...nodeArgsFor(ROUTER_MAIN),
+        ...nodeArgsFor(Program.router),
         '--state-file', join(dir, 'state.json'),
         '--admin-port', String(adminPort),
         '--token-file', join(this.dataDir, 'router-token'),
