@@ -1,20 +1,18 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { startLoad, type LoadRun } from '../src/load/index.ts';
 import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
+import { requireTool } from './support/tools.ts';
 
 /**
  * Real Prometheus (Debian's `prometheus`, installed by .ci/run) scrapes the
  * router's /metrics; a canary's analysis step queries it over the HTTP API.
  */
-const hasPrometheus = spawnSync('prometheus', ['--version']).status === 0;
-if (!hasPrometheus) console.warn('SKIPPED: the Prometheus analysis test needs the `prometheus` binary (apt-get install prometheus; .ci/run does it)');
-
-describe.skipIf(!hasPrometheus)('canary analysis against a real Prometheus', () => {
+requireTool('prometheus').describe('canary analysis against a real Prometheus', () => {
   const cluster = new Cluster();
   const service = 'hello-prom';
   const promDir = mkdtempSync(join(tmpdir(), 'cutover-prom-'));

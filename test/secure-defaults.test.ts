@@ -1,11 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { CLI_ENTRY, runCli, waitFor } from './support/cluster.ts';
+import { requireTool } from './support/tools.ts';
+
+const withOpenssl = requireTool('openssl');
 
 /**
  * The server will not put the API on the network in clear: 127.0.0.2 is on
@@ -22,13 +25,13 @@ describe('secure defaults', () => {
     expect(result.stderr).toMatch(/refusing to listen on 127\.0\.0\.2 without TLS.*--tls-cert and --tls-key, or --insecure-listen-anywhere/);
   });
 
-  it('serves HTTPS with --tls-cert and --tls-key, and writes the admin token with mode 0600', async () => {
+  withOpenssl.it('serves HTTPS with --tls-cert and --tls-key, and writes the admin token with mode 0600', async () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.2', '-addext', 'subjectAltName=IP:127.0.0.2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     const port = await freePort();
     const dataDir = join(dir, 'b');
     const server = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', dataDir, '--host', '127.0.0.2', '--port', String(port), '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')], { stdio: 'ignore' });
     try {
-      const ca = execFileSync('cat', [join(dir, 'cert.pem')]);
+      const ca = readFileSync(join(dir, 'cert.pem'));
       const agent = new Agent({ ca });
       const status = await waitFor('the HTTPS API', () =>
         new Promise<number | null>((resolve) => {

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
@@ -7,18 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { signRequest } from '../src/security/signatures/index.ts';
 import { Cluster, HELLO_DIR, helloSpec, runCli } from './support/cluster.ts';
+import { requireTool } from './support/tools.ts';
 import { createPrivateKey } from 'node:crypto';
 
 /**
  * The security model end to end, with real keys and the real tools: signed
  * requests, roles, approvals, the audit chain, encryption at rest (age),
  * signatures (minisign), the vulnerability scan, policies and secrets that
- * never leak.
+ * never leak. Production requires signed artifacts, so the tests that deploy
+ * there need minisign.
  */
-const hasMinisign = spawnSync('minisign', ['-v']).status !== null && !spawnSync('minisign', ['-v']).error;
-const hasAge = !spawnSync('age', ['--version']).error;
-if (!hasMinisign) console.warn('SKIPPED parts: minisign is not installed (apt-get install minisign; .ci/run does it)');
-if (!hasAge) console.warn('SKIPPED parts: age is not installed (apt-get install age; .ci/run does it)');
+const withMinisign = requireTool('minisign');
+const withAge = requireTool('age');
 
 const SECRET_VALUE = 'hunter2-planted-secret-value';
 
@@ -29,8 +29,8 @@ describe('security end to end', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    execFileSync('mkdir', ['-p', work]);
-    if (hasMinisign) {
+    mkdirSync(work, { recursive: true });
+    if (withMinisign.available) {
       execFileSync('minisign', ['-G', '-W', '-p', join(work, 'trusted.pub'), '-s', join(work, 'trusted.key')], { stdio: 'ignore' });
       execFileSync('minisign', ['-G', '-W', '-p', join(work, 'other.pub'), '-s', join(work, 'other.key')], { stdio: 'ignore' });
       minisignPub = readFileSync(join(work, 'trusted.pub'), 'utf8').trim().split('\n').at(-1)!;
@@ -93,7 +93,7 @@ describe('security end to end', () => {
     expect(result.stderr).toMatch(/user peek has no role that may deploy on any environment; an admin can grant one with `cutover user add peek --role ROLE:ENV`/);
   });
 
-  it('waits in AwaitingApproval in production until an approver who is not the author approves', async () => {
+  withMinisign.it('waits in AwaitingApproval in production until an approver who is not the author approves', async () => {
     const spec = cluster.writeSpec('shop', helloSpec({ port: await freePort(), instances: 1, environment: 'production', strategy: { canary: { steps: [] } } }));
     const signed = await signedArtifact(spec, 'shop');
     const applied = await runCli(['apply', '-f', signed], as('dev'));
@@ -115,13 +115,13 @@ describe('security end to end', () => {
     const archive = join(work, `${name}-${version}.tar.gz`);
     const packed = await cluster.cli('artifact', 'pack', HELLO_DIR, '--out', archive);
     expect(packed.code, packed.stderr).toBe(0);
-    if (hasMinisign) execFileSync('minisign', ['-S', '-s', join(work, key), '-m', archive], { stdio: 'ignore' });
+    execFileSync('minisign', ['-S', '-s', join(work, key), '-m', archive], { stdio: 'ignore' });
     const spec = readFileSync(specFile, 'utf8').replace(`path: ${HELLO_DIR}`, `path: ${archive}`).replace('version: 1.0.0', `version: ${version}`);
     writeFileSync(specFile, spec);
     return specFile;
   }
 
-  it.skipIf(!hasMinisign)('verifies minisign signatures made by the real tool: refuses tampered, untrusted and missing ones, saying which', async () => {
+  withMinisign.it('verifies minisign signatures made by the real tool: refuses tampered, untrusted and missing ones, saying which', async () => {
     const port = await freePort();
     const base = () => cluster.writeSpec('signed', helloSpec({ port, instances: 1, environment: 'production', strategy: { canary: { steps: [] } } }));
     // untrusted key
@@ -166,24 +166,32 @@ describe('security end to end', () => {
     expect(result.stderr).toMatch(/vulnerabilities: testing blocks findings at critical or above; found 3: lodash@4\.17\.20 GHSA-/);
   });
 
-  it('stores artifacts encrypted with age; export decrypts with the real age tool; rotation re-encrypts without stopping anything', async () => {
-    const port = await freePort();
-    const marker = join(work, 'marked');
-    cpSync(HELLO_DIR, marker, { recursive: true });
-    writeFileSync(join(marker, 'MARKER.txt'), 'PLAINTEXT-MARKER-'.repeat(50));
-    const applied = await cluster.cli('apply', '-f', cluster.writeSpec('crypt', helloSpec({ port, instances: 1, artifact: { path: marker }, run: { command: ['node', 'server.js'], env: { DB_PASSWORD: { secret: SECRET_VALUE } } } })), '--wait');
+  // The next three tests follow one service, crypt, through storage, export and key rotation.
+  const crypt = { port: 0, marker: join(work, 'marked') };
+  const cryptSpec = (version: string) =>
+    cluster.writeSpec('crypt', helloSpec({ port: crypt.port, instances: 1, version, artifact: { path: crypt.marker }, run: { command: ['node', 'server.js'], env: { DB_PASSWORD: { secret: SECRET_VALUE } } } }));
+
+  it('stores artifacts encrypted with age, never in clear', async () => {
+    crypt.port = await freePort();
+    cpSync(HELLO_DIR, crypt.marker, { recursive: true });
+    writeFileSync(join(crypt.marker, 'MARKER.txt'), 'PLAINTEXT-MARKER-'.repeat(50));
+    const applied = await cluster.cli('apply', '-f', cryptSpec('1.0.0'), '--wait');
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     const stored = readdirSync(join(cluster.dataDir, 'artifacts', 'sha256'));
     expect(stored.some((f) => f.endsWith('.tar.gz.age'))).toBe(true);
     expect(stored.some((f) => f.endsWith('.tar.gz'))).toBe(false);
+  });
+
+  withAge.it('exports a stored artifact that the real age tool decrypts with the server\'s key', async () => {
     const digest = (JSON.parse((await cluster.cli('history', 'crypt', '-o', 'json')).stdout) as { digest: string }[])[0]!.digest;
-    if (hasAge) {
-      const exported = join(work, 'export.age');
-      expect((await cluster.cli('artifact', 'export', digest, '--out', exported)).code).toBe(0);
-      const keyFile = readdirSync(join(cluster.dataDir, 'keys')).find((f) => f.endsWith('.age-key'))!;
-      const tarball = execFileSync('age', ['-d', '-i', join(cluster.dataDir, 'keys', keyFile), exported]);
-      expect(execFileSync('tar', ['-tz'], { input: tarball }).toString()).toMatch(/MARKER\.txt/);
-    }
+    const exported = join(work, 'export.age');
+    expect((await cluster.cli('artifact', 'export', digest, '--out', exported)).code).toBe(0);
+    const keyFile = readdirSync(join(cluster.dataDir, 'keys')).find((f) => f.endsWith('.age-key'))!;
+    const tarball = execFileSync('age', ['-d', '-i', join(cluster.dataDir, 'keys', keyFile), exported]);
+    expect(execFileSync('tar', ['-tz'], { input: tarball }).toString()).toMatch(/MARKER\.txt/);
+  });
+
+  it('rotates the keys: artifacts and secrets are re-encrypted without stopping anything', async () => {
     const rotated = await cluster.cli('keys', 'rotate');
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(/re-encrypted [1-9]\d* artifact/);
@@ -192,11 +200,11 @@ describe('security end to end', () => {
     const retire = await cluster.cli('keys', 'retire', '1');
     expect(retire.code, retire.stderr).toBe(0);
     // Still deployable from the re-encrypted artifact, with the re-sealed secret.
-    const rolled = await cluster.cli('apply', '-f', cluster.writeSpec('crypt', helloSpec({ port, instances: 1, version: '1.0.1', artifact: { path: marker }, run: { command: ['node', 'server.js'], env: { DB_PASSWORD: { secret: SECRET_VALUE } } } })), '--wait');
+    const rolled = await cluster.cli('apply', '-f', cryptSpec('1.0.1'), '--wait');
     expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
   });
 
-  it.skipIf(!hasAge)('accepts an artifact encrypted with the real age tool to the server\'s recipient', async () => {
+  withAge.it('accepts an artifact encrypted with the real age tool to the server\'s recipient', async () => {
     const recipient = (await cluster.cli('artifact', 'recipient')).stdout.trim();
     expect(recipient).toMatch(/^age1/);
     const archive = join(work, 'plain.tar.gz');
@@ -208,6 +216,8 @@ describe('security end to end', () => {
   });
 
   it('records every mutating call in the audit chain, and verify names the first edited entry', async () => {
+    const applied = await runCli(['apply', '-f', cluster.writeSpec('audited', helloSpec({ port: await freePort(), instances: 1 })), '--wait'], as('dev'));
+    expect(applied.code, applied.stderr).toBe(0);
     const list = JSON.parse((await cluster.cli('audit', 'list', '-o', 'json', '--limit', '1000')).stdout) as { seq: number; actor: string; action: string; outcome: string; from: string }[];
     expect(list.some((e) => e.actor === 'dev' && e.action === 'POST /v1/apply' && e.outcome === 'succeeded' && e.from === '127.0.0.1')).toBe(true);
     expect(list.some((e) => e.actor === 'peek' && e.outcome === 'denied')).toBe(true);

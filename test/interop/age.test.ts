@@ -2,15 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KeyRing, decrypt, openSecret, parseIdentityFile, sealSecret } from '../../src/security/encryption/index.ts';
 import { ArtifactStore } from '../../src/supply-chain/artifacts.ts';
 import { packDirectory } from '../../src/supply-chain/pack.ts';
+import { requireTool } from '../support/tools.ts';
 
-// age and age-keygen come with the Debian package `age`, which .ci/run installs.
-const probe = spawnSync('age', ['--version'], { stdio: 'ignore' });
-const hasAge = probe.error === undefined && probe.status === 0;
-if (!hasAge) console.warn('skipping the age interop checks: `age` is not on PATH (install the Debian package `age`)');
+const withAge = requireTool('age', 'age-keygen');
 
 let dir = '';
 let ring: KeyRing;
@@ -26,7 +24,7 @@ function run(tool: 'age' | 'age-keygen', args: string[], input?: Uint8Array | st
   return result.stdout;
 }
 
-describe.skipIf(!hasAge)("age interop: cutover and Debian's age read each other's files", () => {
+withAge.describe("age interop: cutover and Debian's age read each other's files", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cutover-age-'));
     mkdirSync(path('service'));

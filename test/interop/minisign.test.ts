@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   generateMinisignKeyPair,
   parseMinisignPublicKey,
@@ -10,11 +10,9 @@ import {
   signMinisign,
   verifyMinisign,
 } from '../../src/supply-chain/minisign/index.ts';
+import { requireTool } from '../support/tools.ts';
 
-// minisign comes with the Debian package `minisign`, which .ci/run installs.
-const probe = spawnSync('minisign', ['-v'], { stdio: 'ignore' });
-const hasMinisign = probe.error === undefined && probe.status === 0;
-if (!hasMinisign) console.warn('skipping the minisign interop checks: `minisign` is not on PATH (install the Debian package `minisign`)');
+const withMinisign = requireTool('minisign');
 
 let dir = '';
 const path = (name: string): string => join(dir, name);
@@ -33,7 +31,7 @@ function toolKeyPair(name: string): { publicKeyFile: string; secretKeyFile: stri
   return { publicKeyFile: path(`${name}.pub`), secretKeyFile: path(`${name}.key`) };
 }
 
-describe.skipIf(!hasMinisign)('minisign interop: cutover and Debian\'s minisign read each other\'s files', () => {
+withMinisign.describe('minisign interop: cutover and Debian\'s minisign read each other\'s files', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cutover-minisign-'));
   });

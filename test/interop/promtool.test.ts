@@ -1,12 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { expect, it } from 'vitest';
 import { createControlPlaneMetrics } from '../../src/monitoring/metrics/index.ts';
 import { inconclusiveAnalysis, replay, sampleDeployment, sampleRouterStats } from '../support/metric-samples.ts';
+import { requireTool } from '../support/tools.ts';
 
-// promtool comes with the Debian package `prometheus`, which .ci/run installs.
-const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' });
-const missing = promtool.error !== undefined || promtool.status !== 0;
-if (missing) console.warn('skipping the promtool checks: `promtool` is not on PATH (install the Debian package `prometheus`)');
+const withPromtool = requireTool('promtool');
 
 /** Pipes exposition text into `promtool check metrics`, which lints names, types, HELP and histograms. */
 function checkMetrics(text: string): Promise<{ code: number | null; output: string }> {
@@ -21,7 +19,7 @@ function checkMetrics(text: string): Promise<{ code: number | null; output: stri
   });
 }
 
-describe.skipIf(missing)('metrics pass `promtool check metrics`', () => {
+withPromtool.describe('metrics pass `promtool check metrics`', () => {
   it('accepts the control plane registry after an analysis and a rollback', async () => {
     const metrics = createControlPlaneMetrics();
     metrics.setInstanceSource(() => [
