@@ -5,6 +5,14 @@ import { defineConfig } from 'vitest/config';
 // sockets, so they run one file at a time on this 2-core machine.
 export default defineConfig({
   test: {
+    // `npm run coverage`: vitest's v8 coverage plus the CLI, server and router processes the tests start.
+    coverage: {
+      provider: 'custom',
+      customProviderModule: './test/support/coverage/provider.ts',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.test.ts'],
+      reporter: ['text-summary', 'html', 'json-summary'],
+    },
     projects: [
       { test: { name: 'unit', include: ['src/**/*.test.ts', 'bench/**/*.test.ts'], testTimeout: 20_000 } },
       {

@@ -107,12 +107,15 @@ export class Cluster {
     return this.serverLog;
   }
 
-  async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Stops the server with `signal`, and with SIGKILL if it still runs after `graceMs`. */
+  async stopServer(signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<void> {
     const child = this.server;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
+    clearTimeout(timer);
     this.server = null;
   }
 
@@ -159,8 +162,15 @@ export class Cluster {
     }));
   }
 
+  /**
+   * Stops the server and its routers as an operator would, with SIGTERM (so
+   * they also write their coverage under `npm run coverage`), then kills the
+   * instances and whatever did not stop within a few seconds.
+   */
   async destroy(): Promise<void> {
-    await this.stopServer('SIGKILL').catch(() => undefined);
+    await this.stopServer('SIGTERM', 10_000).catch(() => undefined);
+    for (const { pid, router } of this.processes()) signalGroup(pid, router ? 'SIGTERM' : 'SIGKILL');
+    await waitFor('the routers to stop', () => this.processes().every(({ pid, router }) => !router || !isProcessAlive(pid)), 5_000).catch(() => undefined);
     for (const { pid } of this.processes()) signalGroup(pid, 'SIGKILL');
     await waitFor('every process of the test to exit', () => this.processes().every(({ pid }) => !isProcessAlive(pid)), 20_000).catch(() => undefined);
     rmSync(this.dataDir, { recursive: true, force: true });
