@@ -1,7 +1,28 @@
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that the OS says is free now. */
-export function freePort(): Promise<number> {
+/** How long a port handed out stays reserved: its new owner (an instance starting) binds it within that time. */
+const RESERVED_MS = 60_000;
+const handedOut = new Map<number, number>();
+
+/**
+ * A TCP port on 127.0.0.1 that the OS says is free now, and that this
+ * process has not handed out in the last minute: the OS can offer a port it
+ * just gave (and we closed) again at once, so two instances started together
+ * would get the same port.
+ */
+export async function freePort(): Promise<number> {
+  const now = Date.now();
+  for (const [port, at] of handedOut) if (now - at > RESERVED_MS) handedOut.delete(port);
+  for (let attempt = 0; ; attempt++) {
+    const port = await portFromOs();
+    if (!handedOut.has(port) || attempt >= 20) {
+      handedOut.set(port, now);
+      return port;
+    }
+  }
+}
+
+function portFromOs(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
