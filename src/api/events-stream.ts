@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { EngineContext } from '../engine/context.ts';
@@ -40,8 +41,9 @@ export function eventStream(c: Context, ctx: EngineContext) {
       }
       while (!stream.aborted) {
         while (queue.length) await send(queue.shift()!);
-        // A comment line every 15s keeps proxies from closing an idle stream.
-        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stream.sleep(15_000).then(() => stream.write(': keep-alive\n\n'))]);
+        // A comment line every 15s keeps proxies from closing an idle stream;
+        // its timer does not keep a stopping server alive (ref: false).
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(15_000, undefined, { ref: false }).then(() => stream.write(': keep-alive\n\n'))]);
         wake = null;
       }
     } finally {
