@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,14 @@ import { CLI_ENTRY, runCli, waitFor } from './support/cluster.ts';
 import { requireTool } from './support/tools.ts';
 
 const withOpenssl = requireTool('openssl');
+
+/** Stops a server the test started and waits for it to exit. */
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
 
 /**
  * The server will not put the API on the network in clear: 127.0.0.2 is on
@@ -49,7 +57,7 @@ describe('secure defaults', () => {
       expect(statSync(join(dataDir, 'cutover.db')).mode & 0o777).toBe(0o600);
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     } finally {
-      server.kill('SIGTERM');
+      await stop(server);
     }
   });
 
@@ -62,7 +70,7 @@ describe('secure defaults', () => {
       await waitFor('the insecure warning', () => log.includes('INSECURE'));
       expect(log).toMatch(/"level":40.*INSECURE: the API listens on a non-loopback address WITHOUT TLS/);
     } finally {
-      server.kill('SIGTERM');
+      await stop(server);
     }
   });
 });
