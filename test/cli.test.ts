@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_ENTRY, PROJECT_ROOT } from '../src/core/entry.ts';
-import { HELLO_DIR, runCli } from './support/cluster.ts';
+import { PROJECT_ROOT } from '../src/core/entry.ts';
+import { CLI_ENTRY, HELLO_DIR, runCli } from './support/cluster.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cutover-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
