@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { AlertDispatcher } from './dispatcher.ts';
-import { sendTestAlert } from './send-test-alert.ts';
+import { checkSinks } from './check-sinks.ts';
 import { deployment, sampleAlert, stored } from '../../../test/support/alert-samples.ts';
 import { startReceiver, type Receiver } from '../../../test/support/webhook-receiver.ts';
 
@@ -118,11 +118,11 @@ describe('AlertDispatcher', () => {
   });
 });
 
-describe('sendTestAlert', () => {
+describe('checkSinks', () => {
   it('sends a synthetic alert to every sink and says how each went', async () => {
     const good = await receiver();
     const bad = await receiver(() => 404);
-    const results = await sendTestAlert(
+    const results = await checkSinks(
       { sinks: [{ type: 'webhook', url: good.url, secret: SECRET }, { type: 'slack', url: bad.url, name: 'team chat' }, { type: 'log' }] },
       instantRetries(),
     );

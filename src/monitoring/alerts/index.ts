@@ -5,7 +5,7 @@ export { evaluateTimers, type TimerOptions } from './timer-rules.ts';
 export { DEFAULT_RULES, resolveRules, type RuleSettings, type RulesConfig, type RulesInput } from './rules-config.ts';
 export { parseAlertsConfig, type AlertsConfig } from './config.ts';
 export { AlertDispatcher, type AlertDispatch, type DeliveryRecord, type DispatcherOptions, type SinkResult } from './dispatcher.ts';
-export { sendTestAlert, testAlert } from './send-test-alert.ts';
+export { checkSinks, sinkCheckAlert } from './check-sinks.ts';
 export type { AlertSink, SinkConfig, SinkOptions } from './sink.ts';
 export { createSink } from './create-sink.ts';
 export { DeliveryError } from './delivery-error.ts';

@@ -3,7 +3,7 @@ import type { AlertsConfig } from './config.ts';
 import { AlertDispatcher, type DispatcherOptions, type SinkResult } from './dispatcher.ts';
 
 /** A harmless alert that says what it is, for checking sinks end to end. */
-export function testAlert(now: number): Alert {
+export function sinkCheckAlert(now: number): Alert {
   return {
     id: `test:${now}`,
     rule: 'test',
@@ -18,8 +18,8 @@ export function testAlert(now: number): Alert {
 }
 
 /** Sends the test alert to every configured sink (retried like a real one) and says how each went. */
-export async function sendTestAlert(config: AlertsConfig, options: DispatcherOptions = {}): Promise<SinkResult[]> {
+export async function checkSinks(config: AlertsConfig, options: DispatcherOptions = {}): Promise<SinkResult[]> {
   const dispatcher = new AlertDispatcher(config, options);
-  const dispatch = await dispatcher.dispatch(testAlert((options.now ?? Date.now)()));
+  const dispatch = await dispatcher.dispatch(sinkCheckAlert((options.now ?? Date.now)()));
   return dispatch.results;
 }
