@@ -54,11 +54,15 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
 
   const runMetric = async (metric: MetricSpec, view: MetricView): Promise<void> => {
     const provider = options.providerFor(metric);
+    // The delay comes before the provider's baseline: what happens during it
+    // (a canary's warm-up) is never measured. Started first, the baseline
+    // would make the first measurement hold the whole delay.
+    if (metric.initialDelayMs > 0) await sleep(metric.initialDelayMs, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) return;
     if (provider.start) {
       const started = await safely(async () => (await provider.start!(context), {}));
       if (started.phase === 'Error') view.message = started.message ?? '';
     }
-    if (metric.initialDelayMs > 0) await sleep(metric.initialDelayMs, undefined, { signal }).catch(() => undefined);
     let taken = 0;
     while (!signal.aborted) {
       const began = Date.now();
