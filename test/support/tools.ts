@@ -13,6 +13,7 @@ export const TOOLS = {
   promtool: { probe: ['--version'], debian: 'prometheus' },
   prometheus: { probe: ['--version'], debian: 'prometheus' },
   openssl: { probe: ['version'], debian: 'openssl' },
+  'systemd-analyze': { probe: ['--version'], debian: 'systemd' },
 } as const;
 export type Tool = keyof typeof TOOLS;
 
