@@ -1,9 +1,13 @@
 /**
- * `npm run bench:router`: what the data plane costs. In one run, wrk sends
- * the same closed-loop load (2 threads, 32 connections, 10 s) to one
- * examples/hello instance directly and through cutover's router process
- * (a separate OS process, as in production), and prints requests/s and
- * latency percentiles for both, with the ratios. Needs `wrk` (Debian).
+ * `npm run bench:router`: what the data plane costs, against real proxies.
+ * In one run, the same three examples/hello instances are served directly
+ * (one instance), through cutover's built-in router (a separate OS process,
+ * as in production), through plain HAProxy and plain nginx (Debian packages,
+ * hand-written configs, keep-alive to the upstreams on). Each target gets
+ * the same closed loop (wrk: 2 threads, 32 connections) and the same paced
+ * open-loop rate (cutover's load generator), and the table shows req/s,
+ * p50/p99 and every ratio to plain HAProxy. Needs `wrk`; HAProxy and nginx
+ * columns are skipped, saying so, when their program is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,18 +16,29 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
+import { startLoad } from '../src/load/index.ts';
 import { RouterAdminClient } from '../src/traffic/builtin/index.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** The paced rate: well below every proxy's ceiling, so latency is the proxy's, not a queue's. */
+const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 5);
+const INSTANCES = 3;
 
-interface WrkResult {
+interface Figures {
   rps: number;
   p50: number;
   p99: number;
   errors: number;
 }
 
-function wrk(url: string): WrkResult {
+interface Row {
+  name: string;
+  closed: Figures;
+  open: Figures;
+}
+
+function wrk(url: string): Figures {
   const out = spawnSync('wrk', ['-t2', '-c32', `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' }).stdout;
   const ms = (label: string) => {
     const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
@@ -41,12 +56,102 @@ function wrk(url: string): WrkResult {
   };
 }
 
+async function openLoop(url: string): Promise<Figures> {
+  const load = startLoad({ url, ratePerSecond: OPEN_RATE });
+  await sleep(OPEN_SECONDS * 1000);
+  const report = await load.stop();
+  return { rps: report.ok / (report.durationMs / 1000), p50: report.latencyMs.p50, p99: report.latencyMs.p99, errors: report.failed };
+}
+
+async function measure(name: string, url: string): Promise<Row> {
+  await waitFor(url);
+  const closed = wrk(url);
+  const open = await openLoop(url);
+  return { name, closed, open };
+}
+
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (await fetch(url).then((r) => r.ok, () => false)) return;
     await sleep(50);
   }
   throw new Error(`${url} did not answer`);
+}
+
+function hasProgram(command: string, args: string[]): boolean {
+  const run = spawnSync(command, args, { stdio: 'ignore' });
+  return run.error === undefined && run.status === 0;
+}
+
+/** What an operator would write by hand: round robin, keep-alive both sides, no health checks or logs. */
+function plainHaproxyConfig(port: number, upstreams: number[]): string {
+  return [
+    'global',
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  timeout connect 5s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  option http-keep-alive',
+    'frontend bench',
+    `  bind 127.0.0.1:${port}`,
+    '  default_backend hello',
+    'backend hello',
+    '  balance roundrobin',
+    ...upstreams.map((upstream, i) => `  server hello${i} 127.0.0.1:${upstream}`),
+    '',
+  ].join('\n');
+}
+
+function plainNginxConfig(dir: string, port: number, upstreams: number[]): string {
+  return `
+worker_processes auto;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/nginx-body;
+  proxy_temp_path ${dir}/nginx-proxy;
+  fastcgi_temp_path ${dir}/nginx-fastcgi;
+  uwsgi_temp_path ${dir}/nginx-uwsgi;
+  scgi_temp_path ${dir}/nginx-scgi;
+  upstream hello {
+${upstreams.map((upstream) => `    server 127.0.0.1:${upstream};`).join('\n')}
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://hello;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+}
+
+function ratio(value: number, base: number): string {
+  return Number.isFinite(value / base) ? `${(value / base).toFixed(2)}×` : '-';
+}
+
+function print(rows: Row[]): void {
+  const haproxy = rows.find((row) => row.name === 'haproxy (plain)');
+  const head = `${'target'.padEnd(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'err'.padStart(4)} ${'×HAProxy rps'.padStart(12)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}`;
+  for (const mode of ['closed', 'open'] as const) {
+    console.log(mode === 'closed' ? `\nclosed loop: wrk -t2 -c32 -d${SECONDS}s` : `\nopen loop: ${OPEN_RATE} req/s paced for ${OPEN_SECONDS}s (cutover's load generator; req/s is the answered rate)`);
+    console.log(head);
+    for (const row of rows) {
+      const f = row[mode];
+      const base = haproxy?.[mode];
+      console.log(
+        `${row.name.padEnd(24)} ${f.rps.toFixed(0).padStart(8)} ${f.p50.toFixed(2).padStart(7)} ${f.p99.toFixed(2).padStart(7)} ${String(f.errors).padStart(4)} ` +
+          `${(base ? ratio(f.rps, base.rps) : '-').padStart(12)} ${(base ? ratio(f.p50, base.p50) : '-').padStart(6)} ${(base ? ratio(f.p99, base.p99) : '-').padStart(6)}`,
+      );
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -56,34 +161,61 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-router-'));
   const children: ChildProcess[] = [];
+  const start = (command: string, args: string[], options: Parameters<typeof spawn>[2] = {}): void => {
+    // Its own process group, so stopping it stops the workers HAProxy and nginx fork too.
+    children.push(spawn(command, args, { stdio: 'ignore', ...options, detached: true }));
+  };
   try {
-    const instancePort = await freePort();
+    const upstreams: number[] = [];
+    for (let i = 0; i < INSTANCES; i++) {
+      const port = await freePort();
+      upstreams.push(port);
+      start(process.execPath, ['server.js'], { cwd: join(PROJECT_ROOT, 'examples/hello'), env: { ...process.env, PORT: String(port), CUTOVER_VERSION: '1.0.0' }, stdio: 'ignore' });
+    }
+    for (const port of upstreams) await waitFor(`http://127.0.0.1:${port}/healthz`);
+    const rows: Row[] = [];
+    rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`));
+
     const routerPort = await freePort();
     const adminPort = await freePort();
-    children.push(spawn(process.execPath, ['server.js'], { cwd: join(PROJECT_ROOT, 'examples/hello'), env: { ...process.env, PORT: String(instancePort), CUTOVER_VERSION: '1.0.0' }, stdio: 'ignore' }));
     writeFileSync(join(dir, 'token'), 'bench-token\n', { mode: 0o600 });
-    children.push(spawn(process.execPath, [...nodeArgsFor(Program.router, 'dist'), '--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')], { stdio: 'ignore' }));
-    await waitFor(`http://127.0.0.1:${instancePort}/healthz`);
+    start(process.execPath, [...nodeArgsFor(Program.router, 'dist'), '--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')]);
     await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
     await new RouterAdminClient(adminPort, 'bench-token').pushConfig({
       service: 'bench',
       port: routerPort,
       weights: { '1': 100 },
-      backends: [{ id: 'bench-1', revision: 1, port: instancePort, inRotation: true }],
+      backends: upstreams.map((port, i) => ({ id: `bench-${i}`, revision: 1, port, inRotation: true })),
       healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
       generation: 1,
     });
-    await waitFor(`http://127.0.0.1:${routerPort}/healthz`);
-    const direct = wrk(`http://127.0.0.1:${instancePort}/`);
-    const routed = wrk(`http://127.0.0.1:${routerPort}/`);
-    const row = (name: string, r: WrkResult) => `${name.padEnd(16)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.errors).padStart(7)}`;
-    console.log(`router overhead: wrk -t2 -c32 -d${SECONDS}s, examples/hello, node ${process.version}, 2 cores shared by wrk, router and instance`);
-    console.log(`${'target'.padEnd(16)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
-    console.log(row('instance direct', direct));
-    console.log(row('through router', routed));
-    console.log(`ratio (router / direct): throughput ${(routed.rps / direct.rps).toFixed(2)}×, p50 ${(routed.p50 / direct.p50).toFixed(2)}×, p99 ${(routed.p99 / direct.p99).toFixed(2)}×`);
+    rows.push(await measure('cutover built-in', `http://127.0.0.1:${routerPort}/`));
+
+    if (hasProgram('haproxy', ['-v'])) {
+      const port = await freePort();
+      writeFileSync(join(dir, 'haproxy.cfg'), plainHaproxyConfig(port, upstreams));
+      start('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')]);
+      rows.push(await measure('haproxy (plain)', `http://127.0.0.1:${port}/`));
+    } else console.log('haproxy column skipped: haproxy is not on PATH (apt-get install haproxy)');
+
+    const nginx = hasProgram('nginx', ['-v']) ? 'nginx' : hasProgram('/usr/sbin/nginx', ['-v']) ? '/usr/sbin/nginx' : undefined;
+    if (nginx) {
+      const port = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), plainNginxConfig(dir, port, upstreams));
+      start(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'nginx-error.log'), '-g', 'daemon off;']);
+      rows.push(await measure('nginx (plain)', `http://127.0.0.1:${port}/`));
+    } else console.log('nginx column skipped: nginx is not on PATH (apt-get install nginx)');
+
+    console.log(`\nbench:router: ${INSTANCES} examples/hello instances behind each proxy, node ${process.version}, one machine (wrk, proxies and instances share its cores)`);
+    print(rows);
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    for (const child of children) {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
