@@ -38,4 +38,19 @@ describe('validateRouterConfig', () => {
     expect(problemsOf({ ...valid, previewPort: 8080 })).toEqual(['previewPort: must differ from port']);
     expect(problemsOf({ ...valid, generation: undefined })).toEqual([expect.stringMatching(/^generation: /)]);
   });
+
+  it('keeps only known fields and names every problem at once', () => {
+    expect(validateRouterConfig({ ...valid, extra: 'x', backends: [{ ...valid.backends[0], shell: 'rm -rf /' }] })).toEqual(valid);
+    expect(problemsOf(null)).toEqual([': must be an object, not null']);
+    expect(problemsOf({ ...valid, port: 70000, service: '', backends: 'a' })).toEqual([
+      'service: must not be empty',
+      'port: must be between 0 and 65535, not 70000',
+      'backends: must be an array',
+    ]);
+    expect(problemsOf({ ...valid, weights: { '1': 60, '2': 30 } })).toEqual(['weights: weights must add up to 100, not 90']);
+    expect(problemsOf({ ...valid, healthCheck: { ...valid.healthCheck, path: 'healthz', timeoutMs: 1.5 } })).toEqual([
+      'healthCheck.path: must start with "/"',
+      'healthCheck.timeoutMs: must be a whole number, not 1.5',
+    ]);
+  });
 });

@@ -1,65 +1,160 @@
-import { z } from 'zod';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
-import type { RouterConfig } from './wire.ts';
+import type { RouterBackend, RouterConfig } from './wire.ts';
+
+/*
+ * The router checks every config it is given (a push, or its own state file)
+ * by hand rather than with zod: the config is small and fixed, and zod alone
+ * is ~13 MB of resident memory in a process that is otherwise ~45 MB — paid
+ * once per router. The checker is strict the same way a schema would be: it
+ * names every bad field, and it rebuilds the config from known fields only,
+ * so an unknown key never reaches the data plane.
+ */
 
 /** 0 lets the OS choose (tests); the control plane always gives a real port. */
-const listenPort = z.int().min(0).max(65535);
-const revision = z.int().min(0);
-
-const routerConfigSchema = z
-  .object({
-    service: z.string().min(1),
-    port: listenPort,
-    previewPort: listenPort.optional(),
-    previewRevision: revision.optional(),
-    weights: z.record(z.string().regex(/^\d+$/, 'must be a revision number'), z.number().min(0).max(100)),
-    backends: z.array(
-      z.object({ id: z.string().min(1), revision, port: z.int().min(1).max(65535), inRotation: z.boolean() }),
-    ),
-    healthCheck: z.object({
-      path: z.string().startsWith('/'),
-      intervalMs: z.int().min(10),
-      timeoutMs: z.int().min(1),
-      unhealthyThreshold: z.int().min(1),
-    }),
-    generation: z.int().min(0),
-  })
-  .superRefine((config, ctx) => {
-    const weights = Object.values(config.weights);
-    const total = weights.reduce((sum, weight) => sum + weight, 0);
-    if (weights.length > 0 && Math.abs(total - 100) > 0.001) {
-      ctx.addIssue({ code: 'custom', path: ['weights'], message: `weights must add up to 100, not ${total}` });
-    }
-    const seen = new Set<string>();
-    for (const [index, backend] of config.backends.entries()) {
-      if (seen.has(backend.id)) ctx.addIssue({ code: 'custom', path: ['backends', index, 'id'], message: `duplicate backend id "${backend.id}"` });
-      seen.add(backend.id);
-    }
-    if (config.previewPort !== undefined && config.previewPort !== 0 && config.previewPort === config.port) {
-      ctx.addIssue({ code: 'custom', path: ['previewPort'], message: 'must differ from port' });
-    }
-  });
+const MAX_PORT = 65535;
 
 /** Checks a pushed (or stored) config; throws InvalidRequest naming every bad field. */
 export function validateRouterConfig(input: unknown): RouterConfig {
-  const result = routerConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems: FieldProblem[] = result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-  const summary = problems.map((problem) => `${problem.path || '(config)'}: ${problem.message}`).join('; ');
-  return invalid(`Router config is invalid: ${summary}`, problems);
-}
+  const problems: FieldProblem[] = [];
+  const check = new Checker(problems);
+  const root = check.object(input, '');
+  if (!root) return invalid(problems);
 
-function invalid(message: string, problems: FieldProblem[]): never {
-  throw new CutoverError(ErrorCode.InvalidRequest, message, { problems, context: { field: problems[0]?.path } });
-}
-
-/** `backends[2].port`, `healthCheck.intervalMs`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text ? `.${String(segment)}` : String(segment);
+  const service = check.string(root.service, 'service');
+  const port = check.int(root.port, 'port', 0, MAX_PORT);
+  const previewPort = root.previewPort === undefined ? undefined : check.int(root.previewPort, 'previewPort', 0, MAX_PORT);
+  const previewRevision = root.previewRevision === undefined ? undefined : check.int(root.previewRevision, 'previewRevision', 0);
+  const weights = checkWeights(check, root.weights);
+  const backends = checkBackends(check, root.backends);
+  const healthCheck = checkHealthCheck(check, root.healthCheck);
+  const generation = check.int(root.generation, 'generation', 0);
+  if (weights) checkWeightsTotal(check, weights);
+  if (previewPort !== undefined && previewPort !== 0 && previewPort === port) {
+    problems.push({ path: 'previewPort', message: 'must differ from port' });
   }
-  return text;
+  if (problems.length > 0) return invalid(problems);
+
+  const config: RouterConfig = {
+    service: service!,
+    port: port!,
+    weights: weights!,
+    backends: backends!,
+    healthCheck: healthCheck!,
+    generation: generation!,
+  };
+  if (previewPort !== undefined) config.previewPort = previewPort;
+  if (previewRevision !== undefined) config.previewRevision = previewRevision;
+  return config;
+}
+
+function checkWeights(check: Checker, input: unknown): RouterConfig['weights'] | undefined {
+  const record = check.object(input, 'weights');
+  if (!record) return undefined;
+  const weights: RouterConfig['weights'] = {};
+  let valid = true;
+  for (const [revision, weight] of Object.entries(record)) {
+    if (!/^\d+$/.test(revision)) {
+      check.problem(`weights.${revision}`, 'must be a revision number');
+      valid = false;
+      continue;
+    }
+    const value = check.number(weight, `weights.${revision}`, 0, 100);
+    if (value === undefined) valid = false;
+    else weights[revision] = value;
+  }
+  return valid ? weights : undefined;
+}
+
+/** Checked after every field, so a sum is only judged over weights that are each valid. */
+function checkWeightsTotal(check: Checker, weights: RouterConfig['weights']): void {
+  const values = Object.values(weights);
+  const total = values.reduce((sum, weight) => sum + weight, 0);
+  if (values.length > 0 && Math.abs(total - 100) > 0.001) check.problem('weights', `weights must add up to 100, not ${total}`);
+}
+
+function checkBackends(check: Checker, input: unknown): RouterBackend[] | undefined {
+  if (!Array.isArray(input)) return check.problem('backends', 'must be an array');
+  const seen = new Set<string>();
+  const backends: RouterBackend[] = [];
+  for (const [index, item] of input.entries()) {
+    const at = `backends[${index}]`;
+    const backend = check.object(item, at);
+    if (!backend) continue;
+    const id = check.string(backend.id, `${at}.id`);
+    const revision = check.int(backend.revision, `${at}.revision`, 0);
+    const port = check.int(backend.port, `${at}.port`, 1, MAX_PORT);
+    const inRotation = check.boolean(backend.inRotation, `${at}.inRotation`);
+    if (id !== undefined) {
+      if (seen.has(id)) check.problem(`${at}.id`, `duplicate backend id "${id}"`);
+      seen.add(id);
+    }
+    if (id !== undefined && revision !== undefined && port !== undefined && inRotation !== undefined) {
+      backends.push({ id, revision, port, inRotation });
+    }
+  }
+  return backends;
+}
+
+function checkHealthCheck(check: Checker, input: unknown): RouterConfig['healthCheck'] | undefined {
+  const health = check.object(input, 'healthCheck');
+  if (!health) return undefined;
+  const path = check.string(health.path, 'healthCheck.path');
+  if (path !== undefined && !path.startsWith('/')) check.problem('healthCheck.path', 'must start with "/"');
+  const intervalMs = check.int(health.intervalMs, 'healthCheck.intervalMs', 10);
+  const timeoutMs = check.int(health.timeoutMs, 'healthCheck.timeoutMs', 1);
+  const unhealthyThreshold = check.int(health.unhealthyThreshold, 'healthCheck.unhealthyThreshold', 1);
+  if (path === undefined || intervalMs === undefined || timeoutMs === undefined || unhealthyThreshold === undefined) return undefined;
+  return { path, intervalMs, timeoutMs, unhealthyThreshold };
+}
+
+/** Field checks that record a problem (and return undefined) instead of throwing, so every bad field is named at once. */
+class Checker {
+  constructor(private readonly problems: FieldProblem[]) {}
+
+  problem(path: string, message: string): undefined {
+    this.problems.push({ path, message });
+    return undefined;
+  }
+
+  object(value: unknown, path: string): Record<string, unknown> | undefined {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    return this.problem(path, `must be an object, not ${describe(value)}`);
+  }
+
+  string(value: unknown, path: string): string | undefined {
+    if (typeof value === 'string' && value.length > 0) return value;
+    return this.problem(path, typeof value === 'string' ? 'must not be empty' : `must be a string, not ${describe(value)}`);
+  }
+
+  boolean(value: unknown, path: string): boolean | undefined {
+    if (typeof value === 'boolean') return value;
+    return this.problem(path, `must be true or false, not ${describe(value)}`);
+  }
+
+  number(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.problem(path, `must be a number, not ${describe(value)}`);
+    if (value < min || value > max) return this.problem(path, `must be between ${min} and ${max}, not ${value}`);
+    return value;
+  }
+
+  int(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    if (typeof value === 'number' && !Number.isInteger(value)) return this.problem(path, `must be a whole number, not ${value}`);
+    return this.number(value, path, min, max);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
+}
+
+function invalid(problems: FieldProblem[]): never {
+  const summary = problems.map((problem) => `${problem.path || '(config)'}: ${problem.message}`).join('; ');
+  throw new CutoverError(ErrorCode.InvalidRequest, `Router config is invalid: ${summary}`, {
+    problems,
+    context: { field: problems[0]?.path },
+  });
 }
