@@ -17,6 +17,13 @@ export interface LiveBackend {
   requests: number;
   /** Gone from the config: kept only until its in-flight requests end. */
   retired: boolean;
+  /** When it last came into rotation (performance.now()); its age tells the canary judge whether it may still be warming up. */
+  inRotationSince: number | undefined;
+}
+
+/** How long the instance has been in rotation, in ms (0 when it is not). */
+export function instanceAgeMs(backend: LiveBackend, now = performance.now()): number {
+  return backend.inRotationSince === undefined ? 0 : now - backend.inRotationSince;
 }
 
 /**
@@ -50,7 +57,9 @@ export class BackendPool {
         if (wanted.inRotation && !known.inRotation) {
           known.healthy = true;
           known.failures = 0;
+          known.inRotationSince = performance.now();
         }
+        if (!wanted.inRotation) known.inRotationSince = undefined;
         known.inRotation = wanted.inRotation;
         next.set(wanted.id, known);
       } else {
@@ -176,5 +185,6 @@ function newBackend(config: RouterBackend): LiveBackend {
     inFlight: 0,
     requests: 0,
     retired: false,
+    inRotationSince: config.inRotation ? performance.now() : undefined,
   };
 }

@@ -239,6 +239,19 @@ describe('proxy', () => {
     expect(Math.max(...(latency?.counts ?? [0]))).toBeLessThanOrEqual(4);
   });
 
+  it('tags each sample with its route template, whether it was pinned, and the instance age, for the canary judge', async () => {
+    const [stable, canary] = [await bed.backend(1), await bed.backend(2)];
+    const { port, client } = await routerWith([[stable, canary], { 1: 100, 2: 0 }]);
+
+    await send(port, '/users/42?x=1');
+    await send(port, '/users/43', { headers: { 'x-cutover-revision': '2' } });
+    const samples = await client.getSamples(0);
+    expect(samples.revision).toEqual([1, 2]);
+    expect(samples.route?.map((i) => samples.routes?.[i])).toEqual(['GET /users/:id', 'GET /users/:id']);
+    expect(samples.pinned).toEqual([0, 1]);
+    expect(samples.instanceAgeMs?.every((age) => age >= 0 && age < 60_000)).toBe(true);
+  });
+
   it('marks an instance down after failed health checks and up again after one success', async () => {
     const [flaky, steady] = [await bed.backend(1), await bed.backend(1)];
     const healthCheck = { path: '/healthz', intervalMs: 50, timeoutMs: 1_000, unhealthyThreshold: 2 };

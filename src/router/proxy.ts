@@ -1,10 +1,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import type { LiveBackend } from './backends.ts';
+import { instanceAgeMs, type LiveBackend } from './backends.ts';
 import { downstreamHeaders, upstreamHeaders } from './headers.ts';
 import { readRequestBody } from './request-body.ts';
 import { MAX_ATTEMPTS, isRefused, mayRetry } from './retry.ts';
 import { answerRouterError } from './router-errors.ts';
+import { routeKey } from './route-key.ts';
 import type { Lane, RoutingTable, Target } from './routing-table.ts';
 import { PIN_HEADER } from './routing-table.ts';
 import type { TrafficStats } from './stats.ts';
@@ -65,8 +66,9 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
     }
     if (outcome.kind === 'answered') {
       const relayed = await relay(outcome.response, res, clientGone.signal);
-      if (relayed === 'completed') stats.answered(backend.revision, outcome.response.statusCode ?? 0, performance.now() - started);
-      else if (relayed === 'broke-off') stats.brokeOff(backend.revision);
+      const tags = { route: routeKey(req.method, req.url), pinned: target.kind === 'only', instanceAgeMs: instanceAgeMs(backend) };
+      if (relayed === 'completed') stats.answered(backend.revision, outcome.response.statusCode ?? 0, performance.now() - started, tags);
+      else if (relayed === 'broke-off') stats.brokeOff(backend.revision, tags);
       else stats.abandoned(backend.revision);
       return;
     }

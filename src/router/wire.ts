@@ -75,7 +75,21 @@ export interface RequestSamples {
   revision: number[];
   status: number[];
   latencyMs: number[];
+  /**
+   * So the judge compares like with like (absent from routers older than
+   * these fields). `route` indexes `routes`: method and path template, at
+   * most MAX_ROUTES distinct keys per router, later ones counted as "other".
+   */
+  routes?: string[];
+  route?: number[];
+  /** 1: the request chose its revision (the x-cutover-revision header or the preview port), so weights did not; 0 otherwise. */
+  pinned?: number[];
+  /** How long the answering instance had been in rotation on this router, in ms: a young one may still be warming up. */
+  instanceAgeMs?: number[];
 }
+
+/** The route keys one router tells apart in its samples; the rest are "other". */
+export const MAX_ROUTES = 64;
 
 /** The answer to GET /healthz. */
 export interface HealthzAnswer {
