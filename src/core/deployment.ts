@@ -43,6 +43,30 @@ export interface Deployment {
   finishedAt: number | null;
 }
 
+/** What a new deployment is given; the rest of its state starts the same for every deployment. */
+export type DeploymentStart = Pick<
+  Deployment,
+  'service' | 'environment' | 'kind' | 'revision' | 'version' | 'previousRevision' | 'stableRevision' | 'strategy' | 'plan' | 'planHash' | 'weights' | 'message' | 'author'
+> & { at: number };
+
+/** A deployment before its first step: progressing, at step 0, nothing ended, held, paused or analysed yet. */
+export function newDeployment({ at, ...start }: DeploymentStart): Omit<Deployment, 'id'> {
+  return {
+    ...start,
+    stepIndex: 0,
+    stepStartedAt: null,
+    phase: 'Progressing',
+    ending: null,
+    pausedUntil: null,
+    promoteRequested: false,
+    analyses: [],
+    hold: null,
+    createdAt: at,
+    updatedAt: at,
+    finishedAt: null,
+  };
+}
+
 export type DeploymentEvent =
   | { type: 'DeploymentCreated'; deployment: Deployment }
   | { type: 'StepStarted'; index: number; pausedUntil?: number | null; paused?: boolean; awaitingApproval?: boolean; message: string }

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Deployment } from '../core/deployment.ts';
+import { newDeployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
 import { planFor, planHash } from '../strategies/index.ts';
@@ -122,32 +123,24 @@ export class Coordinator {
     const plan = planFor(revision.spec, stable, { ...(strategy ? { strategy } : {}), rollback: kind === 'rollback', ...(environment ? { environment } : {}) });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision.service)!;
-    const deployment = this.ctx.store.deployments.create({
-      service: revision.service,
-      environment: revision.spec.environment,
-      kind,
-      revision: revision.number,
-      version: revision.version,
-      previousRevision: stable?.revision ?? null,
-      stableRevision: stable?.revision ?? null,
-      strategy: (strategy ?? revision.spec.strategy).type,
-      plan,
-      planHash: planHash(plan),
-      stepIndex: 0,
-      stepStartedAt: null,
-      phase: 'Progressing',
-      ending: null,
-      pausedUntil: null,
-      promoteRequested: false,
-      weights: service.traffic.weights,
-      analyses: [],
-      hold: null,
-      message: kind === 'rollback' ? `rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
-      author,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    });
+    const deployment = this.ctx.store.deployments.create(
+      newDeployment({
+        service: revision.service,
+        environment: revision.spec.environment,
+        kind,
+        revision: revision.number,
+        version: revision.version,
+        previousRevision: stable?.revision ?? null,
+        stableRevision: stable?.revision ?? null,
+        strategy: (strategy ?? revision.spec.strategy).type,
+        plan,
+        planHash: planHash(plan),
+        weights: service.traffic.weights,
+        message: kind === 'rollback' ? `rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
+        author,
+        at: now,
+      }),
+    );
     this.ctx.log.info({ service: revision.service, deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
     this.run(deployment.id);
     return deployment;
