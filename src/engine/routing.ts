@@ -38,6 +38,7 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
       : {}),
     weights: traffic.weights,
     backends,
+    ...(spec.traffic?.trustedProxies.length ? { trustedProxies: spec.traffic.trustedProxies } : {}),
     healthCheck: {
       path: spec.healthCheck.path,
       intervalMs: spec.healthCheck.intervalMs,

@@ -1,3 +1,4 @@
+import { isAddressRange, MAX_ADDRESS_RANGES } from '../core/address-range.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
 import type { RouterBackend, RouterConfig } from './wire.ts';
@@ -28,6 +29,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   const weights = checkWeights(check, root.weights);
   const backends = checkBackends(check, root.backends);
   const healthCheck = checkHealthCheck(check, root.healthCheck);
+  const trustedProxies = root.trustedProxies === undefined ? undefined : checkTrustedProxies(check, root.trustedProxies);
   const generation = check.int(root.generation, 'generation', 0);
   if (weights) checkWeightsTotal(check, weights);
   if (previewPort !== undefined && previewPort !== 0 && previewPort === port) {
@@ -45,7 +47,21 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   };
   if (previewPort !== undefined) config.previewPort = previewPort;
   if (previewRevision !== undefined) config.previewRevision = previewRevision;
+  if (trustedProxies !== undefined) config.trustedProxies = trustedProxies;
   return config;
+}
+
+function checkTrustedProxies(check: Checker, input: unknown): string[] | undefined {
+  if (!Array.isArray(input)) return check.problem('trustedProxies', 'must be an array of IP addresses or CIDR ranges');
+  if (input.length > MAX_ADDRESS_RANGES) return check.problem('trustedProxies', `must hold at most ${MAX_ADDRESS_RANGES} entries, not ${input.length}`);
+  const ranges: string[] = [];
+  for (const [index, item] of input.entries()) {
+    const range = check.string(item, `trustedProxies[${index}]`);
+    if (range === undefined) continue;
+    if (isAddressRange(range)) ranges.push(range);
+    else check.problem(`trustedProxies[${index}]`, `must be an IP address or CIDR range, like "10.0.0.0/8", not ${describe(range)}`);
+  }
+  return ranges.length === input.length ? ranges : undefined;
 }
 
 function checkWeights(check: Checker, input: unknown): RouterConfig['weights'] | undefined {

@@ -300,8 +300,48 @@ describe('proxy', () => {
     expect(seen.bodyLength).toBe(1000);
     expect(seen.headers?.['x-custom']).toBe('kept');
     expect(seen.headers?.['x-hop']).toBeUndefined();
-    expect(seen.headers?.['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1');
+    expect(seen.headers?.['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers?.['x-forwarded-proto']).toBe('http');
+  });
+
+  it('replaces forwarding headers sent by a peer that is not a trusted proxy', async () => {
+    const instance = await bed.backend(1);
+    const { port } = await routerWith([[instance], { 1: 100 }]);
+
+    const seen = (
+      await send(port, '/', {
+        headers: { host: 'shop.example', 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'bank.example', forwarded: 'for=6.6.6.6;proto=https' },
+      })
+    ).json().headers;
+    expect(seen?.['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen?.['x-forwarded-proto']).toBe('http');
+    expect(seen?.['x-forwarded-host']).toBe('shop.example');
+    expect(seen?.forwarded).toBeUndefined();
+    expect(seen?.host).toBe('shop.example');
+  });
+
+  it('appends to x-forwarded-for and keeps x-forwarded-proto/host from a trusted proxy', async () => {
+    const instance = await bed.backend(1);
+    const { port } = await routerWith([[instance], { 1: 100 }, { trustedProxies: ['127.0.0.0/8'] }]);
+
+    const seen = (
+      await send(port, '/', { headers: { host: 'lb.internal', 'x-forwarded-for': '203.0.113.9, 10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' } })
+    ).json().headers;
+    expect(seen?.['x-forwarded-for']).toBe('203.0.113.9, 10.0.0.1, 127.0.0.1');
+    expect(seen?.['x-forwarded-proto']).toBe('https');
+    expect(seen?.['x-forwarded-host']).toBe('shop.example');
+
+    // A trusted proxy that sends none gets the router's own values.
+    const plain = (await send(port, '/', { headers: { host: 'lb.internal' } })).json().headers;
+    expect(plain?.['x-forwarded-for']).toBe('127.0.0.1');
+    expect(plain?.['x-forwarded-proto']).toBe('http');
+    expect(plain?.['x-forwarded-host']).toBe('lb.internal');
+  });
+
+  it('refuses a config whose trustedProxies entry is not an address or CIDR range, naming it', async () => {
+    const router = await bed.router(await bed.dir());
+    const config = routerConfig([], {}, { trustedProxies: ['10.0.0.0/8', 'proxy.local'] });
+    await expect(bed.client(router).pushConfig(config)).rejects.toThrow(/trustedProxies\[1\].*IP address or CIDR range/);
   });
 
   it('streams a body too large to hold', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { instanceAgeMs, type LiveBackend } from './backends.ts';
-import { downstreamHeaders, upstreamHeaders } from './headers.ts';
+import { downstreamHeaders, requestHead } from './headers.ts';
 import { readRequestBody } from './request-body.ts';
 import { MAX_ATTEMPTS, isRefused, mayRetry } from './retry.ts';
 import { answerRouterError } from './router-errors.ts';
@@ -36,7 +36,8 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
     if (!res.writableFinished) clientGone.abort();
   });
 
-  const route = table.target(lane, req.headers[PIN_HEADER]);
+  const head = requestHead(req, table.trustedProxies, PIN_HEADER);
+  const route = table.target(lane, head.pin);
   if (route.kind === 'refused') {
     answerRouterError(res, route.status, route.code, route.message);
     return;
@@ -45,7 +46,10 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
   const body = await readRequestBody(req);
   if (body.kind === 'abandoned') return;
 
-  const headers = upstreamHeaders(req, body.kind === 'buffered' ? body.data.length : undefined);
+  const { headers } = head;
+  if (body.kind === 'buffered') {
+    if (head.hadBody) headers.push('content-length', String(body.data.length));
+  } else if (head.contentLength !== undefined) headers.push('content-length', head.contentLength);
   const tried = new Set<LiveBackend>();
   let failure: { backend: LiveBackend; error: NodeJS.ErrnoException; attempts: number } | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && !clientGone.signal.aborted; attempt++) {
@@ -96,7 +100,12 @@ function relay(response: IncomingMessage, res: ServerResponse, clientGone: Abort
     if (!clientGone.aborted) brokeOff = true;
   });
   try {
-    res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamHeaders(response));
+    const headers = downstreamHeaders(response);
+    if (res.hasHeader('connection')) {
+      // A closing listener set Connection: close already; writeHead would let one Set-Cookie overwrite another.
+      for (let i = 0; i < headers.length; i += 2) res.appendHeader(headers[i]!, headers[i + 1]!);
+      res.writeHead(response.statusCode ?? 502, response.statusMessage);
+    } else res.writeHead(response.statusCode ?? 502, response.statusMessage, headers);
   } catch (error) {
     // Not relayable: let go of the instance's answer, so it stops counting as in flight.
     response.destroy();

@@ -1,3 +1,4 @@
+import { AddressRanges } from '../core/address-range.ts';
 import type { RouterConfig } from './wire.ts';
 import type { LiveBackend } from './backends.ts';
 import { BackendPool } from './backends.ts';
@@ -29,6 +30,8 @@ export class RoutingTable {
   readonly pool: BackendPool;
   private current: RouterConfig | undefined;
   private picker = new WeightedPicker({});
+  /** The peers whose forwarding headers are believed, compiled once per push. */
+  trustedProxies = new AddressRanges([]);
 
   constructor(log: RouterLogger) {
     this.pool = new BackendPool(log);
@@ -41,12 +44,15 @@ export class RoutingTable {
   apply(config: RouterConfig): void {
     // Unchanged weights keep the picker's rhythm, so frequent pushes (drains) do not skew the split.
     if (!this.current || !sameWeights(this.current.weights, config.weights)) this.picker = new WeightedPicker(config.weights);
+    if (!this.current || String(this.current.trustedProxies ?? []) !== String(config.trustedProxies ?? [])) {
+      this.trustedProxies = new AddressRanges(config.trustedProxies ?? []);
+    }
     this.pool.update(config.backends);
     this.current = config;
   }
 
   /** Decides the revision: preview port, then pin header, then weights. */
-  target(lane: Lane, pin: string | string[] | undefined): { kind: 'routed'; target: Target } | Refusal {
+  target(lane: Lane, pin: string | undefined): { kind: 'routed'; target: Target } | Refusal {
     const config = this.current;
     if (!config) return refused(503, 'NoConfig', 'The router has no configuration yet; the control plane pushes one when it deploys the service.');
     if (lane === 'preview') {
@@ -55,11 +61,11 @@ export class RoutingTable {
       return { kind: 'routed', target: { kind: 'only', revision } };
     }
     if (pin !== undefined) {
-      const text = Array.isArray(pin) ? pin[0] : pin;
-      if (text === undefined || !/^\d+$/.test(text.trim())) {
-        return refused(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number, got "${String(text)}".`);
+      const text = pin.trim();
+      if (!/^\d+$/.test(text)) {
+        return refused(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number, got "${pin.slice(0, 100)}".`);
       }
-      const revision = Number(text.trim());
+      const revision = Number(text);
       if (!this.pool.hasRevision(revision)) {
         return refused(503, 'UnknownRevision', `Service ${config.service} has no revision ${revision} (header ${PIN_HEADER}).`);
       }

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { BackendPool, LiveBackend } from './backends.ts';
+import type { RawHeaders } from './headers.ts';
 import type { RequestBody } from './request-body.ts';
 
 /** How one attempt to reach an instance ended, up to its response head. */
@@ -15,7 +16,7 @@ export type Attempt =
 export interface AttemptRequest {
   method: string | undefined;
   path: string | undefined;
-  headers: OutgoingHttpHeaders;
+  headers: RawHeaders;
   body: Exclude<RequestBody, { kind: 'abandoned' }>;
   /** The client's request, for the part of a streaming body not yet read. */
   source: IncomingMessage;

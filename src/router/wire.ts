@@ -44,6 +44,12 @@ export interface RouterConfig {
   weights: Weights;
   backends: RouterBackend[];
   healthCheck: { path: string; intervalMs: number; timeoutMs: number; unhealthyThreshold: number };
+  /**
+   * Peers (IP addresses or CIDR ranges) whose `x-forwarded-for`, `-proto` and
+   * `-host` are believed: a load balancer in front of the router. From any
+   * other peer those headers are replaced by the router's own. @default []
+   */
+  trustedProxies?: string[];
   /** Increases with every push, so an old config never replaces a newer one. */
   generation: number;
 }

@@ -3,6 +3,7 @@
  * durations, ports. Each says, when it fails, what it expected and what it got.
  */
 import { z } from 'zod';
+import { isAddressRange } from '../core/address-range.ts';
 import { parseDuration } from '../core/duration.ts';
 import { expected, expectedText } from './messages.ts';
 
@@ -84,4 +85,10 @@ export function duration(options: { allowZero: boolean }) {
 export function countOrPercent() {
   const error = expected('an integer >= 0 or a percentage from "0%" to "100%" like "25%"');
   return z.union([z.int({ error }).min(0, { error }), z.string({ error }).regex(PERCENT_PATTERN, { error })], { error });
+}
+
+/** An IP address or CIDR range, like "10.0.0.0/8". */
+export function addressRange() {
+  const error = expectedText('an IP address or CIDR range, like "10.0.0.0/8" or "192.168.1.5"');
+  return z.string({ error }).refine(isAddressRange, { error });
 }

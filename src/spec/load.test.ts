@@ -49,6 +49,7 @@ describe('loadSpecFile', () => {
       progressDeadlineMs: 600_000,
       drainTimeoutMs: 30_000,
       hooks: {},
+      traffic: { trustedProxies: [] },
     });
     expect(document.spec.healthCheck.interval).toBe('1s');
   });
@@ -84,6 +85,13 @@ describe('loadSpecFile', () => {
       progressDeadlineMs: 600_000,
       drainTimeoutMs: 30_000,
     });
+  });
+
+  it('reads traffic.trustedProxies and refuses an entry that is not an address or CIDR range, naming it', () => {
+    const withProxies = (trustedProxies: unknown) => ({ ...minimal, spec: { ...minimal.spec, traffic: { trustedProxies } } });
+    expect(validateSpec(withProxies(['10.0.0.0/8', '::1'])).spec.traffic).toEqual({ trustedProxies: ['10.0.0.0/8', '::1'] });
+    const error = invalid(() => validateSpec(withProxies(['10.0.0.0/8', 'lb.internal'])));
+    expect(error.problems).toEqual([expect.objectContaining({ path: 'spec.traffic.trustedProxies[1]', message: expect.stringContaining('CIDR range') })]);
   });
 
   it('says a missing file does not exist', async () => {

@@ -4,8 +4,10 @@
  * here so that editors see them through the JSON Schema.
  */
 import { z } from 'zod';
+import { MAX_ADDRESS_RANGES } from '../core/address-range.ts';
 import { expected } from './messages.ts';
 import {
+  addressRange,
   countOrPercent,
   duration,
   environmentName,
@@ -109,6 +111,20 @@ const strategy = z
   .prefault({ rolling: {} })
   .describe('How the new version replaces the old: exactly one of canary, blueGreen, rolling.');
 
+const traffic = z
+  .strictObject(
+    {
+      trustedProxies: z
+        .array(addressRange(), { error: expected('a list of IP addresses or CIDR ranges, like ["10.0.0.0/8"]') })
+        .max(MAX_ADDRESS_RANGES, { error: expected(`at most ${MAX_ADDRESS_RANGES} addresses or ranges`) })
+        .default([])
+        .describe('Peers (a load balancer in front of cutover) whose X-Forwarded-For, -Proto and -Host headers the router believes; from anyone else it sets them itself.'),
+    },
+    mapping('of traffic settings, like { trustedProxies: ["10.0.0.0/8"] }'),
+  )
+  .prefault({})
+  .describe('How the router treats the traffic it receives.');
+
 const service = z
   .strictObject(
     {
@@ -143,6 +159,7 @@ const service = z
         .default('30s')
         .describe('How long an instance may finish its requests before it is stopped.'),
       hooks: hooksSchema,
+      traffic,
     },
     mapping('with version, artifact, run and port'),
   )

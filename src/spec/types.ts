@@ -104,4 +104,11 @@ export interface ServiceSpec {
   drainTimeoutMs: number;
   /** The service's own hooks; they run after the environment's. */
   hooks: Partial<Record<HookPoint, HookSpec[]>>;
+  /** Absent in specs stored before it existed: read it as `{ trustedProxies: [] }`. */
+  traffic?: TrafficSpec;
+}
+
+export interface TrafficSpec {
+  /** IP addresses or CIDR ranges whose forwarding headers the router believes. */
+  trustedProxies: string[];
 }
