@@ -39,6 +39,8 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
     weights: traffic.weights,
     backends,
     ...(spec.traffic?.trustedProxies.length ? { trustedProxies: spec.traffic.trustedProxies } : {}),
+    // A Node timer holds at most 2³¹−1 ms; the router closes WebSockets on this delay.
+    drainTimeoutMs: Math.min(spec.drainTimeoutMs, 2 ** 31 - 1),
     healthCheck: {
       path: spec.healthCheck.path,
       intervalMs: spec.healthCheck.intervalMs,

@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import type { RouterBackend, RouterStats } from './wire.ts';
 import type { RouterLogger } from './log.ts';
+import type { Tunnel } from './tunnel.ts';
 
 /** One instance as the router tracks it across config pushes. */
 export interface LiveBackend {
@@ -19,6 +20,22 @@ export interface LiveBackend {
   retired: boolean;
   /** When it last came into rotation (performance.now()); its age tells the canary judge whether it may still be warming up. */
   inRotationSince: number | undefined;
+  /** Upgraded connections (WebSockets) open on it; each also counts in `inFlight`. */
+  tunnels: Set<Tunnel> | undefined;
+  /** Set while it is out of rotation: when its tunnels are closed, so the drain ends within drainTimeout. */
+  tunnelDeadline: NodeJS.Timeout | undefined;
+}
+
+/** Used when the config does not say (the spec's default). */
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * When, after an instance leaves rotation, its WebSockets are closed: a
+ * second before drainTimeout ends (half of it when shorter than 2 s), so the
+ * close handshake is over before the control plane stops the instance.
+ */
+export function tunnelCloseDelayMs(drainTimeoutMs: number): number {
+  return drainTimeoutMs >= 2_000 ? drainTimeoutMs - 1_000 : drainTimeoutMs / 2;
 }
 
 /** How long the instance has been in rotation, in ms (0 when it is not). */
@@ -45,7 +62,7 @@ export class BackendPool {
   constructor(private readonly log: RouterLogger) {}
 
   /** Brings the pool to the pushed backends; the ones gone retire once idle. */
-  update(backends: readonly RouterBackend[]): void {
+  update(backends: readonly RouterBackend[], drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS): void {
     const next = new Map<string, LiveBackend>();
     for (const wanted of backends) {
       const known = this.find(wanted);
@@ -69,6 +86,33 @@ export class BackendPool {
     }
     for (const [id, old] of this.live) if (next.get(id) !== old) this.retire(old);
     this.live = next;
+    for (const backend of [...next.values(), ...this.retiring]) {
+      if (backend.inRotation) this.keepTunnels(backend);
+      else this.closeTunnelsLater(backend, drainTimeoutMs);
+    }
+  }
+
+  /** A tunnel was opened on the instance (begin() already counted it in flight). */
+  openTunnel(backend: LiveBackend, tunnel: Tunnel): void {
+    (backend.tunnels ??= new Set()).add(tunnel);
+  }
+
+  /** The tunnel closed: it no longer holds the instance. */
+  closeTunnel(backend: LiveBackend, tunnel: Tunnel): void {
+    if (backend.tunnels?.delete(tunnel)) this.end(backend);
+  }
+
+  private closeTunnelsLater(backend: LiveBackend, drainTimeoutMs: number): void {
+    if (backend.tunnelDeadline) return;
+    backend.tunnelDeadline = setTimeout(() => {
+      for (const tunnel of backend.tunnels ?? []) tunnel.goAway('instance drained');
+    }, tunnelCloseDelayMs(drainTimeoutMs));
+    backend.tunnelDeadline.unref();
+  }
+
+  private keepTunnels(backend: LiveBackend): void {
+    clearTimeout(backend.tunnelDeadline);
+    backend.tunnelDeadline = undefined;
   }
 
   /** In rotation and healthy: the instances a request may go to. */
@@ -150,9 +194,24 @@ export class BackendPool {
     return backends;
   }
 
+  /** Asks every tunnel to close (1001 for WebSockets); resolves once they have. */
+  async closeTunnels(reason: string): Promise<void> {
+    const open: Promise<void>[] = [];
+    for (const backend of [...this.live.values(), ...this.retiring]) {
+      for (const tunnel of backend.tunnels ?? []) {
+        tunnel.goAway(reason);
+        open.push(tunnel.closed);
+      }
+    }
+    await Promise.all(open);
+  }
+
   /** Closes every upstream socket (the router is stopping). */
   close(): void {
-    for (const backend of [...this.live.values(), ...this.retiring]) backend.agent.destroy();
+    for (const backend of [...this.live.values(), ...this.retiring]) {
+      this.keepTunnels(backend);
+      backend.agent.destroy();
+    }
   }
 
   /** The same instance: same id, revision and port, live or still retiring. */
@@ -186,5 +245,7 @@ function newBackend(config: RouterBackend): LiveBackend {
     requests: 0,
     retired: false,
     inRotationSince: config.inRotation ? performance.now() : undefined,
+    tunnels: undefined,
+    tunnelDeadline: undefined,
   };
 }

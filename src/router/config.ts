@@ -14,6 +14,8 @@ import type { RouterBackend, RouterConfig } from './wire.ts';
 
 /** 0 lets the OS choose (tests); the control plane always gives a real port. */
 const MAX_PORT = 65535;
+/** The longest delay a Node timer takes (2³¹−1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Checks a pushed (or stored) config; throws InvalidRequest naming every bad field. */
 export function validateRouterConfig(input: unknown): RouterConfig {
@@ -30,6 +32,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   const backends = checkBackends(check, root.backends);
   const healthCheck = checkHealthCheck(check, root.healthCheck);
   const trustedProxies = root.trustedProxies === undefined ? undefined : checkTrustedProxies(check, root.trustedProxies);
+  const drainTimeoutMs = root.drainTimeoutMs === undefined ? undefined : check.int(root.drainTimeoutMs, 'drainTimeoutMs', 0, MAX_TIMER_MS);
   const generation = check.int(root.generation, 'generation', 0);
   if (weights) checkWeightsTotal(check, weights);
   if (previewPort !== undefined && previewPort !== 0 && previewPort === port) {
@@ -48,6 +51,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   if (previewPort !== undefined) config.previewPort = previewPort;
   if (previewRevision !== undefined) config.previewRevision = previewRevision;
   if (trustedProxies !== undefined) config.trustedProxies = trustedProxies;
+  if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
   return config;
 }
 

@@ -5,6 +5,7 @@ import { createProxyHandler } from './proxy.ts';
 import { RoutingTable } from './routing-table.ts';
 import { saveRouterConfig } from './state-file.ts';
 import { TrafficStats } from './stats.ts';
+import { createUpgradeHandler } from './upgrade.ts';
 import type { RequestSamples, RouterConfig, RouterStats } from './wire.ts';
 import { TrafficListeners } from './traffic-listeners.ts';
 
@@ -37,7 +38,7 @@ export class DataPlane {
       stats: this.traffic,
       onUnexpected: (error: unknown) => log.error({ event: 'proxy-failure', error: messageOf(error) }, 'request failed unexpectedly'),
     };
-    this.listeners = new TrafficListeners((lane) => createProxyHandler(context, lane), stopTimeoutMs);
+    this.listeners = new TrafficListeners((lane) => ({ request: createProxyHandler(context, lane), upgrade: createUpgradeHandler(context, lane) }), stopTimeoutMs);
   }
 
   get config(): RouterConfig | undefined {
@@ -112,7 +113,8 @@ export class DataPlane {
     // A push being applied finishes first, so no listener opens after the others closed.
     await this.queue;
     this.health.stop();
-    await this.listeners.close();
+    // Upgraded connections are no longer the HTTP server's: a listener's close would wait for them forever.
+    await Promise.all([this.listeners.close(), this.table.pool.closeTunnels('router stopping')]);
     this.table.pool.close();
   }
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { RequestListener, Server } from 'node:http';
+import type { IncomingMessage, RequestListener, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 
@@ -11,9 +12,13 @@ export const LOOPBACK = '127.0.0.1';
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** An HTTP server listening on 127.0.0.1:port (0 picks a free port). */
-export async function listen(port: number, handler: RequestListener, what: string): Promise<Server> {
+/** What a listener does with an `Upgrade` request (a WebSocket): the socket is its own from then on. */
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** An HTTP server listening on 127.0.0.1:port (0 picks a free port); without `upgrade`, Upgrade requests are refused. */
+export async function listen(port: number, handler: RequestListener, what: string, upgrade?: UpgradeListener): Promise<Server> {
   const server = createServer(handler);
+  if (upgrade) server.on('upgrade', upgrade);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Must exceed keepAliveTimeout, or Node may cut a connection that is about to be reused.
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;

@@ -47,7 +47,7 @@ export class RoutingTable {
     if (!this.current || String(this.current.trustedProxies ?? []) !== String(config.trustedProxies ?? [])) {
       this.trustedProxies = new AddressRanges(config.trustedProxies ?? []);
     }
-    this.pool.update(config.backends);
+    this.pool.update(config.backends, config.drainTimeoutMs);
     this.current = config;
   }
 

@@ -34,6 +34,18 @@ export class TrafficStats {
     stats.routerErrors += 1;
   }
 
+  /** An upgraded connection (a WebSocket) was opened to the revision: not a request the judge times. */
+  tunnelOpened(revision: number): void {
+    const stats = this.of(revision);
+    (stats.tunnels ??= { opened: 0, closedOnDrain: 0 }).opened += 1;
+  }
+
+  /** The router closed a tunnel (1001) because its instance was drained. */
+  tunnelClosedOnDrain(revision: number): void {
+    const stats = this.of(revision);
+    (stats.tunnels ??= { opened: 0, closedOnDrain: 0 }).closedOnDrain += 1;
+  }
+
   /** The client went away first: a request, but nobody's failure and no latency. */
   abandoned(revision: number): void {
     this.of(revision).requests += 1;

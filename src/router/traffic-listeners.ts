@@ -1,6 +1,7 @@
 import type { RequestListener, Server } from 'node:http';
 import type { Lane } from './routing-table.ts';
 import { closeGracefully, listen, portOf } from './listen.ts';
+import type { UpgradeListener } from './listen.ts';
 
 interface Bound {
   /** The port the config asked for (0 when the OS chose). */
@@ -17,7 +18,7 @@ export class TrafficListeners {
   private readonly closing = new Set<Promise<void>>();
 
   constructor(
-    private readonly handlerFor: (lane: Lane) => RequestListener,
+    private readonly handlerFor: (lane: Lane) => { request: RequestListener; upgrade: UpgradeListener },
     private readonly closeTimeoutMs: number,
   ) {}
 
@@ -28,7 +29,8 @@ export class TrafficListeners {
       const current = this.bound.get(lane);
       if (current?.wanted === wanted) continue;
       if (wanted !== undefined) {
-        const server = await listen(wanted, this.handlerFor(lane), lane === 'main' ? 'traffic' : 'preview');
+        const handlers = this.handlerFor(lane);
+        const server = await listen(wanted, handlers.request, lane === 'main' ? 'traffic' : 'preview', handlers.upgrade);
         this.bound.set(lane, { wanted, server });
       } else {
         this.bound.delete(lane);

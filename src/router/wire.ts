@@ -50,6 +50,12 @@ export interface RouterConfig {
    * other peer those headers are replaced by the router's own. @default []
    */
   trustedProxies?: string[];
+  /**
+   * The spec's drainTimeout: how long an instance out of rotation keeps its
+   * WebSockets (and other upgraded connections) before the router closes
+   * them (1001 "going away"). @default 30_000
+   */
+  drainTimeoutMs?: number;
   /** Increases with every push, so an old config never replaces a newer one. */
   generation: number;
 }
@@ -61,6 +67,8 @@ export interface RevisionStats {
   /** Requests that found no instance or whose upstream failed after retries (answered 502/503 by the router). */
   routerErrors: number;
   latency: { buckets: number[]; counts: number[]; sumMs: number; count: number };
+  /** Upgraded connections (WebSockets): opened, and closed by the router because their instance was drained. Absent until the first. */
+  tunnels?: { opened: number; closedOnDrain: number };
 }
 
 /** The answer to GET /stats. Counters only grow, so a reader compares two snapshots. */
