@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../core/sleep.ts';
 import type { AnalysisKind } from '../core/types.ts';
 import type { AnalysisSpec, MetricSpec } from '../spec/types.ts';
 import { assessMetric, combine, count, judgeValue, show } from './assess.ts';
@@ -57,7 +57,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
     // The delay comes before the provider's baseline: what happens during it
     // (a canary's warm-up) is never measured. Started first, the baseline
     // would make the first measurement hold the whole delay.
-    if (metric.initialDelayMs > 0) await sleep(metric.initialDelayMs, undefined, { signal }).catch(() => undefined);
+    if (metric.initialDelayMs > 0) await sleep(metric.initialDelayMs, signal).catch(() => undefined);
     if (signal.aborted) return;
     if (provider.start) {
       const started = await safely(async () => (await provider.start!(context), {}));
@@ -85,7 +85,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
         if (!metric.dryRun && combine(views) !== 'Running' && combine(views) !== 'Successful') decided.abort();
         return;
       }
-      await sleep(Math.max(0, metric.intervalMs - (Date.now() - began)), undefined, { signal }).catch(() => undefined);
+      await sleep(metric.intervalMs - (Date.now() - began), signal).catch(() => undefined);
     }
   };
 

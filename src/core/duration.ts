@@ -30,3 +30,36 @@ export function formatDuration(ms: number): string {
   if (seconds || parts.length === 0) parts.push(`${seconds}s`);
   return parts.join('');
 }
+
+/**
+ * The longest delay Node's timers honour: 2^31−1 ms (about 24.8 days). A
+ * longer one is not refused but fires after 1 ms, so a wait written as
+ * "600h" would spin. Nothing hands a timer more than this: waits longer are
+ * `sleep` (src/core/sleep.ts) in pieces, and the spec refuses durations
+ * above each field's documented maximum (`DurationMax`).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The documented maximum of each kind of duration (README: "Duration
+ * limits"). Each is far above any sensible value and at most what the code
+ * honours; a wait longer than one timer is done in pieces.
+ */
+export const DurationMax = {
+  /** One probe, one metric query: healthCheck.timeout, provider timeouts. */
+  probe: '5m',
+  /** A repeated wait: healthCheck.interval, a metric's interval. */
+  interval: '1h',
+  /** Work that may legitimately take long: hooks, command providers, draining. */
+  task: '1h',
+  /** A deadline on a whole phase: startupTimeout, progressDeadline, analysis windows and initialDelay. */
+  deadline: '24h',
+  /** A wait for time or a person: pause durations, scaleDownDelay. */
+  hold: '720h',
+} as const;
+export type DurationMax = (typeof DurationMax)[keyof typeof DurationMax];
+
+/** A delay as a timer may take it: at most MAX_TIMER_MS, never negative or NaN. */
+export function timerDelay(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS;
+}

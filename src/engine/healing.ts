@@ -1,3 +1,4 @@
+import { timerDelay } from '../core/duration.ts';
 import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
 import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
@@ -45,7 +46,7 @@ async function replaceOne(ctx: EngineContext, service: string, number: number): 
   const instance = await startInstance(ctx, revision);
   ctx.store.deployments.note(service, 'InstanceReplaced', { instance: instance.id, revision: number, message: `started ${instance.id} to replace an instance of revision ${number} that exited` });
   try {
-    await admitWhenHealthy(ctx, instance, revision, AbortSignal.timeout(revision.spec.healthCheck.startupTimeoutMs + 5000));
+    await admitWhenHealthy(ctx, instance, revision, AbortSignal.timeout(timerDelay(revision.spec.healthCheck.startupTimeoutMs + 5000)));
   } catch (error) {
     await drainAndStop(ctx, instance, 0).catch((stopError: unknown) => ctx.log.warn({ service, instance: instance.id, err: messageOf(stopError) }, 'could not stop a replacement that did not become healthy'));
     throw error;

@@ -1,5 +1,7 @@
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { KeyedLock } from '../core/keyed-lock.ts';
+import { acceptsConnections } from '../core/net.ts';
 import type { Weights } from '../core/types.ts';
 import type { RouterBackend } from '../router/wire.ts';
 import type { Traffic } from '../store/index.ts';
@@ -67,4 +69,20 @@ export async function setTraffic(ctx: EngineContext, d: Deployment, traffic: Tra
 function sameWeights(a: Weights, b: Weights): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/**
+ * Throws (retryable RouterUnavailable) unless the service's router runs,
+ * serves the config last pushed and accepts connections on the service's
+ * port: a deployment never says Succeeded over a router that is down.
+ */
+export async function checkServing(ctx: EngineContext, service: string): Promise<void> {
+  const record = ctx.store.services.get(service);
+  if (!record) return;
+  const problem = (await ctx.traffic.serving(service)) ?? ((await acceptsConnections(record.spec.port)) ? null : `nothing accepts connections on port ${record.spec.port}`);
+  if (problem === null) return;
+  throw new CutoverError(ErrorCode.RouterUnavailable, `the router of ${service} is not serving: ${problem}; its log is in the data dir under routers/${service}/router.log`, {
+    context: { service },
+    retryable: true,
+  });
 }

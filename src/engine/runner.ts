@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { formatDuration } from '../core/duration.ts';
+import { sleep as sleepLong } from '../core/sleep.ts';
 import { hasProgressDeadline } from '../core/progress-deadline.ts';
 import { describeStep } from '../strategies/index.ts';
 import { deploymentSpec, type EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
-import { setTraffic } from './routing.ts';
+import { checkServing, setTraffic } from './routing.ts';
 import { executeStep, type StepRuntime } from './steps.ts';
 import { watchRevision } from './watchdog.ts';
 import { cleanupQuietly, runRollbackHooks } from './cleanup.ts';
@@ -102,6 +103,18 @@ export class DeploymentRunner {
       }
       await this.reconcileBackground(d);
       if (d.stepIndex >= d.plan.length) {
+        // Succeeded means served: a router that crashed after its last push is a failure, not a success.
+        const notServing = await checkServing(this.ctx, d.service).then(() => null, (error: unknown) => error);
+        if (notServing !== null) {
+          if (notServing instanceof CutoverError && notServing.retryable && transientFailures < TRANSIENT_RETRIES) {
+            transientFailures++;
+            this.ctx.log.warn({ err: notServing.message, attempt: transientFailures }, 'router not serving yet; checking again');
+            await sleep(250 * 2 ** transientFailures);
+            continue;
+          }
+          this.fail(notServing);
+          continue;
+        }
         const done = this.record({ type: 'Finished', phase: 'Succeeded', message: `revision ${d.revision} (version ${d.version}) serves all traffic` });
         this.ctx.log.info({ revision: d.revision }, 'deployment succeeded');
         cleanupQuietly(this.ctx, done);
@@ -209,7 +222,7 @@ export class DeploymentRunner {
       const startedAt = d.stepStartedAt ?? Date.now();
       const remaining = startedAt + spec.progressDeadlineMs - Date.now();
       failures.push(
-        sleep(Math.max(0, remaining), undefined, { signal: watch.signal }).then(
+        sleepLong(remaining, watch.signal).then(
           () => {
             const error = new CutoverError(ErrorCode.ProgressDeadlineExceeded, `step ${d.stepIndex + 1} (${describeStep(step)}) made no progress within progressDeadline ${formatDuration(spec.progressDeadlineMs)}`, {
               context: { service: d.service, revision: d.revision, deployment: d.id },

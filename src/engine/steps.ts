@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep as sleepLong } from '../core/sleep.ts';
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import type { Role, Step, Weights } from '../core/types.ts';
 import type { RevisionRecord, Traffic } from '../store/index.ts';
@@ -115,7 +116,8 @@ async function pause(rt: StepRuntime): Promise<void> {
     if (d.promoteRequested) return;
     if (d.pausedUntil !== null && Date.now() >= d.pausedUntil) return;
     const wait = d.pausedUntil === null ? 60_000 : Math.max(0, d.pausedUntil - Date.now());
-    await Promise.race([sleep(wait, undefined, { signal: rt.signal }).catch(() => undefined), rt.changed()]);
+    // A pause may be longer than one timer can wait (720h): sleepLong waits in pieces.
+    await Promise.race([sleepLong(wait, rt.signal).catch(() => undefined), rt.changed()]);
   }
   throw rt.signal.reason;
 }

@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
+import { DurationMax, parseDuration } from '../core/duration.ts';
 import { CutoverError, ErrorCode, type FieldProblem } from '../core/errors.ts';
 import { DEFAULT_ENVIRONMENTS } from './defaults.ts';
 import type { Environment, HookSpec } from './types.ts';
 
-const duration = z.string().refine((value) => (parseDuration(value) ?? 0) > 0, { error: 'expected a duration like "30s"' });
+const HOOK_TIMEOUT_MAX_MS = parseDuration(DurationMax.task)!;
+const duration = z
+  .string()
+  .refine((value) => (parseDuration(value) ?? 0) > 0, { error: 'expected a duration like "30s"', abort: true })
+  .refine((value) => parseDuration(value)! <= HOOK_TIMEOUT_MAX_MS, { error: `expected a duration of at most ${DurationMax.task}` });
 const hook = z
   .strictObject({
     command: z.array(z.string().min(1)).min(1).optional(),

@@ -1,4 +1,5 @@
 import { get } from 'node:http';
+import { timerDelay } from '../core/duration.ts';
 import type { RouterConfig } from './wire.ts';
 import type { BackendPool, LiveBackend } from './backends.ts';
 
@@ -34,7 +35,8 @@ export class HealthChecker {
   private schedule(): void {
     if (!this.running) return;
     const interval = this.settings()?.intervalMs ?? 1000;
-    this.timer = setTimeout(() => this.round(), interval);
+    // A config from an older control plane may hold any interval: never more than one timer can wait.
+    this.timer = setTimeout(() => this.round(), timerDelay(interval));
     this.timer.unref();
   }
 
@@ -62,7 +64,7 @@ export class HealthChecker {
 export function probe(port: number, path: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     // A fresh connection each time: the check must not take a socket from the traffic pool.
-    const req = get({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(timerDelay(timeoutMs)) }, (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
       res.once('end', () => resolve(status >= 200 && status < 400 ? undefined : `health check answered ${status}`));

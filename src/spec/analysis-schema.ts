@@ -5,6 +5,7 @@
  */
 import { parse } from '@bufbuild/cel';
 import { z } from 'zod';
+import { DurationMax } from '../core/duration.ts';
 import { messageOf } from '../core/errors.ts';
 import { duration, integer, text } from './fields.ts';
 import { expected } from './messages.ts';
@@ -44,7 +45,7 @@ const routerProvider = z.strictObject(
       })
       .describe('What to read from the router; errorRate is 0..1, latencies are in ms.'),
     revision: z.enum(['canary', 'stable'], { error: expected('canary or stable') }).default('canary'),
-    window: duration({ allowZero: false }).default('30s').describe('How far back each measurement looks.'),
+    window: duration({ allowZero: false, max: DurationMax.deadline }).default('30s').describe('How far back each measurement looks.'),
   },
   mapping('like { query: errorRate }'),
 );
@@ -53,7 +54,7 @@ const prometheusProvider = z.strictObject(
   {
     address: urlText('the Prometheus server URL').describe('Like http://127.0.0.1:9090.'),
     query: text('a PromQL query').describe('{{service}}, {{revision}}, {{stableRevision}} and {{environment}} are substituted.'),
-    timeout: duration({ allowZero: false }).default('5s'),
+    timeout: duration({ allowZero: false, max: DurationMax.probe }).default('5s'),
   },
   mapping('with address and query'),
 );
@@ -63,7 +64,7 @@ const httpProvider = z.strictObject(
     url: urlText('a URL'),
     jsonPath: text('a JSON path like $.data.value').optional().describe('Where the value is in the JSON answer; without it, the whole answer.'),
     headers: z.record(z.string(), z.string({ error: expected('a string') })).default({}),
-    timeout: duration({ allowZero: false }).default('5s'),
+    timeout: duration({ allowZero: false, max: DurationMax.probe }).default('5s'),
   },
   mapping('with url'),
 );
@@ -71,7 +72,7 @@ const httpProvider = z.strictObject(
 const commandProvider = z.strictObject(
   {
     command: z.array(text(), { error: expected('a list of strings like [./check.sh]') }).min(1, { error: expected('a non-empty list of strings') }),
-    timeout: duration({ allowZero: false }).default('30s'),
+    timeout: duration({ allowZero: false, max: DurationMax.task }).default('30s'),
   },
   mapping('with command'),
 );
@@ -124,9 +125,9 @@ const metric = z.strictObject(
   {
     name: text('a metric name').describe('Shown in status and messages.'),
     provider,
-    interval: duration({ allowZero: false }).optional().describe('Time between measurements (default 1s for compare, 5s otherwise).'),
+    interval: duration({ allowZero: false, max: DurationMax.interval }).optional().describe('Time between measurements (default 1s for compare, 5s otherwise).'),
     count: integer(1).optional().describe('How many measurements (default: until the analysis stops for background analysis, 1 otherwise; compare: 30).'),
-    initialDelay: duration({ allowZero: true }).default('0s'),
+    initialDelay: duration({ allowZero: true, max: DurationMax.deadline }).default('0s'),
     successCondition: condition().optional(),
     failureCondition: condition().optional(),
     failureLimit: integer(0).default(0).describe('Failed measurements tolerated; one more fails the analysis.'),

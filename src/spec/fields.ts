@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isAddressRange } from '../core/address-range.ts';
-import { parseDuration } from '../core/duration.ts';
+import { parseDuration, type DurationMax } from '../core/duration.ts';
 import { expected, expectedText } from './messages.ts';
 
 /** What `parseDuration` reads, without surrounding spaces: "500ms", "1s", "1m30s", "1.5h". */
@@ -61,21 +61,26 @@ export function envVars() {
 }
 
 /**
- * A duration as users write it. `allowZero` for waits that may be skipped
- * (scaleDownDelay, drainTimeout); zero makes no sense for intervals and deadlines.
+ * A duration as users write it, up to `max` (one of DurationMax: what the
+ * code honours, documented in the README). `allowZero` for waits that may be
+ * skipped (scaleDownDelay, drainTimeout); zero makes no sense for intervals
+ * and deadlines.
  */
-export function duration(options: { allowZero: boolean }) {
+export function duration(options: { allowZero: boolean; max: DurationMax }) {
   const what = options.allowZero
-    ? 'a duration like "30s", "500ms" or "0s"'
-    : 'a duration greater than 0 like "1s" or "500ms"';
+    ? `a duration from "0s" to "${options.max}" like "30s" or "500ms"`
+    : `a duration greater than 0 and at most "${options.max}" like "1s" or "500ms"`;
   const error = (issue: { input?: unknown }) =>
     typeof issue.input === 'number' && (issue.input > 0 || options.allowZero)
       ? `expected ${what}, got the number ${issue.input}; add a unit, like "${issue.input}s"`
       : expected(what)(issue);
+  const maxMs = parseDuration(options.max)!;
+  const tooLong = (issue: { input?: unknown }) => `expected ${what}, got ${JSON.stringify(issue.input)}: longer than the maximum ${options.max}`;
   const pattern = z
     .string({ error })
     .regex(DURATION_PATTERN, { error, abort: true })
-    .meta({ examples: options.allowZero ? ['30s', '0s'] : ['1s', '500ms', '1m30s'] });
+    .refine((value) => (parseDuration(value) ?? Infinity) <= maxMs, { error: tooLong, abort: true })
+    .meta({ examples: options.allowZero ? ['30s', '0s'] : ['1s', '500ms', '1m30s'], 'x-maximum': options.max });
   return options.allowZero
     ? pattern
     : pattern.refine((value) => (parseDuration(value) ?? 0) > 0, { error });

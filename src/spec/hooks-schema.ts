@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DurationMax } from '../core/duration.ts';
 import { duration, integer, text } from './fields.ts';
 import { expected } from './messages.ts';
 import { exactlyOneOf } from './rules.ts';
@@ -19,7 +20,7 @@ const hook = z
           mapping('with url'),
         )
         .optional(),
-      timeout: duration({ allowZero: false }).default('30s'),
+      timeout: duration({ allowZero: false, max: DurationMax.task }).default('30s'),
       retries: integer(0, 10).default(2).describe('Further attempts after a failure, with backoff.'),
     },
     mapping('with command or http'),

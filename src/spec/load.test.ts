@@ -160,8 +160,23 @@ describe('validateSpec', () => {
       { path: 'spec.run.env.ERROR_RATE', message: expect.stringContaining('ERROR_RATE: "0"') },
       { path: 'spec.instance', message: expect.stringContaining('did you mean "instances"?') },
       { path: 'spec.port', message: 'expected an integer from 1 to 65535, got "80a"' },
-      { path: 'spec.healthCheck.interval', message: 'expected a duration greater than 0 like "1s" or "500ms", got "fast"' },
+      { path: 'spec.healthCheck.interval', message: 'expected a duration greater than 0 and at most "1h" like "1s" or "500ms", got "fast"' },
       { path: 'spec.strategy.canary.steps[2].setWeight', message: 'expected an integer from 0 to 100, got 150' },
+    ]);
+  });
+
+  it('refuses a duration above its documented maximum, naming the field and the maximum', () => {
+    const error = invalid(() =>
+      validateSpec({
+        apiVersion: 'cutover/v1',
+        kind: 'Service',
+        metadata: { name: 'hello' },
+        spec: { version: '1', artifact: { path: '.' }, run: { command: ['node'] }, port: 8080, healthCheck: { timeout: '1200h' }, progressDeadline: '24h1ms' },
+      }),
+    );
+    expect(error.problems).toEqual([
+      { path: 'spec.healthCheck.timeout', message: 'expected a duration greater than 0 and at most "5m" like "1s" or "500ms", got "1200h": longer than the maximum 5m' },
+      { path: 'spec.progressDeadline', message: expect.stringContaining('longer than the maximum 24h') },
     ]);
   });
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_ADDRESS_RANGES } from '../core/address-range.ts';
+import { DurationMax } from '../core/duration.ts';
 import { expected } from './messages.ts';
 import {
   addressRange,
@@ -28,11 +29,11 @@ const healthCheck = z
   .strictObject(
     {
       path: httpPath().default('/healthz').describe('HTTP path probed on each instance; 2xx means healthy.'),
-      interval: duration({ allowZero: false }).default('1s').describe('Time between probes.'),
-      timeout: duration({ allowZero: false }).default('2s').describe('How long one probe may take.'),
+      interval: duration({ allowZero: false, max: DurationMax.interval }).default('1s').describe('Time between probes.'),
+      timeout: duration({ allowZero: false, max: DurationMax.probe }).default('2s').describe('How long one probe may take.'),
       healthyThreshold: integer(1).default(1).describe('Consecutive passing probes before an instance is healthy.'),
       unhealthyThreshold: integer(1).default(3).describe('Consecutive failing probes before an instance is unhealthy.'),
-      startupTimeout: duration({ allowZero: false })
+      startupTimeout: duration({ allowZero: false, max: DurationMax.deadline })
         .default('30s')
         .describe('How long a new instance may take to become healthy.'),
     },
@@ -43,7 +44,7 @@ const healthCheck = z
 
 const pause = z
   .strictObject(
-    { duration: duration({ allowZero: false }).optional().describe('How long to wait; without it, wait to be promoted.') },
+    { duration: duration({ allowZero: false, max: DurationMax.hold }).optional().describe('How long to wait; without it, wait to be promoted.') },
     mapping('like {} or { duration: 10s }'),
   )
   .nullable();
@@ -78,7 +79,7 @@ const blueGreen = z.strictObject(
       .default(true)
       .describe('Switch traffic as soon as the new version is healthy; false waits to be promoted.'),
     previewPort: port().optional().describe('Port where the new version can be tried before it is promoted.'),
-    scaleDownDelay: duration({ allowZero: true })
+    scaleDownDelay: duration({ allowZero: true, max: DurationMax.hold })
       .default('30s')
       .describe('How long the old version stays up after the switch, for a fast rollback.'),
     prePromotionAnalysis: analysisSchema.optional().describe('Measured on the new version (through the preview) before the switch.'),
@@ -152,10 +153,10 @@ const service = z
       port: port().describe('Port the service listens on.'),
       healthCheck,
       strategy,
-      progressDeadline: duration({ allowZero: false })
+      progressDeadline: duration({ allowZero: false, max: DurationMax.deadline })
         .default('10m')
         .describe('A deployment that makes no progress for this long is rolled back.'),
-      drainTimeout: duration({ allowZero: true })
+      drainTimeout: duration({ allowZero: true, max: DurationMax.task })
         .default('30s')
         .describe('How long an instance may finish its requests before it is stopped.'),
       hooks: hooksSchema,

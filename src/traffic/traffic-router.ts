@@ -12,6 +12,11 @@ export interface TrafficRouter {
   readonly type: string;
   /** Makes the service's data plane serve with `config`, starting or adopting it as needed. */
   apply(config: TrafficConfig): Promise<void>;
+  /**
+   * Why the service's data plane is not serving the config last applied, or
+   * null when it is: its process runs and answers with that generation.
+   */
+  serving(service: string): Promise<string | null>;
   /** Waits until no request is in flight to an instance (it must already be out of rotation), at most `timeoutMs`. */
   drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }>;
   /** The data plane's counters for a service. */

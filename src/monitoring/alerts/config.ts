@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DurationMax, parseDuration } from '../../core/duration.ts';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { RulesInput } from './rules-config.ts';
@@ -17,6 +18,11 @@ export interface AlertsConfig {
 }
 
 const severity = z.enum(['critical', 'warning', 'info']);
+/** Milliseconds from 0 up to a documented maximum (README: "Duration limits"), so no timer overflows. */
+const ms = (max: DurationMax) => {
+  const maxMs = parseDuration(max)!;
+  return z.number().int().min(0).max(maxMs, { error: `expected at most ${maxMs} (${max})` });
+};
 const rule = { enabled: z.boolean().optional(), severity: severity.optional() };
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 const secret = z.string().refine((value) => tryKey(value) === null, { error: (issue) => tryKey(String(issue.input)) ?? 'invalid secret' });
@@ -26,7 +32,7 @@ const schema = z.strictObject({
     .strictObject({
       'deployment-failed': z.strictObject(rule).optional(),
       'deployment-rolled-back': z.strictObject(rule).optional(),
-      'waiting-for-person': z.strictObject({ ...rule, afterMs: z.number().int().positive().optional() }).optional(),
+      'waiting-for-person': z.strictObject({ ...rule, afterMs: ms(DurationMax.deadline).positive().optional() }).optional(),
       'progress-deadline-near': z.strictObject({ ...rule, fraction: z.number().gt(0).lte(1).optional() }).optional(),
       'analysis-inconclusive': z.strictObject(rule).optional(),
     })
@@ -41,12 +47,12 @@ const schema = z.strictObject({
   retry: z
     .strictObject({
       attempts: z.number().int().min(1).max(20).optional(),
-      baseDelayMs: z.number().int().min(0).optional(),
-      maxDelayMs: z.number().int().min(0).optional(),
+      baseDelayMs: ms(DurationMax.task).optional(),
+      maxDelayMs: ms(DurationMax.task).optional(),
     })
     .optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  dedupWindowMs: z.number().int().min(0).optional(),
+  timeoutMs: ms(DurationMax.probe).positive().optional(),
+  dedupWindowMs: ms(DurationMax.hold).optional(),
 });
 
 /** Validates alerts config once, where it enters; every problem names its field (`sinks[1].secret`). */

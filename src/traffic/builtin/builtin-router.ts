@@ -146,6 +146,16 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     });
   }
 
+  async serving(service: string): Promise<string | null> {
+    const record = this.store.routers.get(service);
+    if (!record) return `service ${service} has no router`;
+    if (this.runningPid(service) === null) return `the router process of ${service} is not running`;
+    const health = await this.client(record.adminPort).health();
+    if (!health) return `the router of ${service} does not answer on its admin port ${record.adminPort}`;
+    if (health.generation !== record.generation) return `the router of ${service} serves config generation ${health.generation ?? 'none'}, not ${record.generation}`;
+    return null;
+  }
+
   async drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     const record = this.store.routers.get(service);
     if (!record || this.runningPid(service) === null) return { drained: true, inFlight: 0 };

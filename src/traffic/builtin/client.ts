@@ -51,12 +51,17 @@ export class RouterAdminClient {
 
   /** Whether the router answers at all (no token needed); never throws. */
   async healthz(): Promise<boolean> {
+    return (await this.health()) !== null;
+  }
+
+  /** The router's answer to /healthz (its pid and the generation it serves), or null when it does not answer; never throws. */
+  async health(): Promise<HealthzAnswer | null> {
     try {
       const response = await fetch(`${this.base}${AdminPath.healthz}`, { signal: AbortSignal.timeout(this.timeoutMs) });
       const body = (await response.json()) as Partial<HealthzAnswer>;
-      return response.ok && body.ok === true;
+      return response.ok && body.ok === true ? (body as HealthzAnswer) : null;
     } catch {
-      return false;
+      return null;
     }
   }
 
