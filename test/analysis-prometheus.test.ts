@@ -42,7 +42,7 @@ requireTool('prometheus').describe('canary analysis against a real Prometheus', 
         'scrape_configs:',
         '  - job_name: cutover-router',
         '    metrics_path: /metrics',
-        `    authorization: { credentials_file: ${join(cluster.dataDir, 'router-token')} }`,
+        `    authorization: { credentials_file: ${join(cluster.dataDir, 'metrics-token')} }`,
         `    static_configs: [ { targets: ["127.0.0.1:${status.router!.adminPort}"] } ]`,
       ].join('\n'),
     );

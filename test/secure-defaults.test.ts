@@ -54,6 +54,7 @@ describe('secure defaults', () => {
       expect(status).toBe(200);
       expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
       expect(statSync(join(dataDir, 'router-token')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'metrics-token')).mode & 0o777).toBe(0o600);
       expect(statSync(join(dataDir, 'cutover.db')).mode & 0o777).toBe(0o600);
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     } finally {

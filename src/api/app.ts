@@ -15,7 +15,7 @@ import { environmentRoutes } from './routes/environments.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { lockRoutes } from './routes/locks.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { metricsRoutes, metricsTargetRoutes } from './routes/metrics.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { signingKeyRoutes } from './routes/signing-keys.ts';
@@ -43,8 +43,9 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
   // The audit trail records refused calls too, an oversized body among them.
   app.use('*', auditTrail(deps.audit));
   app.use('*', limitBodies());
-  const all: ApiDeps = { ...deps, guard: guard(ctx, deps.identities) };
+  const all: ApiDeps = { ...deps, guard: guard(ctx, deps.identities, deps.metricsToken) };
   app.route('/metrics', metricsRoutes(all));
+  app.route('/v1/metrics', metricsTargetRoutes(all));
   app.route('/v1/artifacts', artifactRoutes(all));
   app.route('/v1/keys', keyRoutes(all));
   app.route('/v1/apply', applyRoutes(all));

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
@@ -41,6 +42,19 @@ export async function authenticate(c: Context, identities: IdentityStore): Promi
   return identity;
 }
 
+/** Who a call with the metrics token is, in logs and the audit trail. */
+const METRICS_USER = 'metrics-token';
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Compares digests, so neither the token nor its length leaks through timing. */
+function isBearer(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), expected);
+}
+
 /** 403 unless the caller may do `action` in `environment` ('?' = in at least one environment). */
 export function requirePermission(identity: Identity, action: Action, environment: string): void {
   if (environment === '?') {
@@ -56,12 +70,20 @@ export function requirePermission(identity: Identity, action: Action, environmen
  * table in permissions.ts; a route that is not in the table is refused.
  * Routes scoped by `spec` check inside their handler, once the spec is valid.
  */
-export function guard(ctx: EngineContext, identities: IdentityStore): MiddlewareHandler<AuthEnv> {
+export function guard(ctx: EngineContext, identities: IdentityStore, metricsToken?: string): MiddlewareHandler<AuthEnv> {
+  const metricsDigest = metricsToken ? digest(metricsToken) : undefined;
   return async (c, next) => {
+    const permission = permissionOf(c.req.method, routePath(c));
+    if (permission?.metricsToken && metricsDigest && isBearer(c.req.header('authorization'), metricsDigest)) {
+      // Prometheus: metrics and scrape targets only, and no user behind it.
+      c.set('identity', { user: METRICS_USER, grants: [] });
+      c.set('user', METRICS_USER);
+      await next();
+      return;
+    }
     const identity = await authenticate(c, identities);
     c.set('identity', identity);
     c.set('user', identity.user);
-    const permission = permissionOf(c.req.method, routePath(c));
     if (!permission) throw new CutoverError(ErrorCode.Forbidden, `${c.req.method} ${routePath(c)} has no permission rule; refusing it`);
     switch (permission.scope) {
       case 'global':

@@ -17,6 +17,8 @@ export interface ApiDeps {
   alerts: AlertsConfig;
   keys: KeyRing;
   audit: AuditLog;
+  /** The read-only token Prometheus scrapes with (`<data-dir>/metrics-token`); routes marked `metricsToken` in permissions.ts accept it. */
+  metricsToken?: string;
   /**
    * Authenticates the caller and checks the route's permission
    * (permissions.ts). Every route but `GET /healthz` runs it first; the API

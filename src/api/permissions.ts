@@ -14,6 +14,8 @@ export interface RoutePermission {
   path: string;
   action: Action;
   scope: Scope;
+  /** Also answered for the read-only metrics token (`<data-dir>/metrics-token`), which Prometheus holds. */
+  metricsToken?: true;
 }
 
 /**
@@ -57,7 +59,8 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'DELETE', path: '/v1/signing-keys/:keyid', action: 'admin', scope: 'global' },
   { method: 'GET', path: '/v1/audit', action: 'admin', scope: 'global' },
   { method: 'GET', path: '/v1/audit/verify', action: 'admin', scope: 'global' },
-  { method: 'GET', path: '/metrics', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/metrics/targets', action: 'read', scope: 'any', metricsToken: true },
+  { method: 'GET', path: '/metrics', action: 'read', scope: 'any', metricsToken: true },
 ];
 
 export function permissionOf(method: string, path: string): RoutePermission | undefined {

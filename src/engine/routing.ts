@@ -32,6 +32,13 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
       inRotation: instance.inRotation && instance.state === 'ready',
     }));
   const { spec, traffic } = record;
+  // Each revision the router may serve, with its version, for its revision -> version metric.
+  const revisions = new Set([...Object.keys(traffic.weights).map(Number), ...backends.map((backend) => backend.revision)]);
+  const versions: Record<string, string> = {};
+  for (const revision of revisions) {
+    const version = ctx.store.services.revision(service, revision)?.version;
+    if (version !== undefined) versions[String(revision)] = version;
+  }
   await ctx.traffic.apply({
     service,
     port: spec.port,
@@ -39,6 +46,7 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
       ? { previewPort: spec.strategy.previewPort, previewRevision: traffic.previewRevision }
       : {}),
     weights: traffic.weights,
+    versions,
     backends,
     ...(spec.traffic?.trustedProxies.length ? { trustedProxies: spec.traffic.trustedProxies } : {}),
     // A Node timer holds at most 2³¹−1 ms; the router closes WebSockets on this delay.

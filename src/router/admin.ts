@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { CutoverError, ErrorCode, isCutoverError, messageOf } from '../core/errors.ts';
-import { routerMetricsText } from '../monitoring/metrics/data-plane.ts';
+import { processMetricsText, routerMetricsText } from '../monitoring/metrics/data-plane.ts';
 import { validateRouterConfig } from './config.ts';
 import type { PushResult } from './data-plane.ts';
 import { listen } from './listen.ts';
@@ -22,13 +22,15 @@ export interface AdminTarget {
 /**
  * The admin API on 127.0.0.1: `GET /healthz` is open; `PUT /config`,
  * `GET /config` and `GET /stats` need `Authorization: Bearer <token>`.
+ * `GET /metrics` also takes `metricsToken`, which reads metrics and nothing
+ * else: the credential Prometheus holds cannot reconfigure a router.
  */
-export function startAdmin(port: number, token: string, target: AdminTarget, log: RouterLogger): Promise<Server> {
-  const expected = digest(token);
+export function startAdmin(port: number, token: string, target: AdminTarget, log: RouterLogger, metricsToken?: string): Promise<Server> {
+  const tokens: Tokens = { admin: digest(token), metrics: metricsToken ? digest(metricsToken) : undefined };
   return listen(
     port,
     (req, res) => {
-      handle(req, res, expected, target).catch((error: unknown) => {
+      handle(req, res, tokens, target).catch((error: unknown) => {
         const failure = isCutoverError(error) ? error : new CutoverError(ErrorCode.Internal, messageOf(error));
         log.error({ event: 'admin-failure', code: failure.code, error: failure.message }, 'admin request failed');
         answerError(res, failure.code === ErrorCode.RouterUnavailable ? 503 : 500, failure);
@@ -38,14 +40,23 @@ export function startAdmin(port: number, token: string, target: AdminTarget, log
   );
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffer, target: AdminTarget): Promise<void> {
+interface Tokens {
+  admin: Buffer;
+  metrics: Buffer | undefined;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens, target: AdminTarget): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://router').pathname;
   const route = `${req.method ?? ''} ${path}`;
   if (route === `GET ${AdminPath.healthz}`) {
     answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null } satisfies HealthzAnswer);
     return;
   }
-  if (!authorized(req.headers.authorization, expected)) {
+  if (route === `GET ${AdminPath.metrics}` && tokens.metrics && authorized(req.headers.authorization, tokens.metrics)) {
+    answerMetrics(res, target);
+    return;
+  }
+  if (!authorized(req.headers.authorization, tokens.admin)) {
     answerError(res, 401, new CutoverError(ErrorCode.Unauthorized, 'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the token from the router\'s token file.'));
     return;
   }
@@ -60,12 +71,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
     case `GET ${AdminPath.stats}`:
       answer(res, 200, target.stats());
       return;
-    case `GET ${AdminPath.metrics}`: {
-      const stats = target.stats();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(routerMetricsText(stats, { service: stats.service }));
+    case `GET ${AdminPath.metrics}`:
+      answerMetrics(res, target);
       return;
-    }
     case `GET ${AdminPath.samples}`: {
       const after = Number(new URL(req.url ?? '/', 'http://router').searchParams.get('after') ?? 0);
       answer(res, 200, target.samples(Number.isInteger(after) && after >= 0 ? after : 0));
@@ -76,6 +84,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, expected: Buffe
       answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats, GET /metrics (Prometheus text) and GET /samples?after=SEQ.`));
     }
   }
+}
+
+function answerMetrics(res: ServerResponse, target: AdminTarget): void {
+  const stats = target.stats();
+  const versions = target.config?.versions;
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  res.end(routerMetricsText(stats, { service: stats.service, ...(versions ? { versions } : {}) }) + processMetricsText());
 }
 
 async function putConfig(req: IncomingMessage, res: ServerResponse, target: AdminTarget): Promise<void> {

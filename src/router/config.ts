@@ -16,6 +16,8 @@ import type { RouterBackend, RouterConfig } from './wire.ts';
 const MAX_PORT = 65535;
 /** The longest delay a Node timer takes (2³¹−1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A router serves two or three revisions at once; a few more are kept while they drain. */
+const MAX_VERSIONS = 100;
 
 /** Checks a pushed (or stored) config; throws InvalidRequest naming every bad field. */
 export function validateRouterConfig(input: unknown): RouterConfig {
@@ -34,6 +36,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   const trustedProxies = root.trustedProxies === undefined ? undefined : checkTrustedProxies(check, root.trustedProxies);
   const drainTimeoutMs = root.drainTimeoutMs === undefined ? undefined : check.int(root.drainTimeoutMs, 'drainTimeoutMs', 0, MAX_TIMER_MS);
   const generation = check.int(root.generation, 'generation', 0);
+  const versions = root.versions === undefined ? undefined : checkVersions(check, root.versions);
   if (weights) checkWeightsTotal(check, weights);
   if (previewPort !== undefined && previewPort !== 0 && previewPort === port) {
     problems.push({ path: 'previewPort', message: 'must differ from port' });
@@ -52,7 +55,27 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   if (previewRevision !== undefined) config.previewRevision = previewRevision;
   if (trustedProxies !== undefined) config.trustedProxies = trustedProxies;
   if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
+  if (versions !== undefined) config.versions = versions;
   return config;
+}
+
+/** Revision -> version, for the router's revision_info metric; bounded so a config cannot grow the metrics without limit. */
+function checkVersions(check: Checker, input: unknown): Record<string, string> | undefined {
+  const record = check.object(input, 'versions');
+  if (!record) return undefined;
+  const entries = Object.entries(record);
+  if (entries.length > MAX_VERSIONS) return check.problem('versions', `must name at most ${MAX_VERSIONS} revisions, not ${entries.length}`);
+  const versions: Record<string, string> = {};
+  for (const [revision, version] of entries) {
+    if (!/^\d+$/.test(revision)) {
+      check.problem(`versions.${revision}`, 'must be a revision number');
+      continue;
+    }
+    const text = check.string(version, `versions.${revision}`);
+    if (text !== undefined && text.length > 256) check.problem(`versions.${revision}`, 'must be at most 256 characters');
+    else if (text !== undefined) versions[revision] = text;
+  }
+  return Object.keys(versions).length === entries.length ? versions : undefined;
 }
 
 function checkTrustedProxies(check: Checker, input: unknown): string[] | undefined {

@@ -1,5 +1,5 @@
 /**
- * The router process: `node dist/router/main.js --state-file PATH --admin-port N --token-file PATH`
+ * The router process: `node dist/router/main.js --state-file PATH --admin-port N --token-file PATH [--metrics-token-file PATH]`
  * (started by the control plane through `nodeArgsFor(Program.router)`).
  * It outlives the control plane: traffic keeps flowing on the last config.
  */
@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { messageOf } from '../core/errors.ts';
 import { runRouter } from './run-router.ts';
 
-const USAGE = 'usage: router --state-file PATH --admin-port N --token-file PATH';
+const USAGE = 'usage: router --state-file PATH --admin-port N --token-file PATH [--metrics-token-file PATH]';
 
 function fail(message: string): never {
   process.stderr.write(`${JSON.stringify({ level: 'error', component: 'router', msg: message })}\n`);
@@ -17,7 +17,7 @@ function fail(message: string): never {
 let values: Record<string, string | undefined>;
 try {
   ({ values } = parseArgs({
-    options: { 'state-file': { type: 'string' }, 'admin-port': { type: 'string' }, 'token-file': { type: 'string' } },
+    options: { 'state-file': { type: 'string' }, 'admin-port': { type: 'string' }, 'token-file': { type: 'string' }, 'metrics-token-file': { type: 'string' } },
     strict: true,
   }));
 } catch (error) {
@@ -29,7 +29,8 @@ const adminPort = Number(values['admin-port']);
 if (!stateFile || !tokenFile || !Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) fail(USAGE);
 
 try {
-  await runRouter({ stateFile, tokenFile, adminPort, exitOnSignal: true });
+  const metricsTokenFile = values['metrics-token-file'];
+  await runRouter({ stateFile, tokenFile, adminPort, exitOnSignal: true, ...(metricsTokenFile ? { metricsTokenFile } : {}) });
 } catch (error) {
   process.stderr.write(`${JSON.stringify({ level: 'error', component: 'router', msg: `router failed to start: ${messageOf(error)}` })}\n`);
   process.exit(1);

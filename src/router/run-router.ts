@@ -16,6 +16,8 @@ export interface RouterOptions {
   adminPort: number;
   /** File holding the admin bearer token. */
   tokenFile: string;
+  /** File holding a token that may only read `GET /metrics` (what Prometheus is given). */
+  metricsTokenFile?: string;
   /** @default JSON lines on stdout */
   logger?: RouterLogger;
   /** How long a stop waits for requests in flight before cutting them. @default 20_000 */
@@ -43,13 +45,14 @@ export interface RunningRouter {
 export async function runRouter(options: RouterOptions): Promise<RunningRouter> {
   const log = options.logger ?? createRouterLogger();
   const token = await readToken(options.tokenFile);
+  const metricsToken = options.metricsTokenFile ? await readToken(options.metricsTokenFile) : undefined;
   const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
   const dataPlane = new DataPlane(options.stateFile, log, stopTimeoutMs);
   let admin: Server | undefined;
   try {
     const stored = await loadStored(options.stateFile, log);
     if (stored) await dataPlane.apply(stored);
-    admin = await startAdmin(options.adminPort, token, dataPlane, log);
+    admin = await startAdmin(options.adminPort, token, dataPlane, log, metricsToken);
   } catch (error) {
     await dataPlane.stop();
     throw error;

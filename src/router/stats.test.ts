@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ROUTES } from './wire.ts';
-import { SampleRing, type SampleTags } from './stats.ts';
+import { SampleRing, TrafficStats, type SampleTags } from './stats.ts';
 
 const tags: SampleTags = { route: 'GET /', pinned: false, instanceAgeMs: 5000 };
 
@@ -37,5 +37,21 @@ describe('SampleRing', () => {
     expect(read.routes).toHaveLength(MAX_ROUTES + 1);
     expect(read.routes?.at(-1)).toBe('other');
     expect(new Set(read.route!.slice(MAX_ROUTES))).toEqual(new Set([MAX_ROUTES]));
+  });
+});
+
+describe('TrafficStats', () => {
+  it('counts requests by the class of their answer: broken-off and router answers are 5xx, abandoned ones none', () => {
+    const stats = new TrafficStats();
+    stats.answered(1, 200, 1, tags);
+    stats.answered(1, 204, 1, tags);
+    stats.answered(1, 404, 1, tags);
+    stats.answered(1, 503, 1, tags);
+    stats.brokeOff(1, tags);
+    stats.routerError(1);
+    stats.abandoned(1);
+    const revision = stats.snapshot()['1']!;
+    expect(revision.statusClasses).toEqual({ '2xx': 2, '4xx': 1, '5xx': 3, none: 1 });
+    expect(revision.requests).toBe(7);
   });
 });

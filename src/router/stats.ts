@@ -1,4 +1,4 @@
-import { MAX_ROUTES, type RequestSamples, type RevisionStats } from './wire.ts';
+import { MAX_ROUTES, type RequestSamples, type RevisionStats, type StatusClass } from './wire.ts';
 import { emptyLatency, observeLatency } from './histogram.ts';
 
 /**
@@ -14,6 +14,7 @@ export class TrafficStats {
   answered(revision: number, status: number, ms: number, tags: SampleTags): void {
     const stats = this.of(revision);
     stats.requests += 1;
+    count(stats, classOf(status));
     if (status >= 500) stats.errors5xx += 1;
     observeLatency(stats.latency, ms);
     this.samples.push(revision, status, ms, tags);
@@ -23,6 +24,7 @@ export class TrafficStats {
   brokeOff(revision: number, tags: SampleTags): void {
     const stats = this.of(revision);
     stats.requests += 1;
+    count(stats, '5xx');
     stats.errors5xx += 1;
     this.samples.push(revision, 599, -1, tags);
   }
@@ -31,6 +33,7 @@ export class TrafficStats {
   routerError(revision: number): void {
     const stats = this.of(revision);
     stats.requests += 1;
+    count(stats, '5xx');
     stats.routerErrors += 1;
   }
 
@@ -48,7 +51,9 @@ export class TrafficStats {
 
   /** The client went away first: a request, but nobody's failure and no latency. */
   abandoned(revision: number): void {
-    this.of(revision).requests += 1;
+    const stats = this.of(revision);
+    stats.requests += 1;
+    count(stats, 'none');
   }
 
   snapshot(): Record<string, RevisionStats> {
@@ -60,11 +65,23 @@ export class TrafficStats {
   private of(revision: number): RevisionStats {
     let stats = this.revisions.get(revision);
     if (!stats) {
-      stats = { requests: 0, errors5xx: 0, routerErrors: 0, latency: emptyLatency() };
+      stats = { requests: 0, statusClasses: {}, errors5xx: 0, routerErrors: 0, latency: emptyLatency() };
       this.revisions.set(revision, stats);
     }
     return stats;
   }
+}
+
+const CLASSES: readonly StatusClass[] = ['5xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** 200 -> 2xx; a status outside 100..599 counts as 5xx (the instance answered nonsense). */
+function classOf(status: number): StatusClass {
+  return CLASSES[Math.floor(status / 100)] ?? '5xx';
+}
+
+function count(stats: RevisionStats, statusClass: StatusClass): void {
+  const classes = (stats.statusClasses ??= {});
+  classes[statusClass] = (classes[statusClass] ?? 0) + 1;
 }
 
 /** Enough for a minute at ~1,500 requests/s between two reads by the control plane. */

@@ -58,11 +58,18 @@ export interface RouterConfig {
   drainTimeoutMs?: number;
   /** Increases with every push, so an old config never replaces a newer one. */
   generation: number;
+  /** revision (as a string key) -> the version it runs, for the router's `cutover_router_revision_info` metric. */
+  versions?: Record<string, string>;
 }
+
+/** The class of an answer's HTTP status; `none` when the client went away before an answer. */
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
 
 /** What the router counts per revision. */
 export interface RevisionStats {
   requests: number;
+  /** `requests` by the class of their answer (a broken-off answer and the router's own 502/503 are 5xx). */
+  statusClasses?: Partial<Record<StatusClass, number>>;
   errors5xx: number;
   /** Requests that found no instance or whose upstream failed after retries (answered 502/503 by the router). */
   routerErrors: number;

@@ -1,5 +1,6 @@
 import type { Deployment } from '../core/deployment.ts';
 import { messageOf } from '../core/errors.ts';
+import { packageVersion } from '../core/version.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { AlertDispatcher, type AlertsConfig } from '../monitoring/alerts/index.ts';
 import { createControlPlaneMetrics, type ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
@@ -14,9 +15,16 @@ const TIMER_INTERVAL_MS = 5000;
  * time passing.
  */
 export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { metrics: ControlPlaneMetrics; dispatcher: AlertDispatcher; stop(): void } {
-  const metrics = createControlPlaneMetrics();
+  const metrics = createControlPlaneMetrics({ version: packageVersion() });
   metrics.trackInProgress(ctx.store.deployments.unfinished());
   metrics.setInstanceSource(() => ctx.store.instances.live().map((i) => ({ service: i.service, revision: i.revision, state: i.retireAt !== null ? 'retiring' : i.state })));
+  metrics.setStateSource(() =>
+    ctx.store.services.list().map((record) => {
+      const deployment = ctx.store.deployments.latest(record.name);
+      const deadline = deployment ? ctx.store.services.revision(record.name, deployment.revision)?.spec.progressDeadlineMs : undefined;
+      return { service: record.name, environment: record.environment, weights: record.traffic.weights, deployment, ...(deadline !== undefined ? { progressDeadlineMs: deadline } : {}) };
+    }),
+  );
   const dispatcher = new AlertDispatcher(alerts, { logger: ctx.log });
   const unsubscribe = ctx.store.deployments.onEvent((event, before) => {
     try {

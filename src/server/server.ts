@@ -12,7 +12,7 @@ import { openStore } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
-import { BuiltinTrafficRouter } from '../traffic/builtin/index.ts';
+import { BuiltinTrafficRouter, metricsTokenPath } from '../traffic/builtin/index.ts';
 import { createApi } from '../api/app.ts';
 import { ensureAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
@@ -77,7 +77,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const identities = new IdentityStore(store.db);
   const bootstrap = ensureBootstrapAdmin(identities, token);
   if (!bootstrap.tokenWorks) options.log.warn('the token in admin-token no longer works (revoked); use a token of another admin');
-  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit: new AuditLog(store.db) });
+  // Written by the traffic router beside its own token; routers and the API both accept it for metrics.
+  const metricsToken = readFileSync(metricsTokenPath(options.dataDir), 'utf8').trim();
+  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit: new AuditLog(store.db), metricsToken });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.

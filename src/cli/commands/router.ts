@@ -12,11 +12,13 @@ export function register(cli: Cli): void {
     .requiredOption('--state-file <file>', 'where the router keeps its last config')
     .requiredOption('--admin-port <port>', 'port of the authenticated admin endpoint', integerIn(0, 65535))
     .requiredOption('--token-file <file>', 'file holding the admin bearer token')
+    .option('--metrics-token-file <file>', 'file holding a token that may only read GET /metrics (for Prometheus)')
     .action(
-      run(async (options: { stateFile: string; adminPort: number; tokenFile: string }) => {
+      run(async (options: { stateFile: string; adminPort: number; tokenFile: string; metricsTokenFile?: string }) => {
         // The data plane: loaded only to run it.
         const { runRouter } = await import('../../router/index.ts');
-        const router = await runRouter({ stateFile: options.stateFile, adminPort: options.adminPort, tokenFile: options.tokenFile, exitOnSignal: true });
+        const { stateFile, adminPort, tokenFile, metricsTokenFile } = options;
+        const router = await runRouter({ stateFile, adminPort, tokenFile, exitOnSignal: true, ...(metricsTokenFile ? { metricsTokenFile } : {}) });
         await router.stopped;
         return EXIT.ok;
       }),

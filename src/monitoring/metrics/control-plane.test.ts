@@ -113,13 +113,66 @@ describe('control-plane metrics', () => {
     expect(await metrics.metricsText()).toContain('# TYPE cutover_instances gauge');
   });
 
-  it('uses its own registry with prefixed process metrics, so two never collide', async () => {
+  it('uses its own registry with the standard, unprefixed process metrics, so stock dashboards work and two never collide', async () => {
     const first = createControlPlaneMetrics();
     const second = createControlPlaneMetrics();
     expect(first.registry).not.toBe(second.registry);
     const text = await first.metricsText();
-    expect(text).toContain('cutover_process_cpu_seconds_total');
-    expect(text).not.toContain('cutover_nodejs_active_handles_total');
+    expect(text).toContain('\nprocess_cpu_seconds_total ');
+    expect(text).toContain('\nnodejs_heap_size_used_bytes ');
+    expect(text).not.toContain('cutover_process_');
+    expect(text).not.toContain('nodejs_active_handles_total');
     expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('reports its build: version and Node.js version', async () => {
+    const text = await createControlPlaneMetrics({ version: '1.2.3' }).metricsText();
+    expect(sampleValue(text, `cutover_build_info{version="1.2.3",node_version="${process.version}"}`)).toBe(1);
+  });
+
+  it('reports the phase of each service as 0 or 1 per phase, its weights with roles, and the step of a deployment in progress', async () => {
+    const metrics = createControlPlaneMetrics();
+    const paused = replay(
+      [
+        { event: { type: 'DeploymentCreated', deployment: sampleDeployment({ revision: 2, previousRevision: 1, stableRevision: 1 }) }, at: 1000 },
+        { event: { type: 'StepStarted', index: 1, message: 'pause', paused: true }, at: 2000 },
+      ],
+      () => undefined,
+    );
+    metrics.setStateSource(() => [{ service: 'hello', environment: 'production', weights: { '1': 80, '2': 20 }, deployment: paused, progressDeadlineMs: 600_000 }]);
+    const text = await metrics.metricsText();
+    const labels = 'service="hello",environment="production"';
+    expect(sampleValue(text, `cutover_service_phase{${labels},phase="Paused"}`)).toBe(1);
+    expect(sampleValue(text, `cutover_service_phase{${labels},phase="Progressing"}`)).toBe(0);
+    expect(sampleValue(text, `cutover_revision_weight{${labels},revision="1",role="stable"}`)).toBe(80);
+    expect(sampleValue(text, `cutover_revision_weight{${labels},revision="2",role="canary"}`)).toBe(20);
+    expect(sampleValue(text, `cutover_deployment_step{${labels}}`)).toBe(1);
+    expect(sampleValue(text, `cutover_deployment_steps{${labels}}`)).toBe(paused!.plan.length);
+  });
+
+  it('reports each analysis metric phase, and the progress deadline only for a step it binds', async () => {
+    const metrics = createControlPlaneMetrics();
+    const events: Timed[] = [
+      { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 },
+      { event: { type: 'StepStarted', index: 0, message: 'scale' }, at: 2000 },
+    ];
+    const scaling = replay(events, () => undefined);
+    metrics.setStateSource(() => [{ service: 'hello', environment: 'production', weights: {}, deployment: scaling, progressDeadlineMs: 600_000 }]);
+    let text = await metrics.metricsText();
+    expect(sampleValue(text, 'cutover_step_started_timestamp_seconds{service="hello",environment="production"}')).toBe(2);
+    expect(sampleValue(text, 'cutover_progress_deadline_seconds{service="hello",environment="production"}')).toBe(600);
+    const analysed = replay([...events, ...inconclusiveAnalysis(3000)], () => undefined);
+    metrics.setStateSource(() => [{ service: 'hello', environment: 'production', weights: {}, deployment: analysed }]);
+    text = await metrics.metricsText();
+    expect(text).toMatch(/cutover_analysis_metric_phase\{service="hello",environment="production",analysis="[^"]+",metric="p99-latency",phase="Inconclusive"\} 1/);
+    expect(text).toMatch(/cutover_analysis_metric_phase\{service="hello",environment="production",analysis="[^"]+",metric="error-rate",phase="Successful"\} 1/);
+  });
+
+  it('still answers a scrape when the state source fails', async () => {
+    const metrics = createControlPlaneMetrics();
+    metrics.setStateSource(() => {
+      throw new Error('database is closed');
+    });
+    expect(await metrics.metricsText()).toContain('# TYPE cutover_service_phase gauge');
   });
 });

@@ -3,6 +3,7 @@ import type { Deployment } from '../../core/deployment.ts';
 import type { StoredEvent } from '../../store/deployments.ts';
 import { readEvent } from './events.ts';
 import { observeDeploymentEvent } from './observe.ts';
+import { registerStateGauges, type ServiceState } from './state-gauges.ts';
 
 /** One instance as the instances gauge counts it. */
 export interface InstanceSample {
@@ -29,6 +30,8 @@ export interface ControlPlaneMetrics {
   trackInProgress(deployments: readonly Deployment[]): void;
   /** Where the instances gauge reads from at each scrape. */
   setInstanceSource(source: () => readonly InstanceSample[]): void;
+  /** Where the state gauges (phase, weight, step, analysis metric phase) read from at each scrape. */
+  setStateSource(source: () => readonly ServiceState[]): void;
   /** The whole registry in the text exposition format. */
   metricsText(): Promise<string>;
 }
@@ -40,11 +43,16 @@ const STEP_SECONDS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
  * prom-client's default metrics include three gauges named `*_total`, which
  * Prometheus reserves for counters (promtool rejects them; prometheus/client_js
  * issue #283). They are the sum of the per-type gauges beside them:
- * `sum without (type) (cutover_nodejs_active_handles)`.
+ * `sum without (type) (nodejs_active_handles)`.
  */
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-export function createControlPlaneMetrics(): ControlPlaneMetrics {
+export interface BuildInfo {
+  /** cutover's version (package.json). */
+  version: string;
+}
+
+export function createControlPlaneMetrics(build: BuildInfo = { version: 'unknown' }): ControlPlaneMetrics {
   const registry = new Registry();
   const registers = [registry];
   const deploymentLabels = ['service', 'environment', 'strategy', 'outcome'] as const;
@@ -99,8 +107,16 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
     },
   });
 
-  collectDefaultMetrics({ register: registry, prefix: 'cutover_' });
-  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`cutover_${name}`);
+  new Gauge({ name: 'cutover_build_info', help: 'The version of cutover and of Node.js running the control plane (always 1).', labelNames: ['version', 'node_version'] as const, registers }).set(
+    { version: build.version, node_version: process.version },
+    1,
+  );
+  let stateSource: () => readonly ServiceState[] = () => [];
+  registerStateGauges(registry, () => stateSource());
+
+  // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), unprefixed, so stock Node.js dashboards work.
+  collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
 
   return {
     registry,
@@ -118,6 +134,9 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
     },
     setInstanceSource(source) {
       instanceSource = source;
+    },
+    setStateSource(source) {
+      stateSource = source;
     },
     metricsText: () => registry.metrics(),
   };

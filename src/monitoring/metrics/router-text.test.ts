@@ -49,6 +49,21 @@ describe('routerMetricsText', () => {
 
   it('still declares every family when the router has served nothing', () => {
     const empty = routerMetricsText({ service: 'hello', generation: 0, revisions: {}, backends: {} }, { service: 'hello' });
-    expect(empty.split('\n').filter((l) => l.startsWith('# TYPE'))).toHaveLength(5);
+    expect(empty.split('\n').filter((l) => l.startsWith('# TYPE'))).toHaveLength(6);
+  });
+
+  it('counts requests by status class when the router counts them', () => {
+    const stats = sampleRouterStats();
+    stats.revisions['9']!.statusClasses = { '2xx': 117, '4xx': 1, '5xx': 2 };
+    const classed = routerMetricsText(stats, { service: 'hello' }).split('\n');
+    expect(classed).toContain('cutover_router_requests_total{service="hello",revision="9",status_class="2xx"} 117');
+    expect(classed).toContain('cutover_router_requests_total{service="hello",revision="9",status_class="5xx"} 2');
+    expect(classed.some((l) => l.includes('status_class="3xx"'))).toBe(false);
+  });
+
+  it('maps each revision to its version with an _info gauge', () => {
+    const text = routerMetricsText(sampleRouterStats(), { service: 'hello', versions: { '10': '2.0.0', '9': '1.0.0' } }).split('\n');
+    expect(text).toContain('cutover_router_revision_info{service="hello",revision="9",version="1.0.0"} 1');
+    expect(text).toContain('cutover_router_revision_info{service="hello",revision="10",version="2.0.0"} 1');
   });
 });

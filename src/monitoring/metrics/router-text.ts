@@ -1,17 +1,29 @@
-import type { RevisionStats, RouterStats } from '../../router/wire.ts';
+import type { RevisionStats, RouterStats, StatusClass } from '../../router/wire.ts';
 import { formatFamily, type MetricFamily, type Sample } from './exposition.ts';
 
-/** The router's counters for one service, in the text exposition format 0.0.4 (Content-Type below). */
-export function routerMetricsText(stats: RouterStats, labels: { service: string }): string {
+/**
+ * The router's counters for one service, in the text exposition format 0.0.4
+ * (Content-Type below). `versions` (revision -> version, from the config it
+ * serves) becomes `cutover_router_revision_info`, which dashboards join on
+ * `revision` to show versions.
+ */
+export function routerMetricsText(stats: RouterStats, labels: { service: string; versions?: Record<string, string> }): string {
   const { service } = labels;
+  const versions = Object.entries(labels.versions ?? {}).sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b));
   const revisions = Object.entries(stats.revisions).sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b));
   const backends = Object.entries(stats.backends).sort(([a], [b]) => a.localeCompare(b));
   const families: MetricFamily[] = [
     {
       name: 'cutover_router_requests_total',
-      help: 'Requests routed to each revision since the router started.',
+      help: 'Requests routed to each revision since the router started, by the class of their answer (5xx includes answers broken off and the router\'s own 502/503; none: the client went away first).',
       type: 'counter',
-      samples: revisions.map(([revision, r]) => ({ labels: { service, revision }, value: r.requests })),
+      samples: revisions.flatMap(([revision, r]) => requestSamples({ service, revision }, r)),
+    },
+    {
+      name: 'cutover_router_revision_info',
+      help: 'The version each revision the router serves runs (always 1).',
+      type: 'gauge',
+      samples: versions.map(([revision, version]) => ({ labels: { service, revision, version }, value: 1 })),
     },
     {
       name: 'cutover_router_errors_total',
@@ -45,6 +57,18 @@ export function routerMetricsText(stats: RouterStats, labels: { service: string 
 }
 
 export const ROUTER_METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'];
+
+/** One sample per status class seen; a router that does not count classes yet gives its total unlabelled. */
+function requestSamples(labels: Record<string, string>, stats: RevisionStats): Sample[] {
+  const classes = stats.statusClasses;
+  if (!classes) return [{ labels, value: stats.requests }];
+  return STATUS_CLASSES.filter((statusClass) => classes[statusClass] !== undefined).map((statusClass) => ({
+    labels: { ...labels, status_class: statusClass },
+    value: classes[statusClass]!,
+  }));
+}
 
 /** Millisecond buckets become `le` in seconds; the counts are already cumulative, and +Inf holds every observation. */
 function latencySamples(labels: Record<string, string>, latency: RevisionStats['latency']): Sample[] {

@@ -33,6 +33,8 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     private readonly log: Logger,
   ) {
     this.token = loadOrCreateToken(join(dataDir, 'router-token'));
+    // Read-only: what Prometheus scrapes routers (and the control plane) with.
+    loadOrCreateToken(metricsTokenPath(dataDir));
   }
 
   private marks(service: string): Record<string, string> {
@@ -84,6 +86,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
         '--state-file', join(dir, 'state.json'),
         '--admin-port', String(adminPort),
         '--token-file', join(this.dataDir, 'router-token'),
+        '--metrics-token-file', metricsTokenPath(this.dataDir),
       ];
       const child = spawn(process.execPath, args, {
         detached: true,
@@ -207,6 +210,11 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     }
     this.store.routers.remove(service);
   }
+}
+
+/** `<data-dir>/metrics-token`: reads routers' and the control plane's metrics and the scrape targets, nothing else. */
+export function metricsTokenPath(dataDir: string): string {
+  return join(dataDir, 'metrics-token');
 }
 
 function loadOrCreateToken(file: string): string {

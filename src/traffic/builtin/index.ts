@@ -1,4 +1,4 @@
 /** The built-in router as the control plane drives it: its processes and its admin API's client. */
-export { BuiltinTrafficRouter } from './builtin-router.ts';
+export { BuiltinTrafficRouter, metricsTokenPath } from './builtin-router.ts';
 export { RouterAdminClient } from './client.ts';
 export type { RouterAdminClientOptions } from './client.ts';
