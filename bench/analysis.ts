@@ -36,8 +36,8 @@ const CANARY_SLOWER_MS = [10, 25, 50];
  * of Flagger's docs examples, so this baseline is flattered, not handicapped.
  */
 const FLAGGER = { intervalS: 60, threshold: 2 };
-/** The alpha the judge gives its error-rate test (3/4 of 0.01), for the peeking z-test. */
-const Z_TEST_ALPHA = 0.0075;
+/** The alpha the judge gives its error-rate test (9/10 of 0.01), for the peeking z-test. */
+const Z_TEST_ALPHA = 0.009;
 
 /** Something that watches a canary second by second and may roll it back. */
 interface Watcher {
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   console.log(`bench/analysis: seed ${SEED} (BENCH_SEED), ${WORKERS} workers (BENCH_WORKERS), horizon ${HORIZON_S} s, one batch per second, canary share ${CANARY_SHARE * 100}%`);
   console.log(`  stable: ${STABLE_ERROR_RATE * 100}% 5xx; latency lognormal, median ${LATENCY.medianMs} ms, log-sd ${LATENCY.logSd} (p99 ≈ ${(LATENCY.medianMs * Math.exp(LATENCY.logSd * normalQuantile(0.99))).toFixed(0)} ms); requests per second Poisson`);
-  console.log(`  judge: defaults ${JSON.stringify(createComparativeJudge().options)}; alpha shared 3/4 error rate, 1/4 latency`);
+  console.log(`  judge: defaults ${JSON.stringify(createComparativeJudge().options)}; alpha shared 9/10 error rate, 1/10 latency`);
   console.log(`  Flagger-like: check every ${FLAGGER.intervalS} s over the last interval, roll back at ${FLAGGER.threshold} failed checks (they accumulate)`);
   console.log('  cells: median / p95 seconds from the canary\'s first request to rollback / share rolled back within the horizon');
   console.log('  healthy rows (canary = stable): false alarms, the share rolled back within the horizon [95% Clopper–Pearson]');
@@ -269,8 +269,8 @@ async function main(): Promise<void> {
   }
   const names = (ids: MethodId[]) => ids.map((id) => METHODS[id].name);
   printTable('Error rate (stable 1% 5xx; canary latency = stable)', ['req/s total', 'canary 5xx', 'runs', ...names(ERROR_METHODS), 'Flagger 2% p50 ÷ judge p50'], errorRows);
-  console.log("  The judge's margin is 1.5 × stable + 0.5 pp = 2%: it is built not to fail 1.5%, and to fail 2% at most 0.75% of the time (its error-rate alpha);");
-  console.log("  on the 2% row, the z-test's rollbacks are false alarms at that same alpha of 0.75%: peeking every second multiplies them.");
+  console.log("  The judge's margin is 1.5 × stable + 0.5 pp = 2%: it is built not to fail 1.5%, and to fail 2% at most 0.9% of the time (its error-rate alpha);");
+  console.log("  on the 2% row, the z-test's rollbacks are false alarms at that same alpha of 0.9%: peeking every second multiplies them.");
   printTable('Latency (stable lognormal median 20 ms; canary shifted; 1% 5xx on both)', ['req/s total', 'canary', 'runs', ...names(LATENCY_METHODS)], latencyRows);
   console.log("  The judge's tolerance is max(10%, 10 ms): it is built not to fail +10 ms, and fails larger shifts.");
   console.log(`\n${target}`);

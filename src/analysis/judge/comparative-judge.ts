@@ -1,5 +1,5 @@
 import { createErrorRateTest, createLatencyTest } from '../stats/index.ts';
-import type { Decision, ErrorRateTest, ErrorRateVerdict, LatencyTest, LatencyVerdict } from '../stats/index.ts';
+import type { Decision, ErrorRateStratum, ErrorRateTest, ErrorRateVerdict, LatencyStratum, LatencyTest, LatencyVerdict } from '../stats/index.ts';
 import { resolveJudgeOptions, type JudgeOptions, type ResolvedJudgeOptions } from './options.ts';
 
 /** What the router saw on one side over one period (the same period for both sides). */
@@ -10,10 +10,29 @@ export interface SideTraffic {
   latenciesMs: readonly number[];
 }
 
-export interface TrafficBatch {
+/** One route's traffic on each side (a route: method and path template, like "GET /users/:id"). */
+export interface RouteTraffic {
+  route: string;
   canary: SideTraffic;
   stable: SideTraffic;
 }
+
+export interface TrafficBatch {
+  canary: SideTraffic;
+  stable: SideTraffic;
+  /**
+   * The same traffic by route. When given, each route is compared with
+   * itself (the MAX_ROUTES busiest so far, the rest together), so a canary
+   * that receives a different mix of requests is not judged worse for it.
+   */
+  routes?: readonly RouteTraffic[];
+  /** How many seconds the batch covers. @default 1 */
+  seconds?: number;
+}
+
+/** Routes compared one by one; the others are compared together as "rest". */
+export const MAX_ROUTES = 8;
+const REST = 'rest';
 
 /** One metric's verdict, named by `metric`. */
 export type MetricVerdict = ErrorRateVerdict | LatencyVerdict;
@@ -27,8 +46,12 @@ export interface Judgement {
 
 export interface ComparativeJudge {
   readonly options: ResolvedJudgeOptions;
-  /** Adds one period of traffic and judges everything seen so far. */
-  observe(batch: TrafficBatch): Judgement;
+  /**
+   * Adds one period of traffic and judges everything seen so far. The
+   * latency test reads `latencyBatch` when given (the same period with
+   * another warm-up rule), the error-rate test `batch`.
+   */
+  observe(batch: TrafficBatch, latencyBatch?: TrafficBatch): Judgement;
 }
 
 // Worst wins, as in Argo Rollouts' analysis: fail over continue over pass.
@@ -38,12 +61,13 @@ const SEVERITY: Record<Decision, number> = { pass: 0, continue: 1, fail: 2 };
  * How the judge's alpha is shared between its tests (weighted Bonferroni:
  * the chance that any test falsely fails is at most the sum of their alphas).
  * Errors are rare events, so the error-rate test is short of information and
- * gains most from a larger alpha (ln(0.0075/0.005) ≈ 0.4 nats, ~0.6 s at 1%
- * vs 5% and 60 canary req/s); the latency test learns from every request and
- * loses almost nothing with a smaller one (ln 2 ≈ 0.7 nats: a fraction of a
- * second at its usual pace of several nats a second).
+ * gains most from a larger alpha (9/10 rather than 3/4: ln 1.2 ≈ 0.2 nats,
+ * which with a 3 s warm-up is what brings 1% → 5% at 60 canary req/s to a
+ * median of 12 s in `npm run bench:analysis`); the latency test learns from
+ * every request and loses little with a smaller one (ln 2.5 ≈ 0.9 nats: well
+ * under a second at its usual pace of several nats a second).
  */
-const ALPHA_SHARE = { errorRate: 0.75, latency: 0.25 };
+const ALPHA_SHARE = { errorRate: 0.9, latency: 0.1 };
 
 /**
  * Judges a canary against stable on the same traffic period by period, with
@@ -59,22 +83,48 @@ export function createComparativeJudge(options: JudgeOptions = {}): ComparativeJ
   const errorRate: ErrorRateTest | undefined = resolved.errorRate ? createErrorRateTest({ alpha: alphaOf('errorRate'), ...resolved.errorRate }) : undefined;
   const latency: LatencyTest | undefined = resolved.latency ? createLatencyTest({ alpha: alphaOf('latency'), ...resolved.latency }) : undefined;
   const served = { canary: 0, stable: 0 };
+  const routeVolume = new Map<string, number>();
+
+  /** The routes compared one by one: the MAX_ROUTES busiest so far (bounded work; sparse routes are pooled in "rest"). */
+  const busiestAfter = (batch: TrafficBatch): Set<string> => {
+    for (const { route, canary, stable } of batch.routes ?? []) routeVolume.set(route, (routeVolume.get(route) ?? 0) + canary.requests + stable.requests);
+    const ranked = [...routeVolume].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([route]) => route);
+    // Forget the quietest routes, so the volume table stays bounded whatever the clients send.
+    for (const route of ranked.slice(16 * MAX_ROUTES)) routeVolume.delete(route);
+    return new Set(ranked.slice(0, MAX_ROUTES));
+  };
 
   return {
     options: resolved,
-    observe(batch) {
+    observe(batch, latencyBatch = batch) {
       served.canary += batch.canary.requests;
       served.stable += batch.stable.requests;
+      const busiest = busiestAfter(batch);
+      const seconds = (b: TrafficBatch) => (b.seconds === undefined ? {} : { seconds: b.seconds });
       const verdicts: MetricVerdict[] = [];
       if (errorRate) {
+        const strata = mergeRoutes(batch, busiest);
+        const counts = (side: SideTraffic) => ({ requests: side.requests, errors: side.errors5xx });
         verdicts.push(
           errorRate.update({
-            canary: { requests: batch.canary.requests, errors: batch.canary.errors5xx },
-            stable: { requests: batch.stable.requests, errors: batch.stable.errors5xx },
+            canary: counts(batch.canary),
+            stable: counts(batch.stable),
+            ...(strata ? { strata: strata.map((s): ErrorRateStratum => ({ key: s.route, canary: counts(s.canary), stable: counts(s.stable) })) } : {}),
+            ...seconds(batch),
           }),
         );
       }
-      if (latency) verdicts.push(latency.update({ canary: batch.canary.latenciesMs, stable: batch.stable.latenciesMs }));
+      if (latency) {
+        const strata = mergeRoutes(latencyBatch, busiest);
+        verdicts.push(
+          latency.update({
+            canary: latencyBatch.canary.latenciesMs,
+            stable: latencyBatch.stable.latenciesMs,
+            ...(strata ? { strata: strata.map((s): LatencyStratum => ({ key: s.route, canary: s.canary.latenciesMs, stable: s.stable.latenciesMs })) } : {}),
+            ...seconds(latencyBatch),
+          }),
+        );
+      }
       const fewest = Math.min(served.canary, served.stable);
       // Until each side served minRequests the judge holds every decision at
       // continue, so none is announced on a handful of requests. The tests
@@ -87,6 +137,22 @@ export function createComparativeJudge(options: JudgeOptions = {}): ComparativeJ
       return summarize(judged);
     },
   };
+}
+
+/** The batch's routes with every route outside `busiest` merged into "rest"; undefined without routes. */
+function mergeRoutes(batch: TrafficBatch, busiest: ReadonlySet<string>): RouteTraffic[] | undefined {
+  if (!batch.routes) return undefined;
+  const merged = new Map<string, RouteTraffic>();
+  for (const traffic of batch.routes) {
+    const key = busiest.has(traffic.route) ? traffic.route : REST;
+    const into = merged.get(key);
+    merged.set(key, into ? { route: key, canary: addSides(into.canary, traffic.canary), stable: addSides(into.stable, traffic.stable) } : { ...traffic, route: key });
+  }
+  return [...merged.values()];
+}
+
+function addSides(a: SideTraffic, b: SideTraffic): SideTraffic {
+  return { requests: a.requests + b.requests, errors5xx: a.errors5xx + b.errors5xx, latenciesMs: [...a.latenciesMs, ...b.latenciesMs] };
 }
 
 function summarize(verdicts: MetricVerdict[]): Judgement {

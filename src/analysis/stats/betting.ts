@@ -23,6 +23,12 @@ const BET_FRACTIONS = [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9];
 export interface MeanBets {
   /** Bets on `count` values equal to `value` (count > 1 saves work for repeated values). */
   observe(value: number, count?: number): void;
+  /**
+   * Bets on one batch of values (value → how often), adding at most
+   * `maxLogGain` nats to each bet's wealth: a capped factor is still an
+   * e-value (min(E, c) <= E), so the wealth stays a supermartingale.
+   */
+  observeBatch(tally: ReadonlyMap<number, number>, maxLogGain?: number): void;
   /** ln of the mixture wealth: the log e-value. */
   logEvidence(): number;
 }
@@ -36,6 +42,14 @@ export function createMeanBets(nullMean: number, direction: 'above' | 'below'): 
     observe(value, count = 1) {
       if (!(value >= 0 && value <= 1)) throw new RangeError(`bets take values in [0, 1], got ${value}`);
       for (let i = 0; i < bets.length; i++) logWealth[i] = (logWealth[i] ?? 0) + count * Math.log1p((bets[i] ?? 0) * (value - nullMean));
+    },
+    observeBatch(tally, maxLogGain = Infinity) {
+      for (const value of tally.keys()) if (!(value >= 0 && value <= 1)) throw new RangeError(`bets take values in [0, 1], got ${value}`);
+      for (let i = 0; i < bets.length; i++) {
+        let gain = 0;
+        for (const [value, count] of tally) gain += count * Math.log1p((bets[i] ?? 0) * (value - nullMean));
+        logWealth[i] = (logWealth[i] ?? 0) + Math.min(gain, maxLogGain);
+      }
     },
     logEvidence: () => logMeanExp(logWealth),
   };

@@ -16,10 +16,10 @@ describe('createErrorRateTest', () => {
     const batches = [batch([60, 3], [240, 2]), batch([55, 4], [250, 3]), batch([62, 2], [238, 1]), batch([58, 5], [242, 4]), batch([61, 3], [239, 2])];
     const expected: [number, number][] = [
       [0, 0],
-      [1.0065010504209742, -1.4468568237407995],
-      [1.4650960411790297, -1.849468769717407],
-      [2.7106894273834308, -2.680084911222699],
-      [3.4508089478271025, -3.0985429062205627],
+      [1.1251155291737074, -1.4530720037814502],
+      [1.651579062784462, -1.8559399220055415],
+      [2.9407004045826115, -2.687828566823423],
+      [3.7153560005765063, -3.106567182289142],
     ];
     batches.forEach((b, i) => {
       const verdict = test.update(b);
@@ -33,7 +33,7 @@ describe('createErrorRateTest', () => {
     const test = createErrorRateTest({ alpha: 0.01 });
     // 4 of 60 canary requests fail each second vs 2 of 240 stable ones.
     // `python3 test/support/error-rate-test.reference.py repeat`: log e-values
-    // 4.156 after batch 4 (e = 63.8), 5.682 after batch 5 (e = 294 >= 100).
+    // 4.559 after batch 4 (e = 95.5), 6.165 after batch 5 (e = 476 >= 100).
     const decisions = Array.from({ length: 5 }, () => test.update(batch([60, 4], [240, 2])).decision);
     expect(decisions).toEqual(['continue', 'continue', 'continue', 'continue', 'fail']);
     const afterHealthyData = Array.from({ length: 20 }, () => test.update(batch([60, 0], [240, 2])).decision);

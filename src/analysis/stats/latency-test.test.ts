@@ -26,9 +26,9 @@ describe('groupScores', () => {
 });
 
 describe('createLatencyTest', () => {
-  it('bets the group scores: e-value = mean over λ = 2f of (1)(1 − λ/2)(1 + λ/2)', () => {
+  it('bets the group scores: e-value = ½ × the mean over λ = 2f of (1)(1 − λ/2)(1 + λ/2) + ½ × 1 (the recent bettor waits for a first batch)', () => {
     const verdict = createLatencyTest().update({ canary: [30, 12, 50], stable: [10, 20, 25, 5, 40, 18, 7] });
-    const expected = BET_FRACTIONS.reduce((sum, f) => sum + (1 - f * f), 0) / BET_FRACTIONS.length;
+    const expected = 0.5 * (BET_FRACTIONS.reduce((sum, f) => sum + (1 - f * f), 0) / BET_FRACTIONS.length) + 0.5;
     expect(verdict.evidence).toBeCloseTo(expected, 12);
     expect(verdict.slowerShare).toBeCloseTo(0.5, 12);
   });

@@ -1,6 +1,7 @@
 import { createMeanBets } from './betting.ts';
 import { createLatencySummary, type LatencyQuantiles } from './latency-summary.ts';
-import { decide, thresholdFor, reportedEvidence, type VerdictEvidence } from './verdict.ts';
+import { RecentWindow } from './recent-window.ts';
+import { capFor, decide, logWeightedMeanExp, thresholdFor, reportedEvidence, type EvidenceCap, type VerdictEvidence } from './verdict.ts';
 
 /**
  * An anytime-valid test of "a canary request is more likely than not to be
@@ -24,6 +25,24 @@ import { decide, thresholdFor, reportedEvidence, type VerdictEvidence } from './
  * latency drifts over time for both sides alike (load, time of day): it only
  * needs θ <= ½ within each batch under the null.
  *
+ * Two bettors share the evidence to fail (half each): the grid of fixed
+ * bets from the start (betting.ts), and a recent-window bettor that bets
+ * λ = (θ̂ − ½)/(v̂ + (θ̂ − ½)²), clipped to [0, 1], with θ̂ and v̂ the mean and
+ * variance of the group scores of the last RECENT_S seconds (the "aGRAPA"
+ * predictable bet of Waudby-Smith & Ramdas). A healthy canary has θ well
+ * below ½ (the tolerance sees to that), so the grid loses steadily and would
+ * need minutes to recover if the canary got slower later; the recent bettor
+ * bets nothing while the recent canary is not slower, so a late regression
+ * is caught about as fast as an early one. Each batch's factor is capped
+ * (EvidenceCap). With routes (strata), groups are formed within a route, so
+ * a canary is compared with stable requests to the same route; under the
+ * null (no route slower), every group's mean is still <= ½.
+ *
+ * Assumptions: within a batch and a route, latencies are independent given
+ * the past (both sides may drift together). A canary instance whose latency
+ * level wanders, or one that is only cold, breaks this: the cap and the
+ * warm-up rule (the compare provider) are what keep those from failing it.
+ *
  * "pass" is the mirror test: credible evidence that θ < ½.
  */
 
@@ -34,13 +53,32 @@ export interface LatencyTestOptions {
   tolerance?: number;
   /** … and by more than this many milliseconds. @default 10 */
   minDeltaMs?: number;
+  /** The most one batch adds to the evidence to fail; false for no cap. @default DEFAULT_LATENCY_CAP */
+  evidenceCap?: EvidenceCap | false;
+}
+
+/** One route's latencies on each side. */
+export interface LatencyStratum {
+  key: string;
+  canary: readonly number[];
+  stable: readonly number[];
 }
 
 /** One period's latencies on each side, in milliseconds. */
 export interface LatencyBatch {
   canary: readonly number[];
   stable: readonly number[];
+  /** The same latencies by route; canary requests are compared with stable ones to the same route. */
+  strata?: readonly LatencyStratum[];
+  /** How many seconds the batch covers. @default 1 */
+  seconds?: number;
 }
+
+/** Chosen with `npm run bench:analysis` (see the README). */
+export const DEFAULT_LATENCY_CAP: EvidenceCap = { perSecond: 3, burst: 2 };
+const GRID_SHARE = 0.5;
+const RECENT_S = 5;
+const LARGEST_RECENT_BET = 1;
 
 export interface LatencyVerdict extends VerdictEvidence {
   metric: 'latency';
@@ -59,8 +97,12 @@ export function createLatencyTest(options: LatencyTestOptions = {}): LatencyTest
   const alpha = options.alpha ?? 0.01;
   const tolerance = options.tolerance ?? 0.1;
   const minDeltaMs = options.minDeltaMs ?? 10;
+  const cap = options.evidenceCap === undefined ? DEFAULT_LATENCY_CAP : options.evidenceCap;
   const threshold = thresholdFor(alpha);
   const slower = createMeanBets(0.5, 'above');
+  const recentScores = new RecentWindow<{ sum: number; squares: number; count: number }>(RECENT_S);
+  let recentLog = 0;
+  const logFailEvidence = () => logWeightedMeanExp([slower.logEvidence(), recentLog], [GRID_SHARE, 1 - GRID_SHARE]);
   const notSlower = createMeanBets(0.5, 'below');
   const summaries = { canary: createLatencySummary(), stable: createLatencySummary() };
   const limit = (stableMs: number) => stableMs + Math.max(tolerance * stableMs, minDeltaMs);
@@ -70,7 +112,7 @@ export function createLatencyTest(options: LatencyTestOptions = {}): LatencyTest
   let passed = false;
 
   const verdict = (): LatencyVerdict => {
-    const logEvidence = slower.logEvidence();
+    const logEvidence = logFailEvidence();
     const logPassEvidence = notSlower.logEvidence();
     const decision = decide(failed, passed);
     const slowerShare = groups > 0 ? scoreSum / groups : 0;
@@ -92,16 +134,36 @@ export function createLatencyTest(options: LatencyTestOptions = {}): LatencyTest
   return {
     update(batch) {
       checkLatencies(batch);
-      const tally = groupScores(batch, limit);
+      const tally = new Map<number, number>();
+      for (const stratum of batch.strata ?? [batch]) for (const [score, count] of groupScores(stratum, limit)) tally.set(score, (tally.get(score) ?? 0) + count);
+      const most = capFor(cap, batch.seconds ?? 1);
+      slower.observeBatch(tally, most);
+      // The recent bettor's λ comes from earlier batches only: a predictable bet.
+      const recent = recentScores.values().reduce((sum, r) => ({ sum: sum.sum + r.sum, squares: sum.squares + r.squares, count: sum.count + r.count }), { sum: 0, squares: 0, count: 0 });
+      if (recent.count > 0) {
+        const mean = recent.sum / recent.count;
+        const variance = Math.max(recent.squares / recent.count - mean * mean, 0);
+        const edge = mean - 0.5;
+        const bet = edge > 0 ? Math.min(edge / (variance + edge * edge), LARGEST_RECENT_BET) : 0;
+        if (bet > 0) {
+          let gain = 0;
+          for (const [score, count] of tally) gain += count * Math.log1p(bet * (score - 0.5));
+          recentLog += Math.min(gain, most);
+        }
+      }
+      const window = { sum: 0, squares: 0, count: 0 };
       for (const [score, count] of tally) {
-        slower.observe(score, count);
         notSlower.observe(score, count);
         scoreSum += score * count;
         groups += count;
+        window.sum += score * count;
+        window.squares += score * score * count;
+        window.count += count;
       }
+      recentScores.add(batch.seconds ?? 1, window);
       summaries.canary.add(batch.canary);
       summaries.stable.add(batch.stable);
-      failed ||= slower.logEvidence() >= Math.log(threshold);
+      failed ||= logFailEvidence() >= Math.log(threshold);
       passed ||= notSlower.logEvidence() >= Math.log(threshold);
       return verdict();
     },
@@ -120,7 +182,7 @@ function checkLatencies(batch: LatencyBatch): void {
  * The scores of one batch's groups, tallied by value (scores repeat a lot,
  * and the bets only need how often each occurs).
  */
-export function groupScores(batch: LatencyBatch, limit: (stableMs: number) => number): Map<number, number> {
+export function groupScores(batch: { canary: readonly number[]; stable: readonly number[] }, limit: (stableMs: number) => number): Map<number, number> {
   const { canary, stable } = batch;
   const tally = new Map<number, number>();
   const groups = Math.min(canary.length, stable.length);

@@ -52,3 +52,20 @@ export function thresholdFor(alpha: number): number {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be between 0 and 1 (0.01: a 1% chance of a false decision), got ${alpha}`);
   return 1 / alpha;
 }
+
+/**
+ * The most one batch may add to a test's log evidence: `perSecond` nats for
+ * each second the batch covers, plus `burst`. Capping each batch's e-value
+ * keeps it an e-value (min(E, c) <= E), so the e-process stays valid; what
+ * the cap buys is robustness: one odd second (an instance's hiccup, a burst of
+ * retries) cannot decide alone, however extreme it looks under independence.
+ */
+export interface EvidenceCap {
+  perSecond: number;
+  burst: number;
+}
+
+/** The cap for a batch of `seconds`, in nats (Infinity without a cap). */
+export function capFor(cap: EvidenceCap | false | undefined, seconds: number): number {
+  return cap ? cap.perSecond * seconds + cap.burst : Infinity;
+}
