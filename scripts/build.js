@@ -37,6 +37,14 @@ function typescriptCompiler() {
   }
 }
 
+/** The dashboard is bundled by esbuild (a development dependency), apart from tsc. */
+function isDashboardFresh() {
+  const built = join(ROOT, 'dist/ui/app.js');
+  if (!existsSync(built)) return false;
+  const at = statSync(built).mtimeMs;
+  return [join(ROOT, 'src/ui'), join(ROOT, 'package-lock.json'), join(ROOT, 'scripts/build-ui.js')].every((input) => newest(input) <= at);
+}
+
 if (!isFresh()) {
   const tsc = typescriptCompiler();
   if (tsc === null) {
@@ -56,5 +64,20 @@ if (!isFresh()) {
     // An unchanged program leaves tsc's state untouched; the stamp says "built now" either way.
     const now = new Date();
     utimesSync(STAMP, now, now);
+  }
+}
+
+if (!isDashboardFresh()) {
+  let esbuild = null;
+  try {
+    esbuild = createRequire(import.meta.url).resolve('esbuild');
+  } catch {
+    // a production install: it serves the dashboard built before, if any
+  }
+  if (esbuild === null) {
+    if (!existsSync(join(ROOT, 'dist/ui/app.js'))) console.warn('cutover: the dashboard (dist/ui/) is not built and esbuild is not installed (a production install): /ui will say so. Build it in a development install (`npm ci && npm run build`).');
+  } else {
+    const { buildDashboard } = await import('./build-ui.js');
+    await buildDashboard();
   }
 }

@@ -5,7 +5,7 @@ import { guard, type AuthEnv } from './auth.ts';
 import { limitBodies } from './body.ts';
 import type { ApiDeps } from './deps.ts';
 import { toErrorResponse } from './errors.ts';
-import { routeTableProblems } from './permissions.ts';
+import { isOpenRoute, routeTableProblems } from './permissions.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { applyRoutes } from './routes/apply.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
@@ -14,11 +14,13 @@ import { deploymentRoutes } from './routes/deployments.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { meRoutes } from './routes/me.ts';
 import { lockRoutes } from './routes/locks.ts';
 import { metricsRoutes, metricsTargetRoutes } from './routes/metrics.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { signingKeyRoutes } from './routes/signing-keys.ts';
+import { serveDashboard } from './routes/ui.ts';
 import { userRoutes } from './routes/users.ts';
 
 /**
@@ -39,6 +41,8 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
 
   // Open to anyone, and answered before the middleware below.
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // The dashboard's static files: public, they hold no data (see ui.ts).
+  serveDashboard(app);
 
   // The audit trail records refused calls too, an oversized body among them.
   app.use('*', auditTrail(deps.audit));
@@ -59,6 +63,7 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
   app.route('/v1/users', userRoutes(all));
   app.route('/v1/signing-keys', signingKeyRoutes(all));
   app.route('/v1/audit', auditRoutes(all));
+  app.route('/v1/me', meRoutes(all));
 
   checkRoutes(app, all.guard);
   return app;
@@ -73,7 +78,7 @@ function checkRoutes(app: Hono<AuthEnv>, routeGuard: ApiDeps['guard']): void {
   const routes = app.routes.filter((route) => route.method !== 'ALL');
   const problems = routeTableProblems(routes);
   for (const route of routes) {
-    if (route.method === 'GET' && route.path === '/healthz') continue;
+    if (isOpenRoute(route.method, route.path)) continue;
     const handlers = routes.filter((other) => other.method === route.method && other.path === route.path).map((other) => other.handler);
     if (handlers[0] !== routeGuard) problems.push(`${route.method} ${route.path} does not run the guard first; register it as app.${route.method.toLowerCase()}(path, guard, handler)`);
   }

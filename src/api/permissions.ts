@@ -61,14 +61,29 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'GET', path: '/v1/audit/verify', action: 'admin', scope: 'global' },
   { method: 'GET', path: '/v1/metrics/targets', action: 'read', scope: 'any', metricsToken: true },
   { method: 'GET', path: '/metrics', action: 'read', scope: 'any', metricsToken: true },
+  { method: 'GET', path: '/v1/me', action: 'read', scope: 'any' },
 ];
 
 export function permissionOf(method: string, path: string): RoutePermission | undefined {
   return ROUTES.find((route) => route.method === method && route.path === path);
 }
 
-/** The routes anyone may call: the liveness probe. */
-export const OPEN_ROUTES: readonly Pick<RoutePermission, 'method' | 'path'>[] = [{ method: 'GET', path: '/healthz' }];
+/**
+ * The routes anyone may call: the liveness probe, and the dashboard's static
+ * files (src/api/routes/ui.ts). Those hold no data: the page signs in with a
+ * token and reads everything from the authenticated API above.
+ */
+export const OPEN_ROUTES: readonly Pick<RoutePermission, 'method' | 'path'>[] = [
+  { method: 'GET', path: '/healthz' },
+  { method: 'GET', path: '/ui' },
+  { method: 'GET', path: '/ui/' },
+  { method: 'GET', path: '/ui/:file' },
+];
+
+/** True for a route in OPEN_ROUTES: answered without authentication. */
+export function isOpenRoute(method: string, path: string): boolean {
+  return OPEN_ROUTES.some((route) => route.method === method && route.path === path);
+}
 
 /**
  * Where the routes an app registered and this table disagree: a route with

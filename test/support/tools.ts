@@ -14,6 +14,7 @@ export const TOOLS = {
   prometheus: { probe: ['--version'], debian: 'prometheus' },
   openssl: { probe: ['version'], debian: 'openssl' },
   'systemd-analyze': { probe: ['--version'], debian: 'systemd' },
+  chromium: { probe: ['--version'], debian: 'chromium' },
 } as const;
 export type Tool = keyof typeof TOOLS;
 

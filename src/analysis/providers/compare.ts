@@ -58,7 +58,7 @@ export class CompareProvider implements MetricProvider {
     const failed = result.verdicts.filter((verdict) => verdict.decision === 'fail');
     const shown = failed.length ? failed : result.verdicts;
     const message = shown.map((verdict) => `${verdict.metric === 'errorRate' ? 'error rate' : 'latency'}: ${verdict.explanation}`).join('; ') || `waiting for requests (canary ${canary.requests}, stable ${stable.requests} in this batch)`;
-    const value = Object.fromEntries(result.verdicts.map((verdict) => [verdict.metric, { canary: verdict.canary, stable: verdict.stable, evidence: verdict.evidence, decision: verdict.decision }]));
+    const value = Object.fromEntries(result.verdicts.map((verdict) => [verdict.metric, { canary: verdict.canary, stable: verdict.stable, evidence: verdict.evidence, threshold: verdict.threshold, decision: verdict.decision }]));
     return { phase: result.decision === 'fail' ? ('Failed' as const) : ('Successful' as const), value, message: samples.dropped ? `${message} (${samples.dropped} samples were dropped)` : message };
   }
 }
