@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DurationMax, parseDuration } from '../core/duration.ts';
 import { CutoverError, ErrorCode, type FieldProblem } from '../core/errors.ts';
 import { DEFAULT_ENVIRONMENTS } from './defaults.ts';
+import { TRAFFIC_ROUTER_TYPES } from '../spec/types.ts';
 import type { Environment, HookSpec } from './types.ts';
 
 const HOOK_TIMEOUT_MAX_MS = parseDuration(DurationMax.task)!;
@@ -43,6 +44,7 @@ const environment = z.strictObject({
   hooks: hooks.optional(),
   keepRevisions: z.int().min(1).optional(),
   trustedKeys: z.array(z.string().min(1)).optional().describe('minisign public keys (the base64 line of minisign.pub)'),
+  traffic: z.strictObject({ router: z.enum(TRAFFIC_ROUTER_TYPES) }).optional().describe('The traffic router of services that do not choose one'),
 });
 const environmentsSchema = z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected an environment name of lowercase letters, digits and "-"' }), environment);
 
@@ -81,6 +83,7 @@ export function resolveEnvironments(config: ConfigFile): Record<string, Environm
       ...(entry.deployWindows ? { deployWindows: entry.deployWindows } : {}),
       ...(entry.keepRevisions ? { keepRevisions: entry.keepRevisions } : {}),
       ...(entry.trustedKeys ? { trustedKeys: entry.trustedKeys } : {}),
+      ...(entry.traffic ? { trafficRouter: entry.traffic.router } : {}),
       hooks: { ...from.hooks, ...Object.fromEntries(Object.entries(entry.hooks ?? {}).map(([point, list]) => [point, (list ?? []).map(toHook)])) },
     };
     if (merged.instances.min > merged.instances.max) problems.push({ path: `environments.${name}.instances`, message: `min ${merged.instances.min} is above max ${merged.instances.max}` });

@@ -1,4 +1,4 @@
-import type { HookPoint, HookSpec, StrategyType } from '../spec/types.ts';
+import type { HookPoint, HookSpec, StrategyType, TrafficRouterType } from '../spec/types.ts';
 
 export type { HookPoint, HookSpec };
 export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
@@ -35,4 +35,6 @@ export interface Environment {
   keepRevisions: number;
   /** minisign public keys (the base64 line of minisign.pub) whose signatures this environment trusts. */
   trustedKeys: string[];
+  /** The traffic router of services that do not choose one (`traffic: { router }`); absent: builtin. */
+  trafficRouter?: TrafficRouterType;
 }

@@ -7,3 +7,4 @@ export { LATENCY_BUCKETS_MS, latencyQuantile } from './histogram.ts';
 export { PIN_HEADER } from './routing-table.ts';
 export { createRouterLogger, silentLogger } from './log.ts';
 export type { RouterLogger } from './log.ts';
+export { TrafficStats } from './stats.ts';

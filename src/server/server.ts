@@ -13,6 +13,8 @@ import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
 import { BuiltinTrafficRouter, metricsTokenPath } from '../traffic/builtin/index.ts';
+import { HaproxyTrafficRouter } from '../traffic/haproxy/index.ts';
+import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
 import { createApi } from '../api/app.ts';
 import { ensureAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
@@ -63,7 +65,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     dataDir: options.dataDir,
     store,
     platform: createPlatform('local', { dataDir: options.dataDir }),
-    traffic: new BuiltinTrafficRouter(options.dataDir, store, options.log),
+    traffic: new PerServiceTrafficRouter(
+      { builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log), haproxy: new HaproxyTrafficRouter(options.dataDir, options.log) },
+      (service) => {
+        const spec = store.services.get(service)?.spec;
+        return spec?.traffic?.router ?? (spec ? config.environments[spec.environment]?.trafficRouter : undefined) ?? 'builtin';
+      },
+    ),
     artifacts: new ArtifactStore(join(options.dataDir, 'artifacts'), keys),
     log: options.log,
     environments: config.environments,

@@ -21,6 +21,7 @@ import {
 } from './fields.ts';
 import { exactlyOneOf, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
 import { analysisSchema } from './analysis-schema.ts';
+import { TRAFFIC_ROUTER_TYPES } from './types.ts';
 import { hooksSchema } from './hooks-schema.ts';
 
 const mapping = (what: string) => ({ error: expected(`a mapping ${what}`) });
@@ -120,8 +121,12 @@ const traffic = z
         .max(MAX_ADDRESS_RANGES, { error: expected(`at most ${MAX_ADDRESS_RANGES} addresses or ranges`) })
         .default([])
         .describe('Peers (a load balancer in front of cutover) whose X-Forwarded-For, -Proto and -Host headers the router believes; from anyone else it sets them itself.'),
+      router: z
+        .enum(TRAFFIC_ROUTER_TYPES, { error: expected(`one of ${TRAFFIC_ROUTER_TYPES.join(', ')}`) })
+        .optional()
+        .describe('The data plane: builtin (cutover\'s own router) or haproxy (HAProxy 2.6+, driven by cutover); default: the environment\'s, else builtin.'),
     },
-    mapping('of traffic settings, like { trustedProxies: ["10.0.0.0/8"] }'),
+    mapping('of traffic settings, like { router: haproxy } or { trustedProxies: ["10.0.0.0/8"] }'),
   )
   .prefault({})
   .describe('How the router treats the traffic it receives.');

@@ -84,6 +84,10 @@ export interface HookSpec {
 
 export type HookPoint = 'prepare' | 'beforeTraffic' | 'afterPromote' | 'onRollback' | 'cleanup';
 
+/** The traffic routers a service can be served by (`traffic: { router }`). */
+export const TRAFFIC_ROUTER_TYPES = ['builtin', 'haproxy'] as const;
+export type TrafficRouterType = (typeof TRAFFIC_ROUTER_TYPES)[number];
+
 export interface ServiceSpec {
   name: string;
   environment: string;
@@ -111,4 +115,6 @@ export interface ServiceSpec {
 export interface TrafficSpec {
   /** IP addresses or CIDR ranges whose forwarding headers the router believes. */
   trustedProxies: string[];
+  /** The data plane; absent: the environment's router, else the built-in one. */
+  router?: TrafficRouterType;
 }

@@ -13,6 +13,7 @@ export const TOOLS = {
   promtool: { probe: ['--version'], debian: 'prometheus' },
   prometheus: { probe: ['--version'], debian: 'prometheus' },
   openssl: { probe: ['version'], debian: 'openssl' },
+  haproxy: { probe: ['-v'], debian: 'haproxy' },
   'systemd-analyze': { probe: ['--version'], debian: 'systemd' },
   chromium: { probe: ['--version'], debian: 'chromium' },
 } as const;

@@ -1,0 +1,287 @@
+/**
+ * The router config turned into haproxy.cfg and runtime API commands (pure:
+ * no I/O). A deployment must never reload HAProxy: a reload makes the old
+ * worker close its idle keep-alive connections, and a client that sent a
+ * request on one just then sees a reset. So the file declares fixed *slots*
+ * and cutover fills them at run time:
+ * - backend `weighted` has `slots` servers s0…sN; an instance takes a free
+ *   slot (`set server … addr/port`, `state ready`), its weight is its
+ *   revision's share spread over the revision's instances in rotation;
+ * - `pools` backends pool_0…pool_K with the same slots (tracking the
+ *   weighted slot's health) serve one revision each, for the pin header and
+ *   the preview port; a map file (revision → pool) says which, changed with
+ *   `set map` / `add map` / `del map`.
+ * Only the *shape* (ports, health checks, the number of slots or pools, the
+ * log and metrics ports) needs a reload. The file always holds the current
+ * slots, weights and map too, so a restarted HAProxy serves the last state
+ * even while the control plane is down.
+ */
+import type { RouterConfig } from '../../router/wire.ts';
+import { PIN_HEADER } from '../../router/index.ts';
+
+/** Where a service's HAProxy puts and finds things. */
+export interface HaproxyPaths {
+  /** The worker's runtime API (admin level, mode 0600). */
+  adminSocket: string;
+  /** The master's CLI: reload, the list of workers, `@!pid` commands to old workers. */
+  masterSocket: string;
+  pidFile: string;
+  /** revision → pool backend, and `preview` → the preview revision's pool. */
+  mapFile: string;
+}
+
+export interface HaproxyPorts {
+  /** UDP port on 127.0.0.1 where each request's log line goes (the control plane reads it). */
+  logPort: number;
+  /** Starts every log line, so lines forged by other local processes are ignored. */
+  logKey: string;
+  /** 127.0.0.1 port of HAProxy's own Prometheus endpoint (`GET /metrics`). */
+  metricsPort: number;
+}
+
+/** Which slot each instance holds and which pool each revision; kept across applies so nothing moves needlessly. */
+export interface Layout {
+  slots: number;
+  pools: number;
+  /** instance id → slot */
+  slotOf: Record<string, number>;
+  /** revision → pool */
+  poolOf: Record<string, number>;
+  /** Where the search for a free slot starts next, so a freed slot is reused last (late log lines stay right). */
+  nextSlot: number;
+  /** Bound once seen, so the end of a preview needs no reload (it then answers 503). */
+  previewPort?: number;
+}
+
+export const WEIGHTED_BACKEND = 'weighted';
+export function poolBackend(pool: number): string {
+  return `pool_${pool}`;
+}
+export function slotServer(slot: number): string {
+  return `s${slot}`;
+}
+
+const INITIAL_SLOTS = 32;
+const INITIAL_POOLS = 4;
+/** HAProxy's server weights are 0..256. */
+const MAX_WEIGHT = 256;
+/** A placeholder address for an empty slot (it is in maintenance, so never used). */
+const EMPTY_PORT = 1;
+
+/**
+ * The layout for `config`, starting from the previous one: instances and
+ * revisions keep their slot and pool; new ones take free ones; when there
+ * are not enough, the counts double (a new shape: one reload).
+ */
+export function planLayout(config: Pick<RouterConfig, 'backends' | 'previewPort' | 'weights' | 'previewRevision'>, previous: Layout | undefined): Layout {
+  let slots = previous?.slots ?? INITIAL_SLOTS;
+  let pools = previous?.pools ?? INITIAL_POOLS;
+  const ids = new Set(config.backends.map((backend) => backend.id));
+  const revisions = [...new Set(config.backends.map((backend) => String(backend.revision)))];
+  while (config.backends.length > slots) slots *= 2;
+  while (revisions.length > pools) pools *= 2;
+  const slotOf: Record<string, number> = {};
+  for (const [id, slot] of Object.entries(previous?.slotOf ?? {})) if (ids.has(id) && slot < slots) slotOf[id] = slot;
+  const taken = new Set(Object.values(slotOf));
+  let cursor = (previous?.nextSlot ?? 0) % slots;
+  for (const backend of config.backends) {
+    if (backend.id in slotOf) continue;
+    while (taken.has(cursor)) cursor = (cursor + 1) % slots;
+    slotOf[backend.id] = cursor;
+    taken.add(cursor);
+    cursor = (cursor + 1) % slots;
+  }
+  const poolOf: Record<string, number> = {};
+  for (const [revision, pool] of Object.entries(previous?.poolOf ?? {})) if (revisions.includes(revision) && pool < pools) poolOf[revision] = pool;
+  const usedPools = new Set(Object.values(poolOf));
+  for (const revision of revisions) {
+    if (revision in poolOf) continue;
+    let pool = 0;
+    while (usedPools.has(pool)) pool++;
+    poolOf[revision] = pool;
+    usedPools.add(pool);
+  }
+  const previewPort = config.previewPort ?? previous?.previewPort;
+  return { slots, pools, slotOf, poolOf, nextSlot: cursor, ...(previewPort !== undefined ? { previewPort } : {}) };
+}
+
+/** Everything that needs a reload when it changes. */
+export function shapeOf(config: Pick<RouterConfig, 'port' | 'healthCheck'>, layout: Layout, ports: HaproxyPorts): string {
+  return JSON.stringify({ port: config.port, healthCheck: config.healthCheck, slots: layout.slots, pools: layout.pools, previewPort: layout.previewPort, ports });
+}
+
+/** What each slot serves: its instance's port and its weight in every backend. */
+export interface SlotState {
+  port: number;
+  /** Weight in the weighted backend. */
+  weight: number;
+  /** The pool of its revision, where it has weight 1 while in rotation. */
+  pool: number;
+  inRotation: boolean;
+}
+
+/**
+ * The state of every filled slot. A revision's share is spread evenly over
+ * its instances in rotation, scaled so the largest server weight is 256 (the
+ * finest split HAProxy offers); a revision with a share keeps at least
+ * weight 1 per instance, so 1% never rounds to nothing.
+ */
+export function slotStates(config: Pick<RouterConfig, 'weights' | 'backends'>, layout: Layout): Map<number, SlotState> {
+  const inRotation = new Map<number, number>();
+  for (const backend of config.backends) if (backend.inRotation) inRotation.set(backend.revision, (inRotation.get(backend.revision) ?? 0) + 1);
+  const ideal = (backend: RouterConfig['backends'][number]): number => {
+    const share = config.weights[String(backend.revision)] ?? 0;
+    const count = inRotation.get(backend.revision) ?? 0;
+    return backend.inRotation && count > 0 ? share / count : 0;
+  };
+  const largest = Math.max(0, ...config.backends.map(ideal));
+  const states = new Map<number, SlotState>();
+  for (const backend of config.backends) {
+    const share = ideal(backend);
+    states.set(layout.slotOf[backend.id]!, {
+      port: backend.port,
+      weight: share > 0 ? Math.max(1, Math.round((share / largest) * MAX_WEIGHT)) : 0,
+      pool: layout.poolOf[String(backend.revision)]!,
+      inRotation: backend.inRotation,
+    });
+  }
+  return states;
+}
+
+/** The map file's entries: revision → pool backend, and `preview` → the preview revision's pool. */
+export function mapEntries(config: Pick<RouterConfig, 'previewRevision'>, layout: Layout): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [revision, pool] of Object.entries(layout.poolOf)) entries.set(revision, poolBackend(pool));
+  const preview = config.previewRevision === undefined ? undefined : layout.poolOf[String(config.previewRevision)];
+  if (preview !== undefined) entries.set('preview', poolBackend(preview));
+  return entries;
+}
+
+export function renderMapFile(entries: Map<string, string>): string {
+  return [...entries].map(([key, value]) => `${key} ${value}\n`).join('');
+}
+
+/** The answer HAProxy gives itself, JSON like the built-in router's errors. */
+function refusal(status: number, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message } }).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `http-request return status ${status} content-type application/json string "${body}"`;
+}
+
+/**
+ * haproxy.cfg for one service. The log line per request is
+ * `cutover <key> <service> <server port> <status> <active ms> <termination state>`,
+ * sent raw over UDP to the control plane's reader (see log-stream.ts); the
+ * server port names the instance, hence the revision.
+ */
+export function renderConfig(config: RouterConfig, layout: Layout, ports: HaproxyPorts, paths: HaproxyPaths): string {
+  const states = slotStates(config, layout);
+  const health = config.healthCheck;
+  const logFormat = `  log-format "cutover ${ports.logKey} ${config.service} %sp %ST %Ta %tsc"`;
+  const map = paths.mapFile;
+  const lines: string[] = [
+    `# Written by cutover for service ${config.service} (generation ${config.generation}); edits are overwritten.`,
+    'global',
+    '  master-worker',
+    `  pidfile ${paths.pidFile}`,
+    `  stats socket ${paths.adminSocket} mode 600 level admin expose-fd listeners`,
+    `  log 127.0.0.1:${ports.logPort} len 1024 format raw local0 info`,
+    '  maxconn 4096',
+    // Old workers after a reload: requests still running get this long to finish.
+    '  hard-stop-after 5m',
+    'defaults',
+    '  mode http',
+    '  log global',
+    '  option dontlognull',
+    '  timeout connect 2s',
+    '  timeout client 65s',
+    '  timeout server 65s',
+    '  timeout http-keep-alive 60s',
+    `  timeout check ${health.timeoutMs}ms`,
+    // A request that could not connect is sent to another instance, at once (no turn-around delay when redispatching).
+    '  retries 3',
+    '  option redispatch 1',
+    '  retry-on conn-failure',
+    `  option httpchk GET ${health.path}`,
+    '',
+    'frontend main',
+    `  bind 127.0.0.1:${config.port}`,
+    logFormat,
+    '  option forwardfor',
+    `  acl pinned req.hdr(${PIN_HEADER}) -m found`,
+    `  acl pin_valid req.hdr(${PIN_HEADER}) -m reg ^[0-9]+$`,
+    `  acl pin_known req.hdr(${PIN_HEADER}),map(${map}) -m found`,
+    `  ${refusal(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number.`)} if pinned !pin_valid`,
+    `  ${refusal(503, 'UnknownRevision', `Service ${config.service} has no such revision (header ${PIN_HEADER}).`)} if pinned !pin_known`,
+    `  use_backend %[req.hdr(${PIN_HEADER}),map(${map})] if pinned pin_known`,
+    `  default_backend ${WEIGHTED_BACKEND}`,
+    '',
+  ];
+  if (layout.previewPort !== undefined) {
+    lines.push(
+      'frontend preview',
+      `  bind 127.0.0.1:${layout.previewPort}`,
+      logFormat,
+      '  option forwardfor',
+      `  acl in_preview str(preview),map(${map}) -m found`,
+      `  ${refusal(503, 'NoPreviewRevision', `Service ${config.service} has no revision in preview.`)} if !in_preview`,
+      `  use_backend %[str(preview),map(${map})] if in_preview`,
+      '',
+    );
+  }
+  lines.push('frontend prometheus', `  bind 127.0.0.1:${ports.metricsPort}`, '  no log', '  http-request use-service prometheus-exporter if { path /metrics }', `  ${refusal(404, 'NotFound', 'Only GET /metrics is served here.')}`, '');
+  // A refused connection takes the instance out at once, like the built-in router; health checks bring it back.
+  lines.push(`backend ${WEIGHTED_BACKEND}`, '  balance roundrobin');
+  lines.push(`  default-server check inter ${health.intervalMs}ms fall ${health.unhealthyThreshold} rise 1 observe layer4 error-limit 1 on-error mark-down`);
+  for (let slot = 0; slot < layout.slots; slot++) {
+    const state = states.get(slot);
+    lines.push(`  server ${slotServer(slot)} 127.0.0.1:${state?.port ?? EMPTY_PORT} weight ${state?.weight ?? 0}${state ? '' : ' disabled'}`);
+  }
+  lines.push('');
+  for (let pool = 0; pool < layout.pools; pool++) {
+    lines.push(`backend ${poolBackend(pool)}`, '  balance roundrobin');
+    for (let slot = 0; slot < layout.slots; slot++) {
+      const state = states.get(slot);
+      const weight = state && state.pool === pool && state.inRotation ? 1 : 0;
+      lines.push(`  server ${slotServer(slot)} 127.0.0.1:${state?.port ?? EMPTY_PORT} weight ${weight} no-check track ${WEIGHTED_BACKEND}/${slotServer(slot)}${state ? '' : ' disabled'}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The runtime API commands that take a running HAProxy of the same shape
+ * from `before` to `after`: slots filled, emptied or moved, every filled
+ * slot's weights, and the map's changes (added before removed, so a pinned
+ * request never finds its revision missing during the switch).
+ */
+export function runtimeCommands(
+  before: { config: Pick<RouterConfig, 'weights' | 'backends' | 'previewRevision'>; layout: Layout } | undefined,
+  after: { config: Pick<RouterConfig, 'weights' | 'backends' | 'previewRevision'>; layout: Layout },
+  mapFile: string,
+): string[] {
+  const old = before ? slotStates(before.config, before.layout) : new Map<number, SlotState>();
+  const now = slotStates(after.config, after.layout);
+  const backends = [WEIGHTED_BACKEND, ...Array.from({ length: after.layout.pools }, (_, pool) => poolBackend(pool))];
+  const commands: string[] = [];
+  for (const [slot, state] of now) {
+    const server = slotServer(slot);
+    const previous = old.get(slot);
+    if (previous?.port !== state.port) for (const backend of backends) commands.push(`set server ${backend}/${server} addr 127.0.0.1 port ${state.port}`);
+    commands.push(`set weight ${WEIGHTED_BACKEND}/${server} ${state.weight}`);
+    for (let pool = 0; pool < after.layout.pools; pool++) commands.push(`set weight ${poolBackend(pool)}/${server} ${state.pool === pool && state.inRotation ? 1 : 0}`);
+    if (!previous) for (const backend of backends) commands.push(`set server ${backend}/${server} state ready`);
+  }
+  for (const slot of old.keys()) {
+    if (now.has(slot)) continue;
+    for (const backend of backends) commands.push(`set weight ${backend}/${slotServer(slot)} 0`, `set server ${backend}/${slotServer(slot)} state maint`);
+  }
+  const oldMap = before ? mapEntries(before.config, before.layout) : new Map<string, string>();
+  const newMap = mapEntries(after.config, after.layout);
+  for (const [key, value] of newMap) {
+    if (!oldMap.has(key)) commands.push(`add map ${mapFile} ${key} ${value}`);
+    else if (oldMap.get(key) !== value) commands.push(`set map ${mapFile} ${key} ${value}`);
+  }
+  for (const key of oldMap.keys()) if (!newMap.has(key)) commands.push(`del map ${mapFile} ${key}`);
+  return commands;
+}

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
+import { KeyedLock } from '../../core/keyed-lock.ts';
+import { freePort } from '../../core/net.ts';
+import type { Logger } from '../../monitoring/logger.ts';
+import type { RequestSamples, RouterConfig, RouterStats } from '../../router/wire.ts';
+import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
+import { mapEntries, planLayout, renderConfig, renderMapFile, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
+import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, type HaproxyInstance } from './haproxy-process.ts';
+import { LogStream } from './log-stream.ts';
+import { parseShowStat, runtimeCommand, runtimeCommandPatiently, type ServerStat } from './runtime-api.ts';
+
+/** Unix socket paths longer than this do not fit in sockaddr_un. */
+const MAX_SOCKET_PATH = 107;
+/** Runtime API commands sent per connection (HAProxy reads a bounded command line). */
+const COMMANDS_PER_CALL = 40;
+
+/** What cutover last made a service's HAProxy serve (`applied.json`), so a restarted control plane knows it. */
+interface Applied {
+  config: RouterConfig;
+  layout: Layout;
+  ports: HaproxyPorts;
+}
+
+/**
+ * HAProxy as a traffic router: one HAProxy (master-worker) per service,
+ * started detached so it outlives the control plane, configured from the
+ * same router config as the built-in router. A deployment changes HAProxy
+ * only through its runtime API (instances fill fixed slots, weights, the
+ * revision map: see config-file.ts), never by a reload; a new port or new
+ * health-check settings rewrite haproxy.cfg and reload it. Each
+ * request's log line comes back over UDP (log-stream.ts) for the counters and
+ * the comparative judge's samples; HAProxy's own Prometheus endpoint listens
+ * on 127.0.0.1 (`metricsPort` in `<data-dir>/haproxy/<service>/applied.json`).
+ */
+export class HaproxyTrafficRouter implements TrafficRouter {
+  readonly type = 'haproxy';
+  private readonly processLock = new KeyedLock();
+  private readonly stream: LogStream;
+  private listening: Promise<number> | undefined;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly log: Logger,
+  ) {
+    this.stream = new LogStream(loadOrCreateKey(join(dataDir, 'haproxy-log-key')), log);
+  }
+
+  /** The UDP port HAProxy logs to: the one of last time when it is free, so running HAProxies need no reload. */
+  private logPort(): Promise<number> {
+    this.listening ??= (async () => {
+      const file = join(this.dataDir, 'haproxy-log-port');
+      const previous = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 0;
+      const port = await this.stream.listen(previous).catch(() => this.stream.listen(0));
+      writeFileSync(file, `${port}\n`, { mode: 0o600 });
+      return port;
+    })();
+    return this.listening;
+  }
+
+  private instance(service: string): HaproxyInstance {
+    const dir = join(this.dataDir, 'haproxy', service);
+    const paths = { adminSocket: join(dir, 'admin.sock'), masterSocket: join(dir, 'master.sock'), pidFile: join(dir, 'haproxy.pid'), mapFile: join(dir, 'revisions.map') };
+    if (paths.masterSocket.length > MAX_SOCKET_PATH) {
+      throw new CutoverError(ErrorCode.InvalidConfig, `the data dir's path is too long for HAProxy's sockets (${paths.masterSocket} has more than ${MAX_SOCKET_PATH} characters); use a shorter --data-dir`, {
+        context: { service },
+      });
+    }
+    return { service, configFile: join(dir, 'haproxy.cfg'), logFile: join(dir, 'haproxy.log'), paths, marks: { CUTOVER_DATA_DIR: this.dataDir, CUTOVER_HAPROXY: service } };
+  }
+
+  private appliedFile(service: string): string {
+    return join(this.dataDir, 'haproxy', service, 'applied.json');
+  }
+
+  private readApplied(service: string): Applied | undefined {
+    try {
+      return JSON.parse(readFileSync(this.appliedFile(service), 'utf8')) as Applied;
+    } catch {
+      return undefined;
+    }
+  }
+
+  apply(config: TrafficConfig): Promise<void> {
+    return this.processLock.run(config.service, async () => {
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        try {
+          await this.applyOnce(config);
+          return;
+        } catch (error) {
+          lastError = error;
+          if (error instanceof CutoverError && !error.retryable) throw error;
+          this.log.warn({ service: config.service, attempt, err: messageOf(error) }, 'HAProxy config failed; retrying');
+          await sleep(100 * 3 ** attempt);
+        }
+      }
+      throw new CutoverError(ErrorCode.RouterUnavailable, `could not configure HAProxy for ${config.service}: ${messageOf(lastError)}`, {
+        context: { service: config.service },
+        cause: lastError,
+        retryable: true,
+      });
+    });
+  }
+
+  private async applyOnce(input: TrafficConfig): Promise<void> {
+    const { service } = input;
+    const instance = this.instance(service);
+    this.stream.statsOf(service);
+    const previous = this.readApplied(service);
+    const ports: HaproxyPorts = { logPort: await this.logPort(), logKey: this.stream.key, metricsPort: previous?.ports.metricsPort ?? (await freePort()) };
+    const config: RouterConfig = { ...input, generation: (previous?.config.generation ?? 0) + 1 };
+    const layout = planLayout(config, previous?.layout);
+    const next: Applied = { config, layout, ports };
+    this.stream.learn(service, config.backends);
+    this.writeFiles(instance, next);
+    const pid = runningMaster(instance);
+    if (pid === null) {
+      const started = await startHaproxy(instance);
+      this.log.info({ service, pid: started, metricsPort: ports.metricsPort }, 'HAProxy started');
+    } else if (!previous || shapeOf(previous.config, previous.layout, previous.ports) !== shapeOf(config, layout, ports)) {
+      await reloadHaproxy(instance);
+      this.log.info({ service, pid }, 'HAProxy reloaded');
+    } else {
+      await this.run(instance, runtimeCommands(previous, next, instance.paths.mapFile));
+    }
+    writeAtomically(this.appliedFile(service), `${JSON.stringify(next)}\n`);
+  }
+
+  /** Sends runtime API commands in batches; an answer that reports a failure is an error (retried: the next apply starts over). */
+  private async run(instance: HaproxyInstance, commands: string[]): Promise<void> {
+    for (let i = 0; i < commands.length; i += COMMANDS_PER_CALL) {
+      const answer = await runtimeCommand(instance.paths.adminSocket, commands.slice(i, i + COMMANDS_PER_CALL).join(';'));
+      const failure = answer.split('\n').find((line) => /no such|unknown|require|invalid|can't|cannot|error|failed/i.test(line));
+      if (failure) throw new CutoverError(ErrorCode.RouterUnavailable, `HAProxy for ${instance.service} refused a runtime change: ${failure.trim().slice(0, 300)}`, { retryable: true });
+    }
+  }
+
+  /** haproxy.cfg and the revision map, each replaced atomically, so a crash leaves the old or the new file, never half of one. */
+  private writeFiles(instance: HaproxyInstance, applied: Applied): void {
+    mkdirSync(join(this.dataDir, 'haproxy', instance.service), { recursive: true, mode: 0o700 });
+    writeAtomically(instance.paths.mapFile, renderMapFile(mapEntries(applied.config, applied.layout)));
+    writeAtomically(instance.configFile, renderConfig(applied.config, applied.layout, applied.ports, instance.paths));
+  }
+
+  async drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    const applied = this.readApplied(service);
+    const backend = applied?.config.backends.find((b) => b.id === instanceId);
+    const instance = this.instance(service);
+    if (!backend || runningMaster(instance) === null) return { drained: true, inFlight: 0 };
+    const slot = applied!.layout.slotOf[backend.id];
+    if (slot === undefined) return { drained: true, inFlight: 0 };
+    const name = slotServer(slot);
+    const deadline = Date.now() + timeoutMs;
+    let inFlight = 0;
+    for (;;) {
+      // Old workers (before a reload) may still be answering requests to it: every worker counts.
+      inFlight = 0;
+      for (const pid of await allWorkers(instance)) {
+        const stats = parseShowStat(await runtimeCommandPatiently(instance.paths.masterSocket, `@!${pid} show stat`).catch(() => ''));
+        inFlight += stats.filter((stat) => stat.server === name).reduce((sum, stat) => sum + stat.current, 0);
+      }
+      if (inFlight === 0) return { drained: true, inFlight };
+      if (Date.now() >= deadline) return { drained: false, inFlight };
+      await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async stats(service: string): Promise<RouterStats> {
+    const applied = this.readApplied(service);
+    if (!applied) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no HAProxy`, { context: { service } });
+    const servers = parseShowStat(await runtimeCommand(this.instance(service).paths.adminSocket, 'show stat'));
+    const backends: RouterStats['backends'] = {};
+    for (const backend of applied.config.backends) {
+      const slot = applied.layout.slotOf[backend.id];
+      const mine = servers.filter((stat: ServerStat) => slot !== undefined && stat.server === slotServer(slot));
+      const weighted = mine.find((stat) => stat.backend === WEIGHTED_BACKEND);
+      backends[backend.id] = {
+        inFlight: mine.reduce((sum, stat) => sum + stat.current, 0),
+        healthy: weighted ? !weighted.status.startsWith('DOWN') : true,
+        requests: mine.reduce((sum, stat) => sum + stat.total, 0),
+      };
+    }
+    return { service, generation: applied.config.generation, revisions: this.stream.statsOf(service).snapshot(), backends };
+  }
+
+  async samples(service: string, after: number): Promise<RequestSamples> {
+    await this.logPort();
+    return this.stream.statsOf(service).samples.after(after);
+  }
+
+  async supervise(services: string[]): Promise<string[]> {
+    const restarted: string[] = [];
+    if (services.length === 0) return restarted;
+    const logPort = await this.logPort();
+    for (const service of services) {
+      await this.processLock.run(service, async () => {
+        const applied = this.readApplied(service);
+        if (!applied) return;
+        const instance = this.instance(service);
+        this.stream.statsOf(service);
+        this.stream.learn(service, applied.config.backends);
+        const running = runningMaster(instance) !== null;
+        // Log lines must reach this control plane: after a restart that had to pick another port, rewrite the configs.
+        const stale = applied.ports.logPort !== logPort || applied.ports.logKey !== this.stream.key;
+        if (running && !stale) return;
+        try {
+          const next: Applied = { ...applied, ports: { ...applied.ports, logPort, logKey: this.stream.key } };
+          this.writeFiles(instance, next);
+          if (running) await reloadHaproxy(instance);
+          else await startHaproxy(instance);
+          writeAtomically(this.appliedFile(service), `${JSON.stringify(next)}\n`);
+          if (!running) restarted.push(service);
+        } catch (error) {
+          this.log.error({ service, err: messageOf(error) }, 'HAProxy restart failed');
+        }
+      });
+    }
+    return restarted;
+  }
+
+  remove(service: string): Promise<void> {
+    return this.processLock.run(service, async () => {
+      const pid = runningMaster(this.instance(service));
+      if (pid !== null) await stopHaproxy(pid);
+      rmSync(this.appliedFile(service), { force: true });
+      this.stream.forget(service);
+    });
+  }
+
+  /** Stops reading log lines (HAProxy keeps running). */
+  close(): void {
+    this.stream.close();
+  }
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+function loadOrCreateKey(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(12).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
