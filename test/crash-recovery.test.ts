@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { lastVersions, startLoad } from '../src/load/index.ts';
 import { isProcessAlive } from '../src/platforms/index.ts';
+import { TRAFFIC_ROUTERS } from './support/routers.ts';
 import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
 
 /**
@@ -62,7 +63,8 @@ describe('a control plane killed with SIGKILL during a canary pause', () => {
   });
 });
 
-describe('a router killed with SIGKILL', () => {
+// Part of the traffic-router contract: it runs unchanged against every router (test/support/routers.ts).
+for (const dataPlane of TRAFFIC_ROUTERS) dataPlane.gate.describe(`a ${dataPlane.name} router killed with SIGKILL`, () => {
   const cluster = new Cluster();
   let port = 0;
   const service = 'hello-router';
@@ -74,7 +76,7 @@ describe('a router killed with SIGKILL', () => {
   afterAll(() => cluster.destroy());
 
   it('is restarted by the server on its last configuration', async () => {
-    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 2 })), '--wait');
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 2, ...dataPlane.spec })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
     const router = cluster.processes().find((p) => p.router === service)!;
     expect(router).toBeDefined();

@@ -1,31 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { lastVersions, startLoad } from '../src/load/index.ts';
 import { Cluster, helloSpec } from './support/cluster.ts';
+import { TRAFFIC_ROUTERS } from './support/routers.ts';
 
 /**
  * A new version that never becomes healthy, or that crashes once it serves,
- * is rolled back by itself while users keep being answered by v1.
+ * is rolled back by itself while users keep being answered by v1. Part of the
+ * traffic-router contract: it runs unchanged against every router.
  */
 const RATE = 300;
 const canary = { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }] } };
 
-describe('automatic rollback', () => {
+for (const router of TRAFFIC_ROUTERS) router.gate.describe(`automatic rollback through the ${router.name} router`, () => {
   const cluster = new Cluster();
   let port = 0;
-  const service = 'hello-rollback';
+  const service = `hello-rollback`;
 
   beforeAll(async () => {
     port = await freePort();
     await cluster.start();
-    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: canary })), '--wait');
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: canary, ...router.spec })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
   });
   afterAll(() => cluster.destroy());
 
   it('rolls back a version that fails its health check (FAIL_HEALTH=1), with no failed request', async () => {
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
-    const spec = cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: canary, run: { command: ['node', 'server.js'], env: { FAIL_HEALTH: '1' } }, healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s', startupTimeout: '3s' } }));
+    const spec = cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: canary, ...router.spec, run: { command: ['node', 'server.js'], env: { FAIL_HEALTH: '1' } }, healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s', startupTimeout: '3s' } }));
     const result = await cluster.cli('apply', '-f', spec, '--wait');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const report = await load.stop();
@@ -44,7 +46,7 @@ describe('automatic rollback', () => {
 
   it('rolls back a version that crashes after it started serving (CRASH_AFTER_MS), with no failed request', async () => {
     const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
-    const spec = cluster.writeSpec(service, helloSpec({ port, version: '3.0.0', strategy: canary, run: { command: ['node', 'server.js'], env: { CRASH_AFTER_MS: '2500' } } }));
+    const spec = cluster.writeSpec(service, helloSpec({ port, version: '3.0.0', strategy: canary, ...router.spec, run: { command: ['node', 'server.js'], env: { CRASH_AFTER_MS: '2500' } } }));
     const result = await cluster.cli('apply', '-f', spec, '--wait');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const report = await load.stop();

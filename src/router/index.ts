@@ -8,3 +8,4 @@ export { PIN_HEADER } from './routing-table.ts';
 export { createRouterLogger, silentLogger } from './log.ts';
 export type { RouterLogger } from './log.ts';
 export { TrafficStats } from './stats.ts';
+export { routeKey } from './route-key.ts';

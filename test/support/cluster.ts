@@ -158,7 +158,8 @@ export class Cluster {
     return findMarked({ CUTOVER_DATA_DIR: this.dataDir }).map(({ pid, env }) => ({
       pid,
       ...(env.get('CUTOVER_INSTANCE') ? { instance: env.get('CUTOVER_INSTANCE')! } : {}),
-      ...(env.get('CUTOVER_ROUTER') ? { router: env.get('CUTOVER_ROUTER')! } : {}),
+      // A service's data plane: the built-in router, or HAProxy (its master and workers).
+      ...(env.get('CUTOVER_ROUTER') ?? env.get('CUTOVER_HAPROXY') ? { router: (env.get('CUTOVER_ROUTER') ?? env.get('CUTOVER_HAPROXY'))! } : {}),
     }));
   }
 

@@ -106,8 +106,26 @@ export function planLayout(config: Pick<RouterConfig, 'backends' | 'previewPort'
 }
 
 /** Everything that needs a reload when it changes. */
-export function shapeOf(config: Pick<RouterConfig, 'port' | 'healthCheck'>, layout: Layout, ports: HaproxyPorts): string {
-  return JSON.stringify({ port: config.port, healthCheck: config.healthCheck, slots: layout.slots, pools: layout.pools, previewPort: layout.previewPort, ports });
+export function shapeOf(config: Pick<RouterConfig, 'port' | 'healthCheck' | 'trustedProxies'>, layout: Layout, ports: HaproxyPorts): string {
+  return JSON.stringify({ port: config.port, healthCheck: config.healthCheck, trustedProxies: config.trustedProxies ?? [], slots: layout.slots, pools: layout.pools, previewPort: layout.previewPort, ports });
+}
+
+/**
+ * The forwarding headers, as the built-in router sets them: a client's own
+ * X-Forwarded-* and Forwarded are believed only from a trusted proxy (anyone
+ * else could claim to be anyone); X-Forwarded-For gets the peer appended,
+ * X-Forwarded-Proto and -Host are set from what HAProxy sees.
+ */
+function forwardingRules(trustedProxies: readonly string[] | undefined): string[] {
+  const ranges = trustedProxies ?? [];
+  const untrusted = ranges.length ? ' if !trusted_peer' : '';
+  return [
+    ...(ranges.length ? [`  acl trusted_peer src ${ranges.join(' ')}`] : []),
+    ...['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded'].map((name) => `  http-request del-header ${name}${untrusted}`),
+    '  http-request set-header x-forwarded-proto http unless { req.hdr(x-forwarded-proto) -m found }',
+    '  http-request set-header x-forwarded-host %[req.hdr(host)] if { req.hdr(host) -m found } !{ req.hdr(x-forwarded-host) -m found }',
+    '  option forwardfor',
+  ];
 }
 
 /** What each slot serves: its instance's port and its weight in every backend. */
@@ -169,14 +187,14 @@ function refusal(status: number, code: string, message: string): string {
 
 /**
  * haproxy.cfg for one service. The log line per request is
- * `cutover <key> <service> <server port> <status> <active ms> <termination state>`,
+ * `cutover <key> <service> <server port> <status> <active ms> <termination state> <backend> <method> <path>`,
  * sent raw over UDP to the control plane's reader (see log-stream.ts); the
  * server port names the instance, hence the revision.
  */
 export function renderConfig(config: RouterConfig, layout: Layout, ports: HaproxyPorts, paths: HaproxyPaths): string {
   const states = slotStates(config, layout);
   const health = config.healthCheck;
-  const logFormat = `  log-format "cutover ${ports.logKey} ${config.service} %sp %ST %Ta %tsc"`;
+  const logFormat = `  log-format "cutover ${ports.logKey} ${config.service} %sp %ST %Ta %tsc %b %HM %HP"`;
   const map = paths.mapFile;
   const lines: string[] = [
     `# Written by cutover for service ${config.service} (generation ${config.generation}); edits are overwritten.`,
@@ -206,7 +224,7 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     'frontend main',
     `  bind 127.0.0.1:${config.port}`,
     logFormat,
-    '  option forwardfor',
+    ...forwardingRules(config.trustedProxies),
     `  acl pinned req.hdr(${PIN_HEADER}) -m found`,
     `  acl pin_valid req.hdr(${PIN_HEADER}) -m reg ^[0-9]+$`,
     `  acl pin_known req.hdr(${PIN_HEADER}),map(${map}) -m found`,
@@ -221,7 +239,7 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
       'frontend preview',
       `  bind 127.0.0.1:${layout.previewPort}`,
       logFormat,
-      '  option forwardfor',
+      ...forwardingRules(config.trustedProxies),
       `  acl in_preview str(preview),map(${map}) -m found`,
       `  ${refusal(503, 'NoPreviewRevision', `Service ${config.service} has no revision in preview.`)} if !in_preview`,
       `  use_backend %[str(preview),map(${map})] if in_preview`,

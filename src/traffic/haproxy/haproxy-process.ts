@@ -41,7 +41,7 @@ export function checkConfig(configFile: string): void {
 /** The master's pid when it runs (its pid file, checked against the marks), else null. */
 export function runningMaster(instance: HaproxyInstance): number | null {
   const fromFile = readPid(instance.paths.pidFile);
-  if (fromFile !== null && hasMarks(fromFile, instance.marks)) return fromFile;
+  if (fromFile !== null) return hasMarks(fromFile, instance.marks) ? fromFile : null;
   // No pid file (a crash between start and its write): the marked process whose parent is not marked is the master.
   const marked = findMarked(instance.marks).map((entry) => entry.pid);
   return marked.find((pid) => !marked.includes(parentOf(pid))) ?? null;

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { TrafficStats } from '../../router/index.ts';
+import { routeKey, TrafficStats } from '../../router/index.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import type { RouterBackend } from '../../router/wire.ts';
 
@@ -10,7 +10,7 @@ const MAX_PORTS = 10_000;
  * The control plane's end of HAProxy's per-request log: one UDP socket on
  * 127.0.0.1 that every service's HAProxy sends a raw line per request to,
  *
- *     cutover <key> <service> <server port> <status> <active ms> <termination state>
+ *     cutover <key> <service> <server port> <status> <active ms> <termination state> <backend> <method> <path>
  *
  * turned into the same per-revision counters and per-request samples the
  * built-in router keeps (so the comparative judge reads HAProxy's traffic as
@@ -21,6 +21,8 @@ const MAX_PORTS = 10_000;
 export class LogStream {
   private readonly byService = new Map<string, TrafficStats>();
   private readonly revisionOfPort = new Map<string, Map<number, number>>();
+  /** When each instance (by port) was first seen in rotation, for the samples' instance age. */
+  private readonly inRotationSince = new Map<number, number>();
   private socket: Socket | undefined;
 
   constructor(
@@ -66,6 +68,12 @@ export class LogStream {
     for (const backend of backends) {
       ports.delete(backend.port);
       ports.set(backend.port, backend.revision);
+      if (backend.inRotation && !this.inRotationSince.has(backend.port)) this.inRotationSince.set(backend.port, performance.now());
+      if (!backend.inRotation) this.inRotationSince.delete(backend.port);
+    }
+    for (const port of this.inRotationSince.keys()) {
+      if (this.inRotationSince.size <= MAX_PORTS) break;
+      this.inRotationSince.delete(port);
     }
     for (const port of ports.keys()) {
       if (ports.size <= MAX_PORTS) break;
@@ -86,8 +94,8 @@ export class LogStream {
   /** One datagram may hold one line (HAProxy sends one per request); anything malformed is ignored. */
   record(line: string): void {
     const fields = line.trim().split(' ');
-    if (fields.length !== 7 || fields[0] !== 'cutover' || fields[1] !== this.key) return;
-    const [, , service, portText, statusText, activeText, state] = fields as [string, string, string, string, string, string, string];
+    if (fields.length !== 10 || fields[0] !== 'cutover' || fields[1] !== this.key) return;
+    const [, , service, portText, statusText, activeText, state, backend, method, path] = fields as [string, string, string, string, string, string, string, string, string, string];
     const stats = this.byService.get(service);
     // No server (`-`): refused by HAProxy itself (bad pin header, nothing in preview), before any revision was chosen.
     const revision = this.revisionOfPort.get(service)?.get(Number(portText));
@@ -95,9 +103,12 @@ export class LogStream {
     const status = Number(statusText);
     const activeMs = Number(activeText);
     const [first, second] = [state[0] ?? '-', state[1] ?? '-'];
+    const since = this.inRotationSince.get(Number(portText));
+    // Pool backends serve the pin header and the preview port (config-file.ts).
+    const tags = { route: routeKey(method, path), pinned: backend.startsWith('pool_'), instanceAgeMs: since === undefined ? 0 : performance.now() - since };
     if (first === 'C') stats.abandoned(revision);
     else if (first !== '-' && 'RQCH'.includes(second)) stats.routerError(revision);
-    else if ((first === 'S' || first === 's') && second === 'D') stats.brokeOff(revision);
-    else if (Number.isInteger(status) && status > 0) stats.answered(revision, status, Number.isFinite(activeMs) && activeMs >= 0 ? activeMs : 0);
+    else if ((first === 'S' || first === 's') && second === 'D') stats.brokeOff(revision, tags);
+    else if (Number.isInteger(status) && status > 0) stats.answered(revision, status, Number.isFinite(activeMs) && activeMs >= 0 ? activeMs : 0, tags);
   }
 }

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RouterConfig } from '../../router/wire.ts';
+import { requireTool } from '../../../test/support/tools.ts';
+import { mapEntries, planLayout, renderConfig, renderMapFile, runtimeCommands, shapeOf, slotStates } from './config-file.ts';
+
+const base: RouterConfig = {
+  service: 'hello',
+  port: 8080,
+  weights: { '1': 80, '2': 20 },
+  backends: [
+    { id: 'hello-r1-a', revision: 1, port: 4001, inRotation: true },
+    { id: 'hello-r1-b', revision: 1, port: 4002, inRotation: true },
+    { id: 'hello-r1-c', revision: 1, port: 4003, inRotation: true },
+    { id: 'hello-r2-a', revision: 2, port: 4004, inRotation: true },
+  ],
+  healthCheck: { path: '/healthz', intervalMs: 500, timeoutMs: 1000, unhealthyThreshold: 3 },
+  generation: 3,
+};
+const ports = { logPort: 5140, logKey: 'k3y', metricsPort: 9101 };
+
+describe('the HAProxy config', () => {
+  it('spreads each revision\'s share over its instances in rotation, 256 for the largest server', () => {
+    const layout = planLayout(base, undefined);
+    const states = slotStates(base, layout);
+    const weights = base.backends.map((backend) => states.get(layout.slotOf[backend.id]!)!.weight);
+    // 80/3 per stable instance against 20 for the single canary.
+    expect(weights).toEqual([256, 256, 256, 192]);
+    const total = weights.reduce((a, b) => a + b, 0);
+    expect(weights[3]! / total).toBeCloseTo(0.2, 2);
+  });
+
+  it('keeps at least weight 1 for a revision with a 1% share, and 0 for instances out of rotation', () => {
+    const config = { ...base, weights: { '1': 99, '2': 1 }, backends: [...base.backends.slice(0, 3), { ...base.backends[3]!, inRotation: false }, { id: 'hello-r2-b', revision: 2, port: 4005, inRotation: true }] };
+    const layout = planLayout(config, undefined);
+    const states = slotStates(config, layout);
+    expect(states.get(layout.slotOf['hello-r2-a']!)!.weight).toBe(0);
+    expect(states.get(layout.slotOf['hello-r2-b']!)!.weight).toBe(8);
+  });
+
+  it('keeps slots and pools across applies and reuses a freed slot last', () => {
+    const first = planLayout(base, undefined);
+    const next = planLayout({ ...base, backends: [...base.backends.slice(1), { id: 'hello-r3-a', revision: 3, port: 4010, inRotation: true }] }, first);
+    for (const backend of base.backends.slice(1)) expect(next.slotOf[backend.id]).toBe(first.slotOf[backend.id]);
+    expect(next.slotOf['hello-r3-a']).toBe(4);
+    expect(next.poolOf).toEqual({ '1': 0, '2': 1, '3': 2 });
+    expect(shapeOf(base, next, ports)).toBe(shapeOf(base, first, ports));
+  });
+
+  it('changes a running HAProxy through runtime commands: a new instance fills a slot, a gone one is put in maintenance, the map follows', () => {
+    const before = { config: base, layout: planLayout(base, undefined) };
+    const config = { ...base, weights: { '2': 100 }, previewRevision: 2, backends: [...base.backends.slice(0, 2), base.backends[3]!, { id: 'hello-r2-b', revision: 2, port: 4005, inRotation: true }] };
+    const after = { config, layout: planLayout(config, before.layout) };
+    const commands = runtimeCommands(before, after, '/x/revisions.map');
+    expect(commands).toContain('set server weighted/s4 addr 127.0.0.1 port 4005');
+    expect(commands).toContain('set server pool_1/s4 state ready');
+    expect(commands).toContain('set weight weighted/s0 0');
+    expect(commands).toContain('set weight weighted/s3 256');
+    expect(commands).toContain('set server weighted/s2 state maint');
+    expect(commands).toContain('add map /x/revisions.map preview pool_1');
+    expect(commands.some((command) => command.startsWith('del map'))).toBe(false);
+    expect(renderMapFile(mapEntries(config, after.layout))).toBe('1 pool_0\n2 pool_1\npreview pool_1\n');
+  });
+
+  const gate = requireTool('haproxy');
+  gate.it('is a config HAProxy accepts, with a preview port and trusted proxies', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-haproxy-config-'));
+    try {
+      const config = { ...base, previewPort: 8081, previewRevision: 2, trustedProxies: ['10.0.0.0/8'] };
+      const paths = { adminSocket: join(dir, 'a.sock'), masterSocket: join(dir, 'm.sock'), pidFile: join(dir, 'pid'), mapFile: join(dir, 'revisions.map') };
+      const layout = planLayout(config, undefined);
+      writeFileSync(paths.mapFile, renderMapFile(mapEntries(config, layout)));
+      writeFileSync(join(dir, 'haproxy.cfg'), renderConfig(config, layout, ports, paths));
+      const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' });
+      expect(check.status, check.stderr + check.stdout).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
