@@ -34,6 +34,10 @@ export class PerServiceTrafficRouter implements TrafficRouter {
     await this.routers[type].apply(config);
   }
 
+  serving(service: string): Promise<string | null> {
+    return this.of(service).serving(service);
+  }
+
   drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     return this.of(service).drain(service, instanceId, timeoutMs);
   }

@@ -146,6 +146,15 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     writeAtomically(instance.configFile, renderConfig(applied.config, applied.layout, applied.ports, instance.paths));
   }
 
+  /** HAProxy serves what was applied once its master runs and its worker answers: applies are confirmed by the runtime API before they are recorded. */
+  async serving(service: string): Promise<string | null> {
+    if (!this.readApplied(service)) return `service ${service} has no HAProxy config`;
+    const instance = this.instance(service);
+    if (runningMaster(instance) === null) return `HAProxy for ${service} is not running`;
+    const answers = await runtimeCommand(instance.paths.adminSocket, 'show info').then(() => true, () => false);
+    return answers ? null : `HAProxy for ${service} does not answer on its runtime API (${instance.paths.adminSocket})`;
+  }
+
   async drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     const applied = this.readApplied(service);
     const backend = applied?.config.backends.find((b) => b.id === instanceId);
