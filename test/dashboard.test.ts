@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { freePort } from '../src/core/net.ts';
 import { startLoad, type LoadRun } from '../src/load/index.ts';
 import { openBrowser, screenshot, signedIn } from './support/browser.ts';
-import { Cluster, helloSpec } from './support/cluster.ts';
+import { Cluster, helloSpec, runCli } from './support/cluster.ts';
 import { requireTool } from './support/tools.ts';
 
 /**
@@ -84,5 +84,86 @@ withChromium.describe('the dashboard at /ui', () => {
       await page.close();
     },
     LONG * 3,
+  );
+
+  withChromium.it(
+    'shows a bad canary rolled back by the judge: the verdict, and its evidence past the threshold',
+    async () => {
+      const page = await signedIn(browser.context, cluster.url, cluster.token, '#/services/development/web');
+      await page.getByRole('heading', { name: /web/ }).waitFor();
+      const judged = { canary: { analysis: { metrics: [{ name: 'judge', provider: { compare: {} } }] }, steps: [{ setWeight: 20 }, { pause: { duration: '60s' } }] } };
+      const applied = await cluster.cli('apply', '-f', spec('web', { version: '3.0.0', strategy: judged, run: { command: ['node', 'server.js'], env: { ERROR_RATE: '0.3' } } }), '--wait');
+      expect(applied.code, applied.stdout).toBe(1);
+      await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: LONG }).toMatch(/3\.0\.0 revision 3.*RolledBack/);
+      await expect.poll(() => page.getByTestId('verdict').textContent(), { timeout: 30_000 }).toMatch(/^Failed: error rate: .*canary/);
+      const row = page.getByTestId('evidence').locator('tbody tr', { hasText: 'error rate' });
+      const cells = await row.locator('td').allTextContents();
+      // Canary, stable, evidence, threshold, decision.
+      expect(cells[4]).toBe('fail');
+      expect(Number(cells[2])).toBeGreaterThanOrEqual(Number(cells[3]));
+      expect(Number(cells[3])).toBeGreaterThan(1);
+      await expect.poll(() => page.getByTestId('verdicts').textContent()).toMatch(/judge Failed: error rate/);
+      await page.getByTestId('evidence-chart').waitFor();
+      await expect.poll(() => page.getByTestId('message').textContent()).toMatch(/judge/);
+      await screenshot(page, 'judge-rollback');
+      await screenshot(page.locator('section.judge'), 'judge-evidence');
+      await page.close();
+    },
+    LONG * 3,
+  );
+
+  withChromium.it(
+    'offers a viewer no action, and the API refuses a request forged from the page',
+    async () => {
+      const applied = await cluster.cli('apply', '-f', spec('web', { version: '4.0.0', strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } }));
+      expect(applied.code, applied.stderr).toBe(0);
+      await expect.poll(async () => (await cluster.status('web')).phase, { timeout: LONG }).toBe('Paused');
+      const page = await signedIn(browser.context, cluster.url, tokens.vic!, '#/services/development/web');
+      await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 30_000 }).toMatch(/4\.0\.0.*Paused/);
+      await expect.poll(() => page.getByTestId('user').textContent()).toBe('vic');
+      expect(await page.locator('[data-action]').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /promote|abort|roll back|approve|reject/i }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+      await screenshot(page, 'viewer');
+      // What a viewer could type in the browser's console: the API says no, and the deployment stays paused.
+      const forged = await page.evaluate(async () => {
+        const token = sessionStorage.getItem('cutover.token');
+        const asViewer = await fetch('/v1/services/web/promote', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+        // And what another site's page could send: no token, since the page never keeps it in a cookie.
+        const anonymous = await fetch('/v1/services/web/abort', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        return { viewer: { status: asViewer.status, body: await asViewer.text() }, anonymous: anonymous.status };
+      });
+      expect(forged.viewer.status).toBe(403);
+      expect(forged.viewer.body).toMatch(/vic/);
+      expect(forged.anonymous).toBe(401);
+      expect((await cluster.status('web')).phase).toBe('Paused');
+      await page.close();
+      expect((await cluster.api('POST', '/v1/services/web/abort', {})).status).toBe(200);
+    },
+    LONG * 2,
+  );
+
+  withChromium.it(
+    'lets an approver who is not the author approve a production deployment',
+    async () => {
+      const shop = cluster.writeSpec('shop', helloSpec({ port: await freePort(), instances: 1, environment: 'production', strategy: { canary: { steps: [] } } }));
+      const applied = await runCli(['apply', '-f', shop], { CUTOVER_SERVER: cluster.url, CUTOVER_TOKEN: tokens.dana! });
+      expect(applied.code, applied.stderr).toBe(0);
+      await expect.poll(async () => (await cluster.status('shop')).phase, { timeout: LONG }).toBe('AwaitingApproval');
+      const page = await signedIn(browser.context, cluster.url, tokens.carol!, '#/services/production/shop');
+      await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 30_000 }).toMatch(/by dana.*AwaitingApproval/);
+      // An approver may approve, not deploy: no promote or abort.
+      expect(await page.locator('[data-action="abort"], [data-action="promote"]').count()).toBe(0);
+      await page.getByRole('button', { name: 'Approve' }).click();
+      const dialog = page.getByTestId('confirm');
+      await expect.poll(() => dialog.textContent()).toMatch(/Approve deployment \d+ of shop in production \(revision 1, 1\.0\.0\) \(by dana\)/);
+      await screenshot(page, 'approval');
+      await dialog.getByRole('button', { name: 'Approve' }).click();
+      await expect.poll(() => page.getByTestId('action-result').textContent()).toMatch(/Approve: done/);
+      await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: LONG }).toMatch(/Succeeded/);
+      await expect.poll(() => page.getByTestId('events').textContent()).toMatch(/Approved.*by carol/);
+      await page.close();
+    },
+    LONG * 2,
   );
 });

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/core/entry.ts';
 
 /** Where the browser tests save their screenshots (git-ignored; CI keeps them as artifacts). */
@@ -40,9 +40,11 @@ export async function signedIn(context: BrowserContext, url: string, token: stri
   return page;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves the whole page, or one part of it, as SCREENSHOTS_DIR/NAME.png. */
+export async function screenshot(what: Page | Locator, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   const file = join(SCREENSHOTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  if ('goto' in what) await what.screenshot({ path: file, fullPage: true });
+  else await what.screenshot({ path: file });
   return file;
 }
