@@ -6,6 +6,8 @@ import { limitBodies } from './body.ts';
 import type { ApiDeps } from './deps.ts';
 import { toErrorResponse } from './errors.ts';
 import { isOpenRoute, routeTableProblems } from './permissions.ts';
+import { openApiDocument } from './openapi/index.ts';
+import { packageVersion } from '../core/version.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { applyRoutes } from './routes/apply.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
@@ -43,6 +45,8 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   // The dashboard's static files: public, they hold no data (see ui.ts).
   serveDashboard(app);
+  let openApi: Record<string, unknown> | undefined;
+  app.get('/v1/openapi.json', (c) => c.json((openApi ??= openApiDocument(packageVersion()))));
 
   // The audit trail records refused calls too, an oversized body among them.
   app.use('*', auditTrail(deps.audit));

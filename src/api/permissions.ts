@@ -69,12 +69,14 @@ export function permissionOf(method: string, path: string): RoutePermission | un
 }
 
 /**
- * The routes anyone may call: the liveness probe, and the dashboard's static
- * files (src/api/routes/ui.ts). Those hold no data: the page signs in with a
- * token and reads everything from the authenticated API above.
+ * The routes anyone may call: the liveness probe, the API's description, and
+ * the dashboard's static files (src/api/routes/ui.ts). Those hold no data:
+ * the page signs in with a token and reads everything from the authenticated
+ * API above.
  */
 export const OPEN_ROUTES: readonly Pick<RoutePermission, 'method' | 'path'>[] = [
   { method: 'GET', path: '/healthz' },
+  { method: 'GET', path: '/v1/openapi.json' },
   { method: 'GET', path: '/ui' },
   { method: 'GET', path: '/ui/' },
   { method: 'GET', path: '/ui/:file' },

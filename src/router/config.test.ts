@@ -22,6 +22,11 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('validateRouterConfig', () => {
+  it('keeps the versions of the revisions (for revision_info) and names a bad one', () => {
+    expect(validateRouterConfig({ ...valid, versions: { '1': '1.0.0', '2': '2.0.0' } }).versions).toEqual({ '1': '1.0.0', '2': '2.0.0' });
+    expect(problemsOf({ ...valid, versions: { one: '1.0.0', '2': 2 } })).toEqual(['versions.2: must be a string, not number', 'versions.one: must be a revision number']);
+  });
+
   it('accepts a complete config and empty weights (nothing to route yet)', () => {
     expect(validateRouterConfig(valid)).toEqual(valid);
     expect(problemsOf({ ...valid, weights: {} })).toEqual([]);
