@@ -107,7 +107,8 @@ function scopeText(scope: RoutePermission['scope']): string {
 /** `GET /v1/services/:name/history` -> `getServicesNameHistory`. */
 function operationId(method: string, path: string): string {
   const words = path.split(/[/.\-:]+/).filter((word) => word && word !== 'v1');
-  return method.toLowerCase() + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+  const index = path.length > 1 && path.endsWith('/') ? 'Index' : ''; // `/ui/` beside `/ui`
+  return method.toLowerCase() + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('') + index;
 }
 
 /** Routes of the table (and open routes) that OPERATIONS does not describe, and descriptions that name no route. */
