@@ -18,8 +18,13 @@ export interface LiveBackend {
   requests: number;
   /** Gone from the config: kept only until its in-flight requests end. */
   retired: boolean;
-  /** When it last came into rotation (performance.now()); its age tells the canary judge whether it may still be warming up. */
-  inRotationSince: number | undefined;
+  /**
+   * When it was sent its first request since it last came into rotation
+   * (performance.now()): its age tells the canary judge whether it may still
+   * be warming up. Not when it came into rotation: a canary waits in rotation
+   * at weight 0, cold, until its weight is set.
+   */
+  servingSince: number | undefined;
   /** Upgraded connections (WebSockets) open on it; each also counts in `inFlight`. */
   tunnels: Set<Tunnel> | undefined;
   /** Set while it is out of rotation: when its tunnels are closed, so the drain ends within drainTimeout. */
@@ -38,9 +43,9 @@ export function tunnelCloseDelayMs(drainTimeoutMs: number): number {
   return drainTimeoutMs >= 2_000 ? drainTimeoutMs - 1_000 : drainTimeoutMs / 2;
 }
 
-/** How long the instance has been in rotation, in ms (0 when it is not). */
+/** How long the instance has been serving, in ms (0 before its first request). */
 export function instanceAgeMs(backend: LiveBackend, now = performance.now()): number {
-  return backend.inRotationSince === undefined ? 0 : now - backend.inRotationSince;
+  return backend.servingSince === undefined ? 0 : now - backend.servingSince;
 }
 
 /**
@@ -74,9 +79,8 @@ export class BackendPool {
         if (wanted.inRotation && !known.inRotation) {
           known.healthy = true;
           known.failures = 0;
-          known.inRotationSince = performance.now();
         }
-        if (!wanted.inRotation) known.inRotationSince = undefined;
+        if (!wanted.inRotation) known.servingSince = undefined;
         known.inRotation = wanted.inRotation;
         next.set(wanted.id, known);
       } else {
@@ -145,6 +149,7 @@ export class BackendPool {
 
   /** A request is being sent to the instance. */
   begin(backend: LiveBackend): void {
+    backend.servingSince ??= performance.now();
     backend.inFlight += 1;
     backend.requests += 1;
   }
@@ -244,7 +249,7 @@ function newBackend(config: RouterBackend): LiveBackend {
     inFlight: 0,
     requests: 0,
     retired: false,
-    inRotationSince: config.inRotation ? performance.now() : undefined,
+    servingSince: undefined,
     tunnels: undefined,
     tunnelDeadline: undefined,
   };

@@ -105,7 +105,7 @@ export interface RequestSamples {
   route?: number[];
   /** 1: the request chose its revision (the x-cutover-revision header or the preview port), so weights did not; 0 otherwise. */
   pinned?: number[];
-  /** How long the answering instance had been in rotation on this router, in ms: a young one may still be warming up. */
+  /** How long the answering instance had been serving on this router (since its first request after it came into rotation), in ms: a young one may still be warming up. */
   instanceAgeMs?: number[];
 }
 

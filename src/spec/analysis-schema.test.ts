@@ -32,9 +32,17 @@ describe('analysis in the spec', () => {
     const judge = spec.strategy.analysis!.metrics[0]!;
     expect(judge).toMatchObject({ intervalMs: 1000, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, dryRun: false });
     expect(judge.count).toBeUndefined();
-    expect(judge.provider).toEqual({ type: 'compare', alpha: 0.01, errorRate: { ratio: 1.5, delta: 0.005 }, latency: { tolerance: 0.1, minDeltaMs: 10 }, minRequests: 50 });
+    expect(judge.provider).toEqual({ type: 'compare', alpha: 0.01, errorRate: { ratio: 1.5, delta: 0.005 }, latency: { tolerance: 0.1, minDeltaMs: 10 }, minRequests: 50, warmUpMs: 3000 });
     const step = spec.strategy.steps[1] as { analysis: { metrics: { count?: number; intervalMs: number; provider: unknown }[] } };
     expect(step.analysis.metrics[0]).toMatchObject({ count: 1, intervalMs: 5000, provider: { type: 'router', query: 'latencyP99', revision: 'canary', windowMs: 30_000 } });
+  });
+
+  it('takes a warm-up for the judge, overridable per metric, and names a bad one', () => {
+    const { spec } = validateSpec(base({ canary: { analysis: { metrics: [{ name: 'judge', provider: { compare: { warmUp: '10s', latency: { warmUp: '20s' } } } }] }, steps: [{ setWeight: 20 }] } }));
+    if (spec.strategy.type !== 'canary') throw new Error('expected a canary');
+    expect(spec.strategy.analysis!.metrics[0]!.provider).toMatchObject({ warmUpMs: 10_000, errorRate: { ratio: 1.5 }, latency: { warmUpMs: 20_000 } });
+    const found = problems(base({ canary: { analysis: { metrics: [{ name: 'judge', provider: { compare: { warmUp: 5 } } }] }, steps: [] } }));
+    expect(found).toEqual([expect.stringMatching(/compare\.warmUp: expected a duration .*add a unit, like "5s"/)]);
   });
 
   it('names a condition that is not valid CEL, before anything is deployed', () => {

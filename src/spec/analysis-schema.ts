@@ -85,6 +85,7 @@ const compareProvider = z.strictObject(
         {
           ratio: z.number({ error: expected('a number >= 1') }).min(1, { error: expected('a number >= 1') }).default(1.5),
           delta: nonNegative('a fraction >= 0, like 0.005 for half a percentage point').default(0.005),
+          warmUp: duration({ allowZero: true, max: DurationMax.deadline }).optional().describe('Overrides warmUp for the error rate.'),
         },
         mapping('like { ratio: 1.5, delta: 0.005 }'),
       )
@@ -96,6 +97,7 @@ const compareProvider = z.strictObject(
         {
           tolerance: nonNegative('a fraction >= 0, like 0.1 for 10%').default(0.1),
           minDeltaMs: nonNegative('a number of milliseconds >= 0').default(10),
+          warmUp: duration({ allowZero: true, max: DurationMax.deadline }).optional().describe('Overrides warmUp for latency.'),
         },
         mapping('like { tolerance: 0.1, minDeltaMs: 10 }'),
       )
@@ -103,6 +105,9 @@ const compareProvider = z.strictObject(
       .prefault({})
       .describe('Fail when canary latency is credibly above stable × (1 + tolerance) + minDeltaMs; null turns it off.'),
     minRequests: integer(1).default(50).describe('Requests per side before any verdict.'),
+    warmUp: duration({ allowZero: true, max: DurationMax.deadline })
+      .default('3s')
+      .describe('Answers from an instance in rotation for less than this are left out (a cold instance is not the version); both sides.'),
   },
   mapping('of judge settings, or {} for the defaults'),
 );

@@ -129,8 +129,13 @@ function toProvider(provider: Metric['provider']): MetricProviderSpec {
   }
   if (provider.command) return { type: 'command', command: [...provider.command.command], timeoutMs: toMs(provider.command.timeout) };
   if (provider.compare) {
-    const { alpha, errorRate, latency, minRequests } = provider.compare;
-    return { type: 'compare', alpha, errorRate, latency, minRequests };
+    const { alpha, errorRate, latency, minRequests, warmUp } = provider.compare;
+    const withWarmUp = <T extends { warmUp?: string | undefined }>(margin: T | null) => {
+      if (!margin) return null;
+      const { warmUp: own, ...rest } = margin;
+      return own === undefined ? rest : { ...rest, warmUpMs: toMs(own) };
+    };
+    return { type: 'compare', alpha, errorRate: withWarmUp(errorRate), latency: withWarmUp(latency), minRequests, warmUpMs: toMs(warmUp) };
   }
   throw new CutoverError(ErrorCode.Internal, 'A validated metric has no provider; this is a bug in cutover');
 }

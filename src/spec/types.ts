@@ -37,9 +37,11 @@ export type MetricProviderSpec =
   | {
       type: 'compare';
       alpha: number;
-      errorRate: { ratio: number; delta: number } | null;
-      latency: { tolerance: number; minDeltaMs: number } | null;
+      errorRate: { ratio: number; delta: number; warmUpMs?: number } | null;
+      latency: { tolerance: number; minDeltaMs: number; warmUpMs?: number } | null;
       minRequests: number;
+      /** Answers from instances in rotation for less than this are left out; errorRate.warmUpMs and latency.warmUpMs override it. */
+      warmUpMs: number;
     };
 
 export interface MetricSpec {

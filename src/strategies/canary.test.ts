@@ -14,10 +14,9 @@ describe('planCanary', () => {
       { type: 'scale', role: 'canary', replicas: 1 },
       { type: 'setWeight', canary: 20 },
       { type: 'pause', durationMs: 10_000 },
-      { type: 'scale', role: 'canary', replicas: 2 },
+      { type: 'scale', role: 'canary', replicas: 3 },
       { type: 'setWeight', canary: 50 },
       { type: 'pause' },
-      { type: 'scale', role: 'canary', replicas: 3 },
       { type: 'setWeight', canary: 100 },
       { type: 'promote' },
       { type: 'retire', afterMs: 0 },
@@ -31,9 +30,9 @@ describe('planCanary', () => {
   });
 
   it('keeps the canary instances when a later weight is lower', () => {
-    expect(planCanary(4, canary({ setWeight: 50 }, { setWeight: 10 }, { pause: {} }))).toEqual([
-      { type: 'scale', role: 'canary', replicas: 2 },
-      { type: 'setWeight', canary: 50 },
+    expect(planCanary(4, canary({ setWeight: 40 }, { setWeight: 10 }, { pause: {} }))).toEqual([
+      { type: 'scale', role: 'canary', replicas: 3 },
+      { type: 'setWeight', canary: 40 },
       { type: 'setWeight', canary: 10 },
       { type: 'pause' },
       { type: 'scale', role: 'canary', replicas: 4 },
@@ -67,5 +66,14 @@ describe('planCanary', () => {
     expect(replicasFor(10, 0)).toBe(0);
     expect(replicasFor(3, 34)).toBe(2);
     expect(replicasFor(3, 100)).toBe(3);
+  });
+
+  it('gives each canary instance about the load of a stable one, so the judge compares like with like', () => {
+    // weight ÷ canary instances ≈ (100 − weight) ÷ stable instances: 50% on 3 + 3, 20% on 10 vs 80% on 40.
+    expect(replicasFor(3, 50)).toBe(3);
+    expect(replicasFor(40, 20)).toBe(10);
+    expect(replicasFor(10, 25)).toBe(3);
+    // Above 50% that would need more canary instances than stable has: capped at the service's size.
+    expect(replicasFor(3, 60)).toBe(3);
   });
 });

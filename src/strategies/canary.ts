@@ -5,7 +5,7 @@ export type CanaryStrategy = Extract<StrategySpec, { type: 'canary' }>;
 
 /**
  * Canary: the user's steps, in order, with the canary scaled before each
- * weight so its instances can carry their share. Stable stays at full size
+ * weight so each of its instances carries about what a stable one does. Stable stays at full size
  * throughout, so aborting is only a weight change; it goes away through retire.
  */
 export function planCanary(instances: number, strategy: CanaryStrategy): Step[] {
@@ -42,8 +42,17 @@ export function planCanary(instances: number, strategy: CanaryStrategy): Step[] 
   return steps;
 }
 
-/** Instances needed to carry `weight` percent of traffic: at least one for any traffic at all. */
+/**
+ * Canary instances for `weight` percent of traffic: as many as give each one
+ * about the load of a stable instance (weight ÷ canary ≈ (100 − weight) ÷
+ * stable), at least one for any traffic at all, at most the service's size.
+ * Equal per-instance load is what lets the judge compare like with like: a
+ * busier instance is slower whatever its code. Above 50% the cap leaves the
+ * canary instances busier than stable's (the price of not running more than
+ * twice the service).
+ */
 export function replicasFor(instances: number, weight: number): number {
   if (weight <= 0) return 0;
-  return Math.min(instances, Math.max(1, Math.ceil((instances * weight) / 100)));
+  if (weight >= 100) return instances;
+  return Math.min(instances, Math.max(1, Math.round((instances * weight) / (100 - weight))));
 }
