@@ -70,10 +70,19 @@ withChromium.describe('the dashboard at /ui', () => {
       await page.getByTestId('cell-development-web').click();
       await expect.poll(() => weights(page).textContent(), { timeout: 30_000 }).toMatch(/r2 20%/);
       await page.locator('li[aria-current="step"]').getByText('pause until promoted').waitFor();
-      await page.getByRole('button', { name: 'Promote' }).click();
+      // By keyboard: Escape cancels the confirmation, Enter on its button confirms.
+      const promote = page.getByRole('button', { name: 'Promote' });
+      await promote.focus();
+      await page.keyboard.press('Enter');
       const dialog = page.getByTestId('confirm');
       await expect.poll(() => dialog.textContent()).toMatch(/Continue deployment \d+ of web in development \(revision 2, 2\.0\.0\) past its pause at step \d+\/\d+ \(pause until promoted\)/);
-      await dialog.getByRole('button', { name: 'Promote' }).click();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect((await cluster.status('web')).phase).toBe('Paused');
+      await promote.focus();
+      await page.keyboard.press('Enter');
+      await dialog.getByRole('button', { name: 'Promote' }).focus();
+      await page.keyboard.press('Enter');
       await expect.poll(() => page.getByTestId('action-result').textContent()).toMatch(/Promote: done/);
       await expect.poll(() => weights(page).textContent(), { timeout: LONG }).toMatch(/r2 60%/);
       await expect.poll(() => weights(page).textContent(), { timeout: LONG }).toBe('r2 100%');
@@ -125,6 +134,10 @@ withChromium.describe('the dashboard at /ui', () => {
       expect(await page.getByRole('button', { name: /promote|abort|roll back|approve|reject/i }).count()).toBe(0);
       expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
       await screenshot(page, 'viewer');
+      // A phone's width: one column, nothing wider than the screen (wide tables scroll inside their box).
+      await page.setViewportSize({ width: 390, height: 844 });
+      await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, 'viewer-phone');
       // What a viewer could type in the browser's console: the API says no, and the deployment stays paused.
       const forged = await page.evaluate(async () => {
         const token = sessionStorage.getItem('cutover.token');

@@ -57,6 +57,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
       await sleep(100);
     }
     const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
+    narrate(`Watch it live in a browser: ${url}/ui (sign in with the token in ${join(dataDir, 'admin-token')})`);
     const spec = (version: string, env: Record<string, string> = {}, judged = false) => {
       const file = join(dataDir, `hello-${version}.yaml`);
       writeFileSync(
