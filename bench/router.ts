@@ -2,7 +2,9 @@
  * `npm run bench:router`: what the data plane costs, against real proxies.
  * In one run, the same three examples/hello instances are served directly
  * (one instance), through cutover's built-in router (a separate OS process,
- * as in production), through plain HAProxy and plain nginx (Debian packages,
+ * as in production), through HAProxy as cutover drives it (traffic: { router:
+ * haproxy }: health checks, a log line per request read by the control
+ * plane), through plain HAProxy and plain nginx (Debian packages,
  * hand-written configs, keep-alive to the upstreams on). Each target gets
  * the same closed loop (wrk: 2 threads, 32 connections) and the same paced
  * open-loop rate (cutover's load generator), and the table shows req/s,
@@ -17,7 +19,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
 import { startLoad } from '../src/load/index.ts';
+import { silentLogger } from '../src/monitoring/logger.ts';
 import { RouterAdminClient } from '../src/traffic/builtin/index.ts';
+import { HaproxyTrafficRouter } from '../src/traffic/haproxy/index.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** The paced rate: well below every proxy's ceiling, so latency is the proxy's, not a queue's. */
@@ -191,6 +195,25 @@ async function main(): Promise<void> {
     });
     rows.push(await measure('cutover built-in', `http://127.0.0.1:${routerPort}/`));
 
+    if (hasProgram('haproxy', ['-v'])) {
+      // The HAProxy driver as the server uses it; this process reads its log lines as the server would.
+      const driven = new HaproxyTrafficRouter(dir, silentLogger());
+      const port = await freePort();
+      try {
+        await driven.apply({
+          service: 'bench',
+          port,
+          weights: { '1': 100 },
+          backends: upstreams.map((upstream, i) => ({ id: `bench-${i}`, revision: 1, port: upstream, inRotation: true })),
+          healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
+        });
+        rows.push(await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`));
+        console.log(`cutover-driven HAProxy: the control plane read ${(await driven.samples('bench', 0)).seq} per-request log lines`);
+      } finally {
+        await driven.remove('bench');
+        driven.close();
+      }
+    }
     if (hasProgram('haproxy', ['-v'])) {
       const port = await freePort();
       writeFileSync(join(dir, 'haproxy.cfg'), plainHaproxyConfig(port, upstreams));

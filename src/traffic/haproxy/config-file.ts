@@ -214,6 +214,8 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     '  timeout client 65s',
     '  timeout server 65s',
     '  timeout http-keep-alive 60s',
+    // WebSockets and other upgraded connections: HAProxy relays them natively; an idle one is closed after this.
+    '  timeout tunnel 1h',
     `  timeout check ${health.timeoutMs}ms`,
     // A request that could not connect is sent to another instance, at once (no turn-around delay when redispatching).
     '  retries 3',
