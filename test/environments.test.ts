@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { startLoad } from '../src/load/index.ts';
 import { Cluster, HELLO_DIR, helloSpec, waitFor } from './support/cluster.ts';
@@ -87,8 +88,12 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
   });
 
   it('runs prepare hooks before instances start and rolls back when a beforeTraffic hook fails, before any user sees the new version', async () => {
-    const marker = join(cluster.dataDir, 'prepared');
-    const trail = join(cluster.dataDir, 'hook-trail');
+    // Hooks run in the sandbox (as nobody when the server is root): they write where any user may, never in the data dir.
+    const shared = mkdtempSync(join(tmpdir(), 'cutover-hooks-'));
+    chmodSync(shared, 0o777);
+    onTestFinished(() => rmSync(shared, { recursive: true, force: true }));
+    const marker = join(shared, 'prepared');
+    const trail = join(shared, 'hook-trail');
     const note = (point: string) => [{ command: ['sh', '-c', `echo "${point} $CUTOVER_REVISION" >> ${trail}`] }];
     const hooks = {
       prepare: [{ command: ['sh', '-c', `echo "$CUTOVER_SERVICE $CUTOVER_REVISION $CUTOVER_HOOK" > ${marker}`] }],

@@ -6,8 +6,9 @@ import { CutoverError, ErrorCode, messageOf, type FieldProblem } from '../core/e
 import { parseEnvironments } from '../environments/config.ts';
 import type { Environment } from '../environments/types.ts';
 import { parseAlertsConfig, type AlertsConfig } from '../monitoring/alerts/index.ts';
+import { parseIsolationConfig, type IsolationConfig } from '../platforms/index.ts';
 
-/** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments, alerts, policies, security. */
+/** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments, alerts, policies, security, isolation. */
 export interface ServerConfig {
   file: string;
   environments: Record<string, Environment>;
@@ -16,9 +17,11 @@ export interface ServerConfig {
   policies: CompiledPolicy[];
   /** A folder of OSV records to scan artifacts against; without it artifacts are not scanned. */
   advisoryDb: string | null;
+  /** How deployer code is isolated (README: Security model); revisionsDir resolved from the config file's folder. */
+  isolation: IsolationConfig;
 }
 
-const SECTIONS = ['environments', 'alerts', 'policies', 'security'];
+const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation'];
 
 /**
  * A problem in the config file: a startup failure (never an HTTP answer)
@@ -83,5 +86,9 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
     // The policies section has the shape of a policy file: { defaults: true, policies: [...] }.
     policies: section(file, 'policies', () => parsePolicies(stringify(document.policies ?? {}), `${file} (policies)`)),
     advisoryDb: advisoryDbOf(document.security, file),
+    isolation: section(file, 'isolation', () => {
+      const isolation = parseIsolationConfig(document.isolation);
+      return isolation.revisionsDir ? { ...isolation, revisionsDir: resolve(dirname(file), isolation.revisionsDir) } : isolation;
+    }),
   };
 }

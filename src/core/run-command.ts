@@ -1,23 +1,51 @@
 import { spawn } from 'node:child_process';
+import { messageOf } from './errors.ts';
 
 export type CommandOutcome =
   /** The command ran and exited; `lastLine` is the last line it wrote (stdout or stderr). */
   | { ran: true; code: number; lastLine: string }
-  /** It could not start, timed out or was stopped. */
+  /** It could not start (or was refused), timed out or was stopped. */
   | { ran: false; reason: string };
 
+/** A prepared launch of deployer code: what to spawn, where, with which variables, as whom. */
+export interface CommandPlan {
+  program: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+}
+
+/** Turns a user's command into a launch isolated from the server (platforms/isolation's Sandbox). */
+export interface CommandSandbox {
+  plan(run: { environment: string; command: readonly string[]; dir: string; env: Record<string, string> }): CommandPlan;
+}
+
 /**
- * Runs a user's command (an analysis check, a hook) with only PATH, HOME and
- * the given variables in its environment, so no secret of the server's
- * leaks into it; stops it after `timeoutMs` or when `signal` aborts.
+ * Runs a user's command (an analysis check, a hook) for an environment under
+ * the server's isolation, with only a few neutral variables and the given
+ * ones in its environment, so no secret of the server's leaks into it; stops
+ * it after `timeoutMs` or when `signal` aborts.
  */
-export function runCommand(command: readonly string[], options: { env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CommandOutcome> {
-  const [program, ...args] = command;
+export function runCommand(
+  command: readonly string[],
+  options: { sandbox: CommandSandbox; environment: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
+): Promise<CommandOutcome> {
+  let plan: CommandPlan;
+  try {
+    plan = options.sandbox.plan({ environment: options.environment, command, dir: '/', env: options.env });
+  } catch (error) {
+    return Promise.resolve({ ran: false, reason: messageOf(error) });
+  }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   return new Promise((resolve) => {
-    const child = spawn(program!, args, {
+    const child = spawn(plan.program, plan.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+      cwd: plan.cwd,
+      env: plan.env,
+      ...(plan.uid !== undefined ? { uid: plan.uid } : {}),
+      ...(plan.gid !== undefined ? { gid: plan.gid } : {}),
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
     let output = '';
@@ -25,7 +53,7 @@ export function runCommand(command: readonly string[], options: { env: Record<st
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (error) =>
-      resolve({ ran: false, reason: error.name === 'AbortError' ? (timeout.aborted ? `timed out after ${options.timeoutMs}ms` : 'stopped') : `${program} could not run: ${error.message}` }),
+      resolve({ ran: false, reason: error.name === 'AbortError' ? (timeout.aborted ? `timed out after ${options.timeoutMs}ms` : 'stopped') : `${command[0]} could not run: ${error.message}` }),
     );
     child.on('close', (code) => {
       if (code !== null) resolve({ ran: true, code, lastLine: output.trim().split('\n').at(-1) ?? '' });

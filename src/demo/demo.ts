@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +8,7 @@ import type { StatusView } from '../api/views.ts';
 import { ApiClient, deploySpecFile, followDeployment, terminalProgress } from '../client/index.ts';
 import { nodeArgsFor, Program, PROJECT_ROOT } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
-import { findMarked, isProcessAlive, signalGroup } from '../platforms/index.ts';
+import { MARK_VARIABLE, findMarked, isProcessAlive, serverMark, signalGroup } from '../platforms/index.ts';
 import { startLoad, type LoadReport } from '../load/index.ts';
 
 const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
@@ -39,9 +39,12 @@ export async function runDemo(options: { rate: number }): Promise<number> {
       server.kill('SIGTERM');
       await new Promise((resolve) => server!.once('exit', resolve));
     }
-    for (const { pid } of findMarked({ CUTOVER_DATA_DIR: dataDir })) signalGroup(pid, 'SIGKILL');
-    for (let i = 0; i < 100 && findMarked({ CUTOVER_DATA_DIR: dataDir }).some(({ pid }) => isProcessAlive(pid)); i++) await sleep(50);
+    // Routers carry the data dir; instances only this server's opaque mark.
+    const started = () => [...findMarked({ CUTOVER_DATA_DIR: dataDir }), ...(existsSync(join(dataDir, 'instance-mark')) ? findMarked({ [MARK_VARIABLE]: serverMark(dataDir) }) : [])];
+    for (const { pid } of started()) signalGroup(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && started().some(({ pid }) => isProcessAlive(pid)); i++) await sleep(50);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}-revisions`, { recursive: true, force: true });
   };
   const onSignal = () => void cleanup().then(() => process.exit(130));
   process.once('SIGINT', onSignal);

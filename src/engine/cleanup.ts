@@ -12,7 +12,7 @@ import { hooksFor } from './hooks.ts';
  * cleanup hooks run. Idempotent, so one missed by a crash is done by the next.
  */
 export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<void> {
-  const dir = join(ctx.dataDir, 'revisions', d.service);
+  const dir = join(ctx.sandbox.revisionsDir, d.service);
   // Checked again for each folder: a deployment may have started meanwhile (instances re-unpack a missing folder anyway).
   const inUse = (revision: number) =>
     revision > d.revision || ctx.store.instances.live(d.service, revision).length > 0 || ctx.store.deployments.active(d.service)?.revision === revision;
@@ -22,7 +22,7 @@ export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<v
   await pruneArtifacts(ctx);
   const hooks = hooksFor(ctx, d, 'cleanup');
   if (hooks.length) {
-    const result = await runHooks(hooks, { hook: 'cleanup', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision });
+    const result = await runHooks(hooks, { hook: 'cleanup', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, ctx.sandbox);
     if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'cleanup hook failed');
   }
 }
@@ -56,7 +56,7 @@ export async function pruneArtifacts(ctx: EngineContext): Promise<string[]> {
 export async function runRollbackHooks(ctx: EngineContext, d: Deployment): Promise<void> {
   const hooks = hooksFor(ctx, d, 'onRollback');
   if (!hooks.length) return;
-  const result = await runHooks(hooks, { hook: 'onRollback', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision });
+  const result = await runHooks(hooks, { hook: 'onRollback', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, ctx.sandbox);
   if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'onRollback hook failed');
 }
 

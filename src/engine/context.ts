@@ -6,7 +6,7 @@ import type { Environment } from '../environments/types.ts';
 import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
 import type { SecretBox } from './secrets.ts';
 import type { Logger } from '../monitoring/logger.ts';
-import type { Platform } from '../platforms/index.ts';
+import type { Platform, Sandbox } from '../platforms/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ArtifactStore } from '../supply-chain/artifacts.ts';
 import type { TrafficRouter } from '../traffic/traffic-router.ts';
@@ -27,10 +27,12 @@ export interface EngineContext {
   advisoryDb: string | null;
   /** Seals and opens the secret values of specs. */
   secrets: SecretBox;
+  /** How deployer code (instances, command hooks, command providers) is isolated; where revisions are unpacked. */
+  sandbox: Sandbox;
 }
 
 export function revisionDir(ctx: EngineContext, service: string, revision: number): string {
-  return join(ctx.dataDir, 'revisions', service, String(revision));
+  return join(ctx.sandbox.revisionsDir, service, String(revision));
 }
 
 export function instanceLogPath(ctx: EngineContext, service: string, instanceId: string): string {

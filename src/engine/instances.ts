@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { freePort } from '../core/net.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { InstanceRecord, RevisionRecord } from '../store/index.ts';
@@ -7,10 +9,20 @@ import { instanceLogPath, revisionDir, type EngineContext } from './context.ts';
 import { waitUntilHealthy } from './health.ts';
 import { syncRouter } from './routing.ts';
 
-/** Unpacks a revision's artifact once; instances of the revision share the copy. */
+/**
+ * Unpacks a revision's artifact once; instances of the revision share the
+ * copy. It is made readable by its environment's sandbox account only
+ * (before it gets its final name, so no instance sees it half-granted).
+ */
 export async function ensureRevisionUnpacked(ctx: EngineContext, revision: RevisionRecord): Promise<string> {
   const dir = revisionDir(ctx, revision.service, revision.number);
-  if (!existsSync(dir)) await ctx.artifacts.unpack(revision.digest, dir);
+  if (!existsSync(dir)) {
+    for (const folder of [ctx.sandbox.revisionsDir, dirname(dir)]) {
+      await mkdir(folder, { recursive: true, mode: ctx.sandbox.folderMode });
+      await chmod(folder, ctx.sandbox.folderMode);
+    }
+    await ctx.artifacts.unpack(revision.digest, dir, (unpacked) => ctx.sandbox.grant(unpacked, revision.spec.environment));
+  }
   return dir;
 }
 
@@ -27,6 +39,7 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
     const { pid } = await ctx.platform.start({
       id,
       service: revision.service,
+      environment: revision.spec.environment,
       revision: revision.number,
       version: revision.version,
       dir,

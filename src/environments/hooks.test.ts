@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UNISOLATED } from '../../test/support/unisolated.ts';
 import { hookBackoff, runHook, runHooks, type HookContext } from './hooks.ts';
 
 const context: HookContext = { hook: 'prepare', service: 'hello', environment: 'staging', deployment: 7, revision: 3, version: '3.0.0', stableRevision: 2 };
@@ -27,24 +28,24 @@ async function receiver(answers: number[]): Promise<{ url: string; bodies: unkno
 
 describe('hooks', () => {
   it('gives a command hook the deployment in its environment', async () => {
-    const result = await runHook({ command: ['sh', '-c', 'echo "$CUTOVER_HOOK $CUTOVER_SERVICE $CUTOVER_ENVIRONMENT $CUTOVER_REVISION $CUTOVER_STABLE_REVISION"'], timeoutMs: 5000, retries: 0 }, context);
+    const result = await runHook({ command: ['sh', '-c', 'echo "$CUTOVER_HOOK $CUTOVER_SERVICE $CUTOVER_ENVIRONMENT $CUTOVER_REVISION $CUTOVER_STABLE_REVISION"'], timeoutMs: 5000, retries: 0 }, context, UNISOLATED);
     expect(result).toEqual({ ok: true, attempts: 1, detail: 'prepare hello staging 3 2' });
   });
 
   it('retries a failing command and reports its last output line', async () => {
-    const result = await runHook({ command: ['sh', '-c', 'echo nope >&2; exit 4'], timeoutMs: 5000, retries: 2 }, context);
+    const result = await runHook({ command: ['sh', '-c', 'echo nope >&2; exit 4'], timeoutMs: 5000, retries: 2 }, context, UNISOLATED);
     expect(result).toEqual({ ok: false, attempts: 3, detail: 'exit 4: nope' });
   });
 
   it('stops a command at its timeout', async () => {
-    const result = await runHook({ command: ['sleep', '5'], timeoutMs: 200, retries: 0 }, context);
+    const result = await runHook({ command: ['sleep', '5'], timeoutMs: 200, retries: 0 }, context, UNISOLATED);
     expect(result.ok).toBe(false);
     expect(result.detail).toMatch(/timed out after 200ms/);
   });
 
   it('POSTs the deployment to an HTTP hook and retries a 5xx until it succeeds', async () => {
     const { url, bodies } = await receiver([503, 200]);
-    const result = await runHook({ http: { url, method: 'POST', headers: {} }, timeoutMs: 5000, retries: 2 }, context);
+    const result = await runHook({ http: { url, method: 'POST', headers: {} }, timeoutMs: 5000, retries: 2 }, context, UNISOLATED);
     expect(result).toEqual({ ok: true, attempts: 2, detail: 'HTTP 200' });
     expect(bodies[0]).toEqual(context);
   });
@@ -57,6 +58,7 @@ describe('hooks', () => {
         { command: ['sh', '-c', 'exit 9'], timeoutMs: 5000, retries: 0 },
       ],
       context,
+      UNISOLATED,
     );
     expect(result).toEqual({ ok: false, message: 'prepare hook `false` failed after 1 attempt(s): exit 1' });
   });

@@ -1,5 +1,5 @@
 import { messageOf } from '../core/errors.ts';
-import { runCommand } from '../core/run-command.ts';
+import { runCommand, type CommandSandbox } from '../core/run-command.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HookPoint, HookSpec } from './types.ts';
 
@@ -26,11 +26,11 @@ export function hookBackoff(attempt: number): number {
   return Math.min(10_000, 500 * 2 ** (attempt - 1));
 }
 
-/** Runs one hook with its timeout, retrying with backoff; never throws. */
-export async function runHook(spec: HookSpec, context: HookContext, signal?: AbortSignal): Promise<HookResult> {
+/** Runs one hook with its timeout, retrying with backoff; never throws. A command hook runs in the environment's sandbox. */
+export async function runHook(spec: HookSpec, context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<HookResult> {
   let last: HookResult = { ok: false, attempts: 0, detail: 'not run' };
   for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
-    const result = spec.command ? await runHookCommand(spec.command, spec.timeoutMs, context, signal) : await callHttp(spec.http!, spec.timeoutMs, context, signal);
+    const result = spec.command ? await runHookCommand(spec.command, spec.timeoutMs, context, sandbox, signal) : await callHttp(spec.http!, spec.timeoutMs, context, signal);
     last = { ...result, attempts: attempt };
     if (result.ok || signal?.aborted) return last;
     if (attempt <= spec.retries) await sleep(hookBackoff(attempt), undefined, { signal }).catch(() => undefined);
@@ -43,16 +43,18 @@ function describe(spec: HookSpec): string {
 }
 
 /** Runs every hook of a point in order; stops at the first that fails. */
-export async function runHooks(hooks: HookSpec[], context: HookContext, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; message: string }> {
+export async function runHooks(hooks: HookSpec[], context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; message: string }> {
   for (const hook of hooks) {
-    const result = await runHook(hook, context, signal);
+    const result = await runHook(hook, context, sandbox, signal);
     if (!result.ok) return { ok: false, message: `${context.hook} hook \`${describe(hook)}\` failed after ${result.attempts} attempt(s): ${result.detail}` };
   }
   return { ok: true };
 }
 
-async function runHookCommand(command: string[], timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
+async function runHookCommand(command: string[], timeoutMs: number, context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
   const outcome = await runCommand(command, {
+    sandbox,
+    environment: context.environment,
     env: {
       CUTOVER_HOOK: context.hook,
       CUTOVER_SERVICE: context.service,

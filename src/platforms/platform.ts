@@ -2,6 +2,8 @@
 export interface InstanceLaunch {
   id: string;
   service: string;
+  /** The environment it deploys to: it decides the sandbox (account) the instance runs in. */
+  environment: string;
   revision: number;
   version: string;
   /** The unpacked artifact: the instance's working directory. */

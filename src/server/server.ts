@@ -1,13 +1,13 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { Coordinator } from '../engine/coordinator.ts';
 import type { Logger } from '../monitoring/logger.ts';
-import { createPlatform } from '../platforms/index.ts';
+import { createPlatform, isInside, Sandbox, serverMark } from '../platforms/index.ts';
 import { openStore } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
@@ -56,15 +56,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.log.warn({ host: options.host }, 'INSECURE: the API listens on a non-loopback address WITHOUT TLS (--insecure-listen-anywhere); tokens cross the network in clear');
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // An existing data dir keeps whatever mode it was made with: corrected, it is the control plane's alone.
+  chmodSync(options.dataDir, 0o700);
+  const dataDir = resolve(options.dataDir);
   const token = ensureAdminToken(options.dataDir);
-  const config = await loadServerConfig(options.configFile ?? join(options.dataDir, 'config.yaml'), options.configFile !== undefined);
+  const configFile = resolve(options.configFile ?? join(options.dataDir, 'config.yaml'));
+  const config = await loadServerConfig(configFile, options.configFile !== undefined);
+  const sandbox = Sandbox.open(config.isolation, { hidden: [dataDir, configFile], revisionsDir: revisionsDirOf(dataDir, config.isolation.revisionsDir) }, options.log);
   const store = openStore(join(options.dataDir, 'cutover.db'));
   // Artifacts (and secret values) are encrypted at rest to this server's age key.
   const keys = await KeyRing.open(join(options.dataDir, 'keys'));
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
-    platform: createPlatform('local', { dataDir: options.dataDir }),
+    platform: createPlatform('local', { mark: serverMark(options.dataDir), sandbox }),
     traffic: new PerServiceTrafficRouter(
       { builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log), haproxy: new HaproxyTrafficRouter(options.dataDir, options.log) },
       (service) => {
@@ -78,6 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     policies: config.policies,
     advisoryDb: config.advisoryDb,
     secrets: new SecretBox(keys, store),
+    sandbox,
   };
   const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);
@@ -121,4 +127,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store.close();
     },
   };
+}
+
+/**
+ * Where revisions are unpacked: outside the data dir, which stays 0700 so
+ * no sandbox account can reach anything in it. Default `<data-dir>-revisions`.
+ */
+function revisionsDirOf(dataDir: string, configured: string | null): string {
+  const dir = configured ?? `${dataDir}-revisions`;
+  if (isInside(dir, dataDir) || isInside(dataDir, dir)) {
+    throw new CutoverError(ErrorCode.InvalidConfig, `isolation.revisionsDir ${dir} must be outside the data dir ${dataDir} (and not contain it): deployer code reads its revision there, and must reach nothing of the data dir`, { context: { field: 'isolation.revisionsDir' } });
+  }
+  return dir;
 }

@@ -15,6 +15,9 @@ const STORED = /^([a-f0-9]{64})\.tar\.gz(\.age)?$/;
 const PLAIN = '.tar.gz';
 const ENCRYPTED = '.tar.gz.age';
 const KEY_RECORD = '.key';
+/** An artifact may unpack to at most this much (a gzip bomb stops here), in at most this many entries. */
+export const MAX_UNPACKED_BYTES = 4 * 1024 * 1024 * 1024;
+export const MAX_UNPACKED_ENTRIES = 200_000;
 
 /** What `reencryptAll` did: artifacts it moved to `key`, those already there, and those it could not read. */
 export interface ReencryptResult {
@@ -79,13 +82,32 @@ export class ArtifactStore implements KeyUser {
    * temporary folder so a crash never leaves half a tree. An encrypted
    * artifact is decrypted on the way into tar: no plaintext tarball is written.
    */
-  async unpack(digest: string, dest: string): Promise<void> {
+  async unpack(digest: string, dest: string, prepare?: (unpacked: string) => Promise<void>): Promise<void> {
     const stored = await this.openStored(digest);
     const temp = `${dest}.unpacking`;
+    const limit = { bytes: 0, entries: 0, over: '' };
     try {
       await rm(temp, { recursive: true, force: true });
-      await mkdir(temp, { recursive: true });
-      await pipeline(await this.readStored(stored, digest), extract({ cwd: temp, strict: true }));
+      await mkdir(temp, { recursive: true, mode: 0o700 });
+      await pipeline(
+        await this.readStored(stored, digest),
+        extract({
+          cwd: temp,
+          strict: true,
+          // Never the archive's owners, never its setuid, setgid or sticky bits: unpacked as root they would hand them out.
+          preserveOwner: false,
+          filter: (_path, entry) => {
+            if ('mode' in entry && typeof entry.mode === 'number') entry.mode &= 0o777;
+            limit.bytes += entry.size ?? 0;
+            limit.entries += 1;
+            if (limit.bytes > MAX_UNPACKED_BYTES) limit.over ||= `it unpacks to more than ${MAX_UNPACKED_BYTES / 1024 / 1024 / 1024} GiB`;
+            if (limit.entries > MAX_UNPACKED_ENTRIES) limit.over ||= `it holds more than ${MAX_UNPACKED_ENTRIES} files`;
+            return !limit.over;
+          },
+        }),
+      );
+      if (limit.over) throw new CutoverError(ErrorCode.InvalidRequest, `artifact ${digest} cannot be unpacked: ${limit.over}; make the artifact smaller (leave out build caches and test data)`, { context: { digest } });
+      await prepare?.(temp);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       throw this.storedError(error, digest);

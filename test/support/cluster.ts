@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import type { StatusView } from '../../src/api/views.ts';
 import { PROJECT_ROOT, Program, programFile } from '../../src/core/entry.ts';
 import { freePort } from '../../src/core/net.ts';
-import { findMarked, isProcessAlive, signalGroup } from '../../src/platforms/index.ts';
+import { MARK_VARIABLE, findMarked, isProcessAlive, outermost, signalGroup } from '../../src/platforms/index.ts';
 
 export const HELLO_DIR = join(PROJECT_ROOT, 'examples/hello');
 
@@ -153,14 +153,27 @@ export class Cluster {
 
   private readonly specFiles: string[] = [];
 
-  /** Processes started for this cluster's data dir that are running now. */
+  /** Where the server unpacks revisions (the default, outside the data dir). */
+  get revisionsDir(): string {
+    return `${this.dataDir}-revisions`;
+  }
+
+  /** The opaque mark the server gives its instances (in the data dir once the server started). */
+  get mark(): string | null {
+    const file = join(this.dataDir, 'instance-mark');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+  }
+
+  /** Processes started for this cluster's data dir that are running now: routers by the data dir, instances by the server's mark. */
   processes(): { pid: number; instance?: string; router?: string }[] {
-    return findMarked({ CUTOVER_DATA_DIR: this.dataDir }).map(({ pid, env }) => ({
+    const routers = findMarked({ CUTOVER_DATA_DIR: this.dataDir }).map(({ pid, env }) => ({
       pid,
-      ...(env.get('CUTOVER_INSTANCE') ? { instance: env.get('CUTOVER_INSTANCE')! } : {}),
       // A service's data plane: the built-in router, or HAProxy (its master and workers).
       ...(env.get('CUTOVER_ROUTER') ?? env.get('CUTOVER_HAPROXY') ? { router: (env.get('CUTOVER_ROUTER') ?? env.get('CUTOVER_HAPROXY'))! } : {}),
     }));
+    const mark = this.mark;
+    const instances = mark ? outermost(findMarked({ [MARK_VARIABLE]: mark })).map(({ pid, env }) => ({ pid, instance: env.get('CUTOVER_INSTANCE')! })) : [];
+    return [...routers, ...instances];
   }
 
   /**
@@ -175,6 +188,7 @@ export class Cluster {
     for (const { pid } of this.processes()) signalGroup(pid, 'SIGKILL');
     await waitFor('every process of the test to exit', () => this.processes().every(({ pid }) => !isProcessAlive(pid)), 20_000).catch(() => undefined);
     rmSync(this.dataDir, { recursive: true, force: true });
+    rmSync(this.revisionsDir, { recursive: true, force: true });
     for (const file of this.specFiles) rmSync(file, { force: true });
   }
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { UNISOLATED } from '../../../test/support/unisolated.ts';
 import { CommandProvider } from './command.ts';
 
 const context = { service: 'hello', environment: 'staging', canaryRevision: 3, stableRevision: 2, signal: new AbortController().signal };
-const provider = (command: string[], timeoutMs = 5000) => new CommandProvider({ type: 'command', command, timeoutMs });
+const provider = (command: string[], timeoutMs = 5000) => new CommandProvider({ type: 'command', command, timeoutMs }, UNISOLATED);
 
 describe('the command metric provider', () => {
   it('passes on exit 0, with the last line as the value and the revisions in its environment', async () => {

@@ -1,4 +1,4 @@
-import { runCommand } from '../../core/run-command.ts';
+import { runCommand, type CommandSandbox } from '../../core/run-command.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { MeasureContext } from '../types.ts';
 import type { MetricProvider } from './provider.ts';
@@ -13,10 +13,16 @@ type Spec = Extract<MetricProviderSpec, { type: 'command' }>;
 export class CommandProvider implements MetricProvider {
   readonly type = 'command';
 
-  constructor(private readonly spec: Spec) {}
+  constructor(
+    private readonly spec: Spec,
+    /** The server's isolation: the command is deployer code and runs as the environment's sandbox says. */
+    private readonly sandbox: CommandSandbox,
+  ) {}
 
   async measure(context: MeasureContext) {
     const outcome = await runCommand(this.spec.command, {
+      sandbox: this.sandbox,
+      environment: context.environment,
       env: {
         CUTOVER_SERVICE: context.service,
         CUTOVER_REVISION: String(context.canaryRevision),

@@ -1,4 +1,5 @@
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import type { CommandSandbox } from '../../core/run-command.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { TrafficRouter } from '../../traffic/traffic-router.ts';
 import { CommandProvider } from './command.ts';
@@ -9,7 +10,7 @@ import type { MetricProvider } from './provider.ts';
 import { RouterProvider } from './router.ts';
 
 /** The registry of metric providers: one explicit switch. */
-export function createProvider(spec: MetricProviderSpec, deps: { traffic: TrafficRouter }): MetricProvider {
+export function createProvider(spec: MetricProviderSpec, deps: { traffic: TrafficRouter; sandbox: CommandSandbox }): MetricProvider {
   switch (spec.type) {
     case 'router':
       return new RouterProvider(spec, deps.traffic);
@@ -18,7 +19,7 @@ export function createProvider(spec: MetricProviderSpec, deps: { traffic: Traffi
     case 'http':
       return new HttpProvider(spec);
     case 'command':
-      return new CommandProvider(spec);
+      return new CommandProvider(spec, deps.sandbox);
     case 'compare':
       return new CompareProvider(spec, deps.traffic);
     default: {

@@ -3,47 +3,58 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
+import { MARK_VARIABLE, type Sandbox } from '../isolation/index.ts';
 import type { InstanceLaunch, Platform } from '../platform.ts';
-import { findMarked, hasMarks, isProcessAlive } from './proc.ts';
-
-/** Variables of the server's own environment that instances inherit; nothing else (no tokens) leaks. */
-const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
+import { findMarked, hasMarks, isProcessAlive, outermost } from './proc.ts';
 
 /**
- * Instances as OS processes on this machine. Each runs detached in its own
- * process group with output appended to its log file, so it outlives the
- * control plane; `CUTOVER_DATA_DIR` and `CUTOVER_INSTANCE` in its
- * environment let a restarted control plane find it again.
+ * Instances as OS processes on this machine, run by the sandbox (another
+ * user, or bubblewrap). Each runs detached in its own process group with
+ * output appended to its log file, so it outlives the control plane; this
+ * server's opaque mark and `CUTOVER_INSTANCE` in its environment let a
+ * restarted control plane find it again. Nothing in its environment names
+ * the data dir.
  */
 export class LocalPlatform implements Platform {
   readonly type = 'local';
   private readonly exits = new Map<string, { code: number | null; signal: string | null }>();
 
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    /** This server's opaque mark (platforms/isolation/mark.ts). */
+    private readonly mark: string,
+    private readonly sandbox: Sandbox,
+  ) {}
 
   private marks(id: string): Record<string, string> {
-    return { CUTOVER_DATA_DIR: this.dataDir, CUTOVER_INSTANCE: id };
+    return { [MARK_VARIABLE]: this.mark, CUTOVER_INSTANCE: id };
   }
 
   async start(launch: InstanceLaunch): Promise<{ pid: number }> {
     mkdirSync(dirname(launch.logPath), { recursive: true });
+    // A refused environment (no isolation here) throws before anything is opened.
+    const plan = this.sandbox.plan({
+      environment: launch.environment,
+      command: launch.command,
+      dir: launch.dir,
+      env: {
+        ...launch.env,
+        PORT: String(launch.port),
+        CUTOVER_SERVICE: launch.service,
+        CUTOVER_VERSION: launch.version,
+        CUTOVER_REVISION: String(launch.revision),
+        ...this.marks(launch.id),
+      },
+    });
+    // The server opens the log: the instance writes to it without being able to open anything in the data dir.
     const log = openSync(launch.logPath, 'a', 0o600);
-    const inherited = Object.fromEntries(INHERITED.flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : [])));
-    const [program, ...args] = launch.command;
     try {
-      const child = spawn(program!, args, {
-        cwd: launch.dir,
+      const child = spawn(plan.program, plan.args, {
+        cwd: plan.cwd,
         detached: true,
         stdio: ['ignore', log, log],
-        env: {
-          ...inherited,
-          ...launch.env,
-          PORT: String(launch.port),
-          CUTOVER_SERVICE: launch.service,
-          CUTOVER_VERSION: launch.version,
-          CUTOVER_REVISION: String(launch.revision),
-          ...this.marks(launch.id),
-        },
+        env: plan.env,
+        ...(plan.uid !== undefined ? { uid: plan.uid } : {}),
+        ...(plan.gid !== undefined ? { gid: plan.gid } : {}),
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -68,7 +79,7 @@ export class LocalPlatform implements Platform {
   }
 
   find(id: string): number | null {
-    return findMarked(this.marks(id))[0]?.pid ?? null;
+    return outermost(findMarked(this.marks(id)))[0]?.pid ?? null;
   }
 
   async stop(id: string, pid: number | null, graceMs: number): Promise<void> {
@@ -84,7 +95,7 @@ export class LocalPlatform implements Platform {
   }
 
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[] {
-    return findMarked({ CUTOVER_DATA_DIR: this.dataDir })
+    return outermost(findMarked({ [MARK_VARIABLE]: this.mark }))
       .map(({ pid, env }) => ({ pid, id: env.get('CUTOVER_INSTANCE') }))
       .filter((entry): entry is { id: string; pid: number } => entry.id !== undefined && !known.has(entry.id));
   }

@@ -54,3 +54,23 @@ export function hasMarks(pid: number, marks: Record<string, string>): boolean {
   const env = environOf(pid);
   return !!env && Object.entries(marks).every(([key, value]) => env.get(key) === value) && isProcessAlive(pid);
 }
+
+/** The parent process id, from /proc/<pid>/stat (the field after the state). */
+export function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The outermost of marked processes: a sandboxed instance is bwrap, its
+ * namespace's init and the program, all with the same environment; the one
+ * the platform started (and signals) is the one whose parent is not among them.
+ */
+export function outermost<T extends { pid: number }>(found: T[]): T[] {
+  const pids = new Set(found.map(({ pid }) => pid));
+  return found.filter(({ pid }) => !pids.has(parentOf(pid) ?? -1));
+}
