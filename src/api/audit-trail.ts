@@ -25,7 +25,7 @@ export function auditTrail(audit: AuditLog): MiddlewareHandler<AuthEnv> {
     audit.append({
       actor: c.get('user') ?? 'anonymous',
       action: `${c.req.method} ${route}`,
-      target: c.req.path,
+      target: c.get('auditNote') ? `${c.req.path} (${c.get('auditNote')})` : c.req.path,
       outcome: status === 401 || status === 403 ? 'denied' : status < 400 ? 'succeeded' : 'failed',
       status,
       from,

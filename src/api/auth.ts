@@ -7,7 +7,8 @@ import { authorize, can, type Action, type Identity, type IdentityStore } from '
 import { verifyRequest } from '../security/signatures/index.ts';
 import { permissionOf } from './permissions.ts';
 
-export type AuthEnv = { Variables: { identity: Identity; user: string } };
+/** What a request carries once authenticated; `auditNote` is what a handler adds to its audit entry (a forced rollback). */
+export type AuthEnv = { Variables: { identity: Identity; user: string; auditNote?: string } };
 
 /**
  * Who is calling: an HTTP Message Signature (RFC 9421) by a registered key,

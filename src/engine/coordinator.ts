@@ -116,11 +116,23 @@ export class Coordinator {
     return this.begin(revision, service.stableRevision, 'apply', author);
   }
 
-  private begin(revision: RevisionRecord, stableRevision: number | null, kind: 'apply' | 'rollback', author: string, strategy?: StrategySpec): Deployment {
+  private begin(
+    revision: RevisionRecord,
+    stableRevision: number | null,
+    kind: 'apply' | 'rollback',
+    author: string,
+    strategy?: StrategySpec,
+    rollback: { approval: boolean; forced: boolean } = { approval: false, forced: false },
+  ): Deployment {
     const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
     const environment = this.ctx.environments[revision.spec.environment];
-    const plan = planFor(revision.spec, stable, { ...(strategy ? { strategy } : {}), rollback: kind === 'rollback', ...(environment ? { environment } : {}) });
+    const plan = planFor(revision.spec, stable, {
+      ...(strategy ? { strategy } : {}),
+      rollback: kind === 'rollback',
+      ...(environment ? { environment } : {}),
+      ...(kind === 'rollback' ? { approval: rollback.approval } : {}),
+    });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision.service)!;
     const deployment = this.ctx.store.deployments.create(
@@ -136,7 +148,7 @@ export class Coordinator {
         plan,
         planHash: planHash(plan),
         weights: service.traffic.weights,
-        message: kind === 'rollback' ? `rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
+        message: kind === 'rollback' ? `${rollback.forced ? `FORCED by ${author}, checks skipped: ` : ''}rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
         author,
         at: now,
       }),
@@ -196,8 +208,15 @@ export class Coordinator {
     return next;
   }
 
-  /** Deploys an earlier revision: an instant switch when its instances are still warm, else through the spec's strategy. */
-  async rollback(name: string, toRevision: number | undefined, by: string): Promise<Deployment> {
+  /**
+   * Deploys an earlier revision: an instant switch when its instances are
+   * still warm, else through the spec's strategy. Only a revision that
+   * succeeded in the service's environment, and only past the environment's
+   * checks (windows, signature, scan, policies), with an approver's consent
+   * when the environment requires approval and the revision was never
+   * approved there. `force` (admin only, audited) skips all of that.
+   */
+  async rollback(name: string, toRevision: number | undefined, by: string, options: { force?: boolean } = {}): Promise<Deployment> {
     const service = this.requireService(name);
     this.checkLock(name);
     const active = this.ctx.store.deployments.active(name);
@@ -205,10 +224,12 @@ export class Coordinator {
       throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is in progress; \`cutover abort ${name}\` rolls it back`, { context: { service: name } });
     }
     const current = service.stableRevision;
+    const here = service.environment;
+    const history = this.ctx.store.deployments.list(name).filter((d) => d.environment === here);
+    const succeeded = [...new Set(history.filter((d) => d.phase === 'Succeeded').map((d) => d.revision))];
     let target: number | undefined = toRevision;
     if (target === undefined) {
-      const succeeded = this.ctx.store.deployments.list(name).filter((d) => d.phase === 'Succeeded' && d.revision !== current);
-      target = succeeded.at(-1)?.revision;
+      target = succeeded.filter((revision) => revision !== current).at(-1);
       if (target === undefined) {
         throw new CutoverError(ErrorCode.NothingToRollBack, `service ${name} has no earlier successful revision to roll back to (it serves revision ${current ?? 'none'}); see \`cutover history ${name}\``, { context: { service: name } });
       }
@@ -220,14 +241,31 @@ export class Coordinator {
     if (!revision) {
       throw new CutoverError(ErrorCode.NotFound, `service ${name} has no revision ${target}; see \`cutover history ${name}\``, { context: { service: name, revision: target } });
     }
+    if (!options.force && !succeeded.includes(target)) {
+      const others = succeeded.filter((n) => n !== current);
+      throw new CutoverError(
+        ErrorCode.NothingToRollBack,
+        `revision ${target} of ${name} never succeeded in ${here}, so it cannot be rolled back to${others.length ? ` (revisions that did: ${others.join(', ')})` : ''}; deploy it with \`cutover apply\` to go through ${here}'s checks, or in an emergency an admin can run \`cutover rollback ${name} --to-revision ${target} --force\` (audited)`,
+        { context: { service: name, revision: target, environment: here } },
+      );
+    }
     if (!(await this.ctx.artifacts.has(revision.digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${target} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store, so it cannot be rolled back to; apply its spec again instead`, { context: { service: name, revision: target } });
     }
+    // The rollback runs with the target's own spec but on the service's current port.
+    const spec = { ...revision.spec, port: service.port };
+    let approval = false;
+    if (options.force) {
+      this.ctx.log.warn({ service: name, revision: target, by }, 'FORCED rollback: the environment checks and approval are skipped');
+    } else {
+      await admit(this.ctx, spec, { digest: revision.digest, size: 0 }, by);
+      const approvedHere = history.some((d) => d.revision === target && !!d.approvedBy);
+      approval = (this.ctx.environments[here]?.approvalRequired ?? false) && !approvedHere;
+    }
     await ensureRevisionUnpacked(this.ctx, revision);
     const warm = this.ctx.store.instances.live(name, target).filter((i) => i.state === 'ready').length >= revision.spec.instances;
-    // The rollback runs with the target's own spec but on the service's current port.
-    this.ctx.store.services.upsert({ ...revision.spec, port: service.port });
-    return this.begin(revision, current, 'rollback', by, warm ? INSTANT : undefined);
+    this.ctx.store.services.upsert(spec);
+    return this.begin(revision, current, 'rollback', by, warm ? INSTANT : undefined, { approval, forced: options.force ?? false });
   }
 
   /**
@@ -272,9 +310,11 @@ export class Coordinator {
     for (const instance of live) this.ctx.store.instances.update(instance.id, { inRotation: false });
     // Not fatal: the router is removed below anyway; until then it may serve the old split.
     await syncRouter(this.ctx, name).catch((error: unknown) => this.ctx.log.warn({ service: name, err: messageOf(error) }, 'could not take the instances out of rotation before deleting the service'));
+    // Marked deleted before draining: from here on supervision and healing leave the service alone
+    // (they would restart its router or its instances behind this delete), and no config is pushed to its router.
+    this.ctx.store.services.markDeleted(name);
     await Promise.all(live.map((instance) => drainAndStop(this.ctx, instance, service.spec.drainTimeoutMs)));
     await this.ctx.traffic.remove(name);
-    this.ctx.store.services.markDeleted(name);
     this.ctx.store.services.setStableRevision(name, null);
     for (const revision of this.ctx.store.services.revisions(name)) await rm(revisionDir(this.ctx, name, revision.number), { recursive: true, force: true });
     this.ctx.store.deployments.note(name, 'ServiceDeleted', { by });

@@ -21,7 +21,8 @@ export function syncRouter(ctx: EngineContext, service: string): Promise<void> {
 
 async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
   const record = ctx.store.services.get(service);
-  if (!record) return;
+  // A deleted service's router is being removed: a push would start it again.
+  if (!record || record.deletedAt !== null) return;
   const backends: RouterBackend[] = ctx.store.instances
     .live(service)
     .filter((instance) => instance.state !== 'starting')

@@ -27,6 +27,14 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
     ctx.log.warn({ instance: orphan.id, pid: orphan.pid }, 'stopping a process no record owns (left by a crash)');
     await ctx.platform.stop(orphan.id, orphan.pid, 5000);
   }
+  // A delete cut short by the crash: finish it (the service is marked deleted before its instances stop).
+  for (const instance of ctx.store.instances.live()) {
+    if (ctx.store.services.get(instance.service)?.deletedAt == null) continue;
+    await drainAndStop(ctx, instance, 0);
+  }
+  for (const service of ctx.store.services.all()) {
+    if (service.deletedAt !== null && ctx.store.routers.get(service.name)) await ctx.traffic.remove(service.name);
+  }
   for (const service of ctx.store.services.list()) {
     if (!ctx.store.routers.get(service.name)) continue;
     await ctx.traffic.supervise([service.name]);
@@ -43,10 +51,13 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     await syncRouter(ctx, service);
   }
   for (const instance of ctx.store.instances.dueForRetirement()) {
+    if (ctx.store.services.get(instance.service)?.deletedAt != null) continue;
     const spec = ctx.store.services.get(instance.service)?.spec;
     await drainAndStop(ctx, instance, spec?.drainTimeoutMs ?? 30_000);
   }
   for (const instance of ctx.store.instances.live()) {
+    // A service being deleted: the delete stops its instances.
+    if (ctx.store.services.get(instance.service)?.deletedAt != null) continue;
     // Left draining by a crash with no deployment to finish it: finish stopping it.
     if (instance.state === 'draining' && !ctx.store.deployments.active(instance.service)) {
       await drainAndStop(ctx, instance, ctx.store.services.get(instance.service)?.spec.drainTimeoutMs ?? 30_000);

@@ -25,6 +25,12 @@ export interface PlanOptions {
   rollback?: boolean;
   /** The rules of the environment deployed to: its approval and its hooks, which run before the spec's own. */
   environment?: Pick<Environment, 'approvalRequired' | 'hooks'>;
+  /**
+   * Whether an approver must agree first. By default: when the environment
+   * requires approval, except for a rollback. A rollback to a revision that
+   * was never approved in an environment that requires approval sets it.
+   */
+  approval?: boolean;
 }
 
 /**
@@ -39,7 +45,7 @@ export function planFor(spec: ServiceSpec, stable: StableState | null, options: 
   const strategySteps = planStrategy(spec, stable, options.strategy ?? spec.strategy);
   const steps = rollback ? strategySteps.filter((step) => step.type !== 'pause') : strategySteps;
   const hooked = (point: HookPoint) => (options.environment?.hooks[point]?.length ?? 0) + (spec.hooks[point]?.length ?? 0) > 0;
-  const approval: Step[] = !rollback && options.environment?.approvalRequired ? [{ type: 'approval' }] : [];
+  const approval: Step[] = (options.approval ?? (!rollback && options.environment?.approvalRequired)) ? [{ type: 'approval' }] : [];
   return [...approval, ...withHooks(steps, { prepare: hooked('prepare'), beforeTraffic: hooked('beforeTraffic'), afterPromote: hooked('afterPromote') })];
 }
 

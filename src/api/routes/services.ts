@@ -33,7 +33,16 @@ export function serviceRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEn
     if (to !== undefined && (typeof to !== 'number' || !Number.isInteger(to) || to < 1)) {
       throw new CutoverError(ErrorCode.InvalidRequest, 'toRevision must be a positive integer', { problems: [{ path: 'toRevision', message: `expected a revision number, got ${JSON.stringify(to)}` }] });
     }
-    const deployment = await coordinator.rollback(c.req.param('name'), to, c.get('user'));
+    if (body.force !== undefined && typeof body.force !== 'boolean') {
+      throw new CutoverError(ErrorCode.InvalidRequest, 'force must be true or false', { problems: [{ path: 'force', message: `expected a boolean, got ${JSON.stringify(body.force)}` }] });
+    }
+    const force = body.force === true;
+    if (force) {
+      // Skipping an environment's checks is an admin's emergency decision, and is recorded as such.
+      requirePermission(c.get('identity'), 'admin', ctx.store.services.get(c.req.param('name'))?.environment ?? '*');
+      c.set('auditNote', `forced rollback${to === undefined ? '' : ` to revision ${to as number}`}: checks and approval skipped`);
+    }
+    const deployment = await coordinator.rollback(c.req.param('name'), to, c.get('user'), { force });
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, c.req.param('name')) }, 202);
   });
   app.post('/:name/promote-env', guard, async (c) => {

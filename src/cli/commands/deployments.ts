@@ -63,10 +63,11 @@ export function register(cli: Cli): void {
     .description('deploy an earlier revision (instant while its instances are warm)')
     .option('--to-revision <n>', 'the revision to go back to (default: the previous successful one)', integerIn(1))
     .option('--wait', 'follow the rollback; exit 0 if it succeeded, 1 if not')
+    .option('--force', 'admins, in an emergency: go to a revision that never succeeded here, skipping the environment\'s checks and approval (audited)')
     .action(
-      run(async (service: string, options: { toRevision?: number; wait?: boolean }) => {
+      run(async (service: string, options: { toRevision?: number; wait?: boolean; force?: boolean }) => {
         const api = client();
-        const body = options.toRevision === undefined ? {} : { toRevision: options.toRevision };
+        const body = { ...(options.toRevision === undefined ? {} : { toRevision: options.toRevision }), ...(options.force ? { force: true } : {}) };
         const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', `/v1/services/${svc(service)}/rollback`, body);
         process.stdout.write(`${service}: rolling back to revision ${result.revision} (deployment ${result.deployment}, ${result.status.deployment.strategy})\n`);
         return options.wait ? exitCodeOf(await followDeployment(api, service, result.deployment, terminalProgress())) : EXIT.ok;
