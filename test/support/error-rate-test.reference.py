@@ -16,7 +16,7 @@ r, d = 1.5, 0.005
 WORSE = [1.25, 1.5, 2, 3, 4, 6, 10]
 WORSE_WEIGHTS = [w / 9 for w in [1, 1, 2, 2, 1, 1, 1]]
 BETTER = [0.8, 0.6, 0.4, 0.2]
-GRID_SHARE, RECENT_S, STABLE_S, PRIOR, CAP, LARGEST = 0.5, 5, 30, 50, 1.3 + 1.7, 10
+GRID_SHARE, RECENT_S, STABLE_S, PRIOR, CAP, LARGEST = 0.5, 5, 30, 50, 1.2 + 1.5, 10
 
 
 def project(ac, as_, nc, ns):

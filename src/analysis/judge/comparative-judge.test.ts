@@ -88,7 +88,7 @@ describe('createComparativeJudge', () => {
     const before = judge.observe(second(random, { requests: 60, errors: 1 }, { requests: 240, errors: 2 }));
     const after = judge.observe(second(random, { requests: 60, errors: 60 }, { requests: 240, errors: 2 }));
     expect(after.decision).toBe('continue');
-    expect(Math.log(after.verdicts[0]!.evidence) - Math.log(before.verdicts[0]!.evidence)).toBeLessThanOrEqual(1.3 + 1.7 + 1e-9);
+    expect(Math.log(after.verdicts[0]!.evidence) - Math.log(before.verdicts[0]!.evidence)).toBeLessThanOrEqual(1.2 + 1.5 + 1e-9);
   });
 
   it('catches a regression that starts after minutes of healthy traffic about as fast as one present from the start', () => {

@@ -6,7 +6,7 @@ export interface ErrorRateMargin {
   ratio?: number;
   /** … plus `delta` (a rate: 0.005 is half a percentage point). @default 0.005 */
   delta?: number;
-  /** The most evidence one batch adds (nats: perSecond × its seconds + burst); false for none. @default { perSecond: 1.3, burst: 1.7 } */
+  /** The most evidence one batch adds (nats: perSecond × its seconds + burst); false for none. @default { perSecond: 1.2, burst: 1.5 } */
   evidenceCap?: EvidenceCap | false;
 }
 
@@ -87,7 +87,7 @@ export function resolveJudgeOptions(options: JudgeOptions = {}): ResolvedJudgeOp
 
 function checkCap(path: string, cap: EvidenceCap | false, check: (path: string, value: number, ok: boolean, expected: string) => void): void {
   if (cap === false) return;
-  check(`${path}.perSecond`, cap.perSecond, cap.perSecond > 0, 'nats per second above 0 (1.3 lets a clear regression fail in seconds)');
+  check(`${path}.perSecond`, cap.perSecond, cap.perSecond > 0, 'nats per second above 0 (1.2 lets a clear regression fail in seconds)');
   check(`${path}.burst`, cap.burst, cap.burst >= 0, 'nats, 0 or more');
 }
 
