@@ -143,7 +143,7 @@ function ratio(value: number, base: number): string {
 
 function print(rows: Row[]): void {
   const haproxy = rows.find((row) => row.name === 'haproxy (plain)');
-  const head = `${'target'.padEnd(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'err'.padStart(4)} ${'×HAProxy rps'.padStart(12)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}`;
+  const head = `${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'err'.padStart(4)} ${'×HAProxy rps'.padStart(12)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}`;
   for (const mode of ['closed', 'open'] as const) {
     console.log(mode === 'closed' ? `\nclosed loop: wrk -t2 -c32 -d${SECONDS}s` : `\nopen loop: ${OPEN_RATE} req/s paced for ${OPEN_SECONDS}s (cutover's load generator; req/s is the answered rate)`);
     console.log(head);
@@ -151,7 +151,7 @@ function print(rows: Row[]): void {
       const f = row[mode];
       const base = haproxy?.[mode];
       console.log(
-        `${row.name.padEnd(24)} ${f.rps.toFixed(0).padStart(8)} ${f.p50.toFixed(2).padStart(7)} ${f.p99.toFixed(2).padStart(7)} ${String(f.errors).padStart(4)} ` +
+        `${row.name.padEnd(28)} ${f.rps.toFixed(0).padStart(8)} ${f.p50.toFixed(2).padStart(7)} ${f.p99.toFixed(2).padStart(7)} ${String(f.errors).padStart(4)} ` +
           `${(base ? ratio(f.rps, base.rps) : '-').padStart(12)} ${(base ? ratio(f.p50, base.p50) : '-').padStart(6)} ${(base ? ratio(f.p99, base.p99) : '-').padStart(6)}`,
       );
     }
@@ -180,20 +180,24 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`));
 
-    const routerPort = await freePort();
-    const adminPort = await freePort();
     writeFileSync(join(dir, 'token'), 'bench-token\n', { mode: 0o600 });
-    start(process.execPath, [...nodeArgsFor(Program.router, 'dist'), '--state-file', join(dir, 'state.json'), '--admin-port', String(adminPort), '--token-file', join(dir, 'token')]);
-    await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
-    await new RouterAdminClient(adminPort, 'bench-token').pushConfig({
-      service: 'bench',
-      port: routerPort,
-      weights: { '1': 100 },
-      backends: upstreams.map((port, i) => ({ id: `bench-${i}`, revision: 1, port, inRotation: true })),
-      healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
-      generation: 1,
-    });
-    rows.push(await measure('cutover built-in', `http://127.0.0.1:${routerPort}/`));
+    // The default (one process) and one worker per core under a supervisor, to show what the workers buy.
+    for (const workers of [undefined, 'auto']) {
+      const routerPort = await freePort();
+      const adminPort = await freePort();
+      const state = join(dir, `state-${workers ?? 'default'}.json`);
+      start(process.execPath, [...nodeArgsFor(Program.router, 'dist'), '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(workers ? ['--workers', workers] : [])]);
+      await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
+      await new RouterAdminClient(adminPort, 'bench-token').pushConfig({
+        service: 'bench',
+        port: routerPort,
+        weights: { '1': 100 },
+        backends: upstreams.map((port, i) => ({ id: `bench-${i}`, revision: 1, port, inRotation: true })),
+        healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
+        generation: 1,
+      });
+      rows.push(await measure(workers ? 'cutover built-in, workers' : 'cutover built-in', `http://127.0.0.1:${routerPort}/`));
+    }
 
     if (hasProgram('haproxy', ['-v'])) {
       // The HAProxy driver as the server uses it; this process reads its log lines as the server would.

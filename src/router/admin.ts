@@ -15,8 +15,10 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 export interface AdminTarget {
   readonly config: RouterConfig | undefined;
   push(config: RouterConfig): Promise<PushResult>;
-  stats(): RouterStats;
-  samples(after: number): RequestSamples;
+  stats(): RouterStats | Promise<RouterStats>;
+  samples(after: number): RequestSamples | Promise<RequestSamples>;
+  /** The worker processes serving traffic, when the router runs several (healthz shows them). */
+  workerPids?(): number[];
 }
 
 /**
@@ -49,11 +51,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens,
   const path = new URL(req.url ?? '/', 'http://router').pathname;
   const route = `${req.method ?? ''} ${path}`;
   if (route === `GET ${AdminPath.healthz}`) {
-    answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null } satisfies HealthzAnswer);
+    const workers = target.workerPids?.();
+    answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null, ...(workers ? { workers } : {}) } satisfies HealthzAnswer);
     return;
   }
   if (route === `GET ${AdminPath.metrics}` && tokens.metrics && authorized(req.headers.authorization, tokens.metrics)) {
-    answerMetrics(res, target);
+    await answerMetrics(res, target);
     return;
   }
   if (!authorized(req.headers.authorization, tokens.admin)) {
@@ -69,14 +72,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens,
       else answerError(res, 404, new CutoverError(ErrorCode.NotFound, 'The router has no config yet; push one with PUT /config.'));
       return;
     case `GET ${AdminPath.stats}`:
-      answer(res, 200, target.stats());
+      answer(res, 200, await target.stats());
       return;
     case `GET ${AdminPath.metrics}`:
-      answerMetrics(res, target);
+      await answerMetrics(res, target);
       return;
     case `GET ${AdminPath.samples}`: {
       const after = Number(new URL(req.url ?? '/', 'http://router').searchParams.get('after') ?? 0);
-      answer(res, 200, target.samples(Number.isInteger(after) && after >= 0 ? after : 0));
+      answer(res, 200, await target.samples(Number.isInteger(after) && after >= 0 ? after : 0));
       return;
     }
     default: {
@@ -86,8 +89,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens,
   }
 }
 
-function answerMetrics(res: ServerResponse, target: AdminTarget): void {
-  const stats = target.stats();
+async function answerMetrics(res: ServerResponse, target: AdminTarget): Promise<void> {
+  const stats = await target.stats();
   const versions = target.config?.versions;
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   res.end(routerMetricsText(stats, { service: stats.service, ...(versions ? { versions } : {}) }) + processMetricsText());

@@ -27,7 +27,8 @@ export class DataPlane {
   private stopping = false;
 
   constructor(
-    private readonly stateFile: string,
+    /** Where pushes are persisted; undefined in a cluster worker, whose supervisor persists them. */
+    private readonly stateFile: string | undefined,
     private readonly log: RouterLogger,
     stopTimeoutMs: number,
   ) {
@@ -58,7 +59,7 @@ export class DataPlane {
       if (this.table.config && this.table.config.service !== config.service) return { kind: 'other-service', service: this.table.config.service };
       const current = this.table.config?.generation;
       if (current !== undefined && config.generation < current) return { kind: 'stale', current, received: config.generation };
-      await saveRouterConfig(this.stateFile, config);
+      if (this.stateFile !== undefined) await saveRouterConfig(this.stateFile, config);
       await this.apply(config);
       return { kind: 'applied', generation: config.generation };
     });

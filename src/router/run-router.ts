@@ -97,7 +97,7 @@ export async function runRouter(options: RouterOptions): Promise<RunningRouter> 
   return router;
 }
 
-async function readToken(path: string): Promise<string> {
+export async function readToken(path: string): Promise<string> {
   let token: string;
   try {
     token = (await readFile(path, 'utf8')).trim();
@@ -112,7 +112,7 @@ async function readToken(path: string): Promise<string> {
  * The stored config, or none. An unreadable file is logged rather than fatal:
  * with its admin API up, the router can still receive a fresh config.
  */
-async function loadStored(path: string, log: RouterLogger): Promise<RouterConfig | undefined> {
+export async function loadStored(path: string, log: RouterLogger): Promise<RouterConfig | undefined> {
   try {
     return await loadRouterConfig(path);
   } catch (error) {
@@ -121,7 +121,7 @@ async function loadStored(path: string, log: RouterLogger): Promise<RouterConfig
   }
 }
 
-function exitOnSignal(router: RunningRouter, log: RouterLogger): void {
+export function exitOnSignal(router: { stop(): Promise<void> }, log: RouterLogger): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {

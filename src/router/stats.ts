@@ -85,7 +85,7 @@ function count(stats: RevisionStats, statusClass: StatusClass): void {
 }
 
 /** Enough for a minute at ~1,500 requests/s between two reads by the control plane. */
-const SAMPLE_CAPACITY = 100_000;
+export const SAMPLE_CAPACITY = 100_000;
 
 /** What the judge needs to compare like with like: which route, whether the weights chose the revision, how warm the instance was. */
 export interface SampleTags {

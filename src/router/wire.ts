@@ -118,6 +118,8 @@ export interface HealthzAnswer {
   pid: number;
   /** The generation of the config it serves; null before the first push. */
   generation: number | null;
+  /** The pids of the worker processes that serve the current config, when the router runs several. */
+  workers?: number[];
 }
 
 /** The answer to a PUT /config the router accepted. */

@@ -91,7 +91,8 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       const child = spawn(process.execPath, args, {
         detached: true,
         stdio: ['ignore', log, log],
-        env: { PATH: process.env.PATH ?? '', ...this.marks(service) },
+        // CUTOVER_ROUTER_WORKERS in the server's environment chooses the routers' worker count.
+        env: { PATH: process.env.PATH ?? '', ...(process.env.CUTOVER_ROUTER_WORKERS ? { CUTOVER_ROUTER_WORKERS: process.env.CUTOVER_ROUTER_WORKERS } : {}), ...this.marks(service) },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -99,7 +100,8 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       });
       child.unref();
       const client = this.client(adminPort);
-      const deadline = Date.now() + 20_000;
+      // A router with several workers answers once every worker serves its config: slower on a busy machine.
+      const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         if (await client.healthz()) {
           this.log.info({ service, pid, adminPort }, 'router started');
