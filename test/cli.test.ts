@@ -53,10 +53,10 @@ describe('the cutover CLI', () => {
     }
   });
 
-  it('takes -o json or text only, and says which', async () => {
-    const result = await runCli(['status', 'shop', '-o', 'yaml']);
+  it('takes -o text, json or yaml only, and says which', async () => {
+    const result = await runCli(['status', 'shop', '-o', 'xml']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/option '-o, --output <format>' argument 'yaml' is invalid\. Allowed choices are text, json/);
+    expect(result.stderr).toMatch(/option '-o, --output <format>' argument 'xml' is invalid\. Allowed choices are text, json, yaml/);
   });
 
   it.each([

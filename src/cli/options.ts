@@ -1,12 +1,12 @@
 import { InvalidArgumentError, Option } from 'commander';
 
 /** What `-o, --output` takes. */
-export const OutputFormat = { text: 'text', json: 'json' } as const;
+export const OutputFormat = { text: 'text', json: 'json', yaml: 'yaml' } as const;
 export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
 
 /**
  * The one `-o, --output <format>` option, for every command that can print
- * JSON. `-o` always names a format; a file to write is always `--out`.
+ * JSON (and so YAML). `-o` always names a format; a file to write is always `--out`.
  */
 export function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(Object.values(OutputFormat)).default(OutputFormat.text);

@@ -12,6 +12,7 @@ import * as deployments from './commands/deployments.ts';
 import * as encryptionKeys from './commands/encryption-keys.ts';
 import * as environments from './commands/environments.ts';
 import * as history from './commands/history.ts';
+import * as list from './commands/list.ts';
 import * as locks from './commands/locks.ts';
 import * as policy from './commands/policy.ts';
 import * as router from './commands/router.ts';
@@ -22,6 +23,7 @@ import * as services from './commands/services.ts';
 import * as signingKeys from './commands/signing-keys.ts';
 import * as status from './commands/status.ts';
 import * as users from './commands/users.ts';
+import * as validate from './commands/validate.ts';
 import type { Cli } from './cli.ts';
 import { EXIT } from './exit.ts';
 
@@ -33,7 +35,9 @@ import { EXIT } from './exit.ts';
  */
 const GROUPS: readonly { register(cli: Cli): void }[] = [
   server,
+  validate,
   deployments,
+  list,
   status,
   history,
   services,
