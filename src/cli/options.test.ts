@@ -20,10 +20,10 @@ describe('integerIn', () => {
 });
 
 describe('outputOption', () => {
-  it('is -o, --output: json or text, text by default', () => {
+  it('is -o, --output: text, json or yaml, text by default', () => {
     const option = outputOption();
     expect(option.flags).toBe('-o, --output <format>');
-    expect(option.argChoices).toEqual(['text', 'json']);
+    expect(option.argChoices).toEqual(['text', 'json', 'yaml']);
     expect(option.defaultValue).toBe('text');
   });
 });

@@ -26,11 +26,11 @@ describe('the cutover command line', () => {
     expect(ALL.map((c) => c.name)).toEqual(expect.arrayContaining(['server', 'apply', 'status', 'history', 'env show', 'lock acquire', 'user add', 'key add', 'keys rotate', 'audit verify', 'artifact pack', 'scan', 'policy test', 'schema', 'router', 'demo']));
   });
 
-  it('uses -o only for the output format, json or text, defaulting to text', () => {
+  it('uses -o only for the output format, text, json or yaml, defaulting to text', () => {
     const dashO = options.filter(({ option }) => option.short === '-o' && !option.hidden);
     expect(dashO.length).toBeGreaterThanOrEqual(7);
     for (const { name, option } of dashO) {
-      expect({ name, flags: option.flags, choices: option.argChoices, default: option.defaultValue }).toEqual({ name, flags: '-o, --output <format>', choices: ['text', 'json'], default: 'text' });
+      expect({ name, flags: option.flags, choices: option.argChoices, default: option.defaultValue }).toEqual({ name, flags: '-o, --output <format>', choices: ['text', 'json', 'yaml'], default: 'text' });
     }
     const hidden = options.filter(({ option }) => option.short === '-o' && option.hidden).map(({ name }) => name);
     expect(hidden).toEqual(FORMER_OUT);
