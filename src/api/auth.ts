@@ -19,15 +19,16 @@ export type AuthEnv = { Variables: { identity: Identity; user: string; auditNote
 export async function authenticate(c: Context, identities: IdentityStore): Promise<Identity> {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
   if (headers['signature-input'] || headers.signature) {
+    const options = {
+      keyLookup: (keyid: string) => identities.lookupKey(keyid),
+      seenNonce: (keyid: string, nonce: string, expiresAt: number) => identities.seenNonce(keyid, nonce, expiresAt),
+      maxAgeSeconds: 300,
+    };
+    // The key, the time and the nonce first, from the headers: an unknown key or a stale signature never gets its body read.
+    const early = verifyRequest({ method: c.req.method, url: c.req.url, headers }, { ...options, headersOnly: true });
+    if (!early.ok) throw new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${early.reason}`);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const result = verifyRequest(
-      { method: c.req.method, url: c.req.url, headers, ...(body.byteLength ? { body } : {}) },
-      {
-        keyLookup: (keyid) => identities.lookupKey(keyid),
-        seenNonce: (keyid, nonce, expiresAt) => identities.seenNonce(keyid, nonce, expiresAt),
-        maxAgeSeconds: 300,
-      },
-    );
+    const result = verifyRequest({ method: c.req.method, url: c.req.url, headers, ...(body.byteLength ? { body } : {}) }, options);
     if (!result.ok) throw new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${result.reason}`);
     const user = identities.lookupKey(result.keyid)?.user;
     const identity = user ? identities.identity(user) : undefined;

@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 /** A spec, a lock message, a user: far below this. */
@@ -21,15 +20,35 @@ export function limitBodies(): MiddlewareHandler {
   return (c, next) => (`${c.req.method} ${c.req.path}` === UPLOAD ? limits.upload : limits.json)(c, next);
 }
 
+/**
+ * Refuses a Content-Length over the bound at once; a chunked body is counted
+ * as whoever reads it reads it (never read here: authentication refuses a
+ * bad signature from its headers before anything reads the body).
+ */
 function limiter(maxSize: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new CutoverError(ErrorCode.InvalidRequest, `the request body is larger than the ${maxSize}-byte limit of this route; send less`, {
-        context: { limitBytes: maxSize },
-      });
-    },
-  });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && Number(length) > maxSize) throw tooLarge(maxSize);
+    const body = c.req.raw.body;
+    if (body && length === undefined) {
+      let seen = 0;
+      const counted = body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            seen += chunk.byteLength;
+            if (seen > maxSize) controller.error(tooLarge(maxSize));
+            else controller.enqueue(chunk);
+          },
+        }),
+      );
+      c.req.raw = new Request(c.req.raw, { body: counted, duplex: 'half' } as RequestInit);
+    }
+    await next();
+  };
+}
+
+function tooLarge(maxSize: number): CutoverError {
+  return new CutoverError(ErrorCode.InvalidRequest, `the request body is larger than the ${maxSize}-byte limit of this route; send less`, { context: { limitBytes: maxSize } });
 }
 
 /**

@@ -31,6 +31,13 @@ export interface VerifyRequestOptions {
    * signature is too old anyway. When given, signatures must carry a nonce.
    */
   seenNonce?: (keyid: string, nonce: string, expiresAt: number) => boolean;
+  /**
+   * Checks only what the headers say (a known keyid, created within the
+   * window, a nonce of a sane size), without the body, the signature itself
+   * or recording the nonce: a server runs it before reading a body, so an
+   * unauthenticated caller cannot make it read one.
+   */
+  headersOnly?: boolean;
 }
 
 export type VerifyRequestResult =
@@ -94,6 +101,11 @@ export function verifyRequest(request: HttpRequest, options: VerifyRequestOption
   if (age > maxAge) return refuse(`signature created ${age}s ago, outside the ${maxAge}s window; check the client's clock or sign the request again`);
   if (-age > skew) return refuse(`signature created ${-age}s in the future, more than the ${skew}s allowed for clock skew; check the client's clock`);
   if (expires !== undefined && expires <= now) return refuse(`signature expired ${now - expires}s ago; sign the request again`);
+  if (options.seenNonce && (nonce === undefined || nonce.length === 0 || nonce.length > 128)) {
+    return refuse(`signature ${label} needs a nonce of 1 to 128 characters; this server refuses requests that could be replayed`);
+  }
+  // Everything above needs only the headers: a request that fails it is refused before its body is read.
+  if (options.headersOnly) return { ok: true, keyid, label, components: input.items.map(describeComponent) };
 
   const covered = input.items.map(describeComponent);
   const hasBody = request.body !== undefined && request.body.byteLength > 0;
