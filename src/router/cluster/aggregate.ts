@@ -11,6 +11,12 @@ export function addRevisionStats(into: Record<string, RevisionStats>, from: Reco
     sum.latency.sumMs += stats.latency.sumMs;
     sum.latency.count += stats.latency.count;
     for (let i = 0; i < sum.latency.counts.length; i++) sum.latency.counts[i]! += stats.latency.counts[i] ?? 0;
+    if (stats.statusClasses) {
+      const classes = (sum.statusClasses ??= {});
+      for (const [name, count] of Object.entries(stats.statusClasses) as [keyof typeof classes, number][]) {
+        classes[name] = (classes[name] ?? 0) + count;
+      }
+    }
     if (stats.tunnels) {
       const tunnels = (sum.tunnels ??= { opened: 0, closedOnDrain: 0 });
       tunnels.opened += stats.tunnels.opened;
