@@ -32,7 +32,7 @@ export async function reportError(error: unknown): Promise<ExitCode> {
   if (error instanceof CutoverError) {
     write(error.message, await problemLines(error.problems));
     // Raised in the CLI itself, before or instead of the server: about the user's input, unless the server was unreachable.
-    return error.code === ErrorCode.ServerUnavailable ? EXIT.failed : EXIT.usage;
+    return error.code === ErrorCode.ServerUnavailable || error.code === ErrorCode.StoreDamaged ? EXIT.failed : EXIT.usage;
   }
   write(error instanceof Error ? error.message : String(error));
   return EXIT.failed;

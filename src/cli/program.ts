@@ -20,6 +20,7 @@ import * as scan from './commands/scan.ts';
 import * as schema from './commands/schema.ts';
 import * as server from './commands/server.ts';
 import * as services from './commands/services.ts';
+import * as store from './commands/store.ts';
 import * as signingKeys from './commands/signing-keys.ts';
 import * as status from './commands/status.ts';
 import * as users from './commands/users.ts';
@@ -36,6 +37,7 @@ import { EXIT } from './exit.ts';
 const GROUPS: readonly { register(cli: Cli): void }[] = [
   server,
   validate,
+  store,
   deployments,
   list,
   status,

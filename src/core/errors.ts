@@ -25,6 +25,8 @@ export const ErrorCode = {
   RouterUnavailable: 'RouterUnavailable',
   PortInUse: 'PortInUse',
   ServerUnavailable: 'ServerUnavailable',
+  /** The store is empty or damaged while the data dir shows earlier state: a startup failure, never an answer to a request. */
+  StoreDamaged: 'StoreDamaged',
   Internal: 'Internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

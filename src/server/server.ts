@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { Coordinator } from '../engine/coordinator.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform, isInside, Sandbox, serverMark } from '../platforms/index.ts';
-import { openStore } from '../store/index.ts';
+import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
@@ -63,7 +63,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const configFile = resolve(options.configFile ?? join(options.dataDir, 'config.yaml'));
   const config = await loadServerConfig(configFile, options.configFile !== undefined);
   const sandbox = Sandbox.open(config.isolation, { hidden: [dataDir, configFile], revisionsDir: revisionsDirOf(dataDir, config.isolation.revisionsDir) }, options.log);
-  const store = openStore(join(options.dataDir, 'cutover.db'));
+  const storeFile = join(options.dataDir, 'cutover.db');
+  // A lost or damaged store is refused here, before anything could be stopped as "a process no record owns".
+  checkStoreAtStart(storeFile, options.dataDir, 0);
+  const store = openStore(storeFile);
+  const pidFile = join(options.dataDir, 'server.pid');
+  writeServerPid(pidFile);
   // Artifacts (and secret values) are encrypted at rest to this server's age key.
   const keys = await KeyRing.open(join(options.dataDir, 'keys'));
   const ctx: EngineContext = {
@@ -125,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await coordinator.stop();
       monitoring.stop();
       store.close();
+      rmSync(pidFile, { force: true });
     },
   };
 }

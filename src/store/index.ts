@@ -39,3 +39,5 @@ export type { StoredEvent } from './deployments.ts';
 export type { RouterRecord } from './routers.ts';
 export type { DeployLock } from './locks.ts';
 export type { Db } from './database.ts';
+export { checkStoreAtStart, integrityProblem } from './integrity.ts';
+export { backupStore, restoreStore, runningServer, writeServerPid } from './backup.ts';
