@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     // Deploys a spec file and follows it to the end, quietly; resolves with its final status.
     const deploy = async (file: string) => {
       const started = await deploySpecFile(client, file);
-      return followDeployment(client, started.service, started.deployment);
+      return followDeployment(client, { service: started.service, environment: started.status.environment }, started.deployment);
     };
     for (const [name, strategy] of Object.entries(STRATEGIES)) {
       const port = await freePort();

@@ -206,15 +206,16 @@ async function main(): Promise<void> {
       try {
         await driven.apply({
           service: 'bench',
+          environment: 'development',
           port,
           weights: { '1': 100 },
           backends: upstreams.map((upstream, i) => ({ id: `bench-${i}`, revision: 1, port: upstream, inRotation: true })),
           healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
         });
         rows.push(await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`));
-        console.log(`cutover-driven HAProxy: the control plane read ${(await driven.samples('bench', 0)).seq} per-request log lines`);
+        console.log(`cutover-driven HAProxy: the control plane read ${(await driven.samples({ service: 'bench', environment: 'development' }, 0)).seq} per-request log lines`);
       } finally {
-        await driven.remove('bench');
+        await driven.remove({ service: 'bench', environment: 'development' });
         driven.close();
       }
     }

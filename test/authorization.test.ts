@@ -62,6 +62,7 @@ describe('authorization of every route, role and environment', () => {
 
   const call = async (route: RoutePermission, environment: keyof typeof SERVICES, token?: string): Promise<number> => {
     const path = route.path
+      .replace(':env', environment)
       .replace(':name', route.path.startsWith('/v1/users') ? 'ghost-user' : SERVICES[environment])
       .replace(':id', route.path.startsWith('/v1/keys') ? '999' : String(deployments[environment]))
       .replace(':digest', 'a'.repeat(64))

@@ -141,9 +141,9 @@ withChromium.describe('the dashboard at /ui', () => {
       // What a viewer could type in the browser's console: the API says no, and the deployment stays paused.
       const forged = await page.evaluate(async () => {
         const token = sessionStorage.getItem('cutover.token');
-        const asViewer = await fetch('/v1/services/web/promote', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+        const asViewer = await fetch('/v1/environments/development/services/web/promote', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
         // And what another site's page could send: no token, since the page never keeps it in a cookie.
-        const anonymous = await fetch('/v1/services/web/abort', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const anonymous = await fetch('/v1/environments/development/services/web/abort', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
         return { viewer: { status: asViewer.status, body: await asViewer.text() }, anonymous: anonymous.status };
       });
       expect(forged.viewer.status).toBe(403);
@@ -151,7 +151,7 @@ withChromium.describe('the dashboard at /ui', () => {
       expect(forged.anonymous).toBe(401);
       expect((await cluster.status('web')).phase).toBe('Paused');
       await page.close();
-      expect((await cluster.api('POST', '/v1/services/web/abort', {})).status).toBe(200);
+      expect((await cluster.api('POST', '/v1/environments/development/services/web/abort', {})).status).toBe(200);
     },
     LONG * 2,
   );

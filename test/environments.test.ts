@@ -133,27 +133,39 @@ describe('environments, hooks, promotion, metrics and alerts', () => {
     expect(test.stdout).toMatch(/ok\s+webhook 127\.0\.0\.1/);
   });
 
-  it('deploys to production only an artifact that succeeded in staging, and promote-env deploys exactly that artifact', async () => {
+  it('deploys to production only an artifact that succeeded in staging, and promote-env deploys exactly that artifact while staging keeps serving', async () => {
     const staging = await cluster.cli('apply', '-f', cluster.writeSpec('web', helloSpec({ port, instances: 1, environment: 'staging', strategy: { canary: { steps: [] } } })), '--wait');
     expect(staging.code, staging.stdout + staging.stderr).toBe(0);
     const other = await freePort();
-    const direct = await cluster.cli('apply', '-f', cluster.writeSpec('web-direct', helloSpec({ port: other, instances: 1, environment: 'production', version: '9.9.9', strategy: { canary: { steps: [] } }, run: { command: ['node', 'server.js'], env: { CHANGED: '1' } } })));
-    expect(direct.code).toBe(0); // same files, same digest: that artifact did succeed in staging
-    await cluster.cli('delete', 'web-direct');
-    // Other files, another digest: it never ran in staging, so production refuses it.
+    // The same name in production is another service, on its own port; the same files (digest) did succeed in staging.
+    const direct = await cluster.cli('apply', '-f', cluster.writeSpec('web', helloSpec({ port: other, instances: 1, environment: 'production', version: '9.9.9', strategy: { canary: { steps: [] } }, run: { command: ['node', 'server.js'], env: { CHANGED: '1' } } })), '--wait');
+    expect(direct.code, direct.stdout + direct.stderr).toBe(0);
+    // Other files, another digest: it never ran in staging, so production refuses it, naming the digest and the environment.
     const changed = join(cluster.dataDir, 'changed-hello');
     cpSync(HELLO_DIR, changed, { recursive: true });
     writeFileSync(join(changed, 'CHANGED'), 'a file staging never saw\n');
-    const refused = await cluster.cli('apply', '-f', cluster.writeSpec('web-new', helloSpec({ port: other, instances: 1, environment: 'production', artifact: { path: changed }, strategy: { canary: { steps: [] } } })));
+    const refused = await cluster.cli('apply', '-f', cluster.writeSpec('web', helloSpec({ port: other, instances: 1, environment: 'production', artifact: { path: changed }, strategy: { canary: { steps: [] } } })));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/promotion: production takes only an artifact that succeeded in staging first; this one has not succeeded anywhere yet/);
+    expect(refused.stderr).toMatch(/promotion: production takes only an artifact that succeeded in staging first; sha256:[0-9a-f]{12}… has not succeeded anywhere yet, never in staging/);
     const promoted = await cluster.cli('promote-env', 'web', '--from', 'staging', '--to', 'production', '--wait');
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
-    const history = JSON.parse((await cluster.cli('history', 'web', '-o', 'json')).stdout) as { digest: string; outcome: string }[];
-    expect(history.map((h) => h.outcome)).toEqual(['Succeeded', 'Succeeded']);
-    expect(history[1]!.digest).toBe(history[0]!.digest);
-    expect((await cluster.status('web')).environment).toBe('production');
-    expect((await cluster.cli('promote-env', 'web', '--from', 'testing', '--to', 'production')).stderr).toMatch(/no successful deployment in testing/);
+    const production = JSON.parse((await cluster.cli('history', 'web', '--env', 'production', '-o', 'json')).stdout) as { digest: string; outcome: string }[];
+    const inStaging = JSON.parse((await cluster.cli('history', 'web', '--env', 'staging', '-o', 'json')).stdout) as { digest: string; outcome: string }[];
+    expect(production.map((h) => h.outcome)).toEqual(['Succeeded', 'Succeeded']);
+    expect(production[1]!.digest).toBe(inStaging[0]!.digest);
+    // Staging still runs what it ran, on its own port.
+    expect((await cluster.status('web', 'staging')).phase).toBe('Succeeded');
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    expect((await cluster.status('web', 'production')).stableRevision).toBe(2);
+    // Without --env, a name in two environments is a question, not a guess.
+    const ambiguous = await cluster.cli('status', 'web');
+    expect(ambiguous.code).not.toBe(0);
+    expect(ambiguous.stderr).toMatch(/service web is in 2 environments \(production, staging\); say which with --env/);
+    const pipeline = await cluster.cli('pipeline', 'web');
+    expect(pipeline.stdout).toMatch(/staging\s+1\.0\.0\s+1\s+sha256:[0-9a-f]{12}\s+Succeeded/);
+    expect(pipeline.stdout).toMatch(/production\s+1\.0\.0\s+2\s+sha256:[0-9a-f]{12}\s+Succeeded\s.*staging,production/);
+    expect((await cluster.cli('promote-env', 'web', '--from', 'testing', '--to', 'production')).stderr).toMatch(/no service named "web" in environment testing; it exists in production, staging/);
+    await cluster.cli('delete', 'web', '--env', 'production');
   });
 
   it('keeps the artifacts of the last keepRevisions revisions and removes older ones after a deployment', async () => {

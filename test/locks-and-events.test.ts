@@ -15,18 +15,18 @@ describe('deploy locks and the live event stream', () => {
   afterAll(() => cluster.destroy());
 
   it('refuses an apply while the service is locked, saying who holds the lock and why', async () => {
-    const locked = await cluster.cli('lock', 'acquire', service, '-m', 'database migration');
+    const locked = await cluster.cli('lock', 'acquire', service, '--env', 'development', '-m', 'database migration');
     expect(locked.code, locked.stderr).toBe(0);
-    const again = await cluster.cli('lock', 'acquire', service, '-m', 'me too');
+    const again = await cluster.cli('lock', 'acquire', service, '--env', 'development', '-m', 'me too');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already locked by admin .*database migration/);
-    const status = await cluster.cli('lock', 'status', service);
+    const status = await cluster.cli('lock', 'status', service, '--env', 'development');
     expect(status.stdout).toMatch(/locked by admin since .*"database migration"/);
     const refused = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 1 })));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/locked by admin since .*"database migration".*cutover lock release/);
-    expect((await cluster.cli('lock', 'release', service)).code).toBe(0);
-    expect((await cluster.cli('lock', 'status', service)).stdout).toMatch(/not locked/);
+    expect((await cluster.cli('lock', 'release', service, '--env', 'development')).code).toBe(0);
+    expect((await cluster.cli('lock', 'status', service, '--env', 'development')).stdout).toMatch(/not locked/);
   });
 
   it('streams every event; a client reconnecting with Last-Event-ID misses nothing', async () => {

@@ -77,8 +77,8 @@ describe('security end to end', () => {
     expect(await staleResponse.text()).toMatch(/outside the 300s window/);
     // A body changed after signing does not match its Content-Digest.
     const body = JSON.stringify({ message: 'x' });
-    const bodySigned = signRequest({ method: 'POST', url: `${cluster.url}/v1/locks/x`, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(body) }, key);
-    const tampered = await fetch(`${cluster.url}/v1/locks/x`, { method: 'POST', headers: { 'content-type': 'application/json', ...bodySigned }, body: JSON.stringify({ message: 'y' }) });
+    const bodySigned = signRequest({ method: 'POST', url: `${cluster.url}/v1/environments/development/services/x/lock`, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(body) }, key);
+    const tampered = await fetch(`${cluster.url}/v1/environments/development/services/x/lock`, { method: 'POST', headers: { 'content-type': 'application/json', ...bodySigned }, body: JSON.stringify({ message: 'y' }) });
     expect(tampered.status).toBe(401);
     // Revoked: refused.
     expect((await cluster.cli('key', 'revoke', 'dev-laptop')).code).toBe(0);
@@ -153,7 +153,7 @@ describe('security end to end', () => {
     expect(tried.stdout).toMatch(/✗ production-progressive-strategy/);
     expect(tried.stdout).toMatch(/✗ production-signed-artifact/);
     expect(tried.stdout).toMatch(/✓ production-no-critical-findings/);
-    expect((await cluster.api('GET', '/v1/services/policy')).status).toBe(404); // nothing was deployed
+    expect((await cluster.api('GET', '/v1/environments/production/services/policy')).status).toBe(404); // nothing was deployed
   });
 
   it('blocks an artifact whose lockfile has a finding at the environment\'s threshold', async () => {
@@ -233,7 +233,7 @@ describe('security end to end', () => {
   it('never lets a planted secret reach a log, an event, a status or any API answer', async () => {
     const planted = [SECRET_VALUE, tokens.dev!, tokens.boss!, cluster.token, readFileSync(join(cluster.dataDir, 'router-token'), 'utf8').trim(), readFileSync(join(cluster.dataDir, 'metrics-token'), 'utf8').trim()];
     const answers = await Promise.all(
-      ['/v1/services', '/v1/services/crypt', '/v1/services/crypt/history', '/v1/events?after=0', '/v1/audit?limit=1000', '/v1/users', '/v1/environments', '/metrics'].map(async (path) => (await fetch(`${cluster.url}${path}`, { headers: { authorization: `Bearer ${cluster.token}` } })).text()),
+      ['/v1/services', '/v1/environments/development/services/crypt', '/v1/environments/development/services/crypt/history', '/v1/pipelines/crypt', '/v1/events?after=0', '/v1/audit?limit=1000', '/v1/users', '/v1/environments', '/metrics'].map(async (path) => (await fetch(`${cluster.url}${path}`, { headers: { authorization: `Bearer ${cluster.token}` } })).text()),
     );
     const logs = [cluster.log(), ...readdirSync(join(cluster.dataDir, 'routers'), { recursive: true }).filter((f) => String(f).endsWith('.log')).map((f) => readFileSync(join(cluster.dataDir, 'routers', String(f)), 'utf8'))];
     const db = readFileSync(join(cluster.dataDir, 'cutover.db')).toString('latin1');

@@ -6,6 +6,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { authorize, can, type Action, type Identity, type IdentityStore } from '../security/identity/index.ts';
 import { verifyRequest } from '../security/signatures/index.ts';
 import { permissionOf } from './permissions.ts';
+import { serviceRef } from './service-ref.ts';
 
 /** What a request carries once authenticated; `auditNote` is what a handler adds to its audit entry (a forced rollback). */
 export type AuthEnv = { Variables: { identity: Identity; user: string; auditNote?: string } };
@@ -95,11 +96,10 @@ export function guard(ctx: EngineContext, identities: IdentityStore, metricsToke
       case 'spec':
         requirePermission(identity, permission.action, '?');
         break;
-      case 'service': {
-        const service = ctx.store.services.get(c.req.param('name') ?? '');
-        requirePermission(identity, permission.action, service?.environment ?? '?');
+      case 'service':
+        // The environment is the path's, never the stored service's: a call addressed to one environment cannot reach another.
+        requirePermission(identity, permission.action, serviceRef(c).environment);
         break;
-      }
       case 'deployment': {
         const deployment = ctx.store.deployments.get(Number(c.req.param('id')));
         requirePermission(identity, permission.action, deployment?.environment ?? '?');

@@ -15,8 +15,8 @@ export function eventStream(c: Context, ctx: EngineContext) {
   const service = c.req.query('service') || undefined;
   const environment = c.req.query('environment') || undefined;
   const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
-  const matches = (event: StoredEvent) =>
-    (!service || event.service === service) && (!environment || ctx.store.services.get(event.service)?.environment === environment);
+  const of = { service, environment };
+  const matches = (event: StoredEvent) => (!service || event.service === service) && (!environment || event.environment === environment);
 
   return streamSSE(c, async (stream) => {
     const queue: StoredEvent[] = [];
@@ -36,7 +36,7 @@ export function eventStream(c: Context, ctx: EngineContext) {
       if (matches(event)) await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
     };
     try {
-      for (let batch = ctx.store.deployments.eventsAfter(last, service); batch.length; batch = ctx.store.deployments.eventsAfter(last, service)) {
+      for (let batch = ctx.store.deployments.eventsAfter(last, of); batch.length; batch = ctx.store.deployments.eventsAfter(last, of)) {
         for (const event of batch) await send(event);
       }
       while (!stream.aborted) {

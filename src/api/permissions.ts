@@ -2,7 +2,8 @@ import type { Action } from '../security/identity/index.ts';
 
 /**
  * Where the environment a call is checked against comes from:
- * `service` — the named service's environment; `deployment` — the named
+ * `service` — the `:env` of the path (/v1/environments/:env/services/:name…),
+ * which is also the only environment the call can touch; `deployment` — the named
  * deployment's; `spec` — the spec in the body (checked by the handler once
  * it is validated); `any` — the action on at least one environment;
  * `global` — the action on every environment (`*`).
@@ -30,22 +31,23 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'POST', path: '/v1/apply', action: 'deploy', scope: 'spec' },
   { method: 'POST', path: '/v1/policy/test', action: 'read', scope: 'spec' },
   { method: 'GET', path: '/v1/services', action: 'read', scope: 'any' },
-  { method: 'GET', path: '/v1/services/:name', action: 'read', scope: 'service' },
-  { method: 'GET', path: '/v1/services/:name/history', action: 'read', scope: 'service' },
-  { method: 'GET', path: '/v1/services/:name/logs', action: 'read', scope: 'service' },
-  { method: 'GET', path: '/v1/services/:name/stats', action: 'read', scope: 'service' },
-  { method: 'POST', path: '/v1/services/:name/promote', action: 'deploy', scope: 'service' },
-  { method: 'POST', path: '/v1/services/:name/abort', action: 'deploy', scope: 'service' },
-  { method: 'POST', path: '/v1/services/:name/rollback', action: 'deploy', scope: 'service' },
-  { method: 'POST', path: '/v1/services/:name/promote-env', action: 'deploy', scope: 'spec' },
-  { method: 'DELETE', path: '/v1/services/:name', action: 'deploy', scope: 'service' },
+  { method: 'GET', path: '/v1/pipelines/:name', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/environments/:env/services/:name', action: 'read', scope: 'service' },
+  { method: 'GET', path: '/v1/environments/:env/services/:name/history', action: 'read', scope: 'service' },
+  { method: 'GET', path: '/v1/environments/:env/services/:name/logs', action: 'read', scope: 'service' },
+  { method: 'GET', path: '/v1/environments/:env/services/:name/stats', action: 'read', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/promote', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/abort', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/rollback', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/promote-env', action: 'deploy', scope: 'service' },
+  { method: 'DELETE', path: '/v1/environments/:env/services/:name', action: 'deploy', scope: 'service' },
+  { method: 'GET', path: '/v1/environments/:env/services/:name/lock', action: 'read', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/lock', action: 'deploy', scope: 'service' },
+  { method: 'DELETE', path: '/v1/environments/:env/services/:name/lock', action: 'deploy', scope: 'service' },
   { method: 'POST', path: '/v1/deployments/:id/approve', action: 'approve', scope: 'deployment' },
   { method: 'POST', path: '/v1/deployments/:id/reject', action: 'approve', scope: 'deployment' },
   { method: 'GET', path: '/v1/environments', action: 'read', scope: 'any' },
   { method: 'GET', path: '/v1/environments/:name', action: 'read', scope: 'any' },
-  { method: 'GET', path: '/v1/locks/:name', action: 'read', scope: 'service' },
-  { method: 'POST', path: '/v1/locks/:name', action: 'deploy', scope: 'service' },
-  { method: 'DELETE', path: '/v1/locks/:name', action: 'deploy', scope: 'service' },
   { method: 'GET', path: '/v1/events', action: 'read', scope: 'any' },
   { method: 'GET', path: '/v1/events/stream', action: 'read', scope: 'any' },
   { method: 'POST', path: '/v1/alerts/test', action: 'admin', scope: 'global' },

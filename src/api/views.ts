@@ -1,6 +1,7 @@
 import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
+import { pickRef, type ServiceRef } from '../core/types.ts';
 import { describeStep } from '../strategies/index.ts';
 
 /** What `cutover status -o json` prints. */
@@ -22,21 +23,28 @@ export interface StatusView {
   deployment: { id: number; kind: string; strategy: string; author: string; startedAt: string; updatedAt: string; finishedAt: string | null };
 }
 
-export function statusView(ctx: EngineContext, name: string): StatusView {
-  const service = ctx.store.services.get(name);
-  const d = ctx.store.deployments.latest(name);
-  if (!service || !d) throw new CutoverError(ErrorCode.NotFound, `no service named "${name}"; \`cutover apply -f SPEC\` creates it`, { context: { service: name } });
+/** 404 naming the environments the name does exist in, if any. */
+export function noSuchService(ctx: EngineContext, ref: ServiceRef): CutoverError {
+  const elsewhere = ctx.store.services.named(ref.service).map((s) => s.environment);
+  const hint = elsewhere.length ? `; it exists in ${elsewhere.join(', ')} (pass --env)` : '; `cutover apply -f SPEC` creates it';
+  return new CutoverError(ErrorCode.NotFound, `no service named "${ref.service}" in environment ${ref.environment}${hint}`, { context: { ...pickRef(ref), environments: elsewhere } });
+}
+
+export function statusView(ctx: EngineContext, ref: ServiceRef): StatusView {
+  const service = ctx.store.services.get(ref);
+  const d = ctx.store.deployments.latest(ref);
+  if (!service || service.deletedAt !== null || !d) throw noSuchService(ctx, ref);
   const step = d.plan[d.stepIndex];
   return {
-    service: name,
-    environment: d.environment,
+    service: ref.service,
+    environment: ref.environment,
     phase: d.phase,
     revision: d.revision,
     stableRevision: service.stableRevision,
     version: d.version,
     step: { index: Math.min(d.stepIndex, d.plan.length), total: d.plan.length, current: step && d.finishedAt === null ? describeStep(step) : null },
     weights: service.traffic.weights,
-    instances: ctx.store.instances.live(name).map((i) => ({
+    instances: ctx.store.instances.live(ref).map((i) => ({
       id: i.id,
       revision: i.revision,
       pid: i.pid,
@@ -46,7 +54,7 @@ export function statusView(ctx: EngineContext, name: string): StatusView {
     })),
     message: d.message,
     analyses: d.analyses ?? [],
-    router: routerOf(ctx, name, service.port),
+    router: routerOf(ctx, ref, service.port),
     deployment: {
       id: d.id,
       kind: d.kind,
@@ -59,8 +67,8 @@ export function statusView(ctx: EngineContext, name: string): StatusView {
   };
 }
 
-function routerOf(ctx: EngineContext, name: string, port: number): StatusView['router'] {
-  const record = ctx.store.routers.get(name);
+function routerOf(ctx: EngineContext, ref: ServiceRef, port: number): StatusView['router'] {
+  const record = ctx.store.routers.get(ref);
   return record ? { pid: record.pid, port, adminPort: record.adminPort } : null;
 }
 
@@ -80,13 +88,13 @@ export interface HistoryEntry {
   analyses: { kind: string; phase: string; message: string; metrics: { name: string; phase: string; value?: unknown }[] }[];
 }
 
-export function historyView(ctx: EngineContext, name: string): HistoryEntry[] {
-  if (!ctx.store.services.get(name)) throw new CutoverError(ErrorCode.NotFound, `no service named "${name}"`, { context: { service: name } });
-  return ctx.store.deployments.list(name).map((d) => ({
+export function historyView(ctx: EngineContext, ref: ServiceRef): HistoryEntry[] {
+  if (!ctx.store.services.get(ref)) throw noSuchService(ctx, ref);
+  return ctx.store.deployments.list(ref).map((d) => ({
     deployment: d.id,
     revision: d.revision,
     version: d.version,
-    digest: ctx.store.services.revision(name, d.revision)?.digest ?? '',
+    digest: ctx.store.services.revision(ref, d.revision)?.digest ?? '',
     kind: d.kind,
     strategy: d.strategy,
     author: d.author,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../client/index.ts';
+import type { ServiceRef } from '../core/types.ts';
 
 /** What every group of commands registers itself with. */
 export interface Cli {
@@ -12,6 +13,8 @@ export interface Cli {
   dataDir(): string;
   /** A path segment, encoded. */
   svc(name: string): string;
+  /** The (service, environment) a command names: --env, CUTOVER_ENV, or the one environment the server has it in (several: an error listing them). */
+  target(api: ApiClient, service: string, env: string | undefined): Promise<ServiceRef>;
   /** The exit code the last action set. */
   exitCode: number;
 }

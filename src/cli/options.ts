@@ -12,6 +12,14 @@ export function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(Object.values(OutputFormat)).default(OutputFormat.text);
 }
 
+/**
+ * The one `--env <environment>` option of every command that names a
+ * service: hello in staging and hello in production are two services.
+ */
+export function envOption(): Option {
+  return new Option('--env <environment>', 'the environment of the service (env CUTOVER_ENV; default: the one environment the service is in)');
+}
+
 /** An argument parser for a whole number from `min` to `max`; anything else is a usage error (exit 2) naming the range. */
 export function integerIn(min: number, max: number = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {

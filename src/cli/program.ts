@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER } from '../client/index.ts';
+import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER, resolveService } from '../client/index.ts';
 import { PROJECT_ROOT } from '../core/entry.ts';
 import * as alerts from './commands/alerts.ts';
 import * as approvals from './commands/approvals.ts';
@@ -78,6 +78,7 @@ export function createCli(): Cli {
     },
     dataDir: () => program.opts<{ dataDir?: string }>().dataDir ?? process.env.CUTOVER_DATA_DIR ?? DEFAULT_DATA_DIR,
     svc: (name: string) => encodeURIComponent(name),
+    target: (api, service, env) => resolveService(api, service, env || undefined),
     exitCode: EXIT.ok,
   };
   for (const group of GROUPS) group.register(cli);

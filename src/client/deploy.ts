@@ -4,8 +4,9 @@ import type { ApiClient } from './api-client.ts';
 
 /** A spec file read and validated here, and its artifact uploaded: what the server needs to deploy it or test it. */
 export interface UploadedSpec {
-  /** The service the spec deploys (`metadata.name`). */
+  /** The service the spec deploys (`metadata.name`), and the environment it deploys to. */
   service: string;
+  environment: string;
   version: string;
   /** The spec document as validated, for the server (which validates it again). */
   document: unknown;
@@ -30,19 +31,36 @@ export interface StartedDeployment extends UploadedSpec {
  * (or reads a prepared archive) and uploads it. Invalid specs fail here with
  * every field problem, before the server is contacted.
  */
-export async function uploadSpecFile(client: ApiClient, file: string): Promise<UploadedSpec> {
+export async function uploadSpecFile(client: ApiClient, file: string, environment?: string): Promise<UploadedSpec> {
   // The spec (zod, YAML, CEL) and the packer (tar) load on first use, so that a CLI
   // printing its help or a status never loads them.
   const [{ loadSpecFile }, { readArtifact }] = await Promise.all([import('../spec/index.ts'), import('../supply-chain/artifact-source.ts')]);
-  const { spec, document, baseDir } = await loadSpecFile(file);
+  const loaded = await loadSpecFile(file);
+  const { spec, baseDir } = loaded;
+  const target = deployedEnvironment(loaded.document, environment);
+  const document = target === undefined ? loaded.document : withEnvironment(loaded.document, target);
   const { data, signature } = await readArtifact(resolve(baseDir, spec.artifact.path));
   const { digest } = await client.upload<{ digest: string }>('/v1/artifacts', data);
-  return { service: spec.name, version: spec.version, document, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
+  return { service: spec.name, environment: target ?? spec.environment, version: spec.version, document, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
+}
+
+/** Where a spec deploys: --env, else the spec's own `spec.environment`, else CUTOVER_ENV (undefined: the spec's default). */
+function deployedEnvironment(document: unknown, option: string | undefined): string | undefined {
+  if (option) return option;
+  const named = (document as { spec?: { environment?: unknown } } | null)?.spec?.environment;
+  if (typeof named === 'string') return undefined;
+  return process.env.CUTOVER_ENV || undefined;
+}
+
+function withEnvironment(document: unknown, environment: string): unknown {
+  const copy = structuredClone(document) as { spec?: Record<string, unknown> };
+  copy.spec = { ...(copy.spec ?? {}), environment };
+  return copy;
 }
 
 /** `cutover apply`'s work: uploads a spec file's artifact and starts a deployment of it; follow it with followDeployment. */
-export async function deploySpecFile(client: ApiClient, file: string): Promise<StartedDeployment> {
-  const uploaded = await uploadSpecFile(client, file);
+export async function deploySpecFile(client: ApiClient, file: string, environment?: string): Promise<StartedDeployment> {
+  const uploaded = await uploadSpecFile(client, file, environment);
   const started = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: uploaded.document, artifact: uploaded.artifact });
   return { ...uploaded, ...started };
 }

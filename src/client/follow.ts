@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusView } from '../api/views.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { ServiceRef } from '../core/types.ts';
+import { servicePath } from './services.ts';
 import type { ApiClient } from './api-client.ts';
 import { parseSse } from './sse.ts';
 
@@ -21,15 +23,15 @@ export const SERVER_GRACE_MS = 60_000;
  * server: its deployments resume, so following them should too. Resolves with
  * the final status.
  */
-export async function followDeployment(client: ApiClient, service: string, deployment: number, options: FollowOptions = {}): Promise<StatusView> {
-  const path = `/v1/services/${encodeURIComponent(service)}`;
-  let after = (await client.request<{ last: number }>('GET', `/v1/events?service=${encodeURIComponent(service)}&after=${Number.MAX_SAFE_INTEGER}`)).last;
+export async function followDeployment(client: ApiClient, ref: ServiceRef, deployment: number, options: FollowOptions = {}): Promise<StatusView> {
+  const path = servicePath(ref);
+  let after = (await client.request<{ last: number }>('GET', `/v1/events?${eventFilter(ref)}&after=${Number.MAX_SAFE_INTEGER}`)).last;
   while (true) {
     const status = await statusThroughRestarts(client, path, options);
     const done = status.deployment.id !== deployment || status.deployment.finishedAt !== null;
     options.onStatus?.(status, done);
     if (done) return status;
-    after = await nextEvents(client, service, after, 2000);
+    after = await nextEvents(client, ref, after, 2000);
   }
 }
 
@@ -54,11 +56,11 @@ async function statusThroughRestarts(client: ApiClient, path: string, options: F
  * (resuming from `after`), or for `timeoutMs`. Returns the last event id
  * seen; a dropped connection just ends the wait, and the next call resumes.
  */
-async function nextEvents(client: ApiClient, service: string, after: number, timeoutMs: number): Promise<number> {
+async function nextEvents(client: ApiClient, ref: ServiceRef, after: number, timeoutMs: number): Promise<number> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const body = await client.stream(`/v1/events/stream?service=${encodeURIComponent(service)}&after=${after}`, controller.signal);
+    const body = await client.stream(`/v1/events/stream?${eventFilter(ref)}&after=${after}`, controller.signal);
     for await (const event of parseSse(body)) {
       // Batch what arrives together: stop reading shortly after the first event.
       after = Math.max(after, Number(event.id) || after);
@@ -72,4 +74,8 @@ async function nextEvents(client: ApiClient, service: string, after: number, tim
     clearTimeout(timer);
   }
   return after;
+}
+
+function eventFilter(ref: ServiceRef): string {
+  return new URLSearchParams({ service: ref.service, environment: ref.environment }).toString();
 }

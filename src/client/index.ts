@@ -12,5 +12,6 @@ export { followDeployment, SERVER_GRACE_MS } from './follow.ts';
 export type { FollowOptions } from './follow.ts';
 export { progressLine, terminalProgress, weightsText } from './progress.ts';
 export type { ProgressOutput } from './progress.ts';
+export { resolveService, servicePath } from './services.ts';
 export { parseSse } from './sse.ts';
 export type { SseEvent } from './sse.ts';

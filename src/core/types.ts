@@ -63,3 +63,35 @@ export interface InstanceStatus {
 }
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'exited' | 'lost';
+
+/**
+ * What a service is known by: its name in one environment. hello in staging
+ * and hello in production are two services, each with its own revisions,
+ * instances, router, lock and history; nothing addressed to one touches the
+ * other. Deployments, instances, revisions and events carry both fields, so
+ * each of them is a ServiceRef of the service it belongs to.
+ */
+export interface ServiceRef {
+  readonly service: string;
+  readonly environment: string;
+}
+
+/** The one string a (service, environment) is keyed by in memory and on disk: `environment/service` (neither may hold a slash). */
+export function serviceKey(ref: ServiceRef): string {
+  return `${ref.environment}/${ref.service}`;
+}
+
+/** The ref of a service record or spec, which name the service `name`. */
+export function refOf(named: { name: string; environment: string }): ServiceRef {
+  return { service: named.name, environment: named.environment };
+}
+
+/** Just the identity of a ref, without the rest of the object it was taken from (for logs and error context). */
+export function pickRef(ref: ServiceRef): ServiceRef {
+  return { service: ref.service, environment: ref.environment };
+}
+
+/** How a message names a service: `hello (production)`. */
+export function describeRef(ref: ServiceRef): string {
+  return `${ref.service} (${ref.environment})`;
+}

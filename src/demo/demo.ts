@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { StatusView } from '../api/views.ts';
-import { ApiClient, deploySpecFile, followDeployment, terminalProgress } from '../client/index.ts';
+import { ApiClient, deploySpecFile, followDeployment, servicePath, terminalProgress } from '../client/index.ts';
 import { nodeArgsFor, Program, PROJECT_ROOT } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
 import { MARK_VARIABLE, findMarked, isProcessAlive, serverMark, signalGroup } from '../platforms/index.ts';
@@ -13,6 +13,9 @@ import { startLoad, type LoadReport } from '../load/index.ts';
 
 const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
 const plainSay = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
+
+/** The demo's service: hello in development. */
+const HELLO = { service: 'hello', environment: 'development' } as const;
 
 type Phase = StatusView['phase'];
 
@@ -94,7 +97,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     const deploy = async (file: string): Promise<Phase> => {
       const started = await deploySpecFile(client, file);
       process.stdout.write(`${started.service}: deployment ${started.deployment} started: revision ${started.revision} (version ${started.version}, artifact sha256:${started.artifact.digest.slice(0, 12)}, ${started.status.deployment.strategy})\n`);
-      const final = await followDeployment(client, started.service, started.deployment, terminalProgress());
+      const final = await followDeployment(client, { service: started.service, environment: started.status.environment }, started.deployment, terminalProgress());
       process.stdout.write(`${started.service}: ${final.phase}: ${final.message}\n`);
       return final.phase;
     };
@@ -128,7 +131,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     const ownErrors = report.timeline.filter((r) => r.status === 500 && r.version === '4.0.0').length;
 
     narrate('History');
-    const history = await client.request<{ history: { revision: number; version: string; outcome: string; message: string }[] }>('GET', '/v1/services/hello/history');
+    const history = await client.request<{ history: { revision: number; version: string; outcome: string; message: string }[] }>('GET', servicePath(HELLO, '/history'));
     for (const entry of history.history) process.stdout.write(`  revision ${entry.revision}  ${entry.version.padEnd(6)} ${entry.outcome.padEnd(10)} ${entry.message.slice(0, 110)}\n`);
 
     narrate('Summary');
@@ -143,7 +146,7 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     );
     const ok = otherFailures === 0 && chapters.every((c) => c.outcome === c.expected);
     narrate(ok ? 'Done: no request failed because of a deployment; both bad releases were rolled back by themselves.' : 'The demo did not go as expected (see above).');
-    await client.request('DELETE', '/v1/services/hello');
+    await client.request('DELETE', servicePath(HELLO));
     return ok ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -4,6 +4,7 @@ import { isPortFree } from '../core/net.ts';
 import { checkDeployment } from '../environments/index.ts';
 import type { ServiceSpec } from '../spec/types.ts';
 import type { EngineContext } from './context.ts';
+import { describeRef, refOf } from '../core/types.ts';
 import { assessSecurity, rejection, type ArtifactClaim } from './security-checks.ts';
 
 /**
@@ -19,23 +20,24 @@ export async function admit(ctx: EngineContext, spec: ServiceSpec, artifact: Art
     });
   }
   const results = checkDeployment(environment, spec, {
+    digest,
     succeededIn: succeededIn(ctx, digest),
     ports: await portChecks(ctx, spec),
     disk: { free: await freeBytes(ctx.dataDir), needed: artifact.size * 4 },
     now: new Date(),
   });
-  const nextRevision = (ctx.store.services.revisions(spec.name).at(-1)?.number ?? 0) + 1;
+  const nextRevision = (ctx.store.services.revisions(refOf(spec)).at(-1)?.number ?? 0) + 1;
   const security = await assessSecurity(ctx, environment, spec, nextRevision, artifact, author);
   const failures = [...results, ...security.checks].filter((result) => !result.ok);
   if (failures.length) throw rejection(spec, environment.name, failures);
 }
 
 /** Environments in which a deployment of this exact artifact succeeded (any service). */
-function succeededIn(ctx: EngineContext, digest: string): string[] {
+export function succeededIn(ctx: EngineContext, digest: string): string[] {
   const environments = new Set<string>();
-  for (const service of ctx.store.services.all()) {
-    for (const d of ctx.store.deployments.list(service.name)) {
-      if (d.phase === 'Succeeded' && ctx.store.services.revision(d.service, d.revision)?.digest === digest) environments.add(d.environment);
+  for (const revision of ctx.store.services.revisionsOf(digest)) {
+    for (const d of ctx.store.deployments.list(revision)) {
+      if (d.phase === 'Succeeded' && d.revision === revision.number) environments.add(d.environment);
     }
   }
   return [...environments];
@@ -48,7 +50,7 @@ async function portChecks(ctx: EngineContext, spec: ServiceSpec) {
   const checks = [];
   for (const { port, field } of ports) {
     const owner = ctx.store.services.list().find((s) => s.port === port || (s.spec.strategy.type === 'blueGreen' && s.spec.strategy.previewPort === port));
-    if (owner) checks.push({ field, port, ok: owner.name === spec.name, owner: owner.name });
+    if (owner) checks.push({ field, port, ok: owner.name === spec.name && owner.environment === spec.environment, owner: describeRef(refOf(owner)) });
     else checks.push({ field, port, ok: await isPortFree(port) });
   }
   return checks;

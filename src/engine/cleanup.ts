@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Deployment } from '../core/deployment.ts';
 import { messageOf } from '../core/errors.ts';
 import { runHooks } from '../environments/hooks.ts';
-import type { EngineContext } from './context.ts';
+import { revisionsDir, type EngineContext } from './context.ts';
+import { refOf } from '../core/types.ts';
 import { hooksFor } from './hooks.ts';
 
 /**
@@ -12,10 +13,10 @@ import { hooksFor } from './hooks.ts';
  * cleanup hooks run. Idempotent, so one missed by a crash is done by the next.
  */
 export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<void> {
-  const dir = join(ctx.sandbox.revisionsDir, d.service);
+  const dir = revisionsDir(ctx, d);
   // Checked again for each folder: a deployment may have started meanwhile (instances re-unpack a missing folder anyway).
   const inUse = (revision: number) =>
-    revision > d.revision || ctx.store.instances.live(d.service, revision).length > 0 || ctx.store.deployments.active(d.service)?.revision === revision;
+    revision > d.revision || ctx.store.instances.live(d, revision).length > 0 || ctx.store.deployments.active(d)?.revision === revision;
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (/^\d+$/.test(entry) && !inUse(Number(entry))) await rm(join(dir, entry), { recursive: true, force: true });
   }
@@ -38,9 +39,10 @@ export async function pruneArtifacts(ctx: EngineContext): Promise<string[]> {
   const old = new Set<string>();
   for (const service of ctx.store.services.all()) {
     const n = ctx.environments[service.environment]?.keepRevisions ?? 10;
-    const revisions = ctx.store.services.revisions(service.name);
-    const running = new Set(ctx.store.instances.live(service.name).map((i) => i.revision));
-    const active = ctx.store.deployments.active(service.name)?.revision;
+    const ref = refOf(service);
+    const revisions = ctx.store.services.revisions(ref);
+    const running = new Set(ctx.store.instances.live(ref).map((i) => i.revision));
+    const active = ctx.store.deployments.active(ref)?.revision;
     revisions.forEach((revision, i) => {
       const kept = i >= revisions.length - n || running.has(revision.number) || revision.number === active || revision.number === service.stableRevision;
       (kept ? keep : old).add(revision.digest);

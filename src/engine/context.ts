@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { ServiceRef } from '../core/types.ts';
 import type { ServiceSpec } from '../spec/types.ts';
 import type { Environment } from '../environments/types.ts';
 import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
@@ -31,12 +32,17 @@ export interface EngineContext {
   sandbox: Sandbox;
 }
 
-export function revisionDir(ctx: EngineContext, service: string, revision: number): string {
-  return join(ctx.sandbox.revisionsDir, service, String(revision));
+/** Where a service's revisions are unpacked: one folder per (environment, service). */
+export function revisionsDir(ctx: EngineContext, ref: ServiceRef): string {
+  return join(ctx.sandbox.revisionsDir, ref.environment, ref.service);
 }
 
-export function instanceLogPath(ctx: EngineContext, service: string, instanceId: string): string {
-  return join(ctx.dataDir, 'logs', service, `${instanceId}.log`);
+export function revisionDir(ctx: EngineContext, ref: ServiceRef, revision: number): string {
+  return join(revisionsDir(ctx, ref), String(revision));
+}
+
+export function instanceLogPath(ctx: EngineContext, ref: ServiceRef, instanceId: string): string {
+  return join(ctx.dataDir, 'logs', ref.environment, ref.service, `${instanceId}.log`);
 }
 
 /**
@@ -44,8 +50,8 @@ export function instanceLogPath(ctx: EngineContext, service: string, instanceId:
  * revision. Never the service's record, which follows whatever serves and is
  * rewritten by apply, rollback and the end of a deployment.
  */
-export function deploymentSpec(ctx: EngineContext, d: Pick<Deployment, 'id' | 'service' | 'revision'>): ServiceSpec {
-  const revision = ctx.store.services.revision(d.service, d.revision);
+export function deploymentSpec(ctx: EngineContext, d: Pick<Deployment, 'id' | 'service' | 'environment' | 'revision'>): ServiceSpec {
+  const revision = ctx.store.services.revision(d, d.revision);
   if (!revision) {
     throw new CutoverError(ErrorCode.Internal, `deployment ${d.id} of ${d.service} has no revision ${d.revision} in the store; the database was changed by hand or is damaged`, {
       context: { service: d.service, revision: d.revision, deployment: d.id },

@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import type { Deployment } from '../core/deployment.ts';
 import { newDeployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
-import type { ServiceSpec, StrategySpec } from '../spec/types.ts';
+import { describeRef, pickRef, refOf, type ServiceRef } from '../core/types.ts';
+import { validateSpec, type ServiceSpec, type StrategySpec } from '../spec/index.ts';
 import { planFor, planHash } from '../strategies/index.ts';
 import type { ArtifactClaim } from './security-checks.ts';
 import { admit } from './admission.ts';
@@ -31,7 +32,7 @@ export class Coordinator {
   async start(): Promise<void> {
     await adoptAll(this.ctx);
     for (const d of this.ctx.store.deployments.unfinished()) {
-      this.ctx.log.info({ service: d.service, deployment: d.id, step: d.stepIndex }, 'resuming deployment');
+      this.ctx.log.info({ ...pickRef(d), deployment: d.id, step: d.stepIndex }, 'resuming deployment');
       this.run(d.id);
     }
     this.supervisor = setInterval(() => void this.superviseTick(), 1000);
@@ -67,43 +68,46 @@ export class Coordinator {
     await this.runners.get(id)?.done;
   }
 
-  private requireService(name: string) {
-    const service = this.ctx.store.services.get(name);
+  private requireService(ref: ServiceRef) {
+    const service = this.ctx.store.services.get(ref);
     if (!service || service.deletedAt !== null) {
-      throw new CutoverError(ErrorCode.NotFound, `no service named "${name}"; \`cutover apply -f SPEC\` creates it`, { context: { service: name } });
+      const elsewhere = this.ctx.store.services.named(ref.service).map((s) => s.environment);
+      const hint = elsewhere.length ? `; it exists in ${elsewhere.join(', ')} (pass --env)` : '; `cutover apply -f SPEC` creates it';
+      throw new CutoverError(ErrorCode.NotFound, `no service named "${ref.service}" in environment ${ref.environment}${hint}`, { context: { ...pickRef(ref) } });
     }
     return service;
   }
 
-  private requireActive(name: string): Deployment {
-    this.requireService(name);
-    const active = this.ctx.store.deployments.active(name);
-    if (!active) throw new CutoverError(ErrorCode.Conflict, `service ${name} has no deployment in progress`, { context: { service: name } });
+  private requireActive(ref: ServiceRef): Deployment {
+    this.requireService(ref);
+    const active = this.ctx.store.deployments.active(ref);
+    if (!active) throw new CutoverError(ErrorCode.Conflict, `service ${describeRef(ref)} has no deployment in progress`, { context: { ...pickRef(ref) } });
     return active;
   }
 
   /** Refuses to deploy a locked service, saying who holds the lock, why and since when. */
-  private checkLock(name: string): void {
-    const lock = this.ctx.store.locks.get(name);
+  private checkLock(ref: ServiceRef): void {
+    const lock = this.ctx.store.locks.get(ref);
     if (lock) {
       throw new CutoverError(
         ErrorCode.Locked,
-        `service ${name} is locked by ${lock.holder} since ${new Date(lock.acquiredAt).toISOString()}: "${lock.message}"; wait, or \`cutover lock release ${name}\` when it is safe`,
-        { context: { service: name, holder: lock.holder } },
+        `service ${describeRef(ref)} is locked by ${lock.holder} since ${new Date(lock.acquiredAt).toISOString()}: "${lock.message}"; wait, or \`cutover lock release ${ref.service} --env ${ref.environment}\` when it is safe`,
+        { context: { ...pickRef(ref), holder: lock.holder } },
       );
     }
   }
 
-  /** Starts deploying a new revision of a service. */
+  /** Starts deploying a new revision of a service: (spec.name, spec.environment), never the same name in another environment. */
   async apply(spec: ServiceSpec, document: unknown, artifact: ArtifactClaim, author: string): Promise<Deployment> {
     const { digest } = artifact;
-    this.checkLock(spec.name);
-    const active = this.ctx.store.deployments.active(spec.name);
+    const ref = refOf(spec);
+    this.checkLock(ref);
+    const active = this.ctx.store.deployments.active(ref);
     if (active) {
       throw new CutoverError(
         ErrorCode.Conflict,
-        `deployment ${active.id} of ${spec.name} (revision ${active.revision}) is still ${active.phase}; wait for it, \`cutover promote ${spec.name}\` or \`cutover abort ${spec.name}\` first`,
-        { context: { service: spec.name, deployment: active.id } },
+        `deployment ${active.id} of ${describeRef(ref)} (revision ${active.revision}) is still ${active.phase}; wait for it, \`cutover promote ${ref.service} --env ${ref.environment}\` or \`cutover abort ${ref.service} --env ${ref.environment}\` first`,
+        { context: { ...ref, deployment: active.id } },
       );
     }
     if (!(await this.ctx.artifacts.has(digest))) {
@@ -111,7 +115,7 @@ export class Coordinator {
     }
     await admit(this.ctx, spec, artifact, author);
     const service = this.ctx.store.services.upsert(spec);
-    const revision = this.ctx.store.services.addRevision(spec.name, { version: spec.version, digest, spec, document, createdAt: Date.now() });
+    const revision = this.ctx.store.services.addRevision(ref, { version: spec.version, digest, spec, document, createdAt: Date.now() });
     await ensureRevisionUnpacked(this.ctx, revision);
     return this.begin(revision, service.stableRevision, 'apply', author);
   }
@@ -124,9 +128,9 @@ export class Coordinator {
     strategy?: StrategySpec,
     rollback: { approval: boolean; forced: boolean } = { approval: false, forced: false },
   ): Deployment {
-    const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision.service, stableRevision).length;
+    const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
-    const environment = this.ctx.environments[revision.spec.environment];
+    const environment = this.ctx.environments[revision.environment];
     const plan = planFor(revision.spec, stable, {
       ...(strategy ? { strategy } : {}),
       rollback: kind === 'rollback',
@@ -134,11 +138,11 @@ export class Coordinator {
       ...(kind === 'rollback' ? { approval: rollback.approval } : {}),
     });
     const now = Date.now();
-    const service = this.ctx.store.services.get(revision.service)!;
+    const service = this.ctx.store.services.get(revision)!;
     const deployment = this.ctx.store.deployments.create(
       newDeployment({
         service: revision.service,
-        environment: revision.spec.environment,
+        environment: revision.environment,
         kind,
         revision: revision.number,
         version: revision.version,
@@ -153,7 +157,7 @@ export class Coordinator {
         at: now,
       }),
     );
-    this.ctx.log.info({ service: revision.service, deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
+    this.ctx.log.info({ ...pickRef(revision), deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
     this.run(deployment.id);
     return deployment;
   }
@@ -177,18 +181,19 @@ export class Coordinator {
 
   private awaitingApproval(id: number): Deployment {
     const d = this.ctx.store.deployments.get(id);
-    if (!d) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover status SERVICE\` shows the current one`, { context: { deployment: id } });
-    if (d.phase !== 'AwaitingApproval') throw new CutoverError(ErrorCode.Conflict, `deployment ${id} of ${d.service} is ${d.phase}, not waiting for approval`, { context: { deployment: id } });
+    if (!d) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover status SERVICE --env ENV\` shows the current one`, { context: { deployment: id } });
+    if (d.phase !== 'AwaitingApproval') throw new CutoverError(ErrorCode.Conflict, `deployment ${id} of ${describeRef(d)} is ${d.phase}, not waiting for approval`, { context: { deployment: id } });
     return d;
   }
 
   /** Continues a paused deployment (a `pause: {}` step, or skips a timed pause). */
-  promote(name: string, by: string): Deployment {
-    const active = this.requireActive(name);
-    if (active.ending) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is already ending; nothing to promote`, { context: { service: name } });
+  promote(ref: ServiceRef, by: string): Deployment {
+    const active = this.requireActive(ref);
+    const name = describeRef(ref);
+    if (active.ending) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is already ending; nothing to promote`, { context: { ...pickRef(ref) } });
     const step = active.plan[active.stepIndex];
     if (step?.type !== 'pause' && active.hold === null) {
-      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is not paused (it is at step ${active.stepIndex + 1}/${active.plan.length}); promote continues a paused deployment`, { context: { service: name } });
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is not paused (it is at step ${active.stepIndex + 1}/${active.plan.length}); promote continues a paused deployment`, { context: { ...pickRef(ref) } });
     }
     const next = this.ctx.store.deployments.append(active.id, { type: 'PromoteRequested', by });
     this.runners.get(active.id)?.wake();
@@ -197,11 +202,11 @@ export class Coordinator {
   }
 
   /** Stops a deployment in progress: traffic back to the stable revision, new instances stopped. */
-  abort(name: string, by: string): Deployment {
-    const active = this.requireActive(name);
+  abort(ref: ServiceRef, by: string): Deployment {
+    const active = this.requireActive(ref);
     if (active.ending) return active;
     if (active.stableRevision === active.revision && active.previousRevision !== null) {
-      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} was already promoted; use \`cutover rollback ${name}\` to go back`, { context: { service: name } });
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${describeRef(ref)} was already promoted; use \`cutover rollback ${ref.service} --env ${ref.environment}\` to go back`, { context: { ...pickRef(ref) } });
     }
     const next = this.ctx.store.deployments.append(active.id, { type: 'EndRequested', phase: 'Aborted', reason: `aborted by ${by}`, by });
     this.runners.get(active.id)?.interrupt();
@@ -216,87 +221,97 @@ export class Coordinator {
    * when the environment requires approval and the revision was never
    * approved there. `force` (admin only, audited) skips all of that.
    */
-  async rollback(name: string, toRevision: number | undefined, by: string, options: { force?: boolean } = {}): Promise<Deployment> {
-    const service = this.requireService(name);
-    this.checkLock(name);
-    const active = this.ctx.store.deployments.active(name);
+  async rollback(ref: ServiceRef, toRevision: number | undefined, by: string, options: { force?: boolean } = {}): Promise<Deployment> {
+    const service = this.requireService(ref);
+    const name = describeRef(ref);
+    const how = `--env ${ref.environment}`;
+    const context = pickRef(ref);
+    this.checkLock(ref);
+    const active = this.ctx.store.deployments.active(ref);
     if (active) {
-      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is in progress; \`cutover abort ${name}\` rolls it back`, { context: { service: name } });
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is in progress; \`cutover abort ${ref.service} ${how}\` rolls it back`, { context: { ...context } });
     }
     const current = service.stableRevision;
     const here = service.environment;
-    const history = this.ctx.store.deployments.list(name).filter((d) => d.environment === here);
+    const history = this.ctx.store.deployments.list(ref).filter((d) => d.environment === here);
     const succeeded = [...new Set(history.filter((d) => d.phase === 'Succeeded').map((d) => d.revision))];
     let target: number | undefined = toRevision;
     if (target === undefined) {
       target = succeeded.filter((revision) => revision !== current).at(-1);
       if (target === undefined) {
-        throw new CutoverError(ErrorCode.NothingToRollBack, `service ${name} has no earlier successful revision to roll back to (it serves revision ${current ?? 'none'}); see \`cutover history ${name}\``, { context: { service: name } });
+        throw new CutoverError(ErrorCode.NothingToRollBack, `service ${name} has no earlier successful revision to roll back to (it serves revision ${current ?? 'none'}); see \`cutover history ${ref.service} ${how}\``, { context: { ...context } });
       }
     }
     if (target === current) {
-      throw new CutoverError(ErrorCode.NothingToRollBack, `revision ${target} of ${name} is already the one serving; pick another with --to-revision (see \`cutover history ${name}\`)`, { context: { service: name, revision: target } });
+      throw new CutoverError(ErrorCode.NothingToRollBack, `revision ${target} of ${name} is already the one serving; pick another with --to-revision (see \`cutover history ${ref.service} ${how}\`)`, { context: { ...context, revision: target } });
     }
-    const revision = this.ctx.store.services.revision(name, target);
+    const revision = this.ctx.store.services.revision(ref, target);
     if (!revision) {
-      throw new CutoverError(ErrorCode.NotFound, `service ${name} has no revision ${target}; see \`cutover history ${name}\``, { context: { service: name, revision: target } });
+      throw new CutoverError(ErrorCode.NotFound, `service ${name} has no revision ${target}; see \`cutover history ${ref.service} ${how}\``, { context: { ...context, revision: target } });
     }
     if (!options.force && !succeeded.includes(target)) {
       const others = succeeded.filter((n) => n !== current);
       throw new CutoverError(
         ErrorCode.NothingToRollBack,
-        `revision ${target} of ${name} never succeeded in ${here}, so it cannot be rolled back to${others.length ? ` (revisions that did: ${others.join(', ')})` : ''}; deploy it with \`cutover apply\` to go through ${here}'s checks, or in an emergency an admin can run \`cutover rollback ${name} --to-revision ${target} --force\` (audited)`,
-        { context: { service: name, revision: target, environment: here } },
+        `revision ${target} of ${ref.service} never succeeded in ${here}, so it cannot be rolled back to${others.length ? ` (revisions that did: ${others.join(', ')})` : ''}; deploy it with \`cutover apply\` to go through ${here}'s checks, or in an emergency an admin can run \`cutover rollback ${ref.service} ${how} --to-revision ${target} --force\` (audited)`,
+        { context: { ...context, revision: target } },
       );
     }
     if (!(await this.ctx.artifacts.has(revision.digest))) {
-      throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${target} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store, so it cannot be rolled back to; apply its spec again instead`, { context: { service: name, revision: target } });
+      throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${target} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store, so it cannot be rolled back to; apply its spec again instead`, { context: { ...context, revision: target } });
     }
-    // The rollback runs with the target's own spec but on the service's current port.
-    const spec = { ...revision.spec, port: service.port };
+    // The rollback runs with the target's own spec but on the service's current port (and in its environment, whatever a migrated revision says).
+    const spec = { ...revision.spec, port: service.port, environment: ref.environment };
     let approval = false;
     if (options.force) {
-      this.ctx.log.warn({ service: name, revision: target, by }, 'FORCED rollback: the environment checks and approval are skipped');
+      this.ctx.log.warn({ ...context, revision: target, by }, 'FORCED rollback: the environment checks and approval are skipped');
     } else {
       await admit(this.ctx, spec, { digest: revision.digest, size: 0 }, by);
       const approvedHere = history.some((d) => d.revision === target && !!d.approvedBy);
       approval = (this.ctx.environments[here]?.approvalRequired ?? false) && !approvedHere;
     }
     await ensureRevisionUnpacked(this.ctx, revision);
-    const warm = this.ctx.store.instances.live(name, target).filter((i) => i.state === 'ready').length >= revision.spec.instances;
+    const warm = this.ctx.store.instances.live(ref, target).filter((i) => i.state === 'ready').length >= revision.spec.instances;
     this.ctx.store.services.upsert(spec);
     return this.begin(revision, current, 'rollback', by, warm ? INSTANT : undefined, { approval, forced: options.force ?? false });
   }
 
   /**
-   * Deploys exactly the artifact (same digest) that last succeeded for
-   * `name` in environment `from` to environment `to`: into `target` (another
-   * service, with its own spec) or, by default, into `name` itself.
+   * Deploys exactly the artifact (same digest, with the signature it passed
+   * with) that last succeeded for (name, from) to (target ?? name, to). The
+   * source keeps running: promotion copies a version forward, it never moves
+   * a service. The target keeps its own spec when it has one; otherwise it
+   * takes the source revision's spec with the environment's overrides.
    */
   async promoteEnvironment(name: string, from: string, to: string, target: string | undefined, by: string): Promise<Deployment> {
-    this.requireService(name);
+    const source = { service: name, environment: from };
+    this.requireService(source);
     if (!this.ctx.environments[to]) throw new CutoverError(ErrorCode.NotFound, `no environment named "${to}"; known: ${Object.keys(this.ctx.environments).join(', ')}`);
-    const source = this.ctx.store.deployments
-      .list(name)
-      .filter((d) => d.phase === 'Succeeded' && d.environment === from)
+    if (from === to && (target ?? name) === name) throw new CutoverError(ErrorCode.InvalidRequest, `promote-env needs two different stages; --from and --to are both ${from}`);
+    const succeeded = this.ctx.store.deployments
+      .list(source)
+      .filter((d) => d.phase === 'Succeeded')
       .at(-1);
-    if (!source) {
-      throw new CutoverError(ErrorCode.Conflict, `service ${name} has no successful deployment in ${from} to promote; deploy it there first (spec.environment: ${from})`, { context: { service: name } });
+    if (!succeeded) {
+      throw new CutoverError(ErrorCode.Conflict, `service ${describeRef(source)} has no successful deployment to promote; deploy it there first (spec.environment: ${from})`, { context: { ...source } });
     }
-    const revision = this.ctx.store.services.revision(name, source.revision)!;
-    const targetName = target ?? name;
-    const base = target ? (this.ctx.store.services.get(target)?.spec ?? revision.spec) : revision.spec;
-    const spec = { ...base, name: targetName, environment: to, version: revision.version };
+    const revision = this.ctx.store.services.revision(source, succeeded.revision)!;
+    const targetRef = { service: target ?? name, environment: to };
+    const base = this.ctx.store.services.get(targetRef)?.spec ?? specForStage(revision, to);
+    const spec = { ...base, name: targetRef.service, environment: to, version: revision.version };
     const document = structuredClone(revision.document) as { metadata?: { name?: string }; spec?: Record<string, unknown> };
-    if (document.metadata) document.metadata.name = targetName;
+    if (document.metadata) document.metadata.name = targetRef.service;
     if (document.spec) document.spec.environment = to;
-    return this.apply(spec, { ...document, promotedFrom: { service: name, environment: from, revision: revision.number } }, { digest: revision.digest, size: 0 }, by);
+    const signature = this.ctx.store.signatures.get(revision.digest);
+    const promotedFrom = { service: name, environment: from, revision: revision.number, digest: revision.digest };
+    return this.apply(spec, { ...document, promotedFrom }, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by);
   }
 
   /** Drains and stops every instance and the router of a service; its history is kept. */
-  async delete(name: string, by: string): Promise<void> {
-    const service = this.requireService(name);
-    const active = this.ctx.store.deployments.active(name);
+  async delete(ref: ServiceRef, by: string): Promise<void> {
+    const service = this.requireService(ref);
+    const log = pickRef(ref);
+    const active = this.ctx.store.deployments.active(ref);
     if (active) {
       const runner = this.runners.get(active.id);
       await runner?.shutdown();
@@ -304,20 +319,43 @@ export class Coordinator {
       if (!active.ending) this.ctx.store.deployments.append(active.id, { type: 'EndRequested', phase: 'Aborted', reason: `service deleted by ${by}`, by });
       this.ctx.store.deployments.append(active.id, { type: 'Finished', phase: 'Aborted', message: `aborted: service deleted by ${by}` });
     }
-    this.ctx.store.services.setTraffic(name, { weights: {} });
-    const live = this.ctx.store.instances.live(name);
+    this.ctx.store.services.setTraffic(ref, { weights: {} });
+    const live = this.ctx.store.instances.live(ref);
     // Out of rotation all at once, then drained: users get the router's clear 503 rather than a reset.
     for (const instance of live) this.ctx.store.instances.update(instance.id, { inRotation: false });
     // Not fatal: the router is removed below anyway; until then it may serve the old split.
-    await syncRouter(this.ctx, name).catch((error: unknown) => this.ctx.log.warn({ service: name, err: messageOf(error) }, 'could not take the instances out of rotation before deleting the service'));
+    await syncRouter(this.ctx, ref).catch((error: unknown) => this.ctx.log.warn({ ...log, err: messageOf(error) }, 'could not take the instances out of rotation before deleting the service'));
     // Marked deleted before draining: from here on supervision and healing leave the service alone
     // (they would restart its router or its instances behind this delete), and no config is pushed to its router.
-    this.ctx.store.services.markDeleted(name);
+    this.ctx.store.services.markDeleted(ref);
     await Promise.all(live.map((instance) => drainAndStop(this.ctx, instance, service.spec.drainTimeoutMs)));
-    await this.ctx.traffic.remove(name);
-    this.ctx.store.services.setStableRevision(name, null);
-    for (const revision of this.ctx.store.services.revisions(name)) await rm(revisionDir(this.ctx, name, revision.number), { recursive: true, force: true });
-    this.ctx.store.deployments.note(name, 'ServiceDeleted', { by });
-    this.ctx.log.info({ service: name, by }, 'service deleted');
+    await this.ctx.traffic.remove(ref);
+    this.ctx.store.services.setStableRevision(ref, null);
+    for (const revision of this.ctx.store.services.revisions(ref)) await rm(revisionDir(this.ctx, ref, revision.number), { recursive: true, force: true });
+    this.ctx.store.deployments.note(ref, 'ServiceDeleted', { by });
+    this.ctx.log.info({ ...log, by }, 'service deleted');
   }
+}
+
+/**
+ * The spec a revision's document gives in another environment (that
+ * environment's overrides applied): what promote-env deploys into a stage
+ * the service is not in yet. Sealed secrets are carried over from the
+ * revision; one only the new stage names was never sealed, so it cannot be.
+ */
+function specForStage(revision: RevisionRecord, environment: string): ServiceSpec {
+  const document = revision.document as { spec?: Record<string, unknown> };
+  const { spec } = validateSpec({ ...document, spec: { ...document.spec, environment } });
+  const secretEnv: Record<string, string> = {};
+  for (const name of Object.keys(spec.run.secretEnv ?? {})) {
+    const sealed = revision.spec.run.secretEnv?.[name];
+    if (!sealed) {
+      throw new CutoverError(ErrorCode.InvalidRequest, `secret ${name} is set only for ${environment} (spec.environments.${environment}.run.env.${name}), so it was never sealed; deploy the spec there once with \`cutover apply -f SPEC --env ${environment}\``, {
+        context: { ...pickRef(revision), environment },
+      });
+    }
+    secretEnv[name] = sealed;
+  }
+  const { secretEnv: _unsealed, ...run } = spec.run;
+  return { ...spec, run: { ...run, ...(Object.keys(secretEnv).length ? { secretEnv } : {}) } };
 }

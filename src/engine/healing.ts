@@ -1,6 +1,8 @@
 import { timerDelay } from '../core/duration.ts';
 import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
+import { pickRef, refOf, serviceKey } from '../core/types.ts';
+import type { RevisionRecord } from '../store/index.ts';
 import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 
 /** Per service: whether a replacement is under way, and when the next may start (backoff after failures). */
@@ -15,25 +17,26 @@ const state = new Map<string, { busy: boolean; nextAt: number; failures: number 
  */
 export function healServices(ctx: EngineContext): void {
   for (const service of ctx.store.services.list()) {
-    const entry = state.get(service.name) ?? { busy: false, nextAt: 0, failures: 0 };
-    state.set(service.name, entry);
-    if (entry.busy || Date.now() < entry.nextAt || ctx.store.deployments.active(service.name) || service.stableRevision === null) continue;
-    const revision = ctx.store.services.revision(service.name, service.stableRevision);
+    const ref = refOf(service);
+    const entry = state.get(serviceKey(ref)) ?? { busy: false, nextAt: 0, failures: 0 };
+    state.set(serviceKey(ref), entry);
+    if (entry.busy || Date.now() < entry.nextAt || ctx.store.deployments.active(ref) || service.stableRevision === null) continue;
+    const revision = ctx.store.services.revision(ref, service.stableRevision);
     if (!revision) continue;
-    const serving = ctx.store.instances.live(service.name, revision.number).filter((i) => i.retireAt === null && i.state !== 'draining');
+    const serving = ctx.store.instances.live(ref, revision.number).filter((i) => i.retireAt === null && i.state !== 'draining');
     if (serving.length >= revision.spec.instances) {
       entry.failures = 0;
       continue;
     }
     entry.busy = true;
-    void replaceOne(ctx, revision.service, revision.number)
+    void replaceOne(ctx, revision)
       .then(() => {
         entry.failures = 0;
       })
       .catch((error: unknown) => {
         entry.failures++;
         entry.nextAt = Date.now() + Math.min(60_000, 1000 * 2 ** entry.failures);
-        ctx.log.warn({ service: service.name, err: messageOf(error), retryInMs: entry.nextAt - Date.now() }, 'could not replace an exited instance');
+        ctx.log.warn({ ...ref, err: messageOf(error), retryInMs: entry.nextAt - Date.now() }, 'could not replace an exited instance');
       })
       .finally(() => {
         entry.busy = false;
@@ -41,14 +44,14 @@ export function healServices(ctx: EngineContext): void {
   }
 }
 
-async function replaceOne(ctx: EngineContext, service: string, number: number): Promise<void> {
-  const revision = ctx.store.services.revision(service, number)!;
+async function replaceOne(ctx: EngineContext, revision: RevisionRecord): Promise<void> {
+  const { number } = revision;
   const instance = await startInstance(ctx, revision);
-  ctx.store.deployments.note(service, 'InstanceReplaced', { instance: instance.id, revision: number, message: `started ${instance.id} to replace an instance of revision ${number} that exited` });
+  ctx.store.deployments.note(revision, 'InstanceReplaced', { instance: instance.id, revision: number, message: `started ${instance.id} to replace an instance of revision ${number} that exited` });
   try {
     await admitWhenHealthy(ctx, instance, revision, AbortSignal.timeout(timerDelay(revision.spec.healthCheck.startupTimeoutMs + 5000)));
   } catch (error) {
-    await drainAndStop(ctx, instance, 0).catch((stopError: unknown) => ctx.log.warn({ service, instance: instance.id, err: messageOf(stopError) }, 'could not stop a replacement that did not become healthy'));
+    await drainAndStop(ctx, instance, 0).catch((stopError: unknown) => ctx.log.warn({ ...pickRef(revision), instance: instance.id, err: messageOf(stopError) }, 'could not stop a replacement that did not become healthy'));
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { freePort } from '../core/net.ts';
+import { pickRef } from '../core/types.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { InstanceRecord, RevisionRecord } from '../store/index.ts';
 import { instanceLogPath, revisionDir, type EngineContext } from './context.ts';
@@ -15,13 +16,13 @@ import { syncRouter } from './routing.ts';
  * (before it gets its final name, so no instance sees it half-granted).
  */
 export async function ensureRevisionUnpacked(ctx: EngineContext, revision: RevisionRecord): Promise<string> {
-  const dir = revisionDir(ctx, revision.service, revision.number);
+  const dir = revisionDir(ctx, revision, revision.number);
   if (!existsSync(dir)) {
-    for (const folder of [ctx.sandbox.revisionsDir, dirname(dir)]) {
+    for (const folder of [ctx.sandbox.revisionsDir, dirname(dirname(dir)), dirname(dir)]) {
       await mkdir(folder, { recursive: true, mode: ctx.sandbox.folderMode });
       await chmod(folder, ctx.sandbox.folderMode);
     }
-    await ctx.artifacts.unpack(revision.digest, dir, (unpacked) => ctx.sandbox.grant(unpacked, revision.spec.environment));
+    await ctx.artifacts.unpack(revision.digest, dir, (unpacked) => ctx.sandbox.grant(unpacked, revision.environment));
   }
   return dir;
 }
@@ -32,14 +33,13 @@ export async function ensureRevisionUnpacked(ctx: EngineContext, revision: Revis
  */
 export async function startInstance(ctx: EngineContext, revision: RevisionRecord): Promise<InstanceRecord> {
   const dir = await ensureRevisionUnpacked(ctx, revision);
-  const id = `${revision.service}-r${revision.number}-${randomBytes(3).toString('hex')}`;
+  const id = `${revision.service}-${revision.environment}-r${revision.number}-${randomBytes(3).toString('hex')}`;
   const port = await freePort();
-  const record = ctx.store.instances.insert({ id, service: revision.service, revision: revision.number, port, dir, logPath: instanceLogPath(ctx, revision.service, id) });
+  const record = ctx.store.instances.insert({ id, ...pickRef(revision), revision: revision.number, port, dir, logPath: instanceLogPath(ctx, revision, id) });
   try {
     const { pid } = await ctx.platform.start({
       id,
-      service: revision.service,
-      environment: revision.spec.environment,
+      ...pickRef(revision),
       revision: revision.number,
       version: revision.version,
       dir,
@@ -49,7 +49,7 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
       logPath: record.logPath,
     });
     ctx.store.instances.update(id, { pid });
-    ctx.log.info({ service: revision.service, revision: revision.number, instance: id, pid, port }, 'instance started');
+    ctx.log.info({ ...pickRef(revision), revision: revision.number, instance: id, pid, port }, 'instance started');
     return { ...record, pid };
   } catch (error) {
     ctx.store.instances.update(id, { state: 'exited', message: messageOf(error) });
@@ -67,18 +67,18 @@ export async function admitWhenHealthy(ctx: EngineContext, instance: InstanceRec
   );
   if (outcome.healthy) {
     ctx.store.instances.update(instance.id, { state: 'ready', inRotation: true, message: 'healthy' });
-    await syncRouter(ctx, instance.service);
+    await syncRouter(ctx, instance);
     return;
   }
-  if (outcome.reason === 'aborted') throw signal.reason ?? new CutoverError(ErrorCode.Internal, `the health check of instance ${instance.id} was stopped without a reason`, { context: { service: instance.service, instance: instance.id } });
+  if (outcome.reason === 'aborted') throw signal.reason ?? new CutoverError(ErrorCode.Internal, `the health check of instance ${instance.id} was stopped without a reason`, { context: { ...pickRef(instance), instance: instance.id } });
   const exit = ctx.platform.exitOf(instance.id);
   const how = exit ? (exit.code !== null ? ` with code ${exit.code}` : ` on ${exit.signal}`) : '';
   const detail = outcome.reason === 'exited' ? `exited${how} before it became healthy` : outcome.detail;
   ctx.store.instances.update(instance.id, { message: detail, ...(outcome.reason === 'exited' ? { state: 'exited' } : {}) });
   throw new CutoverError(
     outcome.reason === 'exited' ? ErrorCode.InstanceExited : ErrorCode.InstanceUnhealthy,
-    `instance ${instance.id} (revision ${instance.revision}) ${detail}; see \`cutover logs ${instance.service} --instance ${instance.id}\``,
-    { context: { service: instance.service, revision: instance.revision, instance: instance.id } },
+    `instance ${instance.id} (revision ${instance.revision}) ${detail}; see \`cutover logs ${instance.service} --env ${instance.environment} --instance ${instance.id}\``,
+    { context: { ...pickRef(instance), revision: instance.revision, instance: instance.id } },
   );
 }
 
@@ -92,8 +92,8 @@ export async function drainAndStop(ctx: EngineContext, instance: InstanceRecord,
   if (!current || current.state === 'stopped' || current.state === 'exited' || current.state === 'lost') return;
   if (current.state !== 'starting') {
     ctx.store.instances.update(instance.id, { state: 'draining', inRotation: false });
-    await syncRouter(ctx, instance.service);
-    const drained = await ctx.traffic.drain(instance.service, instance.id, drainTimeoutMs).catch((error: unknown) => {
+    await syncRouter(ctx, instance);
+    const drained = await ctx.traffic.drain(instance, instance.id, drainTimeoutMs).catch((error: unknown) => {
       ctx.log.warn({ instance: instance.id, err: messageOf(error) }, 'could not ask the router whether the instance is drained');
       return { drained: false, inFlight: -1 };
     });
@@ -101,6 +101,6 @@ export async function drainAndStop(ctx: EngineContext, instance: InstanceRecord,
   }
   await ctx.platform.stop(instance.id, current.pid, 10_000);
   ctx.store.instances.update(instance.id, { state: 'stopped', inRotation: false, retireAt: null, message: 'stopped' });
-  await syncRouter(ctx, instance.service);
-  ctx.log.info({ service: instance.service, instance: instance.id }, 'instance stopped');
+  await syncRouter(ctx, instance);
+  ctx.log.info({ ...pickRef(instance), instance: instance.id }, 'instance stopped');
 }

@@ -2,7 +2,7 @@ import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { KeyedLock } from '../core/keyed-lock.ts';
 import { acceptsConnections } from '../core/net.ts';
-import type { Weights } from '../core/types.ts';
+import { describeRef, pickRef, serviceKey, type ServiceRef, type Weights } from '../core/types.ts';
 import type { RouterBackend } from '../router/wire.ts';
 import type { Traffic } from '../store/index.ts';
 import type { EngineContext } from './context.ts';
@@ -15,16 +15,17 @@ const pushes = new KeyedLock();
  * instances that may take requests. Always the whole state, never a delta, so
  * pushing twice is harmless and a restarted router catches up in one push.
  */
-export function syncRouter(ctx: EngineContext, service: string): Promise<void> {
-  return pushes.run(service, () => pushConfig(ctx, service));
+export function syncRouter(ctx: EngineContext, ref: ServiceRef): Promise<void> {
+  const { service, environment } = ref;
+  return pushes.run(serviceKey(ref), () => pushConfig(ctx, { service, environment }));
 }
 
-async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
-  const record = ctx.store.services.get(service);
+async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
+  const record = ctx.store.services.get(ref);
   // A deleted service's router is being removed: a push would start it again.
   if (!record || record.deletedAt !== null) return;
   const backends: RouterBackend[] = ctx.store.instances
-    .live(service)
+    .live(ref)
     .filter((instance) => instance.state !== 'starting')
     .map((instance) => ({
       id: instance.id,
@@ -37,11 +38,12 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
   const revisions = new Set([...Object.keys(traffic.weights).map(Number), ...backends.map((backend) => backend.revision)]);
   const versions: Record<string, string> = {};
   for (const revision of revisions) {
-    const version = ctx.store.services.revision(service, revision)?.version;
+    const version = ctx.store.services.revision(ref, revision)?.version;
     if (version !== undefined) versions[String(revision)] = version;
   }
   await ctx.traffic.apply({
-    service,
+    service: ref.service,
+    environment: ref.environment,
     port: spec.port,
     ...(spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined && traffic.previewRevision !== undefined
       ? { previewPort: spec.strategy.previewPort, previewRevision: traffic.previewRevision }
@@ -69,8 +71,8 @@ async function pushConfig(ctx: EngineContext, service: string): Promise<void> {
  * after a crash records it once.
  */
 export async function setTraffic(ctx: EngineContext, d: Deployment, traffic: Traffic, record: (event: DeploymentEvent) => Deployment): Promise<void> {
-  ctx.store.services.setTraffic(d.service, traffic);
-  await syncRouter(ctx, d.service);
+  ctx.store.services.setTraffic(d, traffic);
+  await syncRouter(ctx, d);
   const recorded = ctx.store.deployments.get(d.id)?.weights ?? {};
   if (!sameWeights(recorded, traffic.weights)) record({ type: 'WeightsChanged', weights: traffic.weights });
 }
@@ -85,13 +87,14 @@ function sameWeights(a: Weights, b: Weights): boolean {
  * serves the config last pushed and accepts connections on the service's
  * port: a deployment never says Succeeded over a router that is down.
  */
-export async function checkServing(ctx: EngineContext, service: string): Promise<void> {
-  const record = ctx.store.services.get(service);
+export async function checkServing(ctx: EngineContext, ref: ServiceRef): Promise<void> {
+  const record = ctx.store.services.get(ref);
   if (!record) return;
-  const problem = (await ctx.traffic.serving(service)) ?? ((await acceptsConnections(record.spec.port)) ? null : `nothing accepts connections on port ${record.spec.port}`);
+  const service = describeRef(ref);
+  const problem = (await ctx.traffic.serving(ref)) ?? ((await acceptsConnections(record.spec.port)) ? null : `nothing accepts connections on port ${record.spec.port}`);
   if (problem === null) return;
-  throw new CutoverError(ErrorCode.RouterUnavailable, `the router of ${service} is not serving: ${problem}; its log is in the data dir under routers/${service}/router.log`, {
-    context: { service },
+  throw new CutoverError(ErrorCode.RouterUnavailable, `the router of ${service} is not serving: ${problem}; its log is in the data dir under routers/${ctx.store.routers.get(ref)?.mark ?? serviceKey(ref)}/router.log`, {
+    context: { ...pickRef(ref) },
     retryable: true,
   });
 }

@@ -11,6 +11,7 @@ import { checkServing, setTraffic } from './routing.ts';
 import { executeStep, type StepRuntime } from './steps.ts';
 import { watchRevision } from './watchdog.ts';
 import { cleanupQuietly, runRollbackHooks } from './cleanup.ts';
+import { pickRef } from '../core/types.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 
 /** Why a step's signal was aborted. */
@@ -104,7 +105,7 @@ export class DeploymentRunner {
       await this.reconcileBackground(d);
       if (d.stepIndex >= d.plan.length) {
         // Succeeded means served: a router that crashed after its last push is a failure, not a success.
-        const notServing = await checkServing(this.ctx, d.service).then(() => null, (error: unknown) => error);
+        const notServing = await checkServing(this.ctx, d).then(() => null, (error: unknown) => error);
         if (notServing !== null) {
           if (notServing instanceof CutoverError && notServing.retryable && transientFailures < TRANSIENT_RETRIES) {
             transientFailures++;
@@ -213,7 +214,7 @@ export class DeploymentRunner {
       record: (event) => this.record(event),
     };
     const failures: Promise<unknown>[] = [
-      watchRevision(this.ctx, d.service, d.revision, spec.healthCheck, watch.signal).then((failure) => {
+      watchRevision(this.ctx, d, d.revision, spec.healthCheck, watch.signal).then((failure) => {
         if (failure) controller.abort(failure);
         return failure ?? new Promise(() => undefined);
       }),
@@ -225,7 +226,7 @@ export class DeploymentRunner {
         sleepLong(remaining, watch.signal).then(
           () => {
             const error = new CutoverError(ErrorCode.ProgressDeadlineExceeded, `step ${d.stepIndex + 1} (${describeStep(step)}) made no progress within progressDeadline ${formatDuration(spec.progressDeadlineMs)}`, {
-              context: { service: d.service, revision: d.revision, deployment: d.id },
+              context: { ...pickRef(d), revision: d.revision, deployment: d.id },
             });
             controller.abort(error);
             return error;
@@ -270,26 +271,26 @@ export class DeploymentRunner {
   private async end(d: Deployment): Promise<void> {
     const ending = d.ending!;
     const { ctx } = this;
-    const { port } = ctx.store.services.get(d.service)!;
+    const { port } = ctx.store.services.get(d)!;
     const { drainTimeoutMs } = deploymentSpec(ctx, d);
-    const previousServing = d.previousRevision !== null && ctx.store.instances.live(d.service, d.previousRevision).some((i) => i.state === 'ready');
+    const previousServing = d.previousRevision !== null && ctx.store.instances.live(d, d.previousRevision).some((i) => i.state === 'ready');
     const weights = previousServing ? { [d.previousRevision!]: 100 } : {};
     for (let attempt = 0; ; attempt++) {
       try {
         if (previousServing) {
-          ctx.store.services.setStableRevision(d.service, d.previousRevision);
+          ctx.store.services.setStableRevision(d, d.previousRevision);
           // The service's record goes back to the spec the serving revision was deployed with (its router's health check).
-          const previous = ctx.store.services.revision(d.service, d.previousRevision!);
-          if (previous) ctx.store.services.upsert({ ...previous.spec, port });
+          const previous = ctx.store.services.revision(d, d.previousRevision!);
+          if (previous) ctx.store.services.upsert({ ...previous.spec, port, environment: d.environment });
           // A warm previous revision that was due to retire is wanted again.
-          for (const instance of ctx.store.instances.live(d.service, d.previousRevision!)) {
+          for (const instance of ctx.store.instances.live(d, d.previousRevision!)) {
             if (instance.retireAt !== null) ctx.store.instances.update(instance.id, { retireAt: null });
           }
         }
         // No preview any more: the ending deployment's revision is not served anywhere.
         await setTraffic(ctx, d, { weights }, (event) => this.record(event));
         if (d.revision !== d.previousRevision) {
-          for (const instance of ctx.store.instances.live(d.service, d.revision)) await drainAndStop(ctx, instance, drainTimeoutMs);
+          for (const instance of ctx.store.instances.live(d, d.revision)) await drainAndStop(ctx, instance, drainTimeoutMs);
         }
         break;
       } catch (error) {

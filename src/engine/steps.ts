@@ -8,6 +8,7 @@ import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 import { setTraffic } from './routing.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 import { runDeploymentHooks } from './hooks.ts';
+import { pickRef } from '../core/types.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 /** What a step needs beyond the deployment: how to wait for a person. */
@@ -24,12 +25,12 @@ export interface StepRuntime {
 
 /** The service's traffic split as the store has it (what the router was last told). */
 function trafficOf(ctx: EngineContext, d: Deployment): Traffic {
-  return ctx.store.services.get(d.service)?.traffic ?? { weights: {} };
+  return ctx.store.services.get(d)?.traffic ?? { weights: {} };
 }
 
 function revisionOf(ctx: EngineContext, d: Deployment, role: Role): RevisionRecord | null {
   const number = role === 'canary' ? d.revision : d.previousRevision;
-  return number === null ? null : ctx.store.services.revision(d.service, number);
+  return number === null ? null : ctx.store.services.revision(d, number);
 }
 
 /** Runs one step to completion. Every step reconciles to a desired state, so running it again is harmless. */
@@ -49,7 +50,7 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     case 'pause':
       return pause(rt);
     case 'promote': {
-      ctx.store.services.setStableRevision(d.service, d.revision);
+      ctx.store.services.setStableRevision(d, d.revision);
       // The preview ends: the new revision is served on the main port now.
       await setTraffic(ctx, d, { weights: trafficOf(ctx, d).weights }, rt.record);
       rt.record({ type: 'Promoted', revision: d.revision });
@@ -75,7 +76,7 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     }
     default: {
       const unknown: never = step;
-      throw new CutoverError(ErrorCode.InvalidSpec, `deployment ${d.id} has a step of unknown type ${JSON.stringify((unknown as { type?: unknown }).type)}; it was planned by a newer cutover: run that version, or \`cutover abort ${d.service}\``, { context: { service: d.service, deployment: d.id } });
+      throw new CutoverError(ErrorCode.InvalidSpec, `deployment ${d.id} has a step of unknown type ${JSON.stringify((unknown as { type?: unknown }).type)}; it was planned by a newer cutover: run that version, or \`cutover abort ${d.service} --env ${d.environment}\``, { context: { ...pickRef(d), deployment: d.id } });
     }
   }
 }
@@ -86,12 +87,12 @@ async function scale(rt: StepRuntime, d: Deployment, role: Role, replicas: numbe
   if (!revision) return;
   const spec = deploymentSpec(ctx, d);
   // An instance left draining by a crash finishes stopping first: it is already out of rotation.
-  for (const draining of ctx.store.instances.live(d.service, revision.number).filter((i) => i.state === 'draining')) await drainAndStop(ctx, draining, spec.drainTimeoutMs);
-  let live = ctx.store.instances.live(d.service, revision.number);
+  for (const draining of ctx.store.instances.live(d, revision.number).filter((i) => i.state === 'draining')) await drainAndStop(ctx, draining, spec.drainTimeoutMs);
+  let live = ctx.store.instances.live(d, revision.number);
   // A revision being scaled is wanted again: cancel retirements (the warm instances of a rollback target).
   for (const instance of live) if (instance.retireAt !== null && replicas > 0) ctx.store.instances.update(instance.id, { retireAt: null });
   for (let i = live.length; i < replicas; i++) await startInstance(ctx, revision);
-  live = ctx.store.instances.live(d.service, revision.number).filter((i) => i.state !== 'draining');
+  live = ctx.store.instances.live(d, revision.number).filter((i) => i.state !== 'draining');
   const starting = live.filter((i) => i.state === 'starting');
   if (starting.length) {
     rt.record({ type: 'Progress', message: `waiting for ${starting.length} instance(s) of revision ${revision.number} to pass their health check` });
@@ -125,7 +126,7 @@ async function pause(rt: StepRuntime): Promise<void> {
 async function retire(rt: StepRuntime, d: Deployment, afterMs: number): Promise<void> {
   const { ctx } = rt;
   if (d.previousRevision === null || d.previousRevision === d.revision) return;
-  const old = ctx.store.instances.live(d.service, d.previousRevision);
+  const old = ctx.store.instances.live(d, d.previousRevision);
   const traffic = trafficOf(ctx, d);
   await setTraffic(ctx, d, { ...traffic, weights: Object.fromEntries(Object.entries(traffic.weights).filter(([, weight]) => weight > 0)) }, rt.record);
   if (afterMs > 0) {

@@ -2,6 +2,7 @@ import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
 import { syncRouter } from './routing.ts';
+import { describeRef, pickRef, refOf } from '../core/types.ts';
 import { healServices } from './healing.ts';
 
 /**
@@ -16,12 +17,12 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
     const pid = ctx.platform.isRunning(instance.id, instance.pid) ? instance.pid : ctx.platform.find(instance.id);
     if (pid === null) {
       ctx.store.instances.update(instance.id, { state: 'lost', inRotation: false, message: 'its process was gone when the server started' });
-      ctx.log.warn({ service: instance.service, instance: instance.id }, 'instance lost while the server was down');
+      ctx.log.warn({ ...pickRef(instance), instance: instance.id }, 'instance lost while the server was down');
       continue;
     }
     known.add(instance.id);
     if (pid !== instance.pid) ctx.store.instances.update(instance.id, { pid });
-    ctx.log.info({ service: instance.service, instance: instance.id, pid }, 'instance adopted');
+    ctx.log.info({ ...pickRef(instance), instance: instance.id, pid }, 'instance adopted');
   }
   for (const orphan of ctx.platform.orphans(known)) {
     ctx.log.warn({ instance: orphan.id, pid: orphan.pid }, 'stopping a process no record owns (left by a crash)');
@@ -29,48 +30,48 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
   }
   // A delete cut short by the crash: finish it (the service is marked deleted before its instances stop).
   for (const instance of ctx.store.instances.live()) {
-    if (ctx.store.services.get(instance.service)?.deletedAt == null) continue;
+    if (ctx.store.services.get(instance)?.deletedAt == null) continue;
     await drainAndStop(ctx, instance, 0);
   }
   for (const service of ctx.store.services.all()) {
-    if (service.deletedAt !== null && ctx.store.routers.get(service.name)) await ctx.traffic.remove(service.name);
+    if (service.deletedAt !== null && ctx.store.routers.get(refOf(service))) await ctx.traffic.remove(refOf(service));
   }
-  for (const service of ctx.store.services.list()) {
-    if (!ctx.store.routers.get(service.name)) continue;
-    await ctx.traffic.supervise([service.name]);
-    await syncRouter(ctx, service.name).catch((error: unknown) => ctx.log.error({ service: service.name, err: messageOf(error) }, 'could not configure router'));
+  for (const ref of ctx.store.services.list().map(refOf)) {
+    if (!ctx.store.routers.get(ref)) continue;
+    await ctx.traffic.supervise([ref]);
+    await syncRouter(ctx, ref).catch((error: unknown) => ctx.log.error({ ...ref, err: messageOf(error) }, 'could not configure router'));
   }
 }
 
 /** One pass of the background loop: restart dead routers, retire instances that are due, notice exits. */
 export async function superviseOnce(ctx: EngineContext): Promise<void> {
-  const services = ctx.store.services.list().map((s) => s.name);
-  for (const service of await ctx.traffic.supervise(services)) {
-    ctx.store.deployments.note(service, 'RouterRestarted', { message: `the router of ${service} had stopped; restarted on its last config` });
-    ctx.log.warn({ service }, 'router restarted');
-    await syncRouter(ctx, service);
+  const services = ctx.store.services.list().map(refOf);
+  for (const ref of await ctx.traffic.supervise(services)) {
+    ctx.store.deployments.note(ref, 'RouterRestarted', { message: `the router of ${describeRef(ref)} had stopped; restarted on its last config` });
+    ctx.log.warn({ ...ref }, 'router restarted');
+    await syncRouter(ctx, ref);
   }
   for (const instance of ctx.store.instances.dueForRetirement()) {
-    if (ctx.store.services.get(instance.service)?.deletedAt != null) continue;
-    const spec = ctx.store.services.get(instance.service)?.spec;
+    if (ctx.store.services.get(instance)?.deletedAt != null) continue;
+    const spec = ctx.store.services.get(instance)?.spec;
     await drainAndStop(ctx, instance, spec?.drainTimeoutMs ?? 30_000);
   }
   for (const instance of ctx.store.instances.live()) {
     // A service being deleted: the delete stops its instances.
-    if (ctx.store.services.get(instance.service)?.deletedAt != null) continue;
+    if (ctx.store.services.get(instance)?.deletedAt != null) continue;
     // Left draining by a crash with no deployment to finish it: finish stopping it.
-    if (instance.state === 'draining' && !ctx.store.deployments.active(instance.service)) {
-      await drainAndStop(ctx, instance, ctx.store.services.get(instance.service)?.spec.drainTimeoutMs ?? 30_000);
+    if (instance.state === 'draining' && !ctx.store.deployments.active(instance)) {
+      await drainAndStop(ctx, instance, ctx.store.services.get(instance)?.spec.drainTimeoutMs ?? 30_000);
       continue;
     }
     if (instance.state === 'starting' || ctx.platform.isRunning(instance.id, instance.pid)) continue;
     // Deployments watch their own instances; this catches the rest, so the router stops counting on them.
-    if (ctx.store.deployments.active(instance.service)?.revision === instance.revision) continue;
+    if (ctx.store.deployments.active(instance)?.revision === instance.revision) continue;
     const exit = ctx.platform.exitOf(instance.id);
     ctx.store.instances.update(instance.id, { state: 'exited', inRotation: false, message: exit ? `exited with code ${exit.code ?? exit.signal}` : 'exited' });
-    ctx.log.warn({ service: instance.service, instance: instance.id }, 'instance exited');
+    ctx.log.warn({ ...pickRef(instance), instance: instance.id }, 'instance exited');
     // Not fatal: the router already routes around an instance that does not answer; the next pass pushes again.
-    await syncRouter(ctx, instance.service).catch((error: unknown) => ctx.log.warn({ service: instance.service, instance: instance.id, err: messageOf(error) }, 'could not tell the router an instance exited'));
+    await syncRouter(ctx, instance).catch((error: unknown) => ctx.log.warn({ ...pickRef(instance), instance: instance.id, err: messageOf(error) }, 'could not tell the router an instance exited'));
   }
   healServices(ctx);
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { HealthCheckSpec } from '../spec/types.ts';
 import type { EngineContext } from './context.ts';
+import { pickRef, type ServiceRef } from '../core/types.ts';
 import { probe } from './health.ts';
 
 /**
@@ -11,22 +12,23 @@ import { probe } from './health.ts';
  */
 export async function watchRevision(
   ctx: EngineContext,
-  service: string,
+  ref: ServiceRef,
   revision: number,
   check: HealthCheckSpec,
   signal: AbortSignal,
 ): Promise<CutoverError | null> {
+  const { service } = ref;
   const failures = new Map<string, number>();
   let lastProbe = 0;
   while (!signal.aborted) {
-    const ready = ctx.store.instances.live(service, revision).filter((i) => i.state === 'ready');
+    const ready = ctx.store.instances.live(ref, revision).filter((i) => i.state === 'ready');
     for (const instance of ready) {
       if (!ctx.platform.isRunning(instance.id, instance.pid)) {
         const exit = ctx.platform.exitOf(instance.id);
         const how = exit ? (exit.code !== null ? ` with code ${exit.code}` : ` on ${exit.signal}`) : '';
         ctx.store.instances.update(instance.id, { state: 'exited', inRotation: false, message: `exited${how}` });
-        return new CutoverError(ErrorCode.InstanceExited, `instance ${instance.id} (revision ${revision}) exited${how} while the deployment was in progress; see \`cutover logs ${service} --instance ${instance.id}\``, {
-          context: { service, revision, instance: instance.id },
+        return new CutoverError(ErrorCode.InstanceExited, `instance ${instance.id} (revision ${revision}) exited${how} while the deployment was in progress; see \`cutover logs ${service} --env ${ref.environment} --instance ${instance.id}\``, {
+          context: { ...pickRef(ref), revision, instance: instance.id },
         });
       }
     }
@@ -40,7 +42,7 @@ export async function watchRevision(
           return new CutoverError(
             ErrorCode.InstanceUnhealthy,
             `instance ${instance.id} (revision ${revision}) failed its health check ${count} times in a row (GET ${check.path} ${result.detail})`,
-            { context: { service, revision, instance: instance.id } },
+            { context: { ...pickRef(ref), revision, instance: instance.id } },
           );
         }
       }

@@ -11,7 +11,8 @@ export interface CheckResult {
 
 /** What the checks need to know beyond the spec; gathered by the engine. */
 export interface DeploymentFacts {
-  /** Environments in which this exact artifact (digest) has succeeded. */
+  /** The artifact deployed (sha256 hex), and the environments in which it has succeeded. */
+  digest?: string;
   succeededIn: string[];
   /** Whether the router port (and preview port) is free or already this service's. */
   ports: { field: string; port: number; ok: boolean; owner?: string }[];
@@ -46,7 +47,7 @@ export function checkDeployment(environment: Environment, spec: ServiceSpec, fac
     results.push({
       check: 'promotion',
       ok: facts.succeededIn.includes(environment.requiresSuccessIn),
-      message: `${environment.name} takes only an artifact that succeeded in ${environment.requiresSuccessIn} first; this one ${facts.succeededIn.length ? `succeeded in ${facts.succeededIn.join(', ')}` : 'has not succeeded anywhere yet'} (use \`cutover promote-env\`)`,
+      message: `${environment.name} takes only an artifact that succeeded in ${environment.requiresSuccessIn} first; ${facts.digest ? `sha256:${facts.digest.slice(0, 12)}…` : 'this one'} ${facts.succeededIn.length ? `succeeded only in ${facts.succeededIn.join(', ')}` : 'has not succeeded anywhere yet'}, never in ${environment.requiresSuccessIn} (deploy it there, then \`cutover promote-env SERVICE --from ${environment.requiresSuccessIn} --to ${environment.name}\`)`,
     });
   }
   for (const port of facts.ports) {

@@ -93,7 +93,7 @@ async function answerMetrics(res: ServerResponse, target: AdminTarget): Promise<
   const stats = await target.stats();
   const versions = target.config?.versions;
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-  res.end(routerMetricsText(stats, { service: stats.service, ...(versions ? { versions } : {}) }) + processMetricsText());
+  res.end(routerMetricsText(stats, { service: stats.service, environment: stats.environment, ...(versions ? { versions } : {}) }) + processMetricsText());
 }
 
 async function putConfig(req: IncomingMessage, res: ServerResponse, target: AdminTarget): Promise<void> {

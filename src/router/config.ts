@@ -27,6 +27,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   if (!root) return invalid(problems);
 
   const service = check.string(root.service, 'service');
+  const environment = root.environment === undefined ? undefined : check.string(root.environment, 'environment');
   const port = check.int(root.port, 'port', 0, MAX_PORT);
   const previewPort = root.previewPort === undefined ? undefined : check.int(root.previewPort, 'previewPort', 0, MAX_PORT);
   const previewRevision = root.previewRevision === undefined ? undefined : check.int(root.previewRevision, 'previewRevision', 0);
@@ -51,6 +52,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
     healthCheck: healthCheck!,
     generation: generation!,
   };
+  if (environment !== undefined) config.environment = environment;
   if (previewPort !== undefined) config.previewPort = previewPort;
   if (previewRevision !== undefined) config.previewRevision = previewRevision;
   if (trustedProxies !== undefined) config.trustedProxies = trustedProxies;

@@ -97,6 +97,7 @@ export class DataPlane {
   stats(): RouterStats {
     return {
       service: this.table.config?.service ?? '',
+      ...(this.table.config?.environment ? { environment: this.table.config.environment } : {}),
       generation: this.table.config?.generation ?? 0,
       revisions: this.traffic.snapshot(),
       backends: this.table.pool.snapshot(),

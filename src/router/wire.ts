@@ -38,6 +38,8 @@ export interface RouterBackend {
 /** Everything the router process needs; pushed by the control plane and persisted by the router. */
 export interface RouterConfig {
   service: string;
+  /** The environment of the service (absent in configs pushed before environments were identity). */
+  environment?: string;
   port: number;
   previewPort?: number;
   previewRevision?: number;
@@ -81,6 +83,8 @@ export interface RevisionStats {
 /** The answer to GET /stats. Counters only grow, so a reader compares two snapshots. */
 export interface RouterStats {
   service: string;
+  /** The environment of the service, when its config names one. */
+  environment?: string;
   generation: number;
   revisions: Record<string, RevisionStats>;
   backends: Record<string, { inFlight: number; healthy: boolean; requests: number }>;

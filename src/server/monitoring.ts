@@ -1,4 +1,5 @@
 import type { Deployment } from '../core/deployment.ts';
+import { refOf } from '../core/types.ts';
 import { messageOf } from '../core/errors.ts';
 import { packageVersion } from '../core/version.ts';
 import type { EngineContext } from '../engine/context.ts';
@@ -17,11 +18,11 @@ const TIMER_INTERVAL_MS = 5000;
 export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { metrics: ControlPlaneMetrics; dispatcher: AlertDispatcher; stop(): void } {
   const metrics = createControlPlaneMetrics({ version: packageVersion() });
   metrics.trackInProgress(ctx.store.deployments.unfinished());
-  metrics.setInstanceSource(() => ctx.store.instances.live().map((i) => ({ service: i.service, revision: i.revision, state: i.retireAt !== null ? 'retiring' : i.state })));
+  metrics.setInstanceSource(() => ctx.store.instances.live().map((i) => ({ service: i.service, environment: i.environment, revision: i.revision, state: i.retireAt !== null ? 'retiring' : i.state })));
   metrics.setStateSource(() =>
     ctx.store.services.list().map((record) => {
-      const deployment = ctx.store.deployments.latest(record.name);
-      const deadline = deployment ? ctx.store.services.revision(record.name, deployment.revision)?.spec.progressDeadlineMs : undefined;
+      const deployment = ctx.store.deployments.latest(refOf(record));
+      const deadline = deployment ? ctx.store.services.revision(refOf(record), deployment.revision)?.spec.progressDeadlineMs : undefined;
       return { service: record.name, environment: record.environment, weights: record.traffic.weights, deployment, ...(deadline !== undefined ? { progressDeadlineMs: deadline } : {}) };
     }),
   );
@@ -36,7 +37,7 @@ export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { met
   });
   const timer = setInterval(() => {
     // Each deployment's own deadline: the one in its revision's spec.
-    const deadline = (d: Deployment) => ctx.store.services.revision(d.service, d.revision)?.spec.progressDeadlineMs;
+    const deadline = (d: Deployment) => ctx.store.services.revision(d, d.revision)?.spec.progressDeadlineMs;
     dispatcher.checkTimers(ctx.store.deployments.unfinished(), deadline).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert timers failed'));
   }, TIMER_INTERVAL_MS);
   timer.unref();

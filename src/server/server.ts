@@ -77,8 +77,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     platform: createPlatform('local', { mark: serverMark(options.dataDir), sandbox }),
     traffic: new PerServiceTrafficRouter(
       { builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log), haproxy: new HaproxyTrafficRouter(options.dataDir, options.log) },
-      (service) => {
-        const spec = store.services.get(service)?.spec;
+      (ref) => {
+        const spec = store.services.get(ref)?.spec;
         return spec?.traffic?.router ?? (spec ? config.environments[spec.environment]?.trafficRouter : undefined) ?? 'builtin';
       },
     ),

@@ -10,6 +10,7 @@ import type { YAMLError } from 'yaml';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
 import { describeValue } from './messages.ts';
+import { forEnvironment, overriddenEnvironments } from './environments.ts';
 import { toServiceSpec } from './normalize.ts';
 import { problemsFromIssues } from './problems.ts';
 import { specDocumentSchema } from './schema.ts';
@@ -43,17 +44,42 @@ export function parseSpecText(text: string, sourceName: string): unknown {
   }
 }
 
-/** Validates a parsed document and fills in defaults; throws InvalidSpec with every problem. */
+/**
+ * Validates a parsed document and fills in defaults; throws InvalidSpec with
+ * every problem. The spec returned is for the document's `spec.environment`,
+ * with that environment's overrides; the overrides of every other
+ * environment are checked too (each problem names its environment), so a
+ * file that is valid deploys to every stage it names.
+ */
 export function validateSpec(doc: unknown, sourceName?: string): ValidatedSpec {
-  const result = specDocumentSchema.safeParse(doc, {
-    error: (issue) => `expected a valid value, got ${describeValue(issue.input)}`,
-  });
-  if (!result.success) {
-    const problems = problemsFromIssues(result.error.issues, specDocumentSchema, doc);
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    throw invalidSpec(`${sourceName ?? 'The spec'} is not a valid cutover spec (${count}); fix the fields below and try again`, problems, sourceName);
+  const result = specDocumentSchema.safeParse(doc, { error: unknownIssue });
+  const problems = result.success ? [] : problemsFromIssues(result.error.issues, specDocumentSchema, doc);
+  const target = result.success ? result.data.spec.environment : undefined;
+  let spec: ServiceSpec | undefined;
+  // Each environment's merged spec must be valid as a whole too (previewPort beside port, a rolling update that can progress).
+  for (const environment of new Set([...overriddenEnvironments(doc), ...(target ? [target] : [])])) {
+    const merged = forEnvironment(doc, environment);
+    problems.push(...merged.problems);
+    const parsed = specDocumentSchema.safeParse(merged.document, { error: unknownIssue });
+    if (parsed.success) {
+      if (environment === target) spec = toServiceSpec(parsed.data);
+      continue;
+    }
+    if (!result.success) continue; // the document's own problems say it already
+    for (const problem of problemsFromIssues(parsed.error.issues, specDocumentSchema, merged.document)) {
+      problems.push({ ...problem, message: `in environment ${environment} (with spec.environments.${environment}): ${problem.message}` });
+    }
   }
-  return { spec: toServiceSpec(result.data), document: result.data };
+  if (problems.length || !result.success || !spec) {
+    const unique = [...new Map(problems.map((problem) => [`${problem.path}\u0000${problem.message}`, problem])).values()];
+    const count = unique.length === 1 ? '1 problem' : `${unique.length} problems`;
+    throw invalidSpec(`${sourceName ?? 'The spec'} is not a valid cutover spec (${count}); fix the fields below and try again`, unique, sourceName);
+  }
+  return { spec, document: result.data };
+}
+
+function unknownIssue(issue: { input?: unknown }): string {
+  return `expected a valid value, got ${describeValue(issue.input)}`;
 }
 
 /** Reads, parses and validates a spec file. */

@@ -99,7 +99,8 @@ const rolling = z
   )
   .check(rollingCanProgress);
 
-const strategy = z
+/** Exactly one strategy; `strategy` below defaults to rolling, an environment's override has no default. */
+const strategyChoice = z
   .strictObject(
     {
       canary: canary.optional().describe('Shift traffic to the new version in weighted steps.'),
@@ -109,7 +110,9 @@ const strategy = z
     mapping('with one of canary, blueGreen or rolling'),
   )
   .check(exactlyOneOf(['canary', 'blueGreen', 'rolling']))
-  .meta({ minProperties: 1, maxProperties: 1 })
+  .meta({ minProperties: 1, maxProperties: 1 });
+
+const strategy = strategyChoice
   .prefault({ rolling: {} })
   .describe('How the new version replaces the old: exactly one of canary, blueGreen, rolling.');
 
@@ -130,6 +133,26 @@ const traffic = z
   )
   .prefault({})
   .describe('How the router treats the traffic it receives.');
+
+/**
+ * What one environment may set differently in the same spec: enough to run
+ * every stage side by side on one machine (ports, size, variables) and to be
+ * more careful in production (strategy, analysis). Merged over the spec by
+ * spec/environments.ts before the whole is validated again.
+ */
+const environmentOverrides = z.strictObject(
+  {
+    port: port().optional().describe('The port in this environment.'),
+    previewPort: port().optional().describe('The blue-green preview port in this environment.'),
+    instances: integer(1, 100).optional().describe('How many instances serve in this environment.'),
+    run: z
+      .strictObject({ env: envVars().describe('Variables added to (or replacing) run.env in this environment.') }, mapping('with env'))
+      .optional(),
+    strategy: strategyChoice.optional().describe('The strategy in this environment (replaces spec.strategy).'),
+    analysis: analysisSchema.optional().describe("The analysis in this environment: the canary's background analysis, or the blue-green pre-promotion analysis."),
+  },
+  mapping('with port, previewPort, instances, run, strategy or analysis'),
+);
 
 const service = z
   .strictObject(
@@ -166,6 +189,10 @@ const service = z
         .describe('How long an instance may finish its requests before it is stopped.'),
       hooks: hooksSchema,
       traffic,
+      environments: z
+        .record(environmentName(), environmentOverrides, { error: expected('a mapping of environment names to settings, like { production: { port: 8080 } }') })
+        .optional()
+        .describe('Settings per environment, over the ones above, so one file deploys every stage (apply --env picks the stage).'),
     },
     mapping('with version, artifact, run and port'),
   )

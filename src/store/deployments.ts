@@ -1,11 +1,13 @@
 import type { Db } from './database.ts';
 import { applyEvent, type Deployment, type DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
+import type { ServiceRef } from '../core/types.ts';
 
 export interface StoredEvent {
   seq: number;
   deployment: number | null;
   service: string;
+  environment: string;
   type: string;
   data: unknown;
   at: number;
@@ -28,10 +30,10 @@ export class DeploymentStore {
     return this.db.transaction(() => {
       const now = init.createdAt;
       const row = this.db
-        .prepare('INSERT INTO deployments (service, state, created_at, updated_at) VALUES (?, ?, ?, ?)')
-        .run(init.service, '{}', now, now);
+        .prepare('INSERT INTO deployments (service, environment, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(init.service, init.environment, '{}', now, now);
       const deployment: Deployment = { ...init, id: Number(row.lastInsertRowid) };
-      return this.appendInTransaction(deployment.id, init.service, { type: 'DeploymentCreated', deployment }, now);
+      return this.appendInTransaction(deployment.id, init, { type: 'DeploymentCreated', deployment }, now);
     })();
   }
 
@@ -39,19 +41,25 @@ export class DeploymentStore {
   append(id: number, event: DeploymentEvent, at = Date.now()): Deployment {
     const current = this.get(id);
     if (!current) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover history SERVICE\` lists them`, { context: { deployment: id } });
-    return this.db.transaction(() => this.appendInTransaction(id, current.service, event, at))();
+    return this.db.transaction(() => this.appendInTransaction(id, this.ownerOf(id) ?? current, event, at))();
   }
 
-  private appendInTransaction(id: number, service: string, event: DeploymentEvent, at: number): Deployment {
+  /** The service a deployment belongs to (its row; a deployment migrated from before environments were identity may name another environment in its state). */
+  private ownerOf(id: number): ServiceRef | null {
+    return (this.db.prepare('SELECT service, environment FROM deployments WHERE id = ?').get(id) as ServiceRef | undefined) ?? null;
+  }
+
+  private appendInTransaction(id: number, owner: ServiceRef, event: DeploymentEvent, at: number): Deployment {
+    const { service, environment } = owner;
     const current = event.type === 'DeploymentCreated' ? null : this.get(id);
     const next = applyEvent(current, event, at);
     const seq = this.db
-      .prepare('INSERT INTO events (deployment, service, type, data, at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, service, event.type, JSON.stringify(event), at).lastInsertRowid;
+      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, service, environment, event.type, JSON.stringify(event), at).lastInsertRowid;
     this.db
       .prepare('UPDATE deployments SET state = ?, finished = ?, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(next), next.finishedAt === null ? 0 : 1, at, id);
-    const stored: StoredEvent = { seq: Number(seq), deployment: id, service, type: event.type, data: event, at };
+    const stored: StoredEvent = { seq: Number(seq), deployment: id, service, environment, type: event.type, data: event, at };
     queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, current)));
     return next;
   }
@@ -61,17 +69,17 @@ export class DeploymentStore {
     return row ? (JSON.parse(row.state) as Deployment) : null;
   }
 
-  latest(service: string): Deployment | null {
+  latest(ref: ServiceRef): Deployment | null {
     const row = this.db
-      .prepare('SELECT state FROM deployments WHERE service = ? ORDER BY id DESC LIMIT 1')
-      .get(service) as { state: string } | undefined;
+      .prepare('SELECT state FROM deployments WHERE service = ? AND environment = ? ORDER BY id DESC LIMIT 1')
+      .get(ref.service, ref.environment) as { state: string } | undefined;
     return row ? (JSON.parse(row.state) as Deployment) : null;
   }
 
-  active(service: string): Deployment | null {
+  active(ref: ServiceRef): Deployment | null {
     const row = this.db
-      .prepare('SELECT state FROM deployments WHERE service = ? AND finished = 0 ORDER BY id DESC LIMIT 1')
-      .get(service) as { state: string } | undefined;
+      .prepare('SELECT state FROM deployments WHERE service = ? AND environment = ? AND finished = 0 ORDER BY id DESC LIMIT 1')
+      .get(ref.service, ref.environment) as { state: string } | undefined;
     return row ? (JSON.parse(row.state) as Deployment) : null;
   }
 
@@ -80,30 +88,28 @@ export class DeploymentStore {
     return rows.map((row) => JSON.parse(row.state) as Deployment);
   }
 
-  list(service: string): Deployment[] {
+  list(ref: ServiceRef): Deployment[] {
     const rows = this.db
-      .prepare('SELECT state FROM deployments WHERE service = ? ORDER BY id')
-      .all(service) as { state: string }[];
+      .prepare('SELECT state FROM deployments WHERE service = ? AND environment = ? ORDER BY id')
+      .all(ref.service, ref.environment) as { state: string }[];
     return rows.map((row) => JSON.parse(row.state) as Deployment);
   }
 
   /** Events of one deployment, oldest first. */
   events(id: number): StoredEvent[] {
     const rows = this.db
-      .prepare('SELECT seq, deployment, service, type, data, at FROM events WHERE deployment = ? ORDER BY seq')
+      .prepare('SELECT seq, deployment, service, environment, type, data, at FROM events WHERE deployment = ? ORDER BY seq')
       .all(id) as (Omit<StoredEvent, 'data'> & { data: string })[];
     return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }));
   }
 
-  /** Events after `seq`, optionally of one service, for live streams. */
-  eventsAfter(seq: number, service?: string, limit = 1000): StoredEvent[] {
-    const rows = (
-      service
-        ? this.db
-            .prepare('SELECT seq, deployment, service, type, data, at FROM events WHERE seq > ? AND service = ? ORDER BY seq LIMIT ?')
-            .all(seq, service, limit)
-        : this.db.prepare('SELECT seq, deployment, service, type, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit)
-    ) as (Omit<StoredEvent, 'data'> & { data: string })[];
+  /** Events after `seq`, optionally only those of one service or environment, for live streams. */
+  eventsAfter(seq: number, of: { service?: string | undefined; environment?: string | undefined } = {}, limit = 1000): StoredEvent[] {
+    const filters = (['service', 'environment'] as const).filter((column) => of[column] !== undefined);
+    const where = ['seq > ?', ...filters.map((column) => `${column} = ?`)].join(' AND ');
+    const rows = this.db
+      .prepare(`SELECT seq, deployment, service, environment, type, data, at FROM events WHERE ${where} ORDER BY seq LIMIT ?`)
+      .all(seq, ...filters.map((column) => of[column]), limit) as (Omit<StoredEvent, 'data'> & { data: string })[];
     return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }));
   }
 
@@ -113,11 +119,12 @@ export class DeploymentStore {
   }
 
   /** Records an event about a service that is not part of a deployment's state (router restarts, deletes). */
-  note(service: string, type: string, data: Record<string, unknown>, at = Date.now()): void {
+  note(ref: ServiceRef, type: string, data: Record<string, unknown>, at = Date.now()): void {
+    const { service, environment } = ref;
     const seq = this.db
-      .prepare('INSERT INTO events (deployment, service, type, data, at) VALUES (NULL, ?, ?, ?, ?)')
-      .run(service, type, JSON.stringify({ type, ...data }), at).lastInsertRowid;
-    const stored: StoredEvent = { seq: Number(seq), deployment: null, service, type, data: { type, ...data }, at };
+      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (NULL, ?, ?, ?, ?, ?)')
+      .run(service, environment, type, JSON.stringify({ type, ...data }), at).lastInsertRowid;
+    const stored: StoredEvent = { seq: Number(seq), deployment: null, service, environment, type, data: { type, ...data }, at };
     queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, null)));
   }
 

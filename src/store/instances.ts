@@ -1,9 +1,10 @@
 import type { Db } from './database.ts';
-import type { InstanceState } from '../core/types.ts';
+import type { InstanceState, ServiceRef } from '../core/types.ts';
 
 export interface InstanceRecord {
   id: string;
   service: string;
+  environment: string;
   revision: number;
   port: number;
   pid: number | null;
@@ -20,6 +21,7 @@ export interface InstanceRecord {
 interface InstanceRow {
   id: string;
   service: string;
+  environment: string;
   revision: number;
   port: number;
   pid: number | null;
@@ -37,6 +39,7 @@ function toInstance(row: InstanceRow): InstanceRecord {
   return {
     id: row.id,
     service: row.service,
+    environment: row.environment,
     revision: row.revision,
     port: row.port,
     pid: row.pid,
@@ -65,10 +68,10 @@ export class InstanceStore {
   insert(init: Omit<InstanceRecord, 'pid' | 'state' | 'inRotation' | 'retireAt' | 'message' | 'createdAt' | 'updatedAt'>, now = Date.now()): InstanceRecord {
     this.db
       .prepare(
-        `INSERT INTO instances (id, service, revision, port, pid, state, in_rotation, dir, log_path, created_at, updated_at)
-         VALUES (?, ?, ?, ?, NULL, 'starting', 0, ?, ?, ?, ?)`,
+        `INSERT INTO instances (id, service, environment, revision, port, pid, state, in_rotation, dir, log_path, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, NULL, 'starting', 0, ?, ?, ?, ?)`,
       )
-      .run(init.id, init.service, init.revision, init.port, init.dir, init.logPath, now, now);
+      .run(init.id, init.service, init.environment, init.revision, init.port, init.dir, init.logPath, now, now);
     return this.get(init.id)!;
   }
 
@@ -90,10 +93,11 @@ export class InstanceStore {
     this.db.prepare(`UPDATE instances SET ${set.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`).run(...set.map(([, value]) => value), id);
   }
 
-  /** Instances whose process may be running, of one service (and revision). */
-  live(service?: string, revision?: number): InstanceRecord[] {
+  /** Instances whose process may be running: all of them, or of one service (and revision). */
+  live(ref?: ServiceRef, revision?: number): InstanceRecord[] {
     const filters: [string, unknown][] = [
-      ['service = ?', service],
+      ['service = ?', ref?.service],
+      ['environment = ?', ref?.environment],
       ['revision = ?', revision],
     ].filter(([, value]) => value !== undefined) as [string, unknown][];
     const where = ["state IN ('starting', 'ready', 'draining')", ...filters.map(([clause]) => clause)];
@@ -102,8 +106,8 @@ export class InstanceStore {
     return rows.map(toInstance);
   }
 
-  all(service: string): InstanceRecord[] {
-    return (this.db.prepare('SELECT * FROM instances WHERE service = ? ORDER BY created_at, id').all(service) as InstanceRow[]).map(toInstance);
+  all(ref: ServiceRef): InstanceRecord[] {
+    return (this.db.prepare('SELECT * FROM instances WHERE service = ? AND environment = ? ORDER BY created_at, id').all(ref.service, ref.environment) as InstanceRow[]).map(toInstance);
   }
 
   dueForRetirement(now = Date.now()): InstanceRecord[] {

@@ -1,5 +1,6 @@
 import { AUDIT_SCHEMA } from '../security/audit/schema.ts';
 import { IDENTITY_SCHEMA } from '../security/identity/schema.ts';
+import { SERVICE_ENVIRONMENT_IDENTITY } from './migrations/service-environment.ts';
 
 /**
  * The schema, as an ordered list of migrations. A migration is never edited
@@ -93,4 +94,5 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Users, tokens (hashes), signing keys and nonces; the audit hash chain (src/security).
   IDENTITY_SCHEMA + AUDIT_SCHEMA,
+  SERVICE_ENVIRONMENT_IDENTITY,
 ];

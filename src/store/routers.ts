@@ -1,9 +1,20 @@
 import type { Db } from './database.ts';
+import type { ServiceRef } from '../core/types.ts';
 
-export interface RouterRecord {
-  service: string;
+export interface RouterRecord extends ServiceRef {
+  /** The CUTOVER_ROUTER mark its process was started with: how it is found again after a restart of the server. */
+  mark: string;
   pid: number | null;
   adminPort: number;
+  generation: number;
+}
+
+interface RouterRow {
+  service: string;
+  environment: string;
+  mark: string;
+  pid: number | null;
+  admin_port: number;
   generation: number;
 }
 
@@ -11,31 +22,31 @@ export interface RouterRecord {
 export class RouterStore {
   constructor(private readonly db: Db) {}
 
-  get(service: string): RouterRecord | null {
-    const row = this.db.prepare('SELECT service, pid, admin_port, generation FROM routers WHERE service = ?').get(service) as
-      | { service: string; pid: number | null; admin_port: number; generation: number }
-      | undefined;
-    return row ? { service: row.service, pid: row.pid, adminPort: row.admin_port, generation: row.generation } : null;
+  get(ref: ServiceRef): RouterRecord | null {
+    const row = this.db
+      .prepare('SELECT service, environment, mark, pid, admin_port, generation FROM routers WHERE service = ? AND environment = ?')
+      .get(ref.service, ref.environment) as RouterRow | undefined;
+    return row ? { service: row.service, environment: row.environment, mark: row.mark, pid: row.pid, adminPort: row.admin_port, generation: row.generation } : null;
   }
 
   save(record: RouterRecord, now = Date.now()): void {
     this.db
       .prepare(
-        `INSERT INTO routers (service, pid, admin_port, generation, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(service) DO UPDATE SET pid = excluded.pid, admin_port = excluded.admin_port, generation = excluded.generation, updated_at = excluded.updated_at`,
+        `INSERT INTO routers (service, environment, mark, pid, admin_port, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(service, environment) DO UPDATE SET mark = excluded.mark, pid = excluded.pid, admin_port = excluded.admin_port, generation = excluded.generation, updated_at = excluded.updated_at`,
       )
-      .run(record.service, record.pid, record.adminPort, record.generation, now);
+      .run(record.service, record.environment, record.mark, record.pid, record.adminPort, record.generation, now);
   }
 
   /** The next config generation: stored before the push, so it only ever grows. */
-  nextGeneration(service: string): number {
+  nextGeneration(ref: ServiceRef): number {
     return this.db.transaction(() => {
-      this.db.prepare('UPDATE routers SET generation = generation + 1 WHERE service = ?').run(service);
-      return this.get(service)?.generation ?? 1;
+      this.db.prepare('UPDATE routers SET generation = generation + 1 WHERE service = ? AND environment = ?').run(ref.service, ref.environment);
+      return this.get(ref)?.generation ?? 1;
     })();
   }
 
-  remove(service: string): void {
-    this.db.prepare('DELETE FROM routers WHERE service = ?').run(service);
+  remove(ref: ServiceRef): void {
+    this.db.prepare('DELETE FROM routers WHERE service = ? AND environment = ?').run(ref.service, ref.environment);
   }
 }

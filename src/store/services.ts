@@ -1,6 +1,6 @@
 import type { Db } from './database.ts';
 import type { ServiceSpec } from '../spec/types.ts';
-import type { Weights } from '../core/types.ts';
+import type { ServiceRef, Weights } from '../core/types.ts';
 
 export interface Traffic {
   weights: Weights;
@@ -20,6 +20,7 @@ export interface ServiceRecord {
 
 export interface RevisionRecord {
   service: string;
+  environment: string;
   number: number;
   version: string;
   digest: string;
@@ -41,6 +42,7 @@ interface ServiceRow {
 
 interface RevisionRow {
   service: string;
+  environment: string;
   number: number;
   version: string;
   digest: string;
@@ -65,6 +67,7 @@ function toService(row: ServiceRow): ServiceRecord {
 function toRevision(row: RevisionRow): RevisionRecord {
   return {
     service: row.service,
+    environment: row.environment,
     number: row.number,
     version: row.version,
     digest: row.digest,
@@ -74,22 +77,27 @@ function toRevision(row: RevisionRow): RevisionRecord {
   };
 }
 
-/** Services, their revisions and the traffic split the router is told. */
+/** Services (each a name in one environment), their revisions and the traffic split the router is told. */
 export class ServiceStore {
   constructor(private readonly db: Db) {}
 
-  get(name: string): ServiceRecord | null {
-    const row = this.db.prepare('SELECT * FROM services WHERE name = ?').get(name) as ServiceRow | undefined;
+  get(ref: ServiceRef): ServiceRecord | null {
+    const row = this.db.prepare('SELECT * FROM services WHERE name = ? AND environment = ?').get(ref.service, ref.environment) as ServiceRow | undefined;
     return row ? toService(row) : null;
   }
 
   list(): ServiceRecord[] {
-    return (this.db.prepare('SELECT * FROM services WHERE deleted_at IS NULL ORDER BY name').all() as ServiceRow[]).map(toService);
+    return (this.db.prepare('SELECT * FROM services WHERE deleted_at IS NULL ORDER BY name, environment').all() as ServiceRow[]).map(toService);
   }
 
   /** Every service ever created, deleted ones too (their history stays). */
   all(): ServiceRecord[] {
-    return (this.db.prepare('SELECT * FROM services ORDER BY name').all() as ServiceRow[]).map(toService);
+    return (this.db.prepare('SELECT * FROM services ORDER BY name, environment').all() as ServiceRow[]).map(toService);
+  }
+
+  /** The live services called `name`, one per environment it is in. */
+  named(name: string): ServiceRecord[] {
+    return (this.db.prepare('SELECT * FROM services WHERE name = ? AND deleted_at IS NULL ORDER BY environment').all(name) as ServiceRow[]).map(toService);
   }
 
   /** The service that owns `port` (its router listens there), if any. */
@@ -98,54 +106,58 @@ export class ServiceStore {
     return row ? toService(row) : null;
   }
 
+  /** Creates or updates the service (spec.name, spec.environment); never touches the same name in another environment. */
   upsert(spec: ServiceSpec, now = Date.now()): ServiceRecord {
-    const existing = this.get(spec.name);
-    if (existing) {
-      this.db
-        .prepare('UPDATE services SET environment = ?, port = ?, spec = ?, deleted_at = NULL WHERE name = ?')
-        .run(spec.environment, spec.port, JSON.stringify(spec), spec.name);
+    const ref = { service: spec.name, environment: spec.environment };
+    if (this.get(ref)) {
+      this.db.prepare('UPDATE services SET port = ?, spec = ?, deleted_at = NULL WHERE name = ? AND environment = ?').run(spec.port, JSON.stringify(spec), spec.name, spec.environment);
     } else {
       this.db
         .prepare('INSERT INTO services (name, environment, port, spec, traffic, stable_revision, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)')
         .run(spec.name, spec.environment, spec.port, JSON.stringify(spec), JSON.stringify({ weights: {} }), now);
     }
-    return this.get(spec.name)!;
+    return this.get(ref)!;
   }
 
-  setTraffic(name: string, traffic: Traffic): void {
-    this.db.prepare('UPDATE services SET traffic = ? WHERE name = ?').run(JSON.stringify(traffic), name);
+  setTraffic(ref: ServiceRef, traffic: Traffic): void {
+    this.db.prepare('UPDATE services SET traffic = ? WHERE name = ? AND environment = ?').run(JSON.stringify(traffic), ref.service, ref.environment);
   }
 
-  setStableRevision(name: string, revision: number | null): void {
-    this.db.prepare('UPDATE services SET stable_revision = ? WHERE name = ?').run(revision, name);
+  setStableRevision(ref: ServiceRef, revision: number | null): void {
+    this.db.prepare('UPDATE services SET stable_revision = ? WHERE name = ? AND environment = ?').run(revision, ref.service, ref.environment);
   }
 
-  markDeleted(name: string, now = Date.now()): void {
-    this.db.prepare('UPDATE services SET deleted_at = ?, traffic = ? WHERE name = ?').run(now, JSON.stringify({ weights: {} }), name);
+  markDeleted(ref: ServiceRef, now = Date.now()): void {
+    this.db.prepare('UPDATE services SET deleted_at = ?, traffic = ? WHERE name = ? AND environment = ?').run(now, JSON.stringify({ weights: {} }), ref.service, ref.environment);
   }
 
-  addRevision(service: string, init: Omit<RevisionRecord, 'service' | 'number'>): RevisionRecord {
+  addRevision(ref: ServiceRef, init: Omit<RevisionRecord, 'service' | 'environment' | 'number'>): RevisionRecord {
     return this.db.transaction(() => {
-      const last = this.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE service = ?').get(service) as { n: number | null };
+      const last = this.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE service = ? AND environment = ?').get(ref.service, ref.environment) as { n: number | null };
       const number = (last.n ?? 0) + 1;
       this.db
-        .prepare('INSERT INTO revisions (service, number, version, digest, spec, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(service, number, init.version, init.digest, JSON.stringify(init.spec), JSON.stringify(init.document), init.createdAt);
-      return { ...init, service, number };
+        .prepare('INSERT INTO revisions (service, environment, number, version, digest, spec, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(ref.service, ref.environment, number, init.version, init.digest, JSON.stringify(init.spec), JSON.stringify(init.document), init.createdAt);
+      return { ...init, service: ref.service, environment: ref.environment, number };
     })();
   }
 
   /** Replaces a revision's stored spec (secrets re-sealed to a new key; nothing else changes). */
-  updateRevisionSpec(service: string, number: number, spec: ServiceSpec): void {
-    this.db.prepare('UPDATE revisions SET spec = ? WHERE service = ? AND number = ?').run(JSON.stringify(spec), service, number);
+  updateRevisionSpec(ref: ServiceRef, number: number, spec: ServiceSpec): void {
+    this.db.prepare('UPDATE revisions SET spec = ? WHERE service = ? AND environment = ? AND number = ?').run(JSON.stringify(spec), ref.service, ref.environment, number);
   }
 
-  revision(service: string, number: number): RevisionRecord | null {
-    const row = this.db.prepare('SELECT * FROM revisions WHERE service = ? AND number = ?').get(service, number) as RevisionRow | undefined;
+  revision(ref: ServiceRef, number: number): RevisionRecord | null {
+    const row = this.db.prepare('SELECT * FROM revisions WHERE service = ? AND environment = ? AND number = ?').get(ref.service, ref.environment, number) as RevisionRow | undefined;
     return row ? toRevision(row) : null;
   }
 
-  revisions(service: string): RevisionRecord[] {
-    return (this.db.prepare('SELECT * FROM revisions WHERE service = ? ORDER BY number').all(service) as RevisionRow[]).map(toRevision);
+  revisions(ref: ServiceRef): RevisionRecord[] {
+    return (this.db.prepare('SELECT * FROM revisions WHERE service = ? AND environment = ? ORDER BY number').all(ref.service, ref.environment) as RevisionRow[]).map(toRevision);
+  }
+
+  /** Every revision of any service made of the artifact `digest`. */
+  revisionsOf(digest: string): RevisionRecord[] {
+    return (this.db.prepare('SELECT * FROM revisions WHERE digest = ? ORDER BY service, environment, number').all(digest) as RevisionRow[]).map(toRevision);
   }
 }

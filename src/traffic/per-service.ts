@@ -1,3 +1,4 @@
+import { pickRef, serviceKey, type ServiceRef } from '../core/types.ts';
 import type { TrafficRouterType } from '../spec/types.ts';
 import type { RequestSamples, RouterStats } from '../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from './traffic-router.ts';
@@ -17,49 +18,49 @@ export class PerServiceTrafficRouter implements TrafficRouter {
 
   constructor(
     private readonly routers: Record<TrafficRouterType, TrafficRouter>,
-    private readonly choose: (service: string) => TrafficRouterType,
+    private readonly choose: (ref: ServiceRef) => TrafficRouterType,
   ) {}
 
-  private of(service: string): TrafficRouter {
-    return this.routers[this.choose(service)];
+  private of(ref: ServiceRef): TrafficRouter {
+    return this.routers[this.choose(ref)];
   }
 
   async apply(config: TrafficConfig): Promise<void> {
-    const type = this.choose(config.service);
-    const key = `${config.service} ${type}`;
+    const type = this.choose(config);
+    const key = `${serviceKey(config)} ${type}`;
     if (!this.settled.has(key)) {
-      for (const [other, router] of Object.entries(this.routers)) if (other !== type) await router.remove(config.service);
+      for (const [other, router] of Object.entries(this.routers)) if (other !== type) await router.remove(pickRef(config));
       this.settled.add(key);
     }
     await this.routers[type].apply(config);
   }
 
-  serving(service: string): Promise<string | null> {
-    return this.of(service).serving(service);
+  serving(ref: ServiceRef): Promise<string | null> {
+    return this.of(ref).serving(ref);
   }
 
-  drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
-    return this.of(service).drain(service, instanceId, timeoutMs);
+  drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return this.of(ref).drain(ref, instanceId, timeoutMs);
   }
 
-  stats(service: string): Promise<RouterStats> {
-    return this.of(service).stats(service);
+  stats(ref: ServiceRef): Promise<RouterStats> {
+    return this.of(ref).stats(ref);
   }
 
-  samples(service: string, after: number): Promise<RequestSamples> {
-    return this.of(service).samples(service, after);
+  samples(ref: ServiceRef, after: number): Promise<RequestSamples> {
+    return this.of(ref).samples(ref, after);
   }
 
-  async supervise(services: string[]): Promise<string[]> {
-    const restarted: string[] = [];
+  async supervise(refs: ServiceRef[]): Promise<ServiceRef[]> {
+    const restarted: ServiceRef[] = [];
     for (const [type, router] of Object.entries(this.routers)) {
-      restarted.push(...(await router.supervise(services.filter((service) => this.choose(service) === type))));
+      restarted.push(...(await router.supervise(refs.filter((ref) => this.choose(ref) === type))));
     }
     return restarted;
   }
 
-  async remove(service: string): Promise<void> {
-    for (const router of Object.values(this.routers)) await router.remove(service);
-    for (const key of [...this.settled]) if (key.startsWith(`${service} `)) this.settled.delete(key);
+  async remove(ref: ServiceRef): Promise<void> {
+    for (const router of Object.values(this.routers)) await router.remove(ref);
+    for (const key of [...this.settled]) if (key.startsWith(`${serviceKey(ref)} `)) this.settled.delete(key);
   }
 }

@@ -1,7 +1,8 @@
+import type { ServiceRef } from '../core/types.ts';
 import type { RequestSamples, RouterConfig, RouterStats } from '../router/wire.ts';
 
-/** The config the engine gives a traffic router; the router adds the generation. */
-export type TrafficConfig = Omit<RouterConfig, 'generation'>;
+/** The config the engine gives a traffic router, for one service in one environment; the router adds the generation. */
+export type TrafficConfig = Omit<RouterConfig, 'generation' | 'environment'> & ServiceRef;
 
 /**
  * Who gets which request. The engine drives a traffic router; it never
@@ -10,21 +11,21 @@ export type TrafficConfig = Omit<RouterConfig, 'generation'>;
 export interface TrafficRouter {
   /** The id used in config and errors. */
   readonly type: string;
-  /** Makes the service's data plane serve with `config`, starting or adopting it as needed. */
+  /** Makes the (service, environment)'s data plane serve with `config`, starting or adopting it as needed. */
   apply(config: TrafficConfig): Promise<void>;
   /**
    * Why the service's data plane is not serving the config last applied, or
    * null when it is: its process runs and answers with that generation.
    */
-  serving(service: string): Promise<string | null>;
+  serving(ref: ServiceRef): Promise<string | null>;
   /** Waits until no request is in flight to an instance (it must already be out of rotation), at most `timeoutMs`. */
-  drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }>;
+  drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }>;
   /** The data plane's counters for a service. */
-  stats(service: string): Promise<RouterStats>;
+  stats(ref: ServiceRef): Promise<RouterStats>;
   /** Answers recorded after sequence number `after`, one by one (for the canary judge). */
-  samples(service: string, after: number): Promise<RequestSamples>;
+  samples(ref: ServiceRef, after: number): Promise<RequestSamples>;
   /** Restarts the data plane of each service whose process died; returns the services it restarted. */
-  supervise(services: string[]): Promise<string[]>;
+  supervise(refs: ServiceRef[]): Promise<ServiceRef[]>;
   /** Stops a service's data plane. */
-  remove(service: string): Promise<void>;
+  remove(ref: ServiceRef): Promise<void>;
 }

@@ -111,8 +111,7 @@ export class ApiError extends Error {
 
 /** The service's address in the API. */
 export function servicePath(environment: string, name: string): string {
-  void environment;
-  return `/v1/services/${encodeURIComponent(name)}`;
+  return `/v1/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(name)}`;
 }
 
 export class Api {

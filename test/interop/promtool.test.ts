@@ -23,8 +23,8 @@ withPromtool.describe('metrics pass `promtool check metrics`', () => {
   it('accepts the control plane registry after an analysis and a rollback', async () => {
     const metrics = createControlPlaneMetrics();
     metrics.setInstanceSource(() => [
-      { service: 'hello', revision: 1, state: 'ready' },
-      { service: 'hello', revision: 2, state: 'draining' },
+      { service: 'hello', environment: 'production', revision: 1, state: 'ready' },
+      { service: 'hello', environment: 'production', revision: 2, state: 'draining' },
     ]);
     replay(
       [

@@ -11,7 +11,7 @@ export function deployment(overrides: Partial<Deployment> = {}): Deployment {
 
 /** A stored event of deployment 7, as the store hands it to listeners. */
 export function stored(data: { type: string; [key: string]: unknown }, at = 50_000): StoredEvent {
-  return { seq: 1, deployment: 7, service: 'hello', type: data.type, data, at };
+  return { seq: 1, deployment: 7, service: 'hello', environment: 'development', type: data.type, data, at };
 }
 
 /** A finished step analysis at step 1 whose p99 latency was inconclusive. */

@@ -23,10 +23,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI (`dist/cli/main.js`) as a process. */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+/** Runs the real CLI (`dist/cli/main.js`, or another build's `entry`) as a process. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, entry = CLI_ENTRY): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { ...process.env, ...env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,6 +73,8 @@ export class Cluster {
   port = 0;
   /** Extra arguments for `cutover server` (e.g. --config). */
   serverArgs: string[] = [];
+  /** The CLI the server and `cli()` run: this checkout's dist/, or an older release's (upgrade tests). */
+  cliEntry = CLI_ENTRY;
   private serverLog = '';
 
   get url(): string {
@@ -89,7 +91,7 @@ export class Cluster {
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    const child = spawn(process.execPath, [CLI_ENTRY, 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--log-level', 'debug', ...this.serverArgs], {
+    const child = spawn(process.execPath, [this.cliEntry, 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--log-level', 'debug', ...this.serverArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CUTOVER_LOG_LEVEL: 'debug' },
     });
@@ -121,7 +123,7 @@ export class Cluster {
 
   cli(...args: string[]): Promise<CliResult> {
     // CUTOVER_TOKEN is read from the data dir's token file unless set.
-    return runCli(args, { CUTOVER_SERVER: this.url, CUTOVER_DATA_DIR: this.dataDir });
+    return runCli(args, { CUTOVER_SERVER: this.url, CUTOVER_DATA_DIR: this.dataDir }, undefined, this.cliEntry);
   }
 
   async api<T = unknown>(method: string, path: string, body?: unknown, token = this.token): Promise<{ status: number; body: T }> {
@@ -134,9 +136,16 @@ export class Cluster {
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
-  async status(service: string): Promise<StatusView> {
-    const { status, body } = await this.api<StatusView>('GET', `/v1/services/${service}`);
-    if (status !== 200) throw new Error(`status of ${service}: HTTP ${status} ${JSON.stringify(body)}`);
+  /** The status of a service in `environment`, or in the one environment it is in. */
+  async status(service: string, environment?: string): Promise<StatusView> {
+    if (environment === undefined) {
+      const { body } = await this.api<{ services: StatusView[] }>('GET', `/v1/services?name=${encodeURIComponent(service)}`);
+      const found = body.services.map((s) => s.environment);
+      if (found.length !== 1) throw new Error(`status of ${service}: it is in ${found.length} environments (${found.join(', ')}); name one`);
+      environment = found[0]!;
+    }
+    const { status, body } = await this.api<StatusView>('GET', `/v1/environments/${environment}/services/${service}`);
+    if (status !== 200) throw new Error(`status of ${service} in ${environment}: HTTP ${status} ${JSON.stringify(body)}`);
     return body;
   }
 

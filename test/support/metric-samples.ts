@@ -18,7 +18,7 @@ export function replay(
   for (const { event, at } of events) {
     const before = state;
     state = applyEvent(state, event, at);
-    observe({ seq: ++seq, deployment: state.id, service: state.service, type: event.type, data: event, at }, before);
+    observe({ seq: ++seq, deployment: state.id, service: state.service, environment: state.environment, type: event.type, data: event, at }, before);
   }
   return state;
 }

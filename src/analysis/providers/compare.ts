@@ -40,12 +40,12 @@ export class CompareProvider implements MetricProvider {
   }
   /** Only requests answered after the analysis started count. */
   async start(context: MeasureContext): Promise<void> {
-    this.after = (await this.traffic.samples(context.service, 0)).seq;
+    this.after = (await this.traffic.samples(context, 0)).seq;
     this.lastAt = Date.now();
   }
   async measure(context: MeasureContext) {
     if (context.stableRevision === null) return { phase: 'Error' as const, message: 'there is no stable revision to compare the canary with' };
-    const samples = await this.traffic.samples(context.service, this.after);
+    const samples = await this.traffic.samples(context, this.after);
     this.after = samples.seq;
     const now = Date.now();
     // The batch's length: what the evidence cap allows grows with it (a late read is not one second).

@@ -67,12 +67,12 @@ export class RouterProvider implements MetricProvider {
 
   /** The baseline: measurements cover what happened after the analysis started. */
   async start(context: MeasureContext): Promise<void> {
-    this.snapshots.push({ at: Date.now(), stats: await this.traffic.stats(context.service) });
+    this.snapshots.push({ at: Date.now(), stats: await this.traffic.stats(context) });
   }
 
   async measure(context: MeasureContext) {
     const now = Date.now();
-    const stats = await this.traffic.stats(context.service);
+    const stats = await this.traffic.stats(context);
     this.snapshots.push({ at: now, stats });
     while (this.snapshots.length > 2 && this.snapshots[1]!.at <= now - this.spec.windowMs) this.snapshots.shift();
     const base = this.snapshots[0]!;

@@ -17,7 +17,7 @@ export function applyRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEnv>
     // Secret values are sealed before anything else sees the spec.
     const { spec, document } = await ctx.secrets.seal(validated.spec, validated.document);
     const deployment = await coordinator.apply(spec, document, artifactClaim(body), c.get('user'));
-    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, spec.name) }, 202);
+    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, deployment) }, 202);
   });
   return app;
 }

@@ -9,12 +9,12 @@ export function deploymentRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<Aut
   const app = new Hono<AuthEnv>();
   app.post('/:id/approve', guard, (c) => {
     const d = coordinator.approve(Number(c.req.param('id')), c.get('user'));
-    return c.json(statusView(ctx, d.service));
+    return c.json(statusView(ctx, d));
   });
   app.post('/:id/reject', guard, async (c) => {
     const body = await jsonBody(c);
     const d = coordinator.reject(Number(c.req.param('id')), c.get('user'), typeof body.reason === 'string' ? body.reason : '');
-    return c.json(statusView(ctx, d.service));
+    return c.json(statusView(ctx, d));
   });
   return app;
 }

@@ -8,8 +8,8 @@ export function eventRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/', guard, (c) => {
     const after = Number(c.req.query('after') ?? 0) || 0;
-    const service = c.req.query('service');
-    return c.json({ last: ctx.store.deployments.lastSeq(), events: ctx.store.deployments.eventsAfter(after, service || undefined) });
+    const of = { service: c.req.query('service') || undefined, environment: c.req.query('environment') || undefined };
+    return c.json({ last: ctx.store.deployments.lastSeq(), events: ctx.store.deployments.eventsAfter(after, of) });
   });
   app.get('/stream', guard, (c) => eventStream(c, ctx));
   return app;

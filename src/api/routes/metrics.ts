@@ -26,7 +26,7 @@ export function metricsTargetRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
   app.get('/targets', guard, (c) => {
     const groups: ScrapeTargetGroup[] = [];
     for (const service of ctx.store.services.list()) {
-      const router = ctx.store.routers.get(service.name);
+      const router = ctx.store.routers.get({ service: service.name, environment: service.environment });
       if (!router) continue;
       groups.push({
         targets: [`127.0.0.1:${router.adminPort}`],

@@ -4,28 +4,46 @@ import { requirePermission, type AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
 import { serviceLogs } from '../logs.ts';
+import { serviceRef } from '../service-ref.ts';
 import { historyView, statusView } from '../views.ts';
+import { lockRoutes } from './locks.ts';
 
-/** `/v1/services`: status, history, logs and counters of services, and what changes them (promote, abort, rollback, promote-env, delete). */
-export function serviceRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEnv> {
+/** `/v1/services`: every service in every environment, or those called `?name=`. */
+export function serviceListRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get('/', guard, (c) => c.json({ services: ctx.store.services.list().map((s) => statusView(ctx, s.name)) }));
-  app.get('/:name', guard, (c) => c.json(statusView(ctx, c.req.param('name'))));
-  app.get('/:name/history', guard, (c) => c.json({ service: c.req.param('name'), history: historyView(ctx, c.req.param('name')) }));
+  app.get('/', guard, (c) => {
+    const name = c.req.query('name');
+    const services = name ? ctx.store.services.named(name) : ctx.store.services.list();
+    return c.json({ services: services.map((s) => statusView(ctx, { service: s.name, environment: s.environment })) });
+  });
+  return app;
+}
+
+/**
+ * `/v1/environments/:env/services/:name`: status, history, logs and counters
+ * of one service in one environment, and what changes it (promote, abort,
+ * rollback, promote-env, delete, its lock). The environment in the path is
+ * the one the caller's role is checked on and the only one the call touches.
+ */
+export function serviceRoutes(deps: ApiDeps): Hono<AuthEnv> {
+  const { ctx, coordinator, guard } = deps;
+  const app = new Hono<AuthEnv>();
+  app.get('/:name', guard, (c) => c.json(statusView(ctx, serviceRef(c))));
+  app.get('/:name/history', guard, (c) => c.json({ ...serviceRef(c), history: historyView(ctx, serviceRef(c)) }));
   app.get('/:name/logs', guard, async (c) => {
     const lines = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 10_000);
     const instance = c.req.query('instance');
-    return c.text(await serviceLogs(ctx, c.req.param('name'), { lines, ...(instance ? { instance } : {}) }));
+    return c.text(await serviceLogs(ctx, serviceRef(c), { lines, ...(instance ? { instance } : {}) }));
   });
-  app.get('/:name/stats', guard, async (c) => c.json(await ctx.traffic.stats(c.req.param('name'))));
+  app.get('/:name/stats', guard, async (c) => c.json(await ctx.traffic.stats(serviceRef(c))));
 
   app.post('/:name/promote', guard, (c) => {
-    coordinator.promote(c.req.param('name'), c.get('user'));
-    return c.json(statusView(ctx, c.req.param('name')));
+    coordinator.promote(serviceRef(c), c.get('user'));
+    return c.json(statusView(ctx, serviceRef(c)));
   });
   app.post('/:name/abort', guard, (c) => {
-    coordinator.abort(c.req.param('name'), c.get('user'));
-    return c.json(statusView(ctx, c.req.param('name')));
+    coordinator.abort(serviceRef(c), c.get('user'));
+    return c.json(statusView(ctx, serviceRef(c)));
   });
   app.post('/:name/rollback', guard, async (c) => {
     const body = await jsonBody(c);
@@ -39,25 +57,29 @@ export function serviceRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEn
     const force = body.force === true;
     if (force) {
       // Skipping an environment's checks is an admin's emergency decision, and is recorded as such.
-      requirePermission(c.get('identity'), 'admin', ctx.store.services.get(c.req.param('name'))?.environment ?? '*');
+      requirePermission(c.get('identity'), 'admin', serviceRef(c).environment);
       c.set('auditNote', `forced rollback${to === undefined ? '' : ` to revision ${to as number}`}: checks and approval skipped`);
     }
-    const deployment = await coordinator.rollback(c.req.param('name'), to, c.get('user'), { force });
-    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, c.req.param('name')) }, 202);
+    const deployment = await coordinator.rollback(serviceRef(c), to, c.get('user'), { force });
+    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, serviceRef(c)) }, 202);
   });
+  // The path names the stage promoted to (deploy is checked there); `from` is only read.
   app.post('/:name/promote-env', guard, async (c) => {
     const body = await jsonBody(c);
-    const problems = ['from', 'to'].filter((key) => typeof body[key] !== 'string' || body[key] === '').map((key) => ({ path: key, message: 'expected an environment name' }));
-    if (problems.length) throw new CutoverError(ErrorCode.InvalidRequest, 'promote-env needs from and to environments', { problems });
+    if (typeof body.from !== 'string' || body.from === '') {
+      throw new CutoverError(ErrorCode.InvalidRequest, 'promote-env needs the environment to promote from', { problems: [{ path: 'from', message: 'expected an environment name' }] });
+    }
     const target = typeof body.target === 'string' && body.target ? body.target : undefined;
-    requirePermission(c.get('identity'), 'deploy', body.to as string);
-    const deployment = await coordinator.promoteEnvironment(c.req.param('name'), body.from as string, body.to as string, target, c.get('user'));
-    const digest = ctx.store.services.revision(deployment.service, deployment.revision)?.digest ?? '';
-    return c.json({ deployment: deployment.id, revision: deployment.revision, service: deployment.service, digest }, 202);
+    const { service, environment } = serviceRef(c);
+    requirePermission(c.get('identity'), 'read', body.from);
+    const deployment = await coordinator.promoteEnvironment(service, body.from, environment, target, c.get('user'));
+    const digest = ctx.store.services.revision(deployment, deployment.revision)?.digest ?? '';
+    return c.json({ deployment: deployment.id, revision: deployment.revision, service: deployment.service, environment: deployment.environment, digest }, 202);
   });
   app.delete('/:name', guard, async (c) => {
-    await coordinator.delete(c.req.param('name'), c.get('user'));
-    return c.json({ deleted: c.req.param('name') });
+    await coordinator.delete(serviceRef(c), c.get('user'));
+    return c.json({ deleted: c.req.param('name'), environment: c.req.param('env') });
   });
+  app.route('/:name/lock', lockRoutes(deps));
   return app;
 }

@@ -1,28 +1,30 @@
 import type { StatusView } from '../../api/views.ts';
-import { deploySpecFile, followDeployment, terminalProgress } from '../../client/index.ts';
+import { deploySpecFile, followDeployment, servicePath, terminalProgress } from '../../client/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
-import { integerIn } from '../options.ts';
+import { envOption, integerIn } from '../options.ts';
 import type { Cli } from '../cli.ts';
 
 /** Starting and steering a deployment: apply, promote, abort, rollback. */
 export function register(cli: Cli): void {
-  const { program, client, run, svc } = cli;
+  const { program, client, run, target } = cli;
 
   program
     .command('apply')
     .description('deploy the spec in FILE (YAML or JSON)')
     .requiredOption('-f, --file <file>', 'the spec')
+    .addOption(envOption().default(undefined, "the spec's spec.environment, else CUTOVER_ENV"))
     .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
     .action(
-      run(async (options: { file: string; wait?: boolean }) => {
+      run(async (options: { file: string; env?: string; wait?: boolean }) => {
         const api = client();
-        const started = await deploySpecFile(api, options.file);
+        const started = await deploySpecFile(api, options.file, options.env);
+        const ref = { service: started.service, environment: started.status.environment };
         process.stdout.write(
-          `${started.service}: deployment ${started.deployment} started: revision ${started.revision} (version ${started.version}, artifact sha256:${started.artifact.digest.slice(0, 12)}, ${started.status.deployment.strategy})\n`,
+          `${started.service} (${ref.environment}): deployment ${started.deployment} started: revision ${started.revision} (version ${started.version}, artifact sha256:${started.artifact.digest.slice(0, 12)}, ${started.status.deployment.strategy})\n`,
         );
         if (!options.wait) return EXIT.ok;
-        const final = await followDeployment(api, started.service, started.deployment, terminalProgress());
-        process.stdout.write(`${started.service}: ${final.phase}: ${final.message}\n`);
+        const final = await followDeployment(api, ref, started.deployment, terminalProgress());
+        process.stdout.write(`${started.service} (${ref.environment}): ${final.phase}: ${final.message}\n`);
         return exitCodeOf(final);
       }),
     );
@@ -31,13 +33,15 @@ export function register(cli: Cli): void {
     .command('promote')
     .argument('<service>')
     .description('continue a paused deployment')
+    .addOption(envOption())
     .option('--wait', 'follow the deployment afterwards; exit 0 if it succeeded, 1 if not')
     .action(
-      run(async (service: string, options: { wait?: boolean }) => {
+      run(async (service: string, options: { env?: string; wait?: boolean }) => {
         const api = client();
-        const status = await api.request<StatusView>('POST', `/v1/services/${svc(service)}/promote`);
-        process.stdout.write(`${service}: promoted deployment ${status.deployment.id}\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, service, status.deployment.id, terminalProgress())) : EXIT.ok;
+        const ref = await target(api, service, options.env);
+        const status = await api.request<StatusView>('POST', servicePath(ref, '/promote'));
+        process.stdout.write(`${service} (${ref.environment}): promoted deployment ${status.deployment.id}\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, status.deployment.id, terminalProgress())) : EXIT.ok;
       }),
     );
 
@@ -45,14 +49,16 @@ export function register(cli: Cli): void {
     .command('abort')
     .argument('<service>')
     .description('stop the deployment in progress and send all traffic back to the stable revision')
+    .addOption(envOption())
     .option('--wait', 'follow until the abort is done')
     .action(
-      run(async (service: string, options: { wait?: boolean }) => {
+      run(async (service: string, options: { env?: string; wait?: boolean }) => {
         const api = client();
-        const status = await api.request<StatusView>('POST', `/v1/services/${svc(service)}/abort`);
-        process.stdout.write(`${service}: aborting deployment ${status.deployment.id}\n`);
+        const ref = await target(api, service, options.env);
+        const status = await api.request<StatusView>('POST', servicePath(ref, '/abort'));
+        process.stdout.write(`${service} (${ref.environment}): aborting deployment ${status.deployment.id}\n`);
         // Aborted is what was asked for, so it is not a failure here.
-        if (options.wait) await followDeployment(api, service, status.deployment.id, terminalProgress());
+        if (options.wait) await followDeployment(api, ref, status.deployment.id, terminalProgress());
         return EXIT.ok;
       }),
     );
@@ -62,15 +68,17 @@ export function register(cli: Cli): void {
     .argument('<service>')
     .description('deploy an earlier revision (instant while its instances are warm)')
     .option('--to-revision <n>', 'the revision to go back to (default: the previous successful one)', integerIn(1))
+    .addOption(envOption())
     .option('--wait', 'follow the rollback; exit 0 if it succeeded, 1 if not')
     .option('--force', 'admins, in an emergency: go to a revision that never succeeded here, skipping the environment\'s checks and approval (audited)')
     .action(
-      run(async (service: string, options: { toRevision?: number; wait?: boolean; force?: boolean }) => {
+      run(async (service: string, options: { toRevision?: number; env?: string; wait?: boolean; force?: boolean }) => {
         const api = client();
+        const ref = await target(api, service, options.env);
         const body = { ...(options.toRevision === undefined ? {} : { toRevision: options.toRevision }), ...(options.force ? { force: true } : {}) };
-        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', `/v1/services/${svc(service)}/rollback`, body);
-        process.stdout.write(`${service}: rolling back to revision ${result.revision} (deployment ${result.deployment}, ${result.status.deployment.strategy})\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, service, result.deployment, terminalProgress())) : EXIT.ok;
+        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', servicePath(ref, '/rollback'), body);
+        process.stdout.write(`${service} (${ref.environment}): rolling back to revision ${result.revision} (deployment ${result.deployment}, ${result.status.deployment.strategy})\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, terminalProgress())) : EXIT.ok;
       }),
     );
 }

@@ -1,4 +1,5 @@
-import { followDeployment, terminalProgress } from '../../client/index.ts';
+import type { PipelineView } from '../../api/pipeline.ts';
+import { followDeployment, servicePath, terminalProgress } from '../../client/index.ts';
 import type { Environment } from '../../environments/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
 import { outputOption, type OutputFormat } from '../options.ts';
@@ -7,7 +8,7 @@ import type { Cli } from '../cli.ts';
 
 type EnvironmentView = Environment & { enforcement: Record<string, { enforced: boolean; note: string }> };
 
-/** Environments: their rules (env list, env show), and moving an artifact from one to the next (promote-env). */
+/** Environments: their rules (env list, env show), copying an artifact from one to the next (promote-env), and every stage of a service side by side (pipeline). */
 export function register(cli: Cli): void {
   const { program, client, run, svc } = cli;
 
@@ -36,23 +37,51 @@ export function register(cli: Cli): void {
   program
     .command('promote-env')
     .argument('<service>')
-    .description('deploy exactly the artifact that succeeded in one environment to the next')
+    .description('deploy exactly the artifact (digest and signature) that succeeded in one environment to the next; the first keeps running')
     .requiredOption('--from <environment>', 'where the artifact succeeded')
     .requiredOption('--to <environment>', 'where to deploy it')
-    .option('--target <service>', 'deploy into this service (with its own spec) instead of moving SERVICE itself')
+    .option('--target <service>', 'deploy into this service (with its own spec) instead of the same name in --to')
     .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
     .action(
       run(async (service: string, options: { from: string; to: string; target?: string; wait?: boolean }) => {
         const api = client();
-        const result = await api.request<{ deployment: number; revision: number; service: string; digest: string }>('POST', `/v1/services/${svc(service)}/promote-env`, {
+        const to = { service: options.target ?? service, environment: options.to };
+        const result = await api.request<{ deployment: number; revision: number; service: string; environment: string; digest: string }>('POST', servicePath(to, '/promote-env'), {
           from: options.from,
-          to: options.to,
           ...(options.target ? { target: options.target } : {}),
         });
-        process.stdout.write(`${result.service}: deploying artifact sha256:${result.digest.slice(0, 12)} (from ${service} in ${options.from}) to ${options.to}: deployment ${result.deployment}, revision ${result.revision}\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, result.service, result.deployment, terminalProgress())) : EXIT.ok;
+        process.stdout.write(`${result.service} (${result.environment}): deploying artifact sha256:${result.digest.slice(0, 12)} (from ${service} in ${options.from}, which keeps running): deployment ${result.deployment}, revision ${result.revision}\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, { service: result.service, environment: result.environment }, result.deployment, terminalProgress())) : EXIT.ok;
       }),
     );
+
+  program
+    .command('pipeline')
+    .argument('<service>')
+    .description('every environment of a service side by side: version, revision, digest, phase, when, by whom, stages passed')
+    .addOption(outputOption())
+    .action(
+      run(async (service: string, options: { output: OutputFormat }) => {
+        print(options.output, await client().request<PipelineView>('GET', `/v1/pipelines/${svc(service)}`), pipelineTable);
+        return EXIT.ok;
+      }),
+    );
+}
+
+function pipelineTable(pipeline: PipelineView): string {
+  return table(
+    ['ENVIRONMENT', 'VERSION', 'REVISION', 'DIGEST', 'PHASE', 'UPDATED', 'BY', 'PASSED'],
+    pipeline.stages.map((s) => [
+      s.environment,
+      s.version ?? '-',
+      s.revision === null ? '-' : String(s.revision),
+      s.digest ? `sha256:${s.digest.slice(0, 12)}` : '-',
+      s.deploying ? `${s.phase} (→ ${s.deploying.version})` : s.phase,
+      s.updatedAt.replace('T', ' ').slice(0, 19),
+      s.by,
+      s.passed.join(',') || '-',
+    ]),
+  );
 }
 
 function environmentsTable(environments: EnvironmentView[]): string {

@@ -1,9 +1,11 @@
+import { servicePath } from '../../client/index.ts';
 import { EXIT } from '../exit.ts';
+import { envOption } from '../options.ts';
 import type { Cli } from '../cli.ts';
 
 /** A service as a whole: its logs, and deleting it. */
 export function register(cli: Cli): void {
-  const { program, client, run, svc } = cli;
+  const { program, client, run, target } = cli;
 
   program
     .command('logs')
@@ -11,10 +13,12 @@ export function register(cli: Cli): void {
     .description("print the service's instance logs")
     .option('--instance <id>', 'only this instance (also a stopped one)')
     .option('--lines <n>', 'lines per instance', '200')
+    .addOption(envOption())
     .action(
-      run(async (service: string, options: { instance?: string; lines: string }) => {
+      run(async (service: string, options: { instance?: string; lines: string; env?: string }) => {
+        const api = client();
         const query = new URLSearchParams({ lines: options.lines, ...(options.instance ? { instance: options.instance } : {}) });
-        process.stdout.write(await client().request<string>('GET', `/v1/services/${svc(service)}/logs?${query}`));
+        process.stdout.write(await api.request<string>('GET', `${servicePath(await target(api, service, options.env), '/logs')}?${query}`));
         return EXIT.ok;
       }),
     );
@@ -23,10 +27,13 @@ export function register(cli: Cli): void {
     .command('delete')
     .argument('<service>')
     .description('drain and stop all instances and the router of a service (history is kept)')
+    .addOption(envOption())
     .action(
-      run(async (service: string) => {
-        await client().request('DELETE', `/v1/services/${svc(service)}`);
-        process.stdout.write(`${service}: deleted (instances drained and stopped; history kept)\n`);
+      run(async (service: string, options: { env?: string }) => {
+        const api = client();
+        const ref = await target(api, service, options.env);
+        await api.request('DELETE', servicePath(ref));
+        process.stdout.write(`${service} (${ref.environment}): deleted (instances drained and stopped; history kept)\n`);
         return EXIT.ok;
       }),
     );

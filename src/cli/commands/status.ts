@@ -1,25 +1,27 @@
 import type { StatusView } from '../../api/views.ts';
-import { followDeployment, terminalProgress, weightsText } from '../../client/index.ts';
+import { followDeployment, servicePath, terminalProgress, weightsText } from '../../client/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
-import { outputOption, type OutputFormat } from '../options.ts';
+import { envOption, outputOption, type OutputFormat } from '../options.ts';
 import { print, table } from '../output.ts';
 import type { Cli } from '../cli.ts';
 
 /** `cutover status SERVICE`: where a service's deployment is, once or until it ends. */
 export function register(cli: Cli): void {
-  const { program, client, run, svc } = cli;
+  const { program, client, run, target } = cli;
 
   program
     .command('status')
     .argument('<service>')
     .description("show a service's deployment: phase, step, weights, instances")
+    .addOption(envOption())
     .addOption(outputOption())
     .option('--watch', 'follow until the deployment ends; exit 0 if it succeeded, 1 if not')
     .action(
-      run(async (service: string, options: { output: OutputFormat; watch?: boolean }) => {
+      run(async (service: string, options: { env?: string; output: OutputFormat; watch?: boolean }) => {
         const api = client();
-        let status = await api.request<StatusView>('GET', `/v1/services/${svc(service)}`);
-        if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, service, status.deployment.id, terminalProgress());
+        const ref = await target(api, service, options.env);
+        let status = await api.request<StatusView>('GET', servicePath(ref));
+        if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, ref, status.deployment.id, terminalProgress());
         print(options.output, status, statusText);
         // Watching ends like `apply --wait`: by how the deployment ended (or had ended already).
         return options.watch ? exitCodeOf(status) : EXIT.ok;

@@ -36,8 +36,8 @@ describe('control-plane metrics', () => {
     const metrics = createControlPlaneMetrics();
     replay(canaryThatRollsBack(), (stored, before) => metrics.observeEvent(stored, before));
     const text = await metrics.metricsText();
-    expect(sampleValue(text, 'cutover_step_duration_seconds_sum{service="hello",step="scale"}')).toBe(2.5);
-    expect(sampleValue(text, 'cutover_step_duration_seconds_count{service="hello",step="scale"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_step_duration_seconds_sum{service="hello",environment="production",step="scale"}')).toBe(2.5);
+    expect(sampleValue(text, 'cutover_step_duration_seconds_count{service="hello",environment="production",step="scale"}')).toBe(1);
   });
 
   it('labels a rollback with the error code, an abort with Aborted and `cutover rollback` with Manual', async () => {
@@ -66,8 +66,8 @@ describe('control-plane metrics', () => {
     const created: Timed = { event: { type: 'DeploymentCreated', deployment: sampleDeployment() }, at: 1000 };
     replay([created, ...inconclusiveAnalysis(2000)], (stored, before) => metrics.observeEvent(stored, before));
     const text = await metrics.metricsText();
-    expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",metric="error-rate",verdict="Successful"}')).toBe(1);
-    expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",metric="p99-latency",verdict="Inconclusive"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",environment="production",metric="error-rate",verdict="Successful"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_analysis_verdicts_total{service="hello",environment="production",metric="p99-latency",verdict="Inconclusive"}')).toBe(1);
     expect(text).not.toContain('verdict="Running"');
   });
 
@@ -75,34 +75,34 @@ describe('control-plane metrics', () => {
     const metrics = createControlPlaneMetrics();
     const events = canaryThatRollsBack();
     replay(events.slice(0, 3), (stored, before) => metrics.observeEvent(stored, before));
-    expect(sampleValue(await metrics.metricsText(), 'cutover_deployments_in_progress{service="hello"}')).toBe(1);
+    expect(sampleValue(await metrics.metricsText(), 'cutover_deployments_in_progress{service="hello",environment="production"}')).toBe(1);
     replay(events, (stored, before) => (stored.type === 'Finished' ? metrics.observeEvent(stored, before) : undefined));
-    expect(sampleValue(await metrics.metricsText(), 'cutover_deployments_in_progress{service="hello"}')).toBe(0);
+    expect(sampleValue(await metrics.metricsText(), 'cutover_deployments_in_progress{service="hello",environment="production"}')).toBe(0);
   });
 
   it('counts deployments already running at a restart once told about them', async () => {
     const metrics = createControlPlaneMetrics();
     metrics.trackInProgress([sampleDeployment({ id: 1 }), sampleDeployment({ id: 2, service: 'shop' }), sampleDeployment({ id: 3, finishedAt: 5 })]);
     const text = await metrics.metricsText();
-    expect(sampleValue(text, 'cutover_deployments_in_progress{service="hello"}')).toBe(1);
-    expect(sampleValue(text, 'cutover_deployments_in_progress{service="shop"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_deployments_in_progress{service="hello",environment="production"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_deployments_in_progress{service="shop",environment="production"}')).toBe(1);
   });
 
   it('reads instances from the source at each scrape, so stopped ones disappear', async () => {
     const metrics = createControlPlaneMetrics();
     let instances = [
-      { service: 'hello', revision: 1, state: 'ready' },
-      { service: 'hello', revision: 1, state: 'ready' },
-      { service: 'hello', revision: 2, state: 'starting' },
+      { service: 'hello', environment: 'production', revision: 1, state: 'ready' },
+      { service: 'hello', environment: 'production', revision: 1, state: 'ready' },
+      { service: 'hello', environment: 'production', revision: 2, state: 'starting' },
     ];
     metrics.setInstanceSource(() => instances);
     let text = await metrics.metricsText();
-    expect(sampleValue(text, 'cutover_instances{service="hello",revision="1",state="ready"}')).toBe(2);
-    expect(sampleValue(text, 'cutover_instances{service="hello",revision="2",state="starting"}')).toBe(1);
-    instances = [{ service: 'hello', revision: 2, state: 'ready' }];
+    expect(sampleValue(text, 'cutover_instances{service="hello",environment="production",revision="1",state="ready"}')).toBe(2);
+    expect(sampleValue(text, 'cutover_instances{service="hello",environment="production",revision="2",state="starting"}')).toBe(1);
+    instances = [{ service: 'hello', environment: 'production', revision: 2, state: 'ready' }];
     text = await metrics.metricsText();
     expect(text).not.toContain('revision="1"');
-    expect(sampleValue(text, 'cutover_instances{service="hello",revision="2",state="ready"}')).toBe(1);
+    expect(sampleValue(text, 'cutover_instances{service="hello",environment="production",revision="2",state="ready"}')).toBe(1);
   });
 
   it('still answers a scrape when the instance source fails', async () => {

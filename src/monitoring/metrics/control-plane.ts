@@ -8,6 +8,7 @@ import { registerStateGauges, type ServiceState } from './state-gauges.ts';
 /** One instance as the instances gauge counts it. */
 export interface InstanceSample {
   service: string;
+  environment: string;
   revision: number | string;
   state: string;
 }
@@ -59,38 +60,40 @@ export function createControlPlaneMetrics(build: BuildInfo = { version: 'unknown
   const metrics = {
     deployments: new Counter({ name: 'cutover_deployments_total', help: 'Deployments finished, by outcome (Succeeded, RolledBack, Aborted, Failed).', labelNames: deploymentLabels, registers }),
     deploymentSeconds: new Histogram({ name: 'cutover_deployment_duration_seconds', help: 'Time from a deployment being created to it finishing.', labelNames: deploymentLabels, buckets: DEPLOYMENT_SECONDS, registers }),
-    stepSeconds: new Histogram({ name: 'cutover_step_duration_seconds', help: 'Time each completed plan step took, by step type.', labelNames: ['service', 'step'] as const, buckets: STEP_SECONDS, registers }),
+    stepSeconds: new Histogram({ name: 'cutover_step_duration_seconds', help: 'Time each completed plan step took, by step type.', labelNames: ['service', 'environment', 'step'] as const, buckets: STEP_SECONDS, registers }),
     rollbacks: new Counter({ name: 'cutover_rollbacks_total', help: 'Rollbacks and aborts begun, by cause (the error code, Aborted or Manual).', labelNames: ['service', 'environment', 'cause'] as const, registers }),
-    verdicts: new Counter({ name: 'cutover_analysis_verdicts_total', help: 'How each metric of a finished analysis ended (Successful, Failed, Inconclusive, Error).', labelNames: ['service', 'metric', 'verdict'] as const, registers }),
+    verdicts: new Counter({ name: 'cutover_analysis_verdicts_total', help: 'How each metric of a finished analysis ended (Successful, Failed, Inconclusive, Error).', labelNames: ['service', 'environment', 'metric', 'verdict'] as const, registers }),
   };
 
   // Unfinished deployments by id: kept from events rather than incremented
   // and decremented, so a restart or a missed event cannot make it drift.
-  const inProgress = new Map<number, string>();
-  const knownServices = new Set<string>();
+  type ServiceLabels = { service: string; environment: string };
+  const inProgress = new Map<number, ServiceLabels>();
+  const knownServices = new Map<string, ServiceLabels>();
   const track = (deployment: Deployment): void => {
-    knownServices.add(deployment.service);
-    if (deployment.finishedAt === null) inProgress.set(deployment.id, deployment.service);
+    const labels = { service: deployment.service, environment: deployment.environment };
+    knownServices.set(`${labels.environment}/${labels.service}`, labels);
+    if (deployment.finishedAt === null) inProgress.set(deployment.id, labels);
     else inProgress.delete(deployment.id);
   };
-  const inProgressGauge: Gauge<'service'> = new Gauge({
+  const inProgressGauge: Gauge<'service' | 'environment'> = new Gauge({
     name: 'cutover_deployments_in_progress',
     help: 'Deployments not finished yet.',
-    labelNames: ['service'] as const,
+    labelNames: ['service', 'environment'] as const,
     registers,
     collect: () => {
       inProgressGauge.reset();
       // Services with none still report 0, so a graph drops to zero instead of ending.
-      for (const service of knownServices) inProgressGauge.set({ service }, 0);
-      for (const service of inProgress.values()) inProgressGauge.inc({ service });
+      for (const labels of knownServices.values()) inProgressGauge.set(labels, 0);
+      for (const labels of inProgress.values()) inProgressGauge.inc(labels);
     },
   });
 
   let instanceSource: () => readonly InstanceSample[] = () => [];
-  const instancesGauge: Gauge<'service' | 'revision' | 'state'> = new Gauge({
+  const instancesGauge: Gauge<'service' | 'environment' | 'revision' | 'state'> = new Gauge({
     name: 'cutover_instances',
     help: 'Instances the control plane manages, by revision and state.',
-    labelNames: ['service', 'revision', 'state'] as const,
+    labelNames: ['service', 'environment', 'revision', 'state'] as const,
     registers,
     collect: () => {
       instancesGauge.reset();
@@ -102,7 +105,7 @@ export function createControlPlaneMetrics(build: BuildInfo = { version: 'unknown
         return;
       }
       for (const instance of instances) {
-        instancesGauge.inc({ service: instance.service, revision: String(instance.revision), state: instance.state });
+        instancesGauge.inc({ service: instance.service, environment: instance.environment, revision: String(instance.revision), state: instance.state });
       }
     },
   });

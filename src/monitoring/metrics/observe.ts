@@ -7,9 +7,9 @@ type DeploymentLabel = 'service' | 'environment' | 'strategy' | 'outcome';
 export interface DeploymentMetrics {
   deployments: Counter<DeploymentLabel>;
   deploymentSeconds: Histogram<DeploymentLabel>;
-  stepSeconds: Histogram<'service' | 'step'>;
+  stepSeconds: Histogram<'service' | 'environment' | 'step'>;
   rollbacks: Counter<'service' | 'environment' | 'cause'>;
-  verdicts: Counter<'service' | 'metric' | 'verdict'>;
+  verdicts: Counter<'service' | 'environment' | 'metric' | 'verdict'>;
 }
 
 /**
@@ -39,7 +39,7 @@ export function observeDeploymentEvent(metrics: DeploymentMetrics, event: Deploy
     case 'StepCompleted': {
       const step = before?.plan[event.index];
       if (!before || !step || before.stepStartedAt === null) return;
-      metrics.stepSeconds.observe({ service: before.service, step: step.type }, seconds(at - before.stepStartedAt));
+      metrics.stepSeconds.observe({ service: before.service, environment: before.environment, step: step.type }, seconds(at - before.stepStartedAt));
       return;
     }
     case 'Finished': {
@@ -54,7 +54,7 @@ export function observeDeploymentEvent(metrics: DeploymentMetrics, event: Deploy
       const analysis = (before?.analyses ?? []).find((candidate) => candidate.id === event.id);
       if (!before || !analysis || analysis.finishedAt !== null) return;
       for (const metric of analysis.metrics) {
-        if (metric.phase !== 'Running') metrics.verdicts.inc({ service: before.service, metric: metric.name, verdict: metric.phase });
+        if (metric.phase !== 'Running') metrics.verdicts.inc({ service: before.service, environment: before.environment, metric: metric.name, verdict: metric.phase });
       }
       return;
     }

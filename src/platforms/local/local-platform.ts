@@ -40,6 +40,7 @@ export class LocalPlatform implements Platform {
         ...launch.env,
         PORT: String(launch.port),
         CUTOVER_SERVICE: launch.service,
+        CUTOVER_ENVIRONMENT: launch.environment,
         CUTOVER_VERSION: launch.version,
         CUTOVER_REVISION: String(launch.revision),
         ...this.marks(launch.id),

@@ -9,7 +9,8 @@ import { freePort } from '../../core/net.ts';
 import { KeyedLock } from '../../core/keyed-lock.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import { findMarked, hasMarks, signalGroup, isProcessAlive } from '../../platforms/index.ts';
-import type { Store } from '../../store/index.ts';
+import { describeRef, pickRef, serviceKey, type ServiceRef } from '../../core/types.ts';
+import type { RouterRecord, Store } from '../../store/index.ts';
 import type { RequestSamples, RouterStats } from '../../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
 import { RouterAdminClient } from './client.ts';
@@ -37,12 +38,14 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     loadOrCreateToken(metricsTokenPath(dataDir));
   }
 
-  private marks(service: string): Record<string, string> {
-    return { CUTOVER_DATA_DIR: this.dataDir, CUTOVER_ROUTER: service };
+  /** A router is found by the mark it was started with: `environment/service` (a router started before environments were identity has just its service name). */
+  private marks(mark: string): Record<string, string> {
+    return { CUTOVER_DATA_DIR: this.dataDir, CUTOVER_ROUTER: mark };
   }
 
-  private dirOf(service: string): string {
-    return join(this.dataDir, 'routers', service);
+  /** Its state file and log: under routers/ at the path of its mark. */
+  private dirOf(mark: string): string {
+    return join(this.dataDir, 'routers', mark);
   }
 
   private client(adminPort: number): RouterAdminClient {
@@ -50,34 +53,37 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   }
 
   /** The running router's pid, adopting one a previous server started. */
-  private runningPid(service: string): number | null {
-    const record = this.store.routers.get(service);
-    if (record?.pid && hasMarks(record.pid, this.marks(service))) return record.pid;
-    return findMarked(this.marks(service))[0]?.pid ?? null;
+  private runningPid(ref: ServiceRef): number | null {
+    const record = this.store.routers.get(ref);
+    const mark = record?.mark ?? serviceKey(ref);
+    if (record?.pid && hasMarks(record.pid, this.marks(mark))) return record.pid;
+    return findMarked(this.marks(mark))[0]?.pid ?? null;
   }
 
   /** Starts the service's router unless it runs; returns its admin client. */
-  private ensureRunning(service: string): Promise<RouterAdminClient> {
-    return this.processLock.run(service, () => this.startUnlessRunning(service));
+  private ensureRunning(ref: ServiceRef): Promise<RouterAdminClient> {
+    return this.processLock.run(serviceKey(ref), () => this.startUnlessRunning(ref));
   }
 
-  private async startUnlessRunning(service: string): Promise<RouterAdminClient> {
-    let record = this.store.routers.get(service);
-    const pid = this.runningPid(service);
+  private async startUnlessRunning(ref: ServiceRef): Promise<RouterAdminClient> {
+    let record = this.store.routers.get(ref);
+    const pid = this.runningPid(ref);
     if (record && pid !== null) {
       if (record.pid !== pid) this.store.routers.save({ ...record, pid });
       return this.client(record.adminPort);
     }
     const adminPort = record?.adminPort ?? (await freePort());
-    record = { service, pid: null, adminPort, generation: record?.generation ?? 0 };
+    record = { ...pickRef(ref), mark: record?.mark ?? serviceKey(ref), pid: null, adminPort, generation: record?.generation ?? 0 };
     this.store.routers.save(record);
-    const started = await this.spawnRouter(service, adminPort);
+    const started = await this.spawnRouter(record);
     this.store.routers.save({ ...record, pid: started });
     return this.client(adminPort);
   }
 
-  private async spawnRouter(service: string, adminPort: number): Promise<number> {
-    const dir = this.dirOf(service);
+  private async spawnRouter(record: RouterRecord): Promise<number> {
+    const { adminPort, mark } = record;
+    const service = describeRef(record);
+    const dir = this.dirOf(mark);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const log = openSync(join(dir, 'router.log'), 'a', 0o600);
     try {
@@ -92,7 +98,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
         detached: true,
         stdio: ['ignore', log, log],
         // CUTOVER_ROUTER_WORKERS in the server's environment chooses the routers' worker count.
-        env: { PATH: process.env.PATH ?? '', ...(process.env.CUTOVER_ROUTER_WORKERS ? { CUTOVER_ROUTER_WORKERS: process.env.CUTOVER_ROUTER_WORKERS } : {}), ...this.marks(service) },
+        env: { PATH: process.env.PATH ?? '', ...(process.env.CUTOVER_ROUTER_WORKERS ? { CUTOVER_ROUTER_WORKERS: process.env.CUTOVER_ROUTER_WORKERS } : {}), ...this.marks(mark) },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -104,7 +110,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         if (await client.healthz()) {
-          this.log.info({ service, pid, adminPort }, 'router started');
+          this.log.info({ ...pickRef(record), pid, adminPort }, 'router started');
           return pid;
         }
         if (!isProcessAlive(pid)) break;
@@ -113,7 +119,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
       signalGroup(pid, 'SIGKILL');
       const tail = readTail(join(dir, 'router.log'));
       throw new CutoverError(ErrorCode.RouterUnavailable, `the router of ${service} did not start; its log ends with: ${tail}`, {
-        context: { service },
+        context: { ...pickRef(record) },
       });
     } finally {
       closeSync(log);
@@ -121,96 +127,100 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   }
 
   async apply(config: TrafficConfig): Promise<void> {
+    const ref = pickRef(config);
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const client = await this.ensureRunning(config.service);
-        const generation = this.store.routers.nextGeneration(config.service);
+        const client = await this.ensureRunning(ref);
+        const generation = this.store.routers.nextGeneration(ref);
         try {
           await client.pushConfig({ ...config, generation });
         } catch (error) {
           // The router has a newer generation than the store (its state file outlived a reset store): catch up and push again.
           if (!(error instanceof CutoverError && error.code === ErrorCode.Conflict)) throw error;
           const current = await client.getConfig();
-          const record = this.store.routers.get(config.service)!;
+          const record = this.store.routers.get(ref)!;
           this.store.routers.save({ ...record, generation: Math.max(record.generation, current?.generation ?? 0) });
-          await client.pushConfig({ ...config, generation: this.store.routers.nextGeneration(config.service) });
+          await client.pushConfig({ ...config, generation: this.store.routers.nextGeneration(ref) });
         }
         return;
       } catch (error) {
         lastError = error;
         if (error instanceof CutoverError && !error.retryable) throw error;
-        this.log.warn({ service: config.service, attempt, err: messageOf(error) }, 'router config push failed; retrying');
+        this.log.warn({ ...ref, attempt, err: messageOf(error) }, 'router config push failed; retrying');
         await sleep(100 * 3 ** attempt);
       }
     }
-    throw new CutoverError(ErrorCode.RouterUnavailable, `could not configure the router of ${config.service}: ${messageOf(lastError)}`, {
-      context: { service: config.service },
+    throw new CutoverError(ErrorCode.RouterUnavailable, `could not configure the router of ${describeRef(ref)}: ${messageOf(lastError)}`, {
+      context: { ...ref },
       cause: lastError,
       retryable: true,
     });
   }
 
-  async serving(service: string): Promise<string | null> {
-    const record = this.store.routers.get(service);
+  async serving(ref: ServiceRef): Promise<string | null> {
+    const record = this.store.routers.get(ref);
+    const service = describeRef(ref);
     if (!record) return `service ${service} has no router`;
-    if (this.runningPid(service) === null) return `the router process of ${service} is not running`;
+    if (this.runningPid(ref) === null) return `the router process of ${service} is not running`;
     const health = await this.client(record.adminPort).health();
     if (!health) return `the router of ${service} does not answer on its admin port ${record.adminPort}`;
     if (health.generation !== record.generation) return `the router of ${service} serves config generation ${health.generation ?? 'none'}, not ${record.generation}`;
     return null;
   }
 
-  async drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
-    const record = this.store.routers.get(service);
-    if (!record || this.runningPid(service) === null) return { drained: true, inFlight: 0 };
+  async drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    const record = this.store.routers.get(ref);
+    if (!record || this.runningPid(ref) === null) return { drained: true, inFlight: 0 };
     return this.client(record.adminPort).waitForDrain(instanceId, timeoutMs);
   }
 
-  async stats(service: string): Promise<RouterStats> {
-    const record = this.store.routers.get(service);
-    if (!record) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no router`, { context: { service } });
-    return this.client(record.adminPort).getStats();
+  async stats(ref: ServiceRef): Promise<RouterStats> {
+    return this.client(this.requireRouter(ref).adminPort).getStats();
   }
 
-  async samples(service: string, after: number): Promise<RequestSamples> {
-    const record = this.store.routers.get(service);
-    if (!record) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no router`, { context: { service } });
-    return this.client(record.adminPort).getSamples(after);
+  async samples(ref: ServiceRef, after: number): Promise<RequestSamples> {
+    return this.client(this.requireRouter(ref).adminPort).getSamples(after);
   }
 
-  async supervise(services: string[]): Promise<string[]> {
-    const restarted: string[] = [];
-    for (const service of services) {
-      await this.processLock.run(service, async () => {
-        const record = this.store.routers.get(service);
-        if (!record || this.runningPid(service) !== null) return;
+  private requireRouter(ref: ServiceRef): RouterRecord {
+    const record = this.store.routers.get(ref);
+    if (!record) throw new CutoverError(ErrorCode.NotFound, `service ${describeRef(ref)} has no router`, { context: { ...pickRef(ref) } });
+    return record;
+  }
+
+  async supervise(refs: ServiceRef[]): Promise<ServiceRef[]> {
+    const restarted: ServiceRef[] = [];
+    for (const ref of refs) {
+      await this.processLock.run(serviceKey(ref), async () => {
+        const record = this.store.routers.get(ref);
+        if (!record || this.runningPid(ref) !== null) return;
         try {
           // The router reloads its last config from its state file on start.
-          const pid = await this.spawnRouter(service, record.adminPort);
+          const pid = await this.spawnRouter(record);
           this.store.routers.save({ ...record, pid });
-          restarted.push(service);
+          restarted.push(pickRef(ref));
         } catch (error) {
-          this.log.error({ service, err: messageOf(error) }, 'router restart failed');
+          this.log.error({ ...pickRef(ref), err: messageOf(error) }, 'router restart failed');
         }
       });
     }
     return restarted;
   }
 
-  remove(service: string): Promise<void> {
-    return this.processLock.run(service, () => this.stopRouter(service));
+  remove(ref: ServiceRef): Promise<void> {
+    return this.processLock.run(serviceKey(ref), () => this.stopRouter(ref));
   }
 
-  private async stopRouter(service: string): Promise<void> {
-    const pid = this.runningPid(service);
+  private async stopRouter(ref: ServiceRef): Promise<void> {
+    const pid = this.runningPid(ref);
     if (pid !== null) {
       signalGroup(pid, 'SIGTERM');
       const deadline = Date.now() + 10_000;
       while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
       if (isProcessAlive(pid)) signalGroup(pid, 'SIGKILL');
     }
-    this.store.routers.remove(service);
+    this.store.routers.remove(ref);
   }
 }
 

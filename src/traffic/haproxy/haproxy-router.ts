@@ -11,6 +11,7 @@ import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
 import { mapEntries, planLayout, renderConfig, renderMapFile, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
 import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, type HaproxyInstance } from './haproxy-process.ts';
 import { LogStream } from './log-stream.ts';
+import { pickRef, type ServiceRef } from '../../core/types.ts';
 import { parseShowStat, runtimeCommand, runtimeCommandPatiently, type ServerStat } from './runtime-api.ts';
 
 /** Unix socket paths longer than this do not fit in sockaddr_un. */
@@ -84,7 +85,13 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     }
   }
 
-  apply(config: TrafficConfig): Promise<void> {
+  /**
+   * HAProxy knows a service by one name, `service.environment` (neither
+   * holds a dot), used for its folder, process mark, config and log lines;
+   * the methods below translate at the boundary.
+   */
+  apply(input: TrafficConfig): Promise<void> {
+    const config = { ...input, service: haproxyName(input) };
     return this.processLock.run(config.service, async () => {
       let lastError: unknown;
       for (let attempt = 0; attempt < 4; attempt++) {
@@ -147,7 +154,32 @@ export class HaproxyTrafficRouter implements TrafficRouter {
   }
 
   /** HAProxy serves what was applied once its master runs and its worker answers: applies are confirmed by the runtime API before they are recorded. */
-  async serving(service: string): Promise<string | null> {
+  serving(ref: ServiceRef): Promise<string | null> {
+    return this.servingOf(haproxyName(ref));
+  }
+
+  drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return this.drainOf(haproxyName(ref), instanceId, timeoutMs);
+  }
+
+  async stats(ref: ServiceRef): Promise<RouterStats> {
+    return { ...(await this.statsOf(haproxyName(ref))), ...pickRef(ref) };
+  }
+
+  samples(ref: ServiceRef, after: number): Promise<RequestSamples> {
+    return this.samplesOf(haproxyName(ref), after);
+  }
+
+  async supervise(refs: ServiceRef[]): Promise<ServiceRef[]> {
+    const restarted = new Set(await this.superviseOf(refs.map(haproxyName)));
+    return refs.filter((ref) => restarted.has(haproxyName(ref))).map(pickRef);
+  }
+
+  remove(ref: ServiceRef): Promise<void> {
+    return this.removeOf(haproxyName(ref));
+  }
+
+  private async servingOf(service: string): Promise<string | null> {
     if (!this.readApplied(service)) return `service ${service} has no HAProxy config`;
     const instance = this.instance(service);
     if (runningMaster(instance) === null) return `HAProxy for ${service} is not running`;
@@ -155,7 +187,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     return answers ? null : `HAProxy for ${service} does not answer on its runtime API (${instance.paths.adminSocket})`;
   }
 
-  async drain(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+  private async drainOf(service: string, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     const applied = this.readApplied(service);
     const backend = applied?.config.backends.find((b) => b.id === instanceId);
     const instance = this.instance(service);
@@ -178,7 +210,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     }
   }
 
-  async stats(service: string): Promise<RouterStats> {
+  private async statsOf(service: string): Promise<RouterStats> {
     const applied = this.readApplied(service);
     if (!applied) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no HAProxy`, { context: { service } });
     const servers = parseShowStat(await runtimeCommand(this.instance(service).paths.adminSocket, 'show stat'));
@@ -196,12 +228,12 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     return { service, generation: applied.config.generation, revisions: this.stream.statsOf(service).snapshot(), backends };
   }
 
-  async samples(service: string, after: number): Promise<RequestSamples> {
+  private async samplesOf(service: string, after: number): Promise<RequestSamples> {
     await this.logPort();
     return this.stream.statsOf(service).samples.after(after);
   }
 
-  async supervise(services: string[]): Promise<string[]> {
+  private async superviseOf(services: string[]): Promise<string[]> {
     const restarted: string[] = [];
     if (services.length === 0) return restarted;
     const logPort = await this.logPort();
@@ -231,7 +263,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     return restarted;
   }
 
-  remove(service: string): Promise<void> {
+  private removeOf(service: string): Promise<void> {
     return this.processLock.run(service, async () => {
       const pid = runningMaster(this.instance(service));
       if (pid !== null) await stopHaproxy(pid);
@@ -257,4 +289,9 @@ function loadOrCreateKey(file: string): string {
   const key = randomBytes(12).toString('hex');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** The one name HAProxy knows a (service, environment) by: `hello.production`. */
+function haproxyName(ref: ServiceRef): string {
+  return `${ref.service}.${ref.environment}`;
 }
