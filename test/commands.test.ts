@@ -111,7 +111,7 @@ describe('promote, abort and rollback', () => {
     expect(status.phase).toBe('Aborted');
     expect(status.weights).toEqual({ '2': 100 });
     expect(status.instances.every((i) => i.revision === 2)).toBe(true);
-    expect(report.failed, JSON.stringify(report.failures.slice(0, 3)) + cluster.log().slice(-4000)).toBe(0);
+    expect(report.failed, JSON.stringify(report.failures.slice(0, 3))).toBe(0);
   });
 
   it('rolls back to the previous revision, then to a chosen one, after the source directory is gone', async () => {
