@@ -34,6 +34,6 @@ describe('the OpenAPI document', () => {
   it('marks open routes as needing no credentials, and the others as answering 401 and 403', () => {
     expect(doc.paths['/healthz']!.get!.security).toEqual([]);
     expect(doc.paths['/v1/openapi.json']!.get!.security).toEqual([]);
-    expect(Object.keys(doc.paths['/v1/services/{name}']!.get!.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
+    expect(Object.keys(doc.paths['/v1/environments/{env}/services/{name}']!.get!.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
   });
 });
