@@ -78,12 +78,12 @@ for (const dataPlane of TRAFFIC_ROUTERS) dataPlane.gate.describe(`a ${dataPlane.
   it('is restarted by the server on its last configuration', async () => {
     const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 2, ...dataPlane.spec })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
-    const router = cluster.processes().find((p) => p.router === service)!;
+    const router = cluster.processes().find((p) => isRouterOf(p.router, service))!;
     expect(router).toBeDefined();
     process.kill(router.pid, 'SIGKILL');
     await waitFor('the router process to die', () => !isProcessAlive(router.pid));
 
-    const restarted = await waitFor('a new router process', () => cluster.processes().find((p) => p.router === service && p.pid !== router.pid), 30_000);
+    const restarted = await waitFor('a new router process', () => cluster.processes().find((p) => isRouterOf(p.router, service) && p.pid !== router.pid), 30_000);
     expect(restarted.pid).not.toBe(router.pid);
     const body = await waitFor('the restarted router to serve', async () => {
       const response = await fetch(`http://127.0.0.1:${port}/`);
@@ -99,7 +99,7 @@ for (const dataPlane of TRAFFIC_ROUTERS) dataPlane.gate.describe(`a ${dataPlane.
 
   it('keeps serving its last configuration by itself when restarted while the server is down', async () => {
     await cluster.stopServer('SIGKILL');
-    const router = cluster.processes().find((p) => p.router === service)!;
+    const router = cluster.processes().find((p) => isRouterOf(p.router, service))!;
     // Nobody restarts it now: check it serves from its state file by starting it the way the server does.
     expect(router).toBeDefined();
     const response = await fetch(`http://127.0.0.1:${port}/`);
@@ -107,3 +107,11 @@ for (const dataPlane of TRAFFIC_ROUTERS) dataPlane.gate.describe(`a ${dataPlane.
     await cluster.start();
   });
 });
+
+/**
+ * Whether a process's router mark belongs to the service: the built-in
+ * router's is `environment/service`, HAProxy's `service.environment`.
+ */
+function isRouterOf(mark: string | undefined, service: string): boolean {
+  return mark !== undefined && (mark.endsWith(`/${service}`) || mark.startsWith(`${service}.`));
+}
