@@ -92,9 +92,9 @@ gate.describe('metrics endpoints, service discovery and scrape auth', () => {
     expect(groups.length).toBeGreaterThan(0);
     for (const target of groups.flatMap((group) => group.targets)) {
       const text = await (await get(`http://${target}/metrics`, metricsToken)).text();
-      expect(text).toMatch(new RegExp(`cutover_router_requests_total\\{service="${service}",revision="\\d",status_class="2xx"\\} \\d+`));
-      expect(text).toContain(`cutover_router_revision_info{service="${service}",revision="2",version="2.0.0"} 1`);
-      expect(text).toContain(`cutover_router_revision_info{service="${service}",revision="1",version="1.0.0"} 1`);
+      expect(text).toMatch(new RegExp(`cutover_router_requests_total\\{service="${service}",environment="development",revision="\\d",status_class="2xx"\\} \\d+`));
+      expect(text).toContain(`cutover_router_revision_info{service="${service}",environment="development",revision="2",version="2.0.0"} 1`);
+      expect(text).toContain(`cutover_router_revision_info{service="${service}",environment="development",revision="1",version="1.0.0"} 1`);
       expect(text).toMatch(/\nprocess_resident_memory_bytes \d/);
       const { status, output } = promtool(text);
       expect(output).toBe('');
