@@ -36,7 +36,7 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`automatic rollback t
     const status = await cluster.status(service);
     expect(status.phase).toBe('RolledBack');
     expect(status.message).toMatch(/health check/);
-    expect(status.message).toMatch(/hello-rollback-r2-/); // names the instance
+    expect(status.message).toMatch(/hello-rollback-development-r2-/); // names the instance
     expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);
     expect(report.byVersion['2.0.0']).toBeUndefined();
     expect(status.weights).toEqual({ '1': 100 });
@@ -55,7 +55,7 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`automatic rollback t
     const status = await cluster.status(service);
     expect(status.phase).toBe('RolledBack');
     expect(status.message).toMatch(/exited/);
-    expect(status.message).toMatch(/hello-rollback-r3-/);
+    expect(status.message).toMatch(/hello-rollback-development-r3-/);
     expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);
     expect(report.byVersion['3.0.0'] ?? 0).toBeGreaterThan(0); // it did serve before it crashed
     expect(lastVersions(report, 800)).toEqual({ '1.0.0': expect.any(Number) });
