@@ -41,7 +41,8 @@ describe('a canary paused for 700h with a health check every hour', () => {
     // Long enough for an overflowed timer (1 ms) to have fired many times.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect((await cluster.status(service)).phase).toBe('Paused');
-    const routerLog = readFileSync(join(cluster.dataDir, 'routers', service, 'router.log'), 'utf8');
+    // Routers live at routers/<environment>/<service>/ since a service is (service, environment); the spec's environment is development.
+    const routerLog = readFileSync(join(cluster.dataDir, 'routers', 'development', service, 'router.log'), 'utf8');
     expect(cluster.log()).not.toContain('TimeoutOverflowWarning');
     expect(routerLog).not.toContain('TimeoutOverflowWarning');
 
