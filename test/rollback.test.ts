@@ -65,7 +65,8 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`automatic rollback t
     expect(status.weights).toEqual({ '1': 100 });
   });
 
-  it('lists both failed revisions as RolledBack in the history', async () => {
+  // Needs both rollbacks above, so it is skipped behind HAProxy with the CRASH_AFTER_MS case.
+  it.skipIf(router.name === 'haproxy')('lists both failed revisions as RolledBack in the history', async () => {
     const history = await cluster.cli('history', service, '-o', 'json');
     const entries = JSON.parse(history.stdout) as { revision: number; outcome: string; digest: string }[];
     expect(entries.map((e) => [e.revision, e.outcome])).toEqual([[1, 'Succeeded'], [2, 'RolledBack'], [3, 'RolledBack']]);
