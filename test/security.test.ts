@@ -58,7 +58,7 @@ describe('security end to end', () => {
 
   it('signs every CLI request with the user\'s Ed25519 key; refuses replays and stale signatures', async () => {
     const keyFile = join(work, 'dev-ed25519.pem');
-    const added = await cluster.cli('key', 'add', 'dev', '--out', keyFile, '--keyid', 'dev-laptop');
+    const added = await cluster.cli('signing-key', 'add', 'dev', '--out', keyFile, '--keyid', 'dev-laptop');
     expect(added.code, added.stderr).toBe(0);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const signed = await runCli(['env', 'list'], { CUTOVER_SERVER: cluster.url, CUTOVER_KEY_ID: 'dev-laptop', CUTOVER_KEY_FILE: keyFile, CUTOVER_TOKEN: '' });
@@ -81,7 +81,7 @@ describe('security end to end', () => {
     const tampered = await fetch(`${cluster.url}/v1/environments/development/services/x/lock`, { method: 'POST', headers: { 'content-type': 'application/json', ...bodySigned }, body: JSON.stringify({ message: 'y' }) });
     expect(tampered.status).toBe(401);
     // Revoked: refused.
-    expect((await cluster.cli('key', 'revoke', 'dev-laptop')).code).toBe(0);
+    expect((await cluster.cli('signing-key', 'revoke', 'dev-laptop')).code).toBe(0);
     const revoked = await runCli(['env', 'list'], { CUTOVER_SERVER: cluster.url, CUTOVER_KEY_ID: 'dev-laptop', CUTOVER_KEY_FILE: keyFile, CUTOVER_TOKEN: '' });
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toMatch(/unknown key dev-laptop/);
@@ -192,12 +192,12 @@ describe('security end to end', () => {
   });
 
   it('rotates the keys: artifacts and secrets are re-encrypted without stopping anything', async () => {
-    const rotated = await cluster.cli('keys', 'rotate');
+    const rotated = await cluster.cli('encryption-key', 'rotate');
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(/re-encrypted [1-9]\d* artifact/);
-    const listed = await cluster.cli('keys', 'list');
+    const listed = await cluster.cli('encryption-key', 'list');
     expect(listed.stdout).toMatch(/^\* 2 /m);
-    const retire = await cluster.cli('keys', 'retire', '1');
+    const retire = await cluster.cli('encryption-key', 'retire', '1');
     expect(retire.code, retire.stderr).toBe(0);
     // Still deployable from the re-encrypted artifact, with the re-sealed secret.
     const rolled = await cluster.cli('apply', '-f', cryptSpec('1.0.1'), '--wait');

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command, Option } from 'commander';
+import { Help, type Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../core/entry.ts';
 import { createCli } from './program.ts';
 
 const program = createCli().program;
 
-/** Every command with its full name (`artifact pack`), depth first. */
+/** Every visible command with its full name (`artifact pack`), depth first; former names (hidden) are left out. */
 function commandsOf(command: Command, prefix: string[] = []): { name: string; command: Command }[] {
-  return command.commands.flatMap((sub) => {
+  return new Help().visibleCommands(command).filter((sub) => sub.name() !== 'help').flatMap((sub) => {
     const path = [...prefix, sub.name()];
     return [{ name: path.join(' '), command: sub }, ...commandsOf(sub, path)];
   });
@@ -23,7 +23,7 @@ const FORMER_OUT = ['artifact pack', 'artifact export'];
 
 describe('the cutover command line', () => {
   it('has every command group registered', () => {
-    expect(ALL.map((c) => c.name)).toEqual(expect.arrayContaining(['server', 'apply', 'status', 'history', 'env show', 'lock acquire', 'user add', 'key add', 'keys rotate', 'audit verify', 'artifact pack', 'scan', 'policy test', 'schema', 'router', 'demo']));
+    expect(ALL.map((c) => c.name)).toEqual(expect.arrayContaining(['server', 'apply', 'status', 'history', 'env show', 'lock acquire', 'user add', 'signing-key add', 'encryption-key rotate', 'audit verify', 'artifact pack', 'scan', 'policy test', 'schema', 'router', 'demo']));
   });
 
   it('uses -o only for the output format, text, json or yaml, defaulting to text', () => {
@@ -42,7 +42,7 @@ describe('the cutover command line', () => {
       const writes = /where to write/.test(option.description);
       expect({ name, flags: option.flags, writes }).toEqual({ name, flags: writes ? '--out <file>' : option.flags, writes });
     }
-    expect(options.filter(({ option }) => option.long === '--out').map(({ name }) => name).sort()).toEqual(['artifact export', 'artifact pack', 'key add']);
+    expect(options.filter(({ option }) => option.long === '--out').map(({ name }) => name).sort()).toEqual(['artifact export', 'artifact pack', 'signing-key add']);
   });
 
   it('prints help for every command', () => {

@@ -97,7 +97,7 @@ async function parse<T>(response: Response): Promise<T> {
 
 /**
  * The user's signing key, when CUTOVER_KEY_ID and CUTOVER_KEY_FILE are set:
- * an Ed25519 private key (PEM) or an HMAC secret (base64), as `cutover key add` wrote it.
+ * an Ed25519 private key (PEM) or an HMAC secret (base64), as `cutover signing-key add` wrote it.
  */
 function signingKeyFromEnv(): SignatureKey | null {
   const keyid = process.env.CUTOVER_KEY_ID;

@@ -42,7 +42,7 @@ export class SecretBox implements KeyUser {
     return env;
   }
 
-  /** Re-seals every stored secret to the current key (after `keys rotate`). */
+  /** Re-seals every stored secret to the current key (after `encryption-key rotate`). */
   async resealAll(): Promise<number> {
     let count = 0;
     for (const service of this.store.services.all()) {

@@ -1,11 +1,20 @@
+import type { Command } from 'commander';
+import { withFormerName } from '../aliases.ts';
 import { EXIT } from '../exit.ts';
 import type { Cli } from '../cli.ts';
 
-/** The server's encryption keys (age) for artifacts at rest: keys list, rotate, retire. */
+/**
+ * The server's encryption keys (age) for artifacts and secrets at rest:
+ * `encryption-key list|rotate|retire` (`keys` before, kept hidden for one
+ * release; it was too close to `key`, users' signing keys).
+ */
 export function register(cli: Cli): void {
-  const { program, client, run, svc } = cli;
+  withFormerName(cli.program, 'encryption-key', 'keys', (group) => build(cli, group));
+}
 
-  const keys = program.command('keys').description("the server's encryption keys (age) for artifacts at rest");
+function build(cli: Cli, keys: Command): void {
+  const { client, run, svc } = cli;
+  keys.description("the server's encryption keys (age) for artifacts and secrets at rest");
   keys
     .command('list')
     .action(

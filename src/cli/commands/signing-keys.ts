@@ -1,14 +1,22 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
+import { withFormerName } from '../aliases.ts';
 import { EXIT } from '../exit.ts';
 import type { Cli } from '../cli.ts';
 
-/** Users' request-signing keys (HTTP Message Signatures, RFC 9421): key add, key revoke. */
+/**
+ * Users' request-signing keys (HTTP Message Signatures, RFC 9421):
+ * `signing-key add|revoke` (`key` before, kept hidden for one release; it was
+ * too close to `keys`, the server's encryption keys).
+ */
 export function register(cli: Cli): void {
-  const { program, client, run, svc } = cli;
+  withFormerName(cli.program, 'signing-key', 'key', (group) => build(cli, group));
+}
 
-  const key = program.command('key').description("users' request-signing keys (HTTP Message Signatures, RFC 9421)");
+function build(cli: Cli, key: Command): void {
+  const { client, run, svc } = cli;
+  key.description("users' request-signing keys (HTTP Message Signatures, RFC 9421)");
   // An Ed25519 key pair made here (the private key is written to --out with
   // mode 0600 and never leaves this machine; the server gets the public key),
   // or an HMAC secret made by the server and shown once.

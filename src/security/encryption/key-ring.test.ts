@@ -73,13 +73,13 @@ describe('KeyRing', () => {
     const ring = await KeyRing.open(dir);
     await expect(ring.retire('1')).rejects.toMatchObject({
       code: ErrorCode.Conflict,
-      message: 'key 1 is the current key; rotate to a new key first (`cutover keys rotate`), then retire this one',
+      message: 'key 1 is the current key; rotate to a new key first (`cutover encryption-key rotate`), then retire this one',
     });
     await ring.rotate();
     await expect(ring.retire('7')).rejects.toMatchObject({ code: ErrorCode.NotFound, message: `there is no key 7 in ${dir}; the keys are 1, 2` });
     await expect(ring.retire('1', [usedBy({ '1': 3 })])).rejects.toMatchObject({
       code: ErrorCode.Conflict,
-      message: 'key 1 still encrypts 3 artifacts; re-encrypt them to the current key (`cutover keys rotate`), then retire it',
+      message: 'key 1 still encrypts 3 artifacts; re-encrypt them to the current key (`cutover encryption-key rotate`), then retire it',
     });
     expect(ring.all()).toHaveLength(2);
   });
