@@ -116,7 +116,7 @@ export class KeyRing {
         throw new CutoverError(ErrorCode.NotFound, `there is no key ${id} in ${this.dir}; the keys are ${ids(this.keys)}`, { context: { key: id } });
       }
       if (id === this.currentId) {
-        throw new CutoverError(ErrorCode.Conflict, `key ${id} is the current key; rotate to a new key first (\`cutover keys rotate\`), then retire this one`, {
+        throw new CutoverError(ErrorCode.Conflict, `key ${id} is the current key; rotate to a new key first (\`cutover encryption-key rotate\`), then retire this one`, {
           context: { key: id },
         });
       }
@@ -125,7 +125,7 @@ export class KeyRing {
         if (count > 0) {
           throw new CutoverError(
             ErrorCode.Conflict,
-            `key ${id} still encrypts ${count} ${user.encrypts}; re-encrypt them to the current key (\`cutover keys rotate\`), then retire it`,
+            `key ${id} still encrypts ${count} ${user.encrypts}; re-encrypt them to the current key (\`cutover encryption-key rotate\`), then retire it`,
             { context: { key: id, [user.encrypts]: count } },
           );
         }
