@@ -4,85 +4,18 @@
  * Where a service lives in the URL is decided by `servicePath` alone.
  */
 
-export type Phase = 'Progressing' | 'Paused' | 'AwaitingApproval' | 'Succeeded' | 'Aborted' | 'RolledBack' | 'Failed' | string;
+// The shapes the API answers with are the server's own types (erased at
+// build time), so the page cannot drift from what the server sends.
+export type { StatusView as Status, HistoryEntry } from '../api/views.ts';
+export type { AnalysisView, Measurement, MetricView } from '../core/analysis.ts';
+export type { Phase } from '../core/types.ts';
+export type { Identity as Me, Grant } from '../security/identity/roles.ts';
+import type { StatusView as Status, HistoryEntry } from '../api/views.ts';
+import type { StoredEvent as StoredEventRecord } from '../store/deployments.ts';
+import type { Identity as Me } from '../security/identity/roles.ts';
 
-export interface Grant {
-  role: 'viewer' | 'deployer' | 'approver' | 'admin';
-  environment: string;
-}
-
-export interface Me {
-  user: string;
-  grants: Grant[];
-}
-
-export interface Measurement {
-  at: number;
-  phase: string;
-  value?: unknown;
-  message?: string;
-}
-
-export interface MetricView {
-  name: string;
-  provider: string;
-  dryRun: boolean;
-  phase: string;
-  counts: { successful: number; failed: number; inconclusive: number; error: number; consecutiveErrors: number };
-  measurements: Measurement[];
-  message: string;
-}
-
-export interface AnalysisView {
-  id: string;
-  kind: string;
-  stepIndex: number;
-  phase: string;
-  metrics: MetricView[];
-  message: string;
-  startedAt: number;
-  finishedAt: number | null;
-}
-
-export interface Status {
-  service: string;
-  environment: string;
-  phase: Phase;
-  revision: number;
-  stableRevision: number | null;
-  version: string;
-  step: { index: number; total: number; current: string | null };
-  weights: Record<string, number>;
-  instances: { id: string; revision: number; pid: number | null; port: number; healthy: boolean; state: string }[];
-  message: string;
-  analyses: AnalysisView[];
-  deployment: { id: number; kind: string; strategy: string; author: string; startedAt: string; updatedAt: string; finishedAt: string | null };
-}
-
-export interface HistoryEntry {
-  deployment: number;
-  revision: number;
-  version: string;
-  digest: string;
-  kind: string;
-  strategy: string;
-  author: string;
-  startedAt: string;
-  finishedAt: string | null;
-  outcome: string;
-  message: string;
-}
-
-/** One stored event: `data` is the deployment event itself (src/core/deployment.ts), or a note. */
-export interface StoredEvent {
-  seq: number;
-  deployment: number | null;
-  service: string;
-  environment?: string;
-  type: string;
-  data: Record<string, unknown>;
-  at: number;
-}
+/** One stored event as the API sends it: `data` is the deployment event itself (src/core/deployment.ts), or a note — always an object on the wire. */
+export type StoredEvent = Omit<StoredEventRecord, 'data'> & { data: Record<string, unknown> };
 
 export interface Environment {
   name: string;
