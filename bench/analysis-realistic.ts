@@ -15,6 +15,7 @@ import { createComparativeJudge, type JudgeOptions } from '../src/analysis/judge
 import { trafficBatchFrom } from '../src/analysis/providers/traffic-batch.ts';
 import { clopperPearsonInterval } from './stats/binomial.ts';
 import { mulberry32, sampleNormal, samplePoisson, type Random } from './stats/random.ts';
+import { percent, printTable, quantile } from './report.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261130);
 const WORKERS = Math.max(1, Math.min(availableParallelism(), Number(process.env.BENCH_WORKERS ?? 2)));
@@ -238,18 +239,6 @@ async function simulateAll(jobs: Job[]): Promise<number[][]> {
   return results;
 }
 
-const percent = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)}%`;
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Infinity;
-}
-
-function printTable(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
-  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-+-')}`);
-  for (const row of rows) console.log(line(row));
-}
 
 export async function main(): Promise<void> {
   const started = performance.now();

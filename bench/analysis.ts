@@ -13,6 +13,7 @@ import { createComparativeJudge, type TrafficBatch } from '../src/analysis/judge
 import { clopperPearsonInterval } from './stats/binomial.ts';
 import { normalQuantile } from './stats/normal.ts';
 import { mulberry32, samplePoisson, type Random } from './stats/random.ts';
+import { percent, printTable, quantile } from './report.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261126);
 const WORKERS = Math.max(1, Math.min(availableParallelism(), Number(process.env.BENCH_WORKERS ?? 2)));
@@ -198,25 +199,12 @@ async function simulateAll(jobs: Job[]): Promise<number[][][]> {
 }
 
 const seconds = (t: number) => (t === Infinity ? `>${HORIZON_S}s` : `${t}s`);
-/** Nearest-rank quantile, where a run with no rollback counts as later than the horizon. */
-function quantile(times: number[], q: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Infinity;
-}
-const percent = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)}%`;
 const rolledBackShare = (times: number[]) => times.filter((t) => t <= HORIZON_S).length / times.length;
 const detectionCell = (times: number[]) => `${seconds(quantile(times, 0.5))} / ${seconds(quantile(times, 0.95))} / ${percent(rolledBackShare(times))}`;
 function falseAlarmCell(times: number[]): string {
   const alarms = times.filter((t) => t <= HORIZON_S).length;
   const { low, high } = clopperPearsonInterval(alarms, times.length);
   return `${percent(alarms / times.length)} [${percent(low)}, ${percent(high)}]`;
-}
-
-function printTable(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
-  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-+-')}`);
-  for (const row of rows) console.log(line(row));
 }
 
 async function main(): Promise<void> {
