@@ -7,8 +7,17 @@ export type CommandOutcome =
   /** It could not start (or was refused), timed out or was stopped. */
   | { ran: false; reason: string };
 
+/** Deployer code to run: a command for an environment, in a folder, with its variables. */
+export interface SandboxedRun {
+  environment: string;
+  command: readonly string[];
+  /** The working directory: the revision for instances, `/` for hooks and providers. */
+  dir: string;
+  env: Record<string, string>;
+}
+
 /** A prepared launch of deployer code: what to spawn, where, with which variables, as whom. */
-export interface CommandPlan {
+export interface SpawnPlan {
   program: string;
   args: string[];
   cwd: string;
@@ -17,9 +26,9 @@ export interface CommandPlan {
   gid?: number;
 }
 
-/** Turns a user's command into a launch isolated from the server (platforms/isolation's Sandbox). */
+/** Turns a user's command into a launch isolated from the server (platforms/isolation's Sandbox implements it). */
 export interface CommandSandbox {
-  plan(run: { environment: string; command: readonly string[]; dir: string; env: Record<string, string> }): CommandPlan;
+  plan(run: SandboxedRun): SpawnPlan;
 }
 
 /**
@@ -32,7 +41,7 @@ export function runCommand(
   command: readonly string[],
   options: { sandbox: CommandSandbox; environment: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
 ): Promise<CommandOutcome> {
-  let plan: CommandPlan;
+  let plan: SpawnPlan;
   try {
     plan = options.sandbox.plan({ environment: options.environment, command, dir: '/', env: options.env });
   } catch (error) {

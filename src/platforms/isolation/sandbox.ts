@@ -4,27 +4,9 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import type { Logger } from '../../monitoring/logger.ts';
+import type { CommandSandbox, SandboxedRun, SpawnPlan } from '../../core/run-command.ts';
 import { resolveAccount, type Account } from './accounts.ts';
 import type { IsolationConfig } from './config.ts';
-
-/** What to spawn to run deployer code: the program, its arguments, and who it runs as. */
-export interface SpawnPlan {
-  program: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  uid?: number;
-  gid?: number;
-}
-
-/** Deployer code to run: a command for an environment, in a folder, with its variables. */
-export interface SandboxedRun {
-  environment: string;
-  command: readonly string[];
-  /** The working directory: the revision for instances, `/` for hooks and providers. */
-  dir: string;
-  env: Record<string, string>;
-}
 
 /** How isolation works on this server, once resolved from the config and what the machine allows. */
 export type EffectiveIsolation = 'user' | 'bubblewrap' | 'development-only' | 'none';
@@ -53,7 +35,7 @@ export function bubblewrapWorks(): boolean {
  * root, in a bubblewrap sandbox otherwise. Whatever the mode, the code's
  * environment never names the data dir or a secret path.
  */
-export class Sandbox {
+export class Sandbox implements CommandSandbox {
   private readonly accounts = new Map<string, Account>();
 
   private constructor(
