@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
-import { findMarked } from '../src/platforms/index.ts';
+import { findMarked, MARK_VARIABLE, serverMark } from '../src/platforms/index.ts';
 import { startLoad } from '../src/load/index.ts';
 import { CLI_ENTRY, Cluster, helloSpec, waitFor } from './support/cluster.ts';
 import { buildPreviousRelease, PREVIOUS_RELEASE } from './support/previous-release.ts';
@@ -20,12 +20,7 @@ describe(`upgrading a data dir written by release ${PREVIOUS_RELEASE.slice(0, 12
   }, 600_000);
   afterAll(() => cluster.destroy());
 
-  // KNOWN GAP, skipped so main stays green: the store migrates and the old router is adopted, but the
-  // local platform now finds instances only by its opaque per-server mark (issue 9's isolation), so the
-  // previous release's instances (marked CUTOVER_DATA_DIR + CUTOVER_INSTANCE) are recorded lost and
-  // replaced while their processes keep running unowned. Fix: LocalPlatform.isRunning/find/orphans also
-  // accept the legacy marks { CUTOVER_DATA_DIR: dataDir, CUTOVER_INSTANCE: id }; then un-skip.
-  it.skip('adopts the running instances and router without restarting them, and deploys on from there', async () => {
+  it('adopts the running instances and router without restarting them, and deploys on from there', async () => {
     cluster.cliEntry = previous;
     await cluster.start();
     const port = await freePort();
@@ -57,6 +52,9 @@ describe(`upgrading a data dir written by release ${PREVIOUS_RELEASE.slice(0, 12
     expect(v2.code, v2.stdout + v2.stderr).toBe(0);
     const history = JSON.parse((await cluster.cli('history', 'legacy', '--env', 'development', '-o', 'json')).stdout) as { revision: number; outcome: string }[];
     expect(history.map((h) => [h.revision, h.outcome])).toEqual([[1, 'Succeeded'], [2, 'Succeeded']]);
+    // The previous release's instances were replaced like any others, by instances carrying this release's mark.
+    expect(legacy().filter((p) => p.instance)).toEqual([]);
+    expect(findMarked({ [MARK_VARIABLE]: serverMark(cluster.dataDir) }).filter(({ env }) => env.has('CUTOVER_INSTANCE')).length).toBeGreaterThan(0);
     // The old router serves the new revision: it was adopted by its old mark and took the new config.
     const routerPid = before.find((p) => p.router)!.pid;
     expect(legacy().find((p) => p.router)?.pid).toBe(routerPid);

@@ -22,7 +22,12 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
     }
     known.add(instance.id);
     if (pid !== instance.pid) ctx.store.instances.update(instance.id, { pid });
-    ctx.log.info({ ...pickRef(instance), instance: instance.id, pid }, 'instance adopted');
+    if (ctx.platform.fromPreviousRelease(instance.id, pid)) {
+      ctx.log.warn(
+        { ...pickRef(instance), instance: instance.id, pid },
+        `instance adopted from the previous release: it runs as that release started it (as the server's user, not isolated) until the next deployment of ${describeRef(instance)} replaces it`,
+      );
+    } else ctx.log.info({ ...pickRef(instance), instance: instance.id, pid }, 'instance adopted');
   }
   for (const orphan of ctx.platform.orphans(known)) {
     ctx.log.warn({ instance: orphan.id, pid: orphan.pid }, 'stopping a process no record owns (left by a crash)');

@@ -31,6 +31,8 @@ export interface Platform {
   stop(id: string, pid: number | null, graceMs: number): Promise<void>;
   /** Processes this platform started that are not among `known`: left by a crash, to be stopped. */
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[];
+  /** Whether the instance's process was started by the previous release (not isolated; replaced at its next deployment). */
+  fromPreviousRelease(id: string, pid: number): boolean;
   /** How the instance's process ended, when this platform saw it end. */
   exitOf(id: string): { code: number | null; signal: string | null } | undefined;
 }

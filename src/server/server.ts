@@ -74,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
-    platform: createPlatform('local', { mark: serverMark(options.dataDir), sandbox }),
+    platform: createPlatform('local', { mark: serverMark(options.dataDir), sandbox, dataDir }),
     traffic: new PerServiceTrafficRouter(
       { builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log), haproxy: new HaproxyTrafficRouter(options.dataDir, options.log) },
       (ref) => {

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { MARK_VARIABLE, type Sandbox } from '../isolation/index.ts';
 import type { InstanceLaunch, Platform } from '../platform.ts';
-import { findMarked, hasMarks, isProcessAlive, outermost } from './proc.ts';
+import type { PreviousReleaseMarks } from './previous-release.ts';
+import { findProcesses, isProcessAlive, outermost, processIs } from './proc.ts';
 
 /**
  * Instances as OS processes on this machine, run by the sandbox (another
@@ -13,7 +14,9 @@ import { findMarked, hasMarks, isProcessAlive, outermost } from './proc.ts';
  * output appended to its log file, so it outlives the control plane; this
  * server's opaque mark and `CUTOVER_INSTANCE` in its environment let a
  * restarted control plane find it again. Nothing in its environment names
- * the data dir.
+ * the data dir. Instances the previous release started (marked with the data
+ * dir's path) are recognised too, until a deployment replaces them
+ * (previous-release.ts).
  */
 export class LocalPlatform implements Platform {
   readonly type = 'local';
@@ -23,7 +26,18 @@ export class LocalPlatform implements Platform {
     /** This server's opaque mark (platforms/isolation/mark.ts). */
     private readonly mark: string,
     private readonly sandbox: Sandbox,
+    /** Recognises the previous release's instances of this data dir; none when absent. */
+    private readonly previousRelease?: PreviousReleaseMarks,
   ) {}
+
+  /** Whether a process with environment `env` is an instance this server (or its previous release) started. */
+  private owns(env: Map<string, string>, pid: number): boolean {
+    return env.get(MARK_VARIABLE) === this.mark || (this.previousRelease?.started(env, pid) ?? false);
+  }
+
+  private isInstance(id: string): (env: Map<string, string>, pid: number) => boolean {
+    return (env, pid) => env.get('CUTOVER_INSTANCE') === id && this.owns(env, pid);
+  }
 
   private marks(id: string): Record<string, string> {
     return { [MARK_VARIABLE]: this.mark, CUTOVER_INSTANCE: id };
@@ -76,11 +90,11 @@ export class LocalPlatform implements Platform {
   }
 
   isRunning(id: string, pid: number | null): boolean {
-    return pid !== null && hasMarks(pid, this.marks(id));
+    return pid !== null && processIs(pid, this.isInstance(id));
   }
 
   find(id: string): number | null {
-    return outermost(findMarked(this.marks(id)))[0]?.pid ?? null;
+    return outermost(findProcesses(this.isInstance(id)))[0]?.pid ?? null;
   }
 
   async stop(id: string, pid: number | null, graceMs: number): Promise<void> {
@@ -96,9 +110,14 @@ export class LocalPlatform implements Platform {
   }
 
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[] {
-    return outermost(findMarked({ [MARK_VARIABLE]: this.mark }))
+    return outermost(findProcesses((env, pid) => this.owns(env, pid)))
       .map(({ pid, env }) => ({ pid, id: env.get('CUTOVER_INSTANCE') }))
       .filter((entry): entry is { id: string; pid: number } => entry.id !== undefined && !known.has(entry.id));
+  }
+
+  fromPreviousRelease(id: string, pid: number): boolean {
+    const previous = this.previousRelease;
+    return !!previous && processIs(pid, (env) => env.get('CUTOVER_INSTANCE') === id && previous.started(env, pid));
   }
 
   exitOf(id: string): { code: number | null; signal: string | null } | undefined {

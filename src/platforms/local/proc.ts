@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 
 /**
  * Reading processes from /proc. The local platform marks each process it
@@ -38,21 +38,41 @@ export function allPids(): number[] {
     .map(Number);
 }
 
-/** Live processes whose environment has every given mark. */
-export function findMarked(marks: Record<string, string>): { pid: number; env: Map<string, string> }[] {
+/** Live processes (other than this one) whose environment passes `test`. */
+export function findProcesses(test: (env: Map<string, string>, pid: number) => boolean): { pid: number; env: Map<string, string> }[] {
   const found: { pid: number; env: Map<string, string> }[] = [];
   for (const pid of allPids()) {
     if (pid === process.pid) continue;
     const env = environOf(pid);
-    if (!env) continue;
-    if (Object.entries(marks).every(([key, value]) => env.get(key) === value) && isProcessAlive(pid)) found.push({ pid, env });
+    if (env && test(env, pid) && isProcessAlive(pid)) found.push({ pid, env });
   }
   return found;
 }
 
-export function hasMarks(pid: number, marks: Record<string, string>): boolean {
+/** Whether the process `pid` lives and its environment passes `test`. */
+export function processIs(pid: number, test: (env: Map<string, string>, pid: number) => boolean): boolean {
   const env = environOf(pid);
-  return !!env && Object.entries(marks).every(([key, value]) => env.get(key) === value) && isProcessAlive(pid);
+  return !!env && test(env, pid) && isProcessAlive(pid);
+}
+
+const carries = (marks: Record<string, string>) => (env: Map<string, string>) => Object.entries(marks).every(([key, value]) => env.get(key) === value);
+
+/** Live processes whose environment has every given mark. */
+export function findMarked(marks: Record<string, string>): { pid: number; env: Map<string, string> }[] {
+  return findProcesses(carries(marks));
+}
+
+export function hasMarks(pid: number, marks: Record<string, string>): boolean {
+  return processIs(pid, carries(marks));
+}
+
+/** The user id a process runs as (the owner of /proc/<pid>), or null when it is gone. */
+export function ownerOf(pid: number): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return null;
+  }
 }
 
 /** The parent process id, from /proc/<pid>/stat (the field after the state). */
