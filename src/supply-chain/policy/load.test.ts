@@ -118,4 +118,9 @@ describe('loadPolicies', () => {
   it('reports a YAML syntax error with its line and column', () => {
     expect(() => parsePolicies('policies:\n  - name: [unclosed\n', 'policies.yaml')).toThrow(/^policies\.yaml is not valid YAML or JSON: line \d+, column \d+: /);
   });
+
+  // Found by the fuzz suite (test/support/fuzz/pure-targets.ts): an unresolved alias was refused with no field named.
+  it('names the document as the field when it cannot be turned into values (an unresolved alias)', () => {
+    expect(problemsOf('*Va')).toEqual([{ path: '', message: expect.stringMatching(/Unresolved alias/) }]);
+  });
 });

@@ -34,7 +34,12 @@ export function parsePolicies(text: string, source?: string): CompiledPolicy[] {
     doc = yaml.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // Alias bombs and unresolved aliases surface only when the document is turned into values.
-    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policy file'} could not be read: ${messageOf(error)}`, { cause: error });
+    const message = messageOf(error);
+    throw new CutoverError(ErrorCode.InvalidRequest, `${source ?? 'The policy file'} could not be read: ${message}`, {
+      cause: error,
+      problems: [{ path: '', message }],
+      context: source === undefined ? {} : { file: source },
+    });
   }
   const problems: FieldProblem[] = [];
   const document = readPolicyDocument(doc, problems);
