@@ -20,7 +20,17 @@ export interface StatusView {
   analyses: Deployment['analyses'];
   /** The service's router process: its pid and its authenticated admin port (stats, /metrics for Prometheus). */
   router: { pid: number | null; port: number; adminPort: number } | null;
-  deployment: { id: number; kind: string; strategy: string; author: string; startedAt: string; updatedAt: string; finishedAt: string | null };
+  deployment: { id: number; kind: string; strategy: string; author: string; startedAt: string; updatedAt: string; finishedAt: string | null } & Supersession;
+}
+
+/** Which deployment a deployment cut short, and which one cut it short (null when none). */
+export interface Supersession {
+  supersedes: number | null;
+  supersededBy: number | null;
+}
+
+function supersession(d: Deployment): Supersession {
+  return { supersedes: d.supersedes ?? null, supersededBy: d.ending?.supersededBy ?? null };
 }
 
 /** 404 naming the environments the name does exist in, if any. */
@@ -63,6 +73,7 @@ export function statusView(ctx: EngineContext, ref: ServiceRef): StatusView {
       startedAt: new Date(d.createdAt).toISOString(),
       updatedAt: new Date(d.updatedAt).toISOString(),
       finishedAt: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
+      ...supersession(d),
     },
   };
 }
@@ -72,7 +83,7 @@ function routerOf(ctx: EngineContext, ref: ServiceRef, port: number): StatusView
   return record ? { pid: record.pid, port, adminPort: record.adminPort } : null;
 }
 
-export interface HistoryEntry {
+export interface HistoryEntry extends Supersession {
   deployment: number;
   revision: number;
   version: string;
@@ -102,6 +113,7 @@ export function historyView(ctx: EngineContext, ref: ServiceRef): HistoryEntry[]
     finishedAt: d.finishedAt === null ? null : new Date(d.finishedAt).toISOString(),
     outcome: d.phase,
     message: d.message,
+    ...supersession(d),
     analyses: (d.analyses ?? []).map((a) => ({
       kind: a.kind,
       phase: a.phase,

@@ -58,9 +58,14 @@ function withEnvironment(document: unknown, environment: string): unknown {
   return copy;
 }
 
-/** `cutover apply`'s work: uploads a spec file's artifact and starts a deployment of it; follow it with followDeployment. */
-export async function deploySpecFile(client: ApiClient, file: string, environment?: string): Promise<StartedDeployment> {
+/**
+ * `cutover apply`'s work: uploads a spec file's artifact and starts a
+ * deployment of it; follow it with followDeployment. `supersede: false`
+ * refuses (409) while a deployment is in flight instead of superseding it.
+ */
+export async function deploySpecFile(client: ApiClient, file: string, environment?: string, options: { supersede?: boolean } = {}): Promise<StartedDeployment> {
   const uploaded = await uploadSpecFile(client, file, environment);
-  const started = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', { spec: uploaded.document, artifact: uploaded.artifact });
+  const body = { spec: uploaded.document, artifact: uploaded.artifact, ...(options.supersede === false ? { supersede: false } : {}) };
+  const started = await client.request<{ deployment: number; revision: number; status: StatusView }>('POST', '/v1/apply', body);
   return { ...uploaded, ...started };
 }

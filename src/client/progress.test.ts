@@ -20,7 +20,7 @@ function statusOf(overrides: Partial<StatusView> = {}): StatusView {
     message: 'shifting traffic',
     analyses: [],
     router: null,
-    deployment: { id: 5, kind: 'deploy', strategy: 'canary', author: 'admin', startedAt: '', updatedAt: '', finishedAt: null },
+    deployment: { id: 5, kind: 'deploy', strategy: 'canary', author: 'admin', startedAt: '', updatedAt: '', finishedAt: null, supersedes: null, supersededBy: null },
     ...overrides,
   };
 }

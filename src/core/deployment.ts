@@ -26,7 +26,13 @@ export interface Deployment {
   stepStartedAt: number | null;
   phase: Phase;
   /** Set when a rollback or abort has begun; the engine reconciles towards it. */
-  ending: { phase: Exclude<EndPhase, 'Succeeded'>; reason: string; code?: string; instance?: string } | null;
+  ending: { phase: Exclude<EndPhase, 'Succeeded'>; reason: string; code?: string; instance?: string; supersededBy?: number } | null;
+  /**
+   * The deployment this one cut short (its own ending is Superseded): this
+   * one starts only once that one has ended. Absent in deployments stored
+   * before supersede existed.
+   */
+  supersedes?: number | null;
   pausedUntil: number | null;
   promoteRequested: boolean;
   weights: Weights;
@@ -46,7 +52,7 @@ export interface Deployment {
 /** What a new deployment is given; the rest of its state starts the same for every deployment. */
 export type DeploymentStart = Pick<
   Deployment,
-  'service' | 'environment' | 'kind' | 'revision' | 'version' | 'previousRevision' | 'stableRevision' | 'strategy' | 'plan' | 'planHash' | 'weights' | 'message' | 'author'
+  'service' | 'environment' | 'kind' | 'revision' | 'version' | 'previousRevision' | 'stableRevision' | 'strategy' | 'plan' | 'planHash' | 'weights' | 'message' | 'author' | 'supersedes'
 > & { at: number };
 
 /** A deployment before its first step: progressing, at step 0, nothing ended, held, paused or analysed yet. */
@@ -75,7 +81,7 @@ export type DeploymentEvent =
   | { type: 'WeightsChanged'; weights: Weights }
   | { type: 'PromoteRequested'; by: string }
   | { type: 'Promoted'; revision: number }
-  | { type: 'EndRequested'; phase: Exclude<EndPhase, 'Succeeded'>; reason: string; code?: string; instance?: string; by?: string }
+  | { type: 'EndRequested'; phase: Exclude<EndPhase, 'Succeeded'>; reason: string; code?: string; instance?: string; by?: string; supersededBy?: number }
   | { type: 'Progress'; message: string }
   | { type: 'AnalysisStarted'; analysis: AnalysisView }
   | { type: 'AnalysisMeasured'; id: string; metric: string; measurement: Measurement; phase: AnalysisPhase; counts: MetricView['counts'] }
@@ -84,6 +90,14 @@ export type DeploymentEvent =
   | { type: 'Finished'; phase: EndPhase; message: string };
 
 export type DeploymentEventType = DeploymentEvent['type'];
+
+/** What the message says while an ending is carried out. */
+const ENDING_VERB: Record<Exclude<EndPhase, 'Succeeded'>, string> = {
+  Aborted: 'aborting',
+  RolledBack: 'rolling back',
+  Failed: 'rolling back',
+  Superseded: 'superseded, going back to stable',
+};
 
 /** Measurements kept per metric in the state; all of them are in the events. */
 const MEASUREMENTS_KEPT = 20;
@@ -132,9 +146,10 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
         reason: event.reason,
         ...(event.code ? { code: event.code } : {}),
         ...(event.instance ? { instance: event.instance } : {}),
+        ...(event.supersededBy !== undefined ? { supersededBy: event.supersededBy } : {}),
       };
       next.phase = 'Progressing';
-      next.message = `${event.phase === 'Aborted' ? 'aborting' : 'rolling back'}: ${event.reason}`;
+      next.message = `${ENDING_VERB[event.phase]}: ${event.reason}`;
       return next;
     case 'Progress':
       next.message = event.message;

@@ -1,6 +1,6 @@
 import type { AnalysisSpec } from '../spec/types.ts';
 
-/** The phases a user sees. A deployment ends in one of the last four. */
+/** The phases a user sees. A deployment ends in one of the last five. */
 export const Phase = {
   Progressing: 'Progressing',
   Paused: 'Paused',
@@ -10,9 +10,11 @@ export const Phase = {
   RolledBack: 'RolledBack',
   Aborted: 'Aborted',
   Failed: 'Failed',
+  /** Cut short by a newer apply of the same service: traffic went back to stable, then the newer revision started from there. */
+  Superseded: 'Superseded',
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
-export type EndPhase = 'Succeeded' | 'RolledBack' | 'Aborted' | 'Failed';
+export type EndPhase = 'Succeeded' | 'RolledBack' | 'Aborted' | 'Failed' | 'Superseded';
 
 /**
  * Which side of a deployment a step acts on: `canary` is the revision being

@@ -13,6 +13,7 @@ import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
 import { adoptAll, superviseOnce } from './supervision.ts';
 import { DeploymentRunner } from './runner.ts';
 import { syncRouter } from './routing.ts';
+import { supersededStable, supersedeRefusal, type SupersedeRequest } from './supersede.ts';
 
 /** A warm rollback: the target's instances are still running, so traffic switches at once. */
 const INSTANT: StrategySpec = { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0 };
@@ -97,19 +98,18 @@ export class Coordinator {
     }
   }
 
-  /** Starts deploying a new revision of a service: (spec.name, spec.environment), never the same name in another environment. */
-  async apply(spec: ServiceSpec, document: unknown, artifact: ArtifactClaim, author: string): Promise<Deployment> {
+  /**
+   * Starts deploying a new revision of a service: (spec.name, spec.environment),
+   * never the same name in another environment. A deployment in flight is
+   * superseded (supersede.ts) unless the request or a spec says not to.
+   */
+  async apply(spec: ServiceSpec, document: unknown, artifact: ArtifactClaim, author: string, request: SupersedeRequest = {}): Promise<Deployment> {
     const { digest } = artifact;
     const ref = refOf(spec);
     this.checkLock(ref);
     const active = this.ctx.store.deployments.active(ref);
-    if (active) {
-      throw new CutoverError(
-        ErrorCode.Conflict,
-        `deployment ${active.id} of ${describeRef(ref)} (revision ${active.revision}) is still ${active.phase}; wait for it, \`cutover promote ${ref.service} --env ${ref.environment}\` or \`cutover abort ${ref.service} --env ${ref.environment}\` first`,
-        { context: { ...ref, deployment: active.id } },
-      );
-    }
+    const refusal = active ? supersedeRefusal(this.ctx, active, spec, request) : null;
+    if (refusal) throw refusal;
     if (!(await this.ctx.artifacts.has(digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} was not uploaded; upload it to /v1/artifacts first`, { context: { digest } });
     }
@@ -117,7 +117,12 @@ export class Coordinator {
     const service = this.ctx.store.services.upsert(spec);
     const revision = this.ctx.store.services.addRevision(ref, { version: spec.version, digest, spec, document, createdAt: Date.now() });
     await ensureRevisionUnpacked(this.ctx, revision);
-    return this.begin(revision, service.stableRevision, 'apply', author);
+    // Looked at again: the deployment in flight may have moved on (or ended) while the gates ran.
+    const inFlight = this.ctx.store.deployments.active(ref);
+    if (!inFlight) return this.begin(revision, service.stableRevision, 'apply', author);
+    const lateRefusal = supersedeRefusal(this.ctx, inFlight, spec, request);
+    if (lateRefusal) throw lateRefusal;
+    return this.begin(revision, supersededStable(inFlight), 'apply', author, undefined, undefined, inFlight);
   }
 
   private begin(
@@ -127,6 +132,7 @@ export class Coordinator {
     author: string,
     strategy?: StrategySpec,
     rollback: { approval: boolean; forced: boolean } = { approval: false, forced: false },
+    superseded?: Deployment,
   ): Deployment {
     const stableReplicas = stableRevision === null ? 0 : this.ctx.store.instances.live(revision, stableRevision).length;
     const stable = stableRevision === null || stableReplicas === 0 ? null : { revision: stableRevision, replicas: stableReplicas };
@@ -139,7 +145,8 @@ export class Coordinator {
     });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision)!;
-    const deployment = this.ctx.store.deployments.create(
+    const starting = `deploying revision ${revision.number}`;
+    const start = () => this.ctx.store.deployments.create(
       newDeployment({
         service: revision.service,
         environment: revision.environment,
@@ -152,14 +159,48 @@ export class Coordinator {
         plan,
         planHash: planHash(plan),
         weights: service.traffic.weights,
-        message: kind === 'rollback' ? `${rollback.forced ? `FORCED by ${author}, checks skipped: ` : ''}rolling back to revision ${revision.number}` : `deploying revision ${revision.number}`,
+        message:
+          kind === 'rollback'
+            ? `${rollback.forced ? `FORCED by ${author}, checks skipped: ` : ''}rolling back to revision ${revision.number}`
+            : superseded
+              ? `${starting} once deployment ${superseded.id} (revision ${superseded.revision}), which it supersedes, has sent traffic back to ${stable ? `revision ${stable.revision}` : 'no revision'}`
+              : starting,
         author,
         at: now,
+        ...(superseded ? { supersedes: superseded.id } : {}),
       }),
     );
-    this.ctx.log.info({ ...pickRef(revision), deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
+    if (!superseded) {
+      const deployment = start();
+      this.ctx.log.info({ ...pickRef(revision), deployment: deployment.id, revision: revision.number, kind }, 'deployment created');
+      this.run(deployment.id);
+      return deployment;
+    }
+    // One transaction: a crash leaves both the newer deployment and the older one's ending, or neither.
+    const deployment = this.ctx.store.db.transaction(() => {
+      const created = start();
+      if (!this.ctx.store.deployments.get(superseded.id)?.ending) {
+        this.ctx.store.deployments.append(superseded.id, {
+          type: 'EndRequested',
+          phase: 'Superseded',
+          reason: `superseded by deployment ${created.id} (revision ${revision.number}, version ${revision.version}) of ${author}`,
+          by: author,
+          supersededBy: created.id,
+        });
+      }
+      return created;
+    })();
+    this.ctx.log.info({ ...pickRef(revision), deployment: deployment.id, revision: revision.number, kind, supersedes: superseded.id }, 'deployment created; it supersedes the one in flight');
+    this.endNow(superseded.id);
     this.run(deployment.id);
     return deployment;
+  }
+
+  /** An ending was recorded: its runner starts it now (or a runner is started for it, when none runs). */
+  private endNow(id: number): void {
+    const runner = this.runners.get(id);
+    if (runner) runner.interrupt();
+    else this.run(id);
   }
 
   /** An approver (not the author) lets a deployment waiting for approval go on. */
@@ -283,7 +324,7 @@ export class Coordinator {
    * a service. The target keeps its own spec when it has one; otherwise it
    * takes the source revision's spec with the environment's overrides.
    */
-  async promoteEnvironment(name: string, from: string, to: string, target: string | undefined, by: string): Promise<Deployment> {
+  async promoteEnvironment(name: string, from: string, to: string, target: string | undefined, by: string, request: SupersedeRequest = {}): Promise<Deployment> {
     const source = { service: name, environment: from };
     this.requireService(source);
     if (!this.ctx.environments[to]) throw new CutoverError(ErrorCode.NotFound, `no environment named "${to}"; known: ${Object.keys(this.ctx.environments).join(', ')}`);
@@ -304,7 +345,7 @@ export class Coordinator {
     if (document.spec) document.spec.environment = to;
     const signature = this.ctx.store.signatures.get(revision.digest);
     const promotedFrom = { service: name, environment: from, revision: revision.number, digest: revision.digest };
-    return this.apply(spec, { ...document, promotedFrom }, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by);
+    return this.apply(spec, { ...document, promotedFrom }, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by, request);
   }
 
   /** Drains and stops every instance and the router of a service; its history is kept. */

@@ -11,7 +11,8 @@ import { checkServing, setTraffic } from './routing.ts';
 import { executeStep, type StepRuntime } from './steps.ts';
 import { watchRevision } from './watchdog.ts';
 import { cleanupQuietly, runRollbackHooks } from './cleanup.ts';
-import { pickRef } from '../core/types.ts';
+import { pickRef, type EndPhase } from '../core/types.ts';
+import { earlierUnfinished } from './supersede.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 
 /** Why a step's signal was aborted. */
@@ -20,6 +21,9 @@ class Interrupted extends Error {
     super(why);
   }
 }
+
+/** How the message of an ended deployment begins. */
+const ENDED: Record<Exclude<EndPhase, 'Succeeded'>, string> = { Aborted: 'aborted', RolledBack: 'rolled back', Failed: 'failed', Superseded: 'superseded' };
 
 /** Transient failures (a router that did not answer) are retried this many times before they count. */
 const TRANSIENT_RETRIES = 4;
@@ -89,6 +93,7 @@ export class DeploymentRunner {
   }
 
   private async run(): Promise<void> {
+    if (!(await this.earlierEnded())) return;
     let transientFailures = 0;
     while (!this.stopped) {
       const d = this.current();
@@ -160,6 +165,22 @@ export class DeploymentRunner {
         continue;
       }
       this.fail(failure);
+    }
+  }
+
+  /**
+   * Waits until every earlier deployment of the service has ended (one this
+   * deployment supersedes is sending traffic back to stable and draining its
+   * instances): two deployments never act on one router at once. False when
+   * the server stops first; the next server waits again.
+   */
+  private async earlierEnded(): Promise<boolean> {
+    for (let told = false; ; told = true) {
+      if (this.stopped) return false;
+      const earlier = earlierUnfinished(this.ctx, this.current());
+      if (!earlier.length) return true;
+      if (!told) this.ctx.log.info({ waitingFor: earlier.map((d) => d.id) }, 'waiting for the deployments it supersedes to end');
+      await Promise.race([sleep(200), this.changed()]);
     }
   }
 
@@ -264,7 +285,7 @@ export class DeploymentRunner {
   }
 
   /**
-   * Rolls back or aborts: all traffic to the previous revision, the new
+   * Rolls back, aborts or gives way to a newer deployment: all traffic to the previous revision, the new
    * revision's instances drained and stopped. Idempotent, so a crash in the
    * middle simply runs it again.
    */
@@ -279,9 +300,10 @@ export class DeploymentRunner {
       try {
         if (previousServing) {
           ctx.store.services.setStableRevision(d, d.previousRevision);
-          // The service's record goes back to the spec the serving revision was deployed with (its router's health check).
+          // The service's record goes back to the spec the serving revision was deployed with (its router's health check),
+          // unless a newer apply wrote it: that apply superseded this deployment and deploys its spec next.
           const previous = ctx.store.services.revision(d, d.previousRevision!);
-          if (previous) ctx.store.services.upsert({ ...previous.spec, port, environment: d.environment });
+          if (previous && ending.phase !== 'Superseded') ctx.store.services.upsert({ ...previous.spec, port, environment: d.environment });
           // A warm previous revision that was due to retire is wanted again.
           for (const instance of ctx.store.instances.live(d, d.previousRevision!)) {
             if (instance.retireAt !== null) ctx.store.instances.update(instance.id, { retireAt: null });
@@ -302,7 +324,7 @@ export class DeploymentRunner {
     if (ending.phase !== 'Failed') await runRollbackHooks(ctx, d);
     const phase = ending.phase === 'RolledBack' && !previousServing ? 'Failed' : ending.phase;
     const target = previousServing ? `; revision ${d.previousRevision} serves all traffic` : '';
-    const verb = phase === 'Aborted' ? 'aborted' : phase === 'RolledBack' ? 'rolled back' : 'failed';
+    const verb = ENDED[phase];
     const done = this.record({ type: 'Finished', phase, message: `${verb}: ${ending.reason}${target}` });
     ctx.log.warn({ phase }, `deployment ${verb}`);
     cleanupQuietly(ctx, done);

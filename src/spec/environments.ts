@@ -1,6 +1,6 @@
 /**
  * Per-environment settings in one spec: `spec.environments.<env>` overrides
- * port, previewPort, instances, run.env, strategy and analysis for that
+ * port, previewPort, instances, run.env, strategy, analysis and supersede for that
  * environment. Pure: the raw document in, the document for one environment
  * out; validation of the result is the caller's (load.ts).
  */
@@ -38,6 +38,7 @@ export function forEnvironment(document: unknown, environment: string): { docume
       const run = isMapping(spec.run) ? spec.run : {};
       spec.run = { ...run, env: { ...(isMapping(run.env) ? run.env : {}), ...overrides.run.env } };
     }
+    if (overrides.supersede !== undefined) spec.supersede = overrides.supersede;
     if (overrides.strategy !== undefined) spec.strategy = overrides.strategy;
     const strategy: Mapping = isMapping(spec.strategy) ? spec.strategy : { rolling: {} };
     if (overrides.previewPort !== undefined) {

@@ -48,6 +48,7 @@ describe('loadSpecFile', () => {
       },
       progressDeadlineMs: 600_000,
       drainTimeoutMs: 30_000,
+      supersede: true,
       hooks: {},
       traffic: { trustedProxies: [] },
     });

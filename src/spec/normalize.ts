@@ -34,6 +34,7 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
     strategy: toStrategy(spec.strategy),
     progressDeadlineMs: toMs(spec.progressDeadline),
     drainTimeoutMs: toMs(spec.drainTimeout),
+    supersede: spec.supersede,
     traffic: { trustedProxies: [...spec.traffic.trustedProxies], ...(spec.traffic.router ? { router: spec.traffic.router } : {}) },
     hooks: Object.fromEntries(
       Object.entries(spec.hooks).map(([point, hooks]) => [

@@ -150,8 +150,9 @@ const environmentOverrides = z.strictObject(
       .optional(),
     strategy: strategyChoice.optional().describe('The strategy in this environment (replaces spec.strategy).'),
     analysis: analysisSchema.optional().describe("The analysis in this environment: the canary's background analysis, or the blue-green pre-promotion analysis."),
+    supersede: z.boolean({ error: expected('true or false') }).optional().describe('Whether an apply in this environment supersedes a deployment in flight (replaces spec.supersede).'),
   },
-  mapping('with port, previewPort, instances, run, strategy or analysis'),
+  mapping('with port, previewPort, instances, run, strategy, analysis or supersede'),
 );
 
 const service = z
@@ -187,6 +188,10 @@ const service = z
       drainTimeout: duration({ allowZero: true, max: DurationMax.task })
         .default('30s')
         .describe('How long an instance may finish its requests before it is stopped.'),
+      supersede: z
+        .boolean({ error: expected('true or false') })
+        .default(true)
+        .describe('An apply while a deployment of this service is in flight aborts that one (traffic back to stable) and starts from stable; false refuses such an apply (409) instead. Either side\'s false refuses.'),
       hooks: hooksSchema,
       traffic,
       environments: z

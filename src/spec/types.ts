@@ -108,6 +108,12 @@ export interface ServiceSpec {
   strategy: StrategySpec;
   progressDeadlineMs: number;
   drainTimeoutMs: number;
+  /**
+   * Whether an apply while a deployment is in flight supersedes it (aborts
+   * it, then starts from stable); false keeps the 409. Absent in specs
+   * stored before it existed: read it as true.
+   */
+  supersede?: boolean;
   /** The service's own hooks; they run after the environment's. */
   hooks: Partial<Record<HookPoint, HookSpec[]>>;
   /** Absent in specs stored before it existed: read it as `{ trustedProxies: [] }`. */

@@ -17,7 +17,12 @@ export interface Operation {
 }
 
 const ok = (json: z.ZodType, status?: 200 | 201 | 202): Answer => (status ? { json, status } : { json });
-const applyBody = z.object({ spec: specDocumentSchema.meta({ id: 'ServiceSpec', description: 'The spec document, as `cutover schema` prints it' }), artifact: artifactRef });
+const specBody = { spec: specDocumentSchema.meta({ id: 'ServiceSpec', description: 'The spec document, as `cutover schema` prints it' }), artifact: artifactRef };
+const supersede = z
+  .boolean()
+  .optional()
+  .describe('Default true: a deployment of the service in flight is aborted (traffic back to stable, its new instances drained; phase Superseded) and this one starts from stable. false: answer 409 naming the running deployment instead (`--no-supersede`).');
+const applyBody = z.object({ ...specBody, supersede });
 
 /**
  * Every route of the API, described. The OpenAPI test walks the permission
@@ -39,20 +44,16 @@ export const OPERATIONS: Record<string, Operation> = {
     query: { recipient: { description: 'an age recipient (age1…)', type: 'string' } },
     answer: { text: 'application/octet-stream', description: 'the artifact' },
   },
-  'POST /v1/apply': { summary: 'Validate a spec and start a deployment', tag: 'deployments', body: applyBody, answer: ok(z.object({ deployment: z.int(), revision: z.int(), status: statusView }), 202) },
-  'POST /v1/policy/test': { summary: 'Evaluate policies, signature and scan for a spec without deploying', tag: 'deployments', body: applyBody, answer: ok(anyObject) },
+  'POST /v1/apply': { summary: 'Validate a spec and start a deployment (superseding one in flight unless `supersede: false`)', tag: 'deployments', body: applyBody, answer: ok(z.object({ deployment: z.int(), revision: z.int(), status: statusView }), 202) },
+  'POST /v1/policy/test': { summary: 'Evaluate policies, signature and scan for a spec without deploying', tag: 'deployments', body: z.object(specBody), answer: ok(anyObject) },
   'GET /v1/services': { summary: 'Every service and its status', tag: 'services', answer: ok(z.object({ services: z.array(statusView) })) },
   'GET /v1/pipelines/:name': { summary: 'Every environment of a service side by side (version, revision, digest, phase, when, by whom, stages passed)', tag: 'services', answer: ok(anyObject) },
   'GET /v1/environments/:env/services/:name': { summary: "A service's status", tag: 'services', answer: ok(statusView) },
   'GET /v1/environments/:env/services/:name/history': { summary: "A service's deployments", tag: 'services', answer: ok(z.object({ service: z.string(), history: z.array(historyEntry) })) },
   'GET /v1/environments/:env/services/:name/logs': {
-    summary: "The instances' log lines, prefixed with the instance id; with `follow=true`, then every new line as it is written (instances that start later included) until the caller disconnects",
+    summary: "The instances' log lines, prefixed with the instance id",
     tag: 'services',
-    query: {
-      instance: { description: 'one instance id', type: 'string' },
-      lines: { description: 'earlier lines per instance (0..10000, default 200)', type: 'integer' },
-      follow: { description: '`true`: keep the answer open and stream new lines (at most 32 followers per server, else 429)', type: 'string' },
-    },
+    query: { instance: { description: 'one instance id', type: 'string' }, lines: { description: 'lines per instance (1..10000, default 200)', type: 'integer' } },
     answer: { text: 'text/plain', description: 'log lines' },
   },
   'GET /v1/environments/:env/services/:name/stats': { summary: "The router's per-revision counters", tag: 'services', answer: ok(anyObject) },
@@ -67,7 +68,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /v1/environments/:env/services/:name/promote-env': {
     summary: 'Deploy the artifact (digest and signature) that succeeded in `from` to this environment; `from` keeps running',
     tag: 'deployments',
-    body: z.object({ from: z.string(), target: z.string().optional() }),
+    body: z.object({ from: z.string(), target: z.string().optional(), supersede }),
     answer: ok(z.object({ deployment: z.int(), revision: z.int(), service: z.string(), environment: z.string(), digest: z.string() }), 202),
   },
   'DELETE /v1/environments/:env/services/:name': { summary: 'Drain and stop every instance and the router; history is kept', tag: 'services', answer: ok(z.object({ deleted: z.string() })) },

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-const phase = z.enum(['Progressing', 'Paused', 'AwaitingApproval', 'Succeeded', 'RolledBack', 'Aborted', 'Failed']);
+const phase = z.enum(['Progressing', 'Paused', 'AwaitingApproval', 'Succeeded', 'RolledBack', 'Aborted', 'Failed', 'Superseded']);
 const analysisPhase = z.enum(['Running', 'Successful', 'Failed', 'Inconclusive', 'Error']);
 const isoTime = z.iso.datetime();
 
@@ -45,6 +45,12 @@ export const analysisView = z
   })
   .meta({ id: 'Analysis' });
 
+/** A deployment that a newer apply cut short names it, and the newer one names the one it cut short. */
+const supersession = {
+  supersedes: z.int().nullable().describe('The deployment this one superseded (it ended Superseded), or null'),
+  supersededBy: z.int().nullable().describe('The deployment that superseded this one, or null'),
+};
+
 export const statusView = z
   .object({
     service: z.string(),
@@ -59,7 +65,7 @@ export const statusView = z
     message: z.string(),
     analyses: z.array(analysisView),
     router: z.object({ pid: z.int().nullable(), port: z.int(), adminPort: z.int() }).nullable(),
-    deployment: z.object({ id: z.int(), kind: z.string(), strategy: z.string(), author: z.string(), startedAt: isoTime, updatedAt: isoTime, finishedAt: isoTime.nullable() }),
+    deployment: z.object({ id: z.int(), kind: z.string(), strategy: z.string(), author: z.string(), startedAt: isoTime, updatedAt: isoTime, finishedAt: isoTime.nullable(), ...supersession }),
   })
   .meta({ id: 'Status' });
 
@@ -76,6 +82,7 @@ export const historyEntry = z
     finishedAt: isoTime.nullable(),
     outcome: phase,
     message: z.string(),
+    ...supersession,
     analyses: z.array(z.object({ kind: z.string(), phase: z.string(), message: z.string(), metrics: z.array(z.object({ name: z.string(), phase: z.string(), value: z.unknown().optional() })) })),
   })
   .meta({ id: 'HistoryEntry' });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import type { ArtifactClaim } from '../../engine/security-checks.ts';
+import type { SupersedeRequest } from '../../engine/supersede.ts';
 import { validateSpec } from '../../spec/index.ts';
 import { requirePermission, type AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
@@ -16,10 +17,21 @@ export function applyRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEnv>
     requirePermission(c.get('identity'), 'deploy', validated.spec.environment);
     // Secret values are sealed before anything else sees the spec.
     const { spec, document } = await ctx.secrets.seal(validated.spec, validated.document);
-    const deployment = await coordinator.apply(spec, document, artifactClaim(body), c.get('user'));
+    const deployment = await coordinator.apply(spec, document, artifactClaim(body), c.get('user'), supersedeOption(body));
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, deployment) }, 202);
   });
   return app;
+}
+
+/** The `supersede` of an apply-like body: absent means true (a deployment in flight is superseded). */
+export function supersedeOption(body: Record<string, unknown>): SupersedeRequest {
+  if (body.supersede === undefined) return {};
+  if (typeof body.supersede !== 'boolean') {
+    throw new CutoverError(ErrorCode.InvalidRequest, 'supersede must be true or false (false: refuse with 409 while a deployment is in flight, as `cutover apply --no-supersede` does)', {
+      problems: [{ path: 'supersede', message: 'expected true or false' }],
+    });
+  }
+  return { supersede: body.supersede };
 }
 
 /** The `artifact` of an apply-like body: the digest of an upload, its size and signature when given. */

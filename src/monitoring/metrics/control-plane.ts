@@ -58,10 +58,10 @@ export function createControlPlaneMetrics(build: BuildInfo = { version: 'unknown
   const registers = [registry];
   const deploymentLabels = ['service', 'environment', 'strategy', 'outcome'] as const;
   const metrics = {
-    deployments: new Counter({ name: 'cutover_deployments_total', help: 'Deployments finished, by outcome (Succeeded, RolledBack, Aborted, Failed).', labelNames: deploymentLabels, registers }),
+    deployments: new Counter({ name: 'cutover_deployments_total', help: 'Deployments finished, by outcome (Succeeded, RolledBack, Aborted, Failed, Superseded).', labelNames: deploymentLabels, registers }),
     deploymentSeconds: new Histogram({ name: 'cutover_deployment_duration_seconds', help: 'Time from a deployment being created to it finishing.', labelNames: deploymentLabels, buckets: DEPLOYMENT_SECONDS, registers }),
     stepSeconds: new Histogram({ name: 'cutover_step_duration_seconds', help: 'Time each completed plan step took, by step type.', labelNames: ['service', 'environment', 'step'] as const, buckets: STEP_SECONDS, registers }),
-    rollbacks: new Counter({ name: 'cutover_rollbacks_total', help: 'Rollbacks and aborts begun, by cause (the error code, Aborted or Manual).', labelNames: ['service', 'environment', 'cause'] as const, registers }),
+    rollbacks: new Counter({ name: 'cutover_rollbacks_total', help: 'Rollbacks and aborts begun, by cause (the error code, Aborted, Superseded or Manual).', labelNames: ['service', 'environment', 'cause'] as const, registers }),
     verdicts: new Counter({ name: 'cutover_analysis_verdicts_total', help: 'How each metric of a finished analysis ended (Successful, Failed, Inconclusive, Error).', labelNames: ['service', 'environment', 'metric', 'verdict'] as const, registers }),
   };
 

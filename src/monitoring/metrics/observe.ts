@@ -15,11 +15,12 @@ export interface DeploymentMetrics {
 /**
  * Why a rollback or abort began, as a label: the error code when the engine
  * decided (InstanceExited, ProgressDeadlineExceeded, AnalysisFailed, …),
- * Aborted when a person aborted, Manual when a person rolled back.
+ * Aborted when a person aborted, Superseded when a newer apply cut it short,
+ * Manual when a person rolled back.
  */
 export function rollbackCause(event: Extract<DeploymentEvent, { type: 'EndRequested' }>): string {
   if (event.code) return event.code;
-  if (event.phase === 'Aborted') return 'Aborted';
+  if (event.phase === 'Aborted' || event.phase === 'Superseded') return event.phase;
   return event.by ? 'Manual' : 'Unknown';
 }
 
