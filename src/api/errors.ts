@@ -24,6 +24,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   HookFailed: 500,
   RouterUnavailable: 503,
   ServerUnavailable: 503,
+  TooManyRequests: 429,
   StoreDamaged: 500,
   Internal: 500,
 };

@@ -3,13 +3,22 @@ import type { StatusView } from '../api/views.ts';
 import { ApiError } from '../client/index.ts';
 import { CutoverError, ErrorCode, type ErrorContext, type FieldProblem } from '../core/errors.ts';
 
-/** Exit codes: 0 done, 1 the operation failed or a deployment did not succeed, 2 invalid input or usage. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 done, 1 the operation failed or a deployment did not succeed,
+ * 2 invalid input or usage, 124 a wait ran out of its `--timeout` (as
+ * timeout(1) exits; what was waited for goes on).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, timedOut: 124 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** A command called the wrong way (a bad value, a missing setting): always exit 2. The message says what to type instead. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** A wait (`--wait`, `--watch`, `--follow`) ran out of its `--timeout`: exit 124. The message says what goes on and how to look at it. */
+export class WaitTimedOut extends Error {
+  override readonly name = 'WaitTimedOut';
 }
 
 /** How `apply --wait`, `status --watch` and the others that follow a deployment end: 0 if it succeeded, 1 if not. */
@@ -24,6 +33,10 @@ export async function reportError(error: unknown): Promise<ExitCode> {
   if (error instanceof UsageError) {
     write(error.message);
     return EXIT.usage;
+  }
+  if (error instanceof WaitTimedOut) {
+    write(error.message);
+    return EXIT.timedOut;
   }
   if (error instanceof ApiError) {
     write(error.message, await problemLines(error.problems), contextLine(error.code, error.context));

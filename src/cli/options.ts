@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { MAX_TIMER_MS, parseDuration } from '../core/duration.ts';
 
 /** What `-o, --output` takes. */
 export const OutputFormat = { text: 'text', json: 'json', yaml: 'yaml' } as const;
@@ -29,4 +30,16 @@ export function integerIn(min: number, max: number = Number.MAX_SAFE_INTEGER): (
     }
     return n;
   };
+}
+
+/**
+ * The one `--timeout <duration>` option of every command that waits
+ * (`--wait`, `--watch`, `--follow`): give up after DURATION and exit 124.
+ */
+export function timeoutOption(): Option {
+  return new Option('--timeout <duration>', 'give up waiting after DURATION (e.g. 90s, 10m) and exit 124; what was waited for goes on').argParser((value) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms <= 0 || ms > MAX_TIMER_MS) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 1h30m (at most 24 days)');
+    return ms;
+  });
 }

@@ -51,10 +51,10 @@ export class ApiClient {
     return new Uint8Array(await (await this.send('GET', path)).arrayBuffer());
   }
 
-  /** Opens a Server-Sent Events stream; the caller reads the body (see parseSse). */
-  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  /** Opens a stream the server keeps writing to (Server-Sent Events by default, see parseSse; followed logs are text); the caller reads the body. */
+  async stream(path: string, signal: AbortSignal, accept = 'text/event-stream'): Promise<ReadableStream<Uint8Array>> {
     const url = `${this.server}${path}`;
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...this.credentials('GET', url, {}) }, signal });
+    const response = await fetch(url, { headers: { accept, ...this.credentials('GET', url, {}) }, signal });
     if (!response.ok) throw ApiError.fromAnswer(response.status, response.statusText, await response.text());
     if (!response.body) throw new ApiError(response.status, ApiError.UNKNOWN_CODE, `the event stream at ${path} answered ${response.status} with no body`);
     return response.body;

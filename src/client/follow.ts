@@ -12,6 +12,8 @@ export interface FollowOptions {
   onStatus?(status: StatusView, done: boolean): void;
   /** Called when the server stops answering, before waiting up to `graceMs` for it to come back. */
   onServerGone?(graceMs: number): void;
+  /** Ends the wait: following rejects with the signal's reason (the CLI's `--timeout`). */
+  signal?: AbortSignal;
 }
 
 /** How long a follower waits for a server that went away (a restart) before giving up. */
@@ -27,11 +29,12 @@ export async function followDeployment(client: ApiClient, ref: ServiceRef, deplo
   const path = servicePath(ref);
   let after = (await client.request<{ last: number }>('GET', `/v1/events?${eventFilter(ref)}&after=${Number.MAX_SAFE_INTEGER}`)).last;
   while (true) {
+    options.signal?.throwIfAborted();
     const status = await statusThroughRestarts(client, path, options);
     const done = status.deployment.id !== deployment || status.deployment.finishedAt !== null;
     options.onStatus?.(status, done);
     if (done) return status;
-    after = await nextEvents(client, ref, after, 2000);
+    after = await nextEvents(client, ref, after, 2000, options.signal);
   }
 }
 
@@ -46,7 +49,7 @@ async function statusThroughRestarts(client: ApiClient, path: string, options: F
       if (!(error instanceof CutoverError && error.code === ErrorCode.ServerUnavailable) || Date.now() > deadline) throw error;
       if (!told) options.onServerGone?.(SERVER_GRACE_MS);
       told = true;
-      await sleep(1000);
+      await sleep(1000, undefined, options.signal ? { signal: options.signal } : {});
     }
   }
 }
@@ -56,9 +59,11 @@ async function statusThroughRestarts(client: ApiClient, path: string, options: F
  * (resuming from `after`), or for `timeoutMs`. Returns the last event id
  * seen; a dropped connection just ends the wait, and the next call resumes.
  */
-async function nextEvents(client: ApiClient, ref: ServiceRef, after: number, timeoutMs: number): Promise<number> {
+async function nextEvents(client: ApiClient, ref: ServiceRef, after: number, timeoutMs: number, stop?: AbortSignal): Promise<number> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const onStop = () => controller.abort();
+  stop?.addEventListener('abort', onStop, { once: true });
   try {
     const body = await client.stream(`/v1/events/stream?${eventFilter(ref)}&after=${after}`, controller.signal);
     for await (const event of parseSse(body)) {
@@ -72,6 +77,7 @@ async function nextEvents(client: ApiClient, ref: ServiceRef, after: number, tim
     await sleep(500, undefined, { signal: controller.signal }).catch(() => undefined);
   } finally {
     clearTimeout(timer);
+    stop?.removeEventListener('abort', onStop);
   }
   return after;
 }

@@ -10,6 +10,8 @@ export { deploySpecFile, uploadSpecFile } from './deploy.ts';
 export type { StartedDeployment, UploadedSpec } from './deploy.ts';
 export { followDeployment, SERVER_GRACE_MS } from './follow.ts';
 export type { FollowOptions } from './follow.ts';
+export { followLogs } from './logs.ts';
+export type { LogFollowOptions } from './logs.ts';
 export { progressLine, terminalProgress, weightsText } from './progress.ts';
 export type { ProgressOutput } from './progress.ts';
 export { resolveService, servicePath } from './services.ts';

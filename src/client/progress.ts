@@ -30,7 +30,7 @@ export interface ProgressOutput {
  * do: on a terminal one live line, rewritten in place (a new line per step);
  * elsewhere (a log, a pipe) one timestamped line per change.
  */
-export function terminalProgress(out: ProgressOutput = process.stdout, err: ProgressOutput = process.stderr): Required<FollowOptions> {
+export function terminalProgress(out: ProgressOutput = process.stdout, err: ProgressOutput = process.stderr): Required<Pick<FollowOptions, 'onStatus' | 'onServerGone'>> {
   const tty = Boolean(out.isTTY);
   let last = '';
   let lastStep = -1;

@@ -25,6 +25,8 @@ export const ErrorCode = {
   RouterUnavailable: 'RouterUnavailable',
   PortInUse: 'PortInUse',
   ServerUnavailable: 'ServerUnavailable',
+  /** A bounded resource of the server (e.g. followed log streams) is full: try again later. */
+  TooManyRequests: 'TooManyRequests',
   /** The store is empty or damaged while the data dir shows earlier state: a startup failure, never an answer to a request. */
   StoreDamaged: 'StoreDamaged',
   Internal: 'Internal',

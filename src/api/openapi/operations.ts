@@ -51,9 +51,13 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /v1/environments/:env/services/:name': { summary: "A service's status", tag: 'services', answer: ok(statusView) },
   'GET /v1/environments/:env/services/:name/history': { summary: "A service's deployments", tag: 'services', answer: ok(z.object({ service: z.string(), history: z.array(historyEntry) })) },
   'GET /v1/environments/:env/services/:name/logs': {
-    summary: "The instances' log lines, prefixed with the instance id",
+    summary: "The instances' log lines, prefixed with the instance id; with `follow=true`, then every new line as it is written (instances that start later included) until the caller disconnects",
     tag: 'services',
-    query: { instance: { description: 'one instance id', type: 'string' }, lines: { description: 'lines per instance (1..10000, default 200)', type: 'integer' } },
+    query: {
+      instance: { description: 'one instance id', type: 'string' },
+      lines: { description: 'earlier lines per instance (0..10000, default 200)', type: 'integer' },
+      follow: { description: '`true`: keep the answer open and stream new lines (at most 32 followers per server, else 429)', type: 'string' },
+    },
     answer: { text: 'text/plain', description: 'log lines' },
   },
   'GET /v1/environments/:env/services/:name/stats': { summary: "The router's per-revision counters", tag: 'services', answer: ok(anyObject) },

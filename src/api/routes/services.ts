@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { requirePermission, type AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
-import { serviceLogs } from '../logs.ts';
+import { serviceLogs, startFollowing } from '../logs.ts';
 import { serviceRef } from '../service-ref.ts';
 import { historyView, statusView } from '../views.ts';
 import { lockRoutes } from './locks.ts';
@@ -32,9 +33,24 @@ export function serviceRoutes(deps: ApiDeps): Hono<AuthEnv> {
   app.get('/:name', guard, (c) => c.json(statusView(ctx, serviceRef(c))));
   app.get('/:name/history', guard, (c) => c.json({ ...serviceRef(c), history: historyView(ctx, serviceRef(c)) }));
   app.get('/:name/logs', guard, async (c) => {
-    const lines = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 10_000);
+    const asked = Number(c.req.query('lines') ?? 200);
+    const lines = Number.isInteger(asked) ? Math.min(Math.max(asked, 0), 10_000) : 200;
     const instance = c.req.query('instance');
-    return c.text(await serviceLogs(ctx, serviceRef(c), { lines, ...(instance ? { instance } : {}) }));
+    const query = { lines, ...(instance ? { instance } : {}) };
+    const follow = c.req.query('follow');
+    if (follow !== 'true' && follow !== '1') return c.text(await serviceLogs(ctx, serviceRef(c), query));
+    // Checked (and a follower's place taken) before the answer starts, so a refusal is a proper error.
+    const following = startFollowing(ctx, serviceRef(c), query);
+    c.header('content-type', 'text/plain; charset=utf-8');
+    c.header('cache-control', 'no-store');
+    return stream(c, async (out) => {
+      const stop = new AbortController();
+      out.onAbort(() => stop.abort());
+      for await (const text of following.lines(stop.signal)) {
+        await out.write(text);
+        if (out.aborted) stop.abort();
+      }
+    });
   });
   app.get('/:name/stats', guard, async (c) => c.json(await ctx.traffic.stats(serviceRef(c))));
 

@@ -1,7 +1,8 @@
 import type { StatusView } from '../../api/views.ts';
 import { deploySpecFile, followDeployment, servicePath, terminalProgress } from '../../client/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
-import { envOption, integerIn } from '../options.ts';
+import { envOption, integerIn, timeoutOption } from '../options.ts';
+import { goesOn, until, waitLimit } from '../waiting.ts';
 import type { Cli } from '../cli.ts';
 
 /** Starting and steering a deployment: apply, promote, abort, rollback. */
@@ -14,9 +15,11 @@ export function register(cli: Cli): void {
     .requiredOption('-f, --file <file>', 'the spec')
     .addOption(envOption().default(undefined, "the spec's spec.environment, else CUTOVER_ENV"))
     .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
+    .addOption(timeoutOption())
     .option('--no-supersede', 'refuse (409) while a deployment of the service is in flight, instead of aborting it and starting this one from stable')
     .action(
-      run(async (options: { file: string; env?: string; wait?: boolean; supersede: boolean }) => {
+      run(async (options: { file: string; env?: string; wait?: boolean; timeout?: number; supersede: boolean }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
         const api = client();
         const started = await deploySpecFile(api, options.file, options.env, { supersede: options.supersede });
         const ref = { service: started.service, environment: started.status.environment };
@@ -26,7 +29,7 @@ export function register(cli: Cli): void {
         const superseded = started.status.deployment.supersedes;
         if (superseded) process.stdout.write(`${started.service} (${ref.environment}): it supersedes deployment ${superseded}, which sends traffic back to stable first\n`);
         if (!options.wait) return EXIT.ok;
-        const final = await followDeployment(api, ref, started.deployment, terminalProgress());
+        const final = await followDeployment(api, ref, started.deployment, until(terminalProgress(), limit(goesOn(ref))));
         process.stdout.write(`${started.service} (${ref.environment}): ${final.phase}: ${final.message}\n`);
         return exitCodeOf(final);
       }),
@@ -38,13 +41,15 @@ export function register(cli: Cli): void {
     .description('continue a paused deployment')
     .addOption(envOption())
     .option('--wait', 'follow the deployment afterwards; exit 0 if it succeeded, 1 if not')
+    .addOption(timeoutOption())
     .action(
-      run(async (service: string, options: { env?: string; wait?: boolean }) => {
+      run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
         const api = client();
         const ref = await target(api, service, options.env);
         const status = await api.request<StatusView>('POST', servicePath(ref, '/promote'));
         process.stdout.write(`${service} (${ref.environment}): promoted deployment ${status.deployment.id}\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, ref, status.deployment.id, terminalProgress())) : EXIT.ok;
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, status.deployment.id, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
       }),
     );
 
@@ -54,14 +59,16 @@ export function register(cli: Cli): void {
     .description('stop the deployment in progress and send all traffic back to the stable revision')
     .addOption(envOption())
     .option('--wait', 'follow until the abort is done')
+    .addOption(timeoutOption())
     .action(
-      run(async (service: string, options: { env?: string; wait?: boolean }) => {
+      run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
         const api = client();
         const ref = await target(api, service, options.env);
         const status = await api.request<StatusView>('POST', servicePath(ref, '/abort'));
         process.stdout.write(`${service} (${ref.environment}): aborting deployment ${status.deployment.id}\n`);
         // Aborted is what was asked for, so it is not a failure here.
-        if (options.wait) await followDeployment(api, ref, status.deployment.id, terminalProgress());
+        if (options.wait) await followDeployment(api, ref, status.deployment.id, until(terminalProgress(), limit(goesOn(ref, 'the abort'))));
         return EXIT.ok;
       }),
     );
@@ -74,14 +81,17 @@ export function register(cli: Cli): void {
     .addOption(envOption())
     .option('--wait', 'follow the rollback; exit 0 if it succeeded, 1 if not')
     .option('--force', 'admins, in an emergency: go to a revision that never succeeded here, skipping the environment\'s checks and approval (audited)')
+    .addOption(timeoutOption())
     .action(
-      run(async (service: string, options: { toRevision?: number; env?: string; wait?: boolean; force?: boolean }) => {
+      run(async (service: string, options: { toRevision?: number; env?: string; wait?: boolean; force?: boolean; timeout?: number }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
         const api = client();
         const ref = await target(api, service, options.env);
         const body = { ...(options.toRevision === undefined ? {} : { toRevision: options.toRevision }), ...(options.force ? { force: true } : {}) };
         const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', servicePath(ref, '/rollback'), body);
         process.stdout.write(`${service} (${ref.environment}): rolling back to revision ${result.revision} (deployment ${result.deployment}, ${result.status.deployment.strategy})\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, terminalProgress())) : EXIT.ok;
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref, 'the rollback'))))) : EXIT.ok;
       }),
     );
 }
+

@@ -2,7 +2,8 @@ import type { PipelineView } from '../../api/pipeline.ts';
 import { followDeployment, servicePath, terminalProgress } from '../../client/index.ts';
 import type { Environment } from '../../environments/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
-import { outputOption, type OutputFormat } from '../options.ts';
+import { outputOption, timeoutOption, type OutputFormat } from '../options.ts';
+import { goesOn, until, waitLimit } from '../waiting.ts';
 import { print, table } from '../output.ts';
 import type { Cli } from '../cli.ts';
 
@@ -42,9 +43,11 @@ export function register(cli: Cli): void {
     .requiredOption('--to <environment>', 'where to deploy it')
     .option('--target <service>', 'deploy into this service (with its own spec) instead of the same name in --to')
     .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
+    .addOption(timeoutOption())
     .option('--no-supersede', 'refuse (409) while a deployment is in flight in --to, instead of aborting it and starting this one from stable')
     .action(
-      run(async (service: string, options: { from: string; to: string; target?: string; wait?: boolean; supersede: boolean }) => {
+      run(async (service: string, options: { from: string; to: string; target?: string; wait?: boolean; timeout?: number; supersede: boolean }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
         const api = client();
         const to = { service: options.target ?? service, environment: options.to };
         const result = await api.request<{ deployment: number; revision: number; service: string; environment: string; digest: string }>('POST', servicePath(to, '/promote-env'), {
@@ -53,7 +56,8 @@ export function register(cli: Cli): void {
           ...(options.supersede ? {} : { supersede: false }),
         });
         process.stdout.write(`${result.service} (${result.environment}): deploying artifact sha256:${result.digest.slice(0, 12)} (from ${service} in ${options.from}, which keeps running): deployment ${result.deployment}, revision ${result.revision}\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, { service: result.service, environment: result.environment }, result.deployment, terminalProgress())) : EXIT.ok;
+        const ref = { service: result.service, environment: result.environment };
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
       }),
     );
 

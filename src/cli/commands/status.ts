@@ -1,7 +1,8 @@
 import type { StatusView } from '../../api/views.ts';
 import { followDeployment, servicePath, terminalProgress, weightsText } from '../../client/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
-import { envOption, outputOption, type OutputFormat } from '../options.ts';
+import { envOption, outputOption, timeoutOption, type OutputFormat } from '../options.ts';
+import { goesOn, until, waitLimit } from '../waiting.ts';
 import { print, table } from '../output.ts';
 import type { Cli } from '../cli.ts';
 
@@ -15,13 +16,15 @@ export function register(cli: Cli): void {
     .description("show a service's deployment: phase, step, weights, instances")
     .addOption(envOption())
     .addOption(outputOption())
-    .option('--watch', 'follow until the deployment ends; exit 0 if it succeeded, 1 if not')
+    .option('--watch', 'follow until the deployment ends; exit 0 if it succeeded, 1 if it ended RolledBack, Aborted or Failed')
+    .addOption(timeoutOption())
     .action(
-      run(async (service: string, options: { env?: string; output: OutputFormat; watch?: boolean }) => {
+      run(async (service: string, options: { env?: string; output: OutputFormat; watch?: boolean; timeout?: number }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.watch), '--watch');
         const api = client();
         const ref = await target(api, service, options.env);
         let status = await api.request<StatusView>('GET', servicePath(ref));
-        if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, ref, status.deployment.id, terminalProgress());
+        if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, ref, status.deployment.id, until(terminalProgress(), limit(goesOn(ref))));
         print(options.output, status, statusText);
         // Watching ends like `apply --wait`: by how the deployment ended (or had ended already).
         return options.watch ? exitCodeOf(status) : EXIT.ok;
