@@ -1,24 +1,24 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment } from '../core/deployment.ts';
 import { messageOf } from '../core/errors.ts';
 import { runHooks } from '../environments/hooks.ts';
 import { revisionsDir, type EngineContext } from './context.ts';
+import { removeUnusedFolder } from './folders.ts';
 import { refOf } from '../core/types.ts';
 import { hooksFor } from './hooks.ts';
 
 /**
- * After a deployment ends: unpacked folders of revisions that no longer run
- * are removed (a rollback unpacks again from the stored artifact), and the
+ * After a deployment ends: unpacked folders no instance uses any more are
+ * removed (a rollback unpacks again from the stored artifact), and the
  * cleanup hooks run. Idempotent, so one missed by a crash is done by the next.
  */
 export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<void> {
   const dir = revisionsDir(ctx, d);
-  // Checked again for each folder: a deployment may have started meanwhile (instances re-unpack a missing folder anyway).
-  const inUse = (revision: number) =>
-    revision > d.revision || ctx.store.instances.live(d, revision).length > 0 || ctx.store.deployments.active(d)?.revision === revision;
+  // A newer revision, or the one a deployment now runs, is about to have instances (apply unpacks before the first starts).
+  const wanted = (revision: number) => revision > d.revision || ctx.store.deployments.active(d)?.revision === revision;
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
-    if (/^\d+$/.test(entry) && !inUse(Number(entry))) await rm(join(dir, entry), { recursive: true, force: true });
+    if (/^\d+$/.test(entry)) await removeUnusedFolder(ctx, join(dir, entry), () => wanted(Number(entry)));
   }
   await pruneArtifacts(ctx);
   const hooks = hooksFor(ctx, d, 'cleanup');

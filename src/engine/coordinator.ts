@@ -1,18 +1,18 @@
-import { rm } from 'node:fs/promises';
 import type { Deployment } from '../core/deployment.ts';
 import { newDeployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
-import { describeRef, pickRef, refOf, type ServiceRef } from '../core/types.ts';
+import { describeRef, pickRef, refOf, serviceKey, type ServiceRef } from '../core/types.ts';
 import { validateSpec, type ServiceSpec, type StrategySpec } from '../spec/index.ts';
 import { planFor, planHash } from '../strategies/index.ts';
 import type { ArtifactClaim } from './security-checks.ts';
 import { admit } from './admission.ts';
 import type { RevisionRecord } from '../store/index.ts';
 import { revisionDir, type EngineContext } from './context.ts';
+import { removeUnusedFolder } from './folders.ts';
 import { drainAndStop, ensureRevisionUnpacked } from './instances.ts';
 import { adoptAll, superviseOnce } from './supervision.ts';
 import { DeploymentRunner } from './runner.ts';
-import { syncRouter } from './routing.ts';
+import { removeRouter, sweepRouters, syncRouter } from './routing.ts';
 import { supersededStable, supersedeRefusal, type SupersedeRequest } from './supersede.ts';
 
 /** A warm rollback: the target's instances are still running, so traffic switches at once. */
@@ -27,6 +27,8 @@ export class Coordinator {
   private readonly runners = new Map<number, DeploymentRunner>();
   private supervisor: NodeJS.Timeout | null = null;
   private supervising = false;
+  /** Services whose delete is under way: they keep their router until the delete itself stops it. */
+  private readonly deleting = new Set<string>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -348,8 +350,23 @@ export class Coordinator {
     return this.apply(spec, { ...document, promotedFrom }, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by, request);
   }
 
-  /** Drains and stops every instance and the router of a service; its history is kept. */
+  /**
+   * Drains and stops every instance and the router of a service; its history
+   * is kept. Then sweeps routers no service owns (a concurrent delete's push
+   * that raced, a crash's leftovers), as orphan instances are swept at start.
+   */
   async delete(ref: ServiceRef, by: string): Promise<void> {
+    const key = serviceKey(ref);
+    this.deleting.add(key);
+    try {
+      await this.deleteService(ref, by);
+    } finally {
+      this.deleting.delete(key);
+    }
+    await sweepRouters(this.ctx, this.deleting).catch((error: unknown) => this.ctx.log.warn({ err: messageOf(error) }, 'could not sweep routers after a delete'));
+  }
+
+  private async deleteService(ref: ServiceRef, by: string): Promise<void> {
     const service = this.requireService(ref);
     const log = pickRef(ref);
     const active = this.ctx.store.deployments.active(ref);
@@ -370,9 +387,10 @@ export class Coordinator {
     // (they would restart its router or its instances behind this delete), and no config is pushed to its router.
     this.ctx.store.services.markDeleted(ref);
     await Promise.all(live.map((instance) => drainAndStop(this.ctx, instance, service.spec.drainTimeoutMs)));
-    await this.ctx.traffic.remove(ref);
+    // After any push under way: a retried push never starts the router again behind the delete.
+    await removeRouter(this.ctx, ref);
     this.ctx.store.services.setStableRevision(ref, null);
-    for (const revision of this.ctx.store.services.revisions(ref)) await rm(revisionDir(this.ctx, ref, revision.number), { recursive: true, force: true });
+    for (const revision of this.ctx.store.services.revisions(ref)) await removeUnusedFolder(this.ctx, revisionDir(this.ctx, ref, revision.number), () => false);
     this.ctx.store.deployments.note(ref, 'ServiceDeleted', { by });
     this.ctx.log.info({ ...log, by }, 'service deleted');
   }

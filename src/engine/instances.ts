@@ -7,6 +7,7 @@ import { pickRef } from '../core/types.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { InstanceRecord, RevisionRecord } from '../store/index.ts';
 import { instanceLogPath, revisionDir, type EngineContext } from './context.ts';
+import { withFolder } from './folders.ts';
 import { waitUntilHealthy } from './health.ts';
 import { syncRouter } from './routing.ts';
 
@@ -14,9 +15,16 @@ import { syncRouter } from './routing.ts';
  * Unpacks a revision's artifact once; instances of the revision share the
  * copy. It is made readable by its environment's sandbox account only
  * (before it gets its final name, so no instance sees it half-granted).
+ * Under the folder's lock, so cleanup never removes it halfway and two
+ * starts never unpack it over each other.
  */
-export async function ensureRevisionUnpacked(ctx: EngineContext, revision: RevisionRecord): Promise<string> {
+export function ensureRevisionUnpacked(ctx: EngineContext, revision: RevisionRecord): Promise<string> {
   const dir = revisionDir(ctx, revision, revision.number);
+  return withFolder(dir, () => unpackIfMissing(ctx, revision, dir));
+}
+
+/** The unpacking itself; the caller holds the folder's lock. */
+async function unpackIfMissing(ctx: EngineContext, revision: RevisionRecord, dir: string): Promise<string> {
   if (!existsSync(dir)) {
     for (const folder of [ctx.sandbox.revisionsDir, dirname(dirname(dir)), dirname(dir)]) {
       await mkdir(folder, { recursive: true, mode: ctx.sandbox.folderMode });
@@ -29,13 +37,19 @@ export async function ensureRevisionUnpacked(ctx: EngineContext, revision: Revis
 
 /**
  * Starts one instance of a revision. The row is written before the process
- * starts, so a crash in between leaves something the next server can match.
+ * starts, so a crash in between leaves something the next server can match;
+ * it is written under the folder's lock, right after the folder was found
+ * (or unpacked): from then on the row counts as a user of the folder and
+ * cleanup leaves it (src/engine/folders.ts).
  */
 export async function startInstance(ctx: EngineContext, revision: RevisionRecord): Promise<InstanceRecord> {
-  const dir = await ensureRevisionUnpacked(ctx, revision);
   const id = `${revision.service}-${revision.environment}-r${revision.number}-${randomBytes(3).toString('hex')}`;
   const port = await freePort();
-  const record = ctx.store.instances.insert({ id, ...pickRef(revision), revision: revision.number, port, dir, logPath: instanceLogPath(ctx, revision, id) });
+  const dir = revisionDir(ctx, revision, revision.number);
+  const record = await withFolder(dir, async () => {
+    await unpackIfMissing(ctx, revision, dir);
+    return ctx.store.instances.insert({ id, ...pickRef(revision), revision: revision.number, port, dir, logPath: instanceLogPath(ctx, revision, id) });
+  });
   try {
     const { pid } = await ctx.platform.start({
       id,

@@ -2,7 +2,7 @@ import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { KeyedLock } from '../core/keyed-lock.ts';
 import { acceptsConnections } from '../core/net.ts';
-import { describeRef, pickRef, serviceKey, type ServiceRef, type Weights } from '../core/types.ts';
+import { describeRef, pickRef, refOf, serviceKey, type ServiceRef, type Weights } from '../core/types.ts';
 import type { RouterBackend } from '../router/wire.ts';
 import type { Traffic } from '../store/index.ts';
 import type { EngineContext } from './context.ts';
@@ -18,6 +18,28 @@ const pushes = new KeyedLock();
 export function syncRouter(ctx: EngineContext, ref: ServiceRef): Promise<void> {
   const { service, environment } = ref;
   return pushes.run(serviceKey(ref), () => pushConfig(ctx, { service, environment }));
+}
+
+/**
+ * Stops a deleted service's router under the same lock as pushes: a push
+ * under way (with its retries) ends first, and every later push sees the
+ * service deleted and starts nothing. So a delete is final.
+ */
+export function removeRouter(ctx: EngineContext, ref: ServiceRef): Promise<void> {
+  return pushes.run(serviceKey(ref), () => ctx.traffic.remove(pickRef(ref)));
+}
+
+/**
+ * Stops the data-plane processes of this server that no service owns (left
+ * by a crash, a delete cut short, a push that raced a delete), as orphan
+ * instances are: at start and after every delete. Services being deleted
+ * right now stay owned: their own delete stops their routers after draining.
+ */
+export async function sweepRouters(ctx: EngineContext, deleting: ReadonlySet<string> = new Set()): Promise<number> {
+  const owned = () => ctx.store.services.all().filter((s) => s.deletedAt === null || deleting.has(serviceKey(refOf(s)))).map(refOf);
+  const stopped = await ctx.traffic.sweep(owned);
+  if (stopped) ctx.log.warn({ stopped }, 'stopped routers no service owns');
+  return stopped;
 }
 
 async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {

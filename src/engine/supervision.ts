@@ -1,15 +1,16 @@
 import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
-import { syncRouter } from './routing.ts';
+import { removeRouter, sweepRouters, syncRouter } from './routing.ts';
 import { describeRef, pickRef, refOf } from '../core/types.ts';
 import { healServices } from './healing.ts';
 
 /**
  * Adopts what a previous server left running: every recorded instance is
  * matched to its process (by the marks in its environment, so a reused pid
- * is never mistaken for it), processes nobody recorded are stopped, and each
- * service's router is adopted or restarted on its last config.
+ * is never mistaken for it), processes nobody recorded are stopped (routers
+ * included), and each service's router is adopted or restarted on its last
+ * config.
  */
 export async function adoptAll(ctx: EngineContext): Promise<void> {
   const known = new Set<string>();
@@ -39,8 +40,10 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
     await drainAndStop(ctx, instance, 0);
   }
   for (const service of ctx.store.services.all()) {
-    if (service.deletedAt !== null && ctx.store.routers.get(refOf(service))) await ctx.traffic.remove(refOf(service));
+    if (service.deletedAt !== null && ctx.store.routers.get(refOf(service))) await removeRouter(ctx, refOf(service));
   }
+  // Routers are swept like instances: one no live service owns (HAProxy's too) is stopped, never another server's.
+  await sweepRouters(ctx);
   for (const ref of ctx.store.services.list().map(refOf)) {
     if (!ctx.store.routers.get(ref)) continue;
     await ctx.traffic.supervise([ref]);

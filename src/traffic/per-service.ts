@@ -59,6 +59,13 @@ export class PerServiceTrafficRouter implements TrafficRouter {
     return restarted;
   }
 
+  async sweep(owned: () => ServiceRef[]): Promise<number> {
+    let stopped = 0;
+    // A service that moved to another router is owned by that one only: the old router's process is swept.
+    for (const [type, router] of Object.entries(this.routers)) stopped += await router.sweep(() => owned().filter((ref) => this.choose(ref) === type));
+    return stopped;
+  }
+
   async remove(ref: ServiceRef): Promise<void> {
     for (const router of Object.values(this.routers)) await router.remove(ref);
     for (const key of [...this.settled]) if (key.startsWith(`${serviceKey(ref)} `)) this.settled.delete(key);

@@ -28,4 +28,12 @@ export interface TrafficRouter {
   supervise(refs: ServiceRef[]): Promise<ServiceRef[]>;
   /** Stops a service's data plane. */
   remove(ref: ServiceRef): Promise<void>;
+  /**
+   * Stops this server's data-plane processes (found by its mark, never
+   * another server's or a foreign process) that serve none of `owned()`:
+   * left by a crash, a delete cut short, or a push that raced a delete.
+   * `owned` is asked again, under the service's lock, right before each stop.
+   * Returns how many were stopped.
+   */
+  sweep(owned: () => ServiceRef[]): Promise<number>;
 }

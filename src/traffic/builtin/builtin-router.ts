@@ -8,7 +8,7 @@ import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { freePort } from '../../core/net.ts';
 import { KeyedLock } from '../../core/keyed-lock.ts';
 import type { Logger } from '../../monitoring/logger.ts';
-import { findMarked, hasMarks, signalGroup, isProcessAlive } from '../../platforms/index.ts';
+import { findMarked, hasMarks, outermost, signalGroup, isProcessAlive } from '../../platforms/index.ts';
 import { describeRef, pickRef, serviceKey, type ServiceRef } from '../../core/types.ts';
 import type { RouterRecord, Store } from '../../store/index.ts';
 import type { RequestSamples, RouterStats } from '../../router/wire.ts';
@@ -214,14 +214,35 @@ export class BuiltinTrafficRouter implements TrafficRouter {
 
   private async stopRouter(ref: ServiceRef): Promise<void> {
     const pid = this.runningPid(ref);
-    if (pid !== null) {
-      signalGroup(pid, 'SIGTERM');
-      const deadline = Date.now() + 10_000;
-      while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
-      if (isProcessAlive(pid)) signalGroup(pid, 'SIGKILL');
-    }
+    if (pid !== null) await stopGroup(pid);
     this.store.routers.remove(ref);
   }
+
+  async sweep(owned: () => ServiceRef[]): Promise<number> {
+    const keep = (): Set<string> => new Set(owned().flatMap((ref) => [serviceKey(ref), this.store.routers.get(ref)?.mark ?? serviceKey(ref)]));
+    let stopped = 0;
+    // The supervisor only: its workers carry the same marks and stop with its process group.
+    for (const { pid, env } of outermost(findMarked({ CUTOVER_DATA_DIR: this.dataDir }))) {
+      const mark = env.get('CUTOVER_ROUTER');
+      if (mark === undefined || keep().has(mark)) continue;
+      await this.processLock.run(mark, async () => {
+        // Asked again under the lock a start takes: a service applied meanwhile keeps its new router.
+        if (keep().has(mark) || !hasMarks(pid, this.marks(mark))) return;
+        this.log.warn({ router: mark, pid }, 'stopping a router no service owns (left by a crash or a delete)');
+        await stopGroup(pid);
+        stopped++;
+      });
+    }
+    return stopped;
+  }
+}
+
+/** SIGTERM to a router's process group (it finishes what is in flight), SIGKILL after 10 s. */
+async function stopGroup(pid: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (isProcessAlive(pid)) signalGroup(pid, 'SIGKILL');
 }
 
 /** `<data-dir>/metrics-token`: reads routers' and the control plane's metrics and the scrape targets, nothing else. */

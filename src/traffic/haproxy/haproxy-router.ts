@@ -12,6 +12,7 @@ import { mapEntries, planLayout, renderConfig, renderMapFile, runtimeCommands, s
 import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, type HaproxyInstance } from './haproxy-process.ts';
 import { LogStream } from './log-stream.ts';
 import { pickRef, type ServiceRef } from '../../core/types.ts';
+import { findMarked } from '../../platforms/index.ts';
 import { parseShowStat, runtimeCommand, runtimeCommandPatiently, type ServerStat } from './runtime-api.ts';
 
 /** Unix socket paths longer than this do not fit in sockaddr_un. */
@@ -261,6 +262,26 @@ export class HaproxyTrafficRouter implements TrafficRouter {
       });
     }
     return restarted;
+  }
+
+  async sweep(owned: () => ServiceRef[]): Promise<number> {
+    const keep = (): Set<string> => new Set(owned().map(haproxyName));
+    const names = new Set(findMarked({ CUTOVER_DATA_DIR: this.dataDir }).map(({ env }) => env.get('CUTOVER_HAPROXY')));
+    let stopped = 0;
+    for (const service of names) {
+      if (service === undefined || keep().has(service)) continue;
+      await this.processLock.run(service, async () => {
+        // Asked again under the lock an apply takes: a service applied meanwhile keeps its HAProxy.
+        const pid = runningMaster(this.instance(service));
+        if (keep().has(service) || pid === null) return;
+        this.log.warn({ service, pid }, 'stopping an HAProxy no service owns (left by a crash or a delete)');
+        await stopHaproxy(pid);
+        rmSync(this.appliedFile(service), { force: true });
+        this.stream.forget(service);
+        stopped++;
+      });
+    }
+    return stopped;
   }
 
   private removeOf(service: string): Promise<void> {
