@@ -1,18 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { StatusView } from '../api/views.ts';
-import { ApiClient, deploySpecFile, followDeployment, servicePath, terminalProgress } from '../client/index.ts';
-import { nodeArgsFor, Program, PROJECT_ROOT } from '../core/entry.ts';
+import { deploySpecFile, followDeployment, servicePath, terminalProgress } from '../client/index.ts';
+import { PROJECT_ROOT } from '../core/entry.ts';
 import { freePort } from '../core/net.ts';
-import { MARK_VARIABLE, findMarked, isProcessAlive, serverMark, signalGroup } from '../platforms/index.ts';
 import { startLoad, type LoadReport } from '../load/index.ts';
-
-const say = (text: string) => process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
-const plainSay = (text: string) => process.stdout.write(`\n▶ ${text}\n`);
+import { narrate, withDemoServer } from './demo-server.ts';
 
 /** The demo's service: hello in development. */
 const HELLO = { service: 'hello', environment: 'development' } as const;
@@ -34,36 +29,8 @@ interface Chapter {
  * all under steady traffic. Leaves no process or file behind.
  */
 export async function runDemo(options: { rate: number }): Promise<number> {
-  const narrate = process.stdout.isTTY ? say : plainSay;
-  const dataDir = mkdtempSync(join(tmpdir(), 'cutover-demo-'));
-  let server: ChildProcess | null = null;
-  const cleanup = async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
-    }
-    // Routers carry the data dir; instances only this server's opaque mark.
-    const started = () => [...findMarked({ CUTOVER_DATA_DIR: dataDir }), ...(existsSync(join(dataDir, 'instance-mark')) ? findMarked({ [MARK_VARIABLE]: serverMark(dataDir) }) : [])];
-    for (const { pid } of started()) signalGroup(pid, 'SIGKILL');
-    for (let i = 0; i < 100 && started().some(({ pid }) => isProcessAlive(pid)); i++) await sleep(50);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(`${dataDir}-revisions`, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanup().then(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  try {
-    const apiPort = await freePort();
+  return withDemoServer(async ({ dataDir, client }) => {
     const appPort = await freePort();
-    narrate(`Starting a cutover server on 127.0.0.1:${apiPort} with its state in ${dataDir}`);
-    server = spawn(process.execPath, [...nodeArgsFor(Program.cli), 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const url = `http://127.0.0.1:${apiPort}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-      if (i > 300 || server.exitCode !== null) throw new Error('the demo server did not start');
-      await sleep(100);
-    }
-    const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
-    narrate(`Watch it live in a browser: ${url}/ui (sign in with the token in ${join(dataDir, 'admin-token')})`);
     const spec = (version: string, env: Record<string, string> = {}, judged = false) => {
       const file = join(dataDir, `hello-${version}.yaml`);
       writeFileSync(
@@ -148,8 +115,5 @@ export async function runDemo(options: { rate: number }): Promise<number> {
     narrate(ok ? 'Done: no request failed because of a deployment; both bad releases were rolled back by themselves.' : 'The demo did not go as expected (see above).');
     await client.request('DELETE', servicePath(HELLO));
     return ok ? 0 : 1;
-  } finally {
-    process.off('SIGINT', onSignal);
-    await cleanup();
-  }
+  });
 }

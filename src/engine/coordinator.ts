@@ -403,7 +403,8 @@ export class Coordinator {
  * revision; one only the new stage names was never sealed, so it cannot be.
  */
 function specForStage(revision: RevisionRecord, environment: string): ServiceSpec {
-  const document = revision.document as { spec?: Record<string, unknown> };
+  // A revision promoted here records where from (promotedFrom, beside the spec); the next stage's spec is the spec alone.
+  const { promotedFrom: _promotedFrom, ...document } = revision.document as { spec?: Record<string, unknown>; promotedFrom?: unknown };
   const { spec } = validateSpec({ ...document, spec: { ...document.spec, environment } });
   const secretEnv: Record<string, string> = {};
   for (const name of Object.keys(spec.run.secretEnv ?? {})) {
