@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import type { StatusView } from '../api/views.ts';
 import { ApiError } from '../client/index.ts';
+import { painter } from '../core/colour.ts';
 import { CutoverError, ErrorCode, type ErrorContext, type FieldProblem } from '../core/errors.ts';
 
 /**
@@ -52,7 +53,7 @@ export async function reportError(error: unknown): Promise<ExitCode> {
 }
 
 function write(message: string, ...details: (string | null)[]): void {
-  process.stderr.write(`error: ${message}\n${details.filter((d) => d).map((d) => `${d}\n`).join('')}`);
+  process.stderr.write(`${painter(process.stderr)('red', 'error:')} ${message}\n${details.filter((d) => d).map((d) => `${d}\n`).join('')}`);
 }
 
 async function problemLines(problems: readonly FieldProblem[]): Promise<string | null> {

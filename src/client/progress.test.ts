@@ -62,7 +62,7 @@ describe('terminalProgress', () => {
 
   it('rewrites one line in place on a terminal, starts a new one per step, cuts it to the width, and ends with a newline', () => {
     const out = sink(true);
-    const progress = terminalProgress(out, sink(true));
+    const progress = terminalProgress(out, sink(true), { NO_COLOR: '1' });
     progress.onStatus(statusOf(), false);
     progress.onStatus(statusOf({ message: 'still shifting' }), false);
     progress.onStatus(statusOf({ step: { index: 1, total: 4, current: 'pause 3s' } }), true);
@@ -72,6 +72,18 @@ describe('terminalProgress', () => {
     expect(writes[2]!.endsWith('\n')).toBe(true); // the next step starts on a new line
     expect(out.text.endsWith('\n')).toBe(true);
     expect(Math.max(...writes.map((w) => w.replace('\n', '').length))).toBeLessThanOrEqual(79);
+  });
+
+  it('colours the phase on a terminal, unless NO_COLOR; never off a terminal, even with FORCE_COLOR unset', () => {
+    const coloured = sink(true);
+    terminalProgress(coloured, sink(true), {}).onStatus(statusOf({ phase: 'RolledBack' }), true);
+    expect(coloured.text).toContain('\x1b[31mRolledBack\x1b[0m');
+    const plain = sink(true);
+    terminalProgress(plain, sink(true), { NO_COLOR: '1' }).onStatus(statusOf({ phase: 'RolledBack' }), true);
+    expect(plain.text.replaceAll('\r\x1b[2K', '')).not.toContain('\x1b[');
+    const piped = sink(false);
+    terminalProgress(piped, sink(false), {}).onStatus(statusOf({ phase: 'RolledBack' }), true);
+    expect(piped.text).not.toContain('\x1b');
   });
 
   it('says on the error output when the server stops answering, and for how long it will wait', () => {

@@ -1,4 +1,5 @@
 import type { StatusView } from '../api/views.ts';
+import { painter, type Colour } from '../core/colour.ts';
 import type { FollowOptions } from './follow.ts';
 
 /** Traffic weights as `r1=80% r2=20%`, or `none`. */
@@ -28,10 +29,16 @@ export interface ProgressOutput {
 /**
  * Shows a followed deployment to a person, as the CLI's `--wait` and the demo
  * do: on a terminal one live line, rewritten in place (a new line per step);
- * elsewhere (a log, a pipe) one timestamped line per change.
+ * elsewhere (a log, a pipe, CI) one timestamped line per change, with no
+ * redraws and no colour. On a terminal the phase is coloured unless NO_COLOR.
  */
-export function terminalProgress(out: ProgressOutput = process.stdout, err: ProgressOutput = process.stderr): Required<Pick<FollowOptions, 'onStatus' | 'onServerGone'>> {
+export function terminalProgress(
+  out: ProgressOutput = process.stdout,
+  err: ProgressOutput = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): Required<Pick<FollowOptions, 'onStatus' | 'onServerGone'>> {
   const tty = Boolean(out.isTTY);
+  const paint = painter(out, env);
   let last = '';
   let lastStep = -1;
   return {
@@ -40,7 +47,8 @@ export function terminalProgress(out: ProgressOutput = process.stdout, err: Prog
       if (line !== last) {
         if (tty) {
           if (status.step.index !== lastStep && last !== '') out.write('\n');
-          out.write(`\r\x1b[2K${line.slice(0, (out.columns || 200) - 1)}`);
+          const shown = line.slice(0, (out.columns || 200) - 1);
+          out.write(`\r\x1b[2K${shown.startsWith(status.phase) ? paint(PHASE_COLOUR[status.phase] ?? 'bold', status.phase) + shown.slice(status.phase.length) : shown}`);
         } else {
           out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
         }
@@ -54,3 +62,13 @@ export function terminalProgress(out: ProgressOutput = process.stdout, err: Prog
     },
   };
 }
+
+/** How a phase is shown on a colour terminal: red for an end that is not success, yellow for a wait on someone. */
+const PHASE_COLOUR: Partial<Record<StatusView['phase'], Colour>> = {
+  Succeeded: 'green',
+  RolledBack: 'red',
+  Aborted: 'red',
+  Failed: 'red',
+  Paused: 'yellow',
+  AwaitingApproval: 'yellow',
+};

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { colourWanted } from '../core/colour.ts';
 
 export type { Logger };
 
@@ -15,7 +16,8 @@ export function createLogger(options: { level?: string; pretty?: boolean; name?:
     redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
   const usePretty = options.pretty ?? Boolean(process.stdout.isTTY);
-  return usePretty ? pino(base, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name' })) : pino(base);
+  // Readable lines on a terminal, coloured only as NO_COLOR / FORCE_COLOR allow (pretty lines to a pipe stay plain).
+  return usePretty ? pino(base, pretty({ colorize: colourWanted(process.stdout), translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name' })) : pino(base);
 }
 
 /** A logger that writes nothing, for tests and in-process helpers. */
