@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../core/errors.ts';
 import { KeyRing, decrypt, encrypt } from '../security/encryption/index.ts';
 import { ArtifactStore } from './artifacts.ts';
+import { tarGz } from '../../test/support/fuzz/tar.ts';
 
 const MARKER = 'CUTOVER-PLAINTEXT-MARKER';
 let root = '';
@@ -225,6 +227,32 @@ describe('ArtifactStore without a key ring', () => {
       'this artifact is age-encrypted, but this server stores artifacts without a key ring; upload the plain tar.gz',
     );
     expect(() => store.recipient()).toThrow('it was started without a key ring');
+  });
+
+  // Found by the fuzz suite (test/support/fuzz/artifact-target.ts): tar's own error escaped, with no code a caller could map.
+  it('refuses an archive that is not a readable tar (a header whose size outruns the data) with what to do, leaving nothing behind', async () => {
+    const store = new ArtifactStore(join(root, 'artifacts'));
+    const header = Buffer.alloc(512);
+    header.write('big-file', 0);
+    header.write('00000000644\0', 100);
+    header.write('77777777777\0', 124); // the size: 8 GiB, with no data after it
+    header.write('        ', 148);
+    header.write('0', 156);
+    header.write(header.reduce((sum, byte) => sum + byte, 0).toString(8).padStart(6, '0') + '\0 ', 148);
+    const { digest } = await store.put(gzipSync(header));
+    await expect(store.unpack(digest, join(root, 'x'))).rejects.toMatchObject({ code: ErrorCode.InvalidRequest, message: expect.stringMatching(/is not a readable tar\.gz .*cutover artifact pack/) });
+    expect(existsSync(join(root, 'x'))).toBe(false);
+    expect(existsSync(join(root, 'x.unpacking'))).toBe(false);
+  });
+
+  // Found by the fuzz suite: tar (7.5) never finished unpacking a hard link to its own parent folder, so the unpack hung.
+  it('refuses a hard link that does not name a file earlier in the archive, instead of hanging', async () => {
+    const store = new ArtifactStore(join(root, 'artifacts'));
+    const { digest } = await store.put(tarGz([{ path: 'a/b', type: '1', mode: 0o644, linkpath: 'a' }]));
+    await expect(store.unpack(digest, join(root, 'x'))).rejects.toThrow('its hard link a/b points to a, which is not a file earlier in the archive');
+    const linked = await store.put(tarGz([{ path: 'a/f', type: '0', mode: 0o644, content: Buffer.from('hi') }, { path: 'a/g', type: '1', mode: 0o644, linkpath: './a/f' }]));
+    await store.unpack(linked.digest, join(root, 'y'));
+    expect(readFileSync(join(root, 'y', 'a', 'g'), 'utf8')).toBe('hi');
   });
 
   it('an artifact that was never stored is reported missing', async () => {

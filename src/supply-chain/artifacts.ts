@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { x as extract } from 'tar';
@@ -85,7 +85,8 @@ export class ArtifactStore implements KeyUser {
   async unpack(digest: string, dest: string, prepare?: (unpacked: string) => Promise<void>): Promise<void> {
     const stored = await this.openStored(digest);
     const temp = `${dest}.unpacking`;
-    const limit = { bytes: 0, entries: 0, over: '' };
+    const limit = { bytes: 0, entries: 0, over: '', refused: '' };
+    const files = new Set<string>();
     try {
       await rm(temp, { recursive: true, force: true });
       await mkdir(temp, { recursive: true, mode: 0o700 });
@@ -96,21 +97,31 @@ export class ArtifactStore implements KeyUser {
           strict: true,
           // Never the archive's owners, never its setuid, setgid or sticky bits: unpacked as root they would hand them out.
           preserveOwner: false,
-          filter: (_path, entry) => {
+          filter: (path, entry) => {
             if ('mode' in entry && typeof entry.mode === 'number') entry.mode &= 0o777;
+            // tar never finishes unpacking a hard link to a folder (its own parent, say): a link must name a file unpacked before it.
+            const type = 'type' in entry ? entry.type : undefined;
+            if (type === 'Link') {
+              const target = archivePath(('linkpath' in entry ? entry.linkpath : undefined) ?? '');
+              if (!files.has(target)) limit.refused ||= `its hard link ${archivePath(path)} points to ${target || 'nothing'}, which is not a file earlier in the archive`;
+            } else if (type === 'File' || type === 'OldFile' || type === 'ContiguousFile') {
+              files.add(archivePath(path));
+            }
             limit.bytes += entry.size ?? 0;
             limit.entries += 1;
             if (limit.bytes > MAX_UNPACKED_BYTES) limit.over ||= `it unpacks to more than ${MAX_UNPACKED_BYTES / 1024 / 1024 / 1024} GiB`;
             if (limit.entries > MAX_UNPACKED_ENTRIES) limit.over ||= `it holds more than ${MAX_UNPACKED_ENTRIES} files`;
-            return !limit.over;
+            return !limit.over && !limit.refused;
           },
         }),
       );
+      if (limit.refused) throw new CutoverError(ErrorCode.InvalidRequest, `artifact ${digest} cannot be unpacked: ${limit.refused}; pack it with \`cutover artifact pack\``, { context: { digest } });
       if (limit.over) throw new CutoverError(ErrorCode.InvalidRequest, `artifact ${digest} cannot be unpacked: ${limit.over}; make the artifact smaller (leave out build caches and test data)`, { context: { digest } });
       await prepare?.(temp);
     } catch (error) {
-      await rm(temp, { recursive: true, force: true });
-      throw this.storedError(error, digest);
+      // tar may still be finishing writes it began before the error: retry while the folder refills.
+      await rm(temp, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+      throw archiveFault(error, digest, temp) ?? this.storedError(error, digest);
     } finally {
       await stored.handle.close();
     }
@@ -326,4 +337,30 @@ async function writeAtomically(path: string, data: Uint8Array | string | Readabl
 
 async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isFile() ?? false;
+}
+
+/** A path as tar writes it to disk: relative, without "./" or a trailing "/". */
+function archivePath(path: string): string {
+  return posix.normalize(path.replace(/^\/+/, '')).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/** What an archive can make the file system say while it unpacks (a hard link to nothing, a file where a folder was): its fault, not the disk's. */
+const ARCHIVE_FS_CODES = new Set(['ENOENT', 'ENOTDIR', 'EEXIST', 'EISDIR', 'ELOOP', 'ENAMETOOLONG', 'EINVAL']);
+
+/**
+ * An unpack failure the archive caused — tar's and zlib's own errors
+ * (TAR_BAD_ARCHIVE, Z_DATA_ERROR…) and file-system errors about paths inside
+ * the folder it unpacks to — as a refusal saying what to do; undefined for
+ * anything else (a full disk is not the archive's fault).
+ */
+function archiveFault(error: unknown, digest: string, temp: string): CutoverError | undefined {
+  if (error instanceof CutoverError) return undefined;
+  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const inside = typeof path === 'string' && path.startsWith(`${temp}/`);
+  if (!/^(TAR_|Z_)/.test(code) && !(inside && ARCHIVE_FS_CODES.has(code))) return undefined;
+  return new CutoverError(ErrorCode.InvalidRequest, `the artifact sha256:${digest.slice(0, 12)} is not a readable tar.gz (${messageOf(error)}); pack it with \`cutover artifact pack\``, {
+    cause: error,
+    context: { digest },
+  });
 }

@@ -1,4 +1,8 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { formatFamily, type MetricFamily } from './exposition.ts';
+
+/** Started at the first scrape; reset after each, like prom-client's, so a scrape shows the delay since the last one. */
+let loopDelay: IntervalHistogram | undefined;
 
 /**
  * The standard process metrics, under the names every Prometheus client
@@ -19,5 +23,16 @@ export function processMetricsText(): string {
     { name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', type: 'gauge', samples: [{ labels: {}, value: memory.heapUsed }] },
     { name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', type: 'gauge', samples: [{ labels: {}, value: memory.heapTotal }] },
   ];
+  if (!loopDelay) {
+    loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+  } else if (loopDelay.count > 0) {
+    // Under the names prom-client gives the control plane's: one dashboard for both.
+    families.push(
+      { name: 'nodejs_eventloop_lag_p99_seconds', help: 'The 99th percentile of the recorded event loop delays.', type: 'gauge', samples: [{ labels: {}, value: loopDelay.percentile(99) / 1e9 }] },
+      { name: 'nodejs_eventloop_lag_max_seconds', help: 'The maximum recorded event loop delay.', type: 'gauge', samples: [{ labels: {}, value: loopDelay.max / 1e9 }] },
+    );
+    loopDelay.reset();
+  }
   return families.map(formatFamily).join('');
 }

@@ -6,6 +6,9 @@
  */
 import fc from 'fast-check';
 
+/** A case that takes longer than this fails: a parser that hangs is a finding too. */
+const CASE_TIMEOUT_MS = 20_000;
+
 export interface FuzzTarget {
   name: string;
   /** Runs the property; resolves with the cases tried, throws fast-check's report (with its seed and counterexample) on failure. */
@@ -29,7 +32,7 @@ export function fuzzTarget<T>(name: string, arbitrary: fc.Arbitrary<T>, check: (
           count.cases++;
           if ((await check(value)) === 'refused') count.refused++;
         }),
-        { numRuns, ...(seed === undefined ? {} : { seed }), endOnFailure: true },
+        { numRuns, ...(seed === undefined ? {} : { seed }), endOnFailure: true, timeout: CASE_TIMEOUT_MS },
       );
       return count;
     },
