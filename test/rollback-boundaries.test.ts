@@ -60,7 +60,15 @@ describe('rollback within an environment\'s rules', () => {
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
     expect((await cluster.status(service)).instances.map((i) => i.revision)).toEqual([2]);
     const audit = JSON.parse((await cluster.cli('audit', 'list', '-o', 'json', '--limit', '1000')).stdout) as { actor: string; target: string; outcome: string }[];
-    expect(audit).toContainEqual(expect.objectContaining({ actor: 'admin', outcome: 'succeeded', target: expect.stringMatching(/rollback \(forced rollback to revision 2: checks and approval skipped\)/) }));
+    // The entry names the service, the revision and digest rolled out, and that the checks were skipped.
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        actor: 'admin',
+        outcome: 'succeeded',
+        target: expect.stringMatching(new RegExp(`^service/${service}@`)),
+        details: expect.objectContaining({ force: true, revision: 2, digest: expect.stringMatching(/^[0-9a-f]{64}$/), note: 'forced rollback to revision 2: checks and approval skipped' }),
+      }),
+    );
   });
 
   it('waits for an approver when the revision was never approved in the environment', async () => {

@@ -49,7 +49,7 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
   app.get('/v1/openapi.json', (c) => c.json((openApi ??= openApiDocument(packageVersion()))));
 
   // The audit trail records refused calls too, an oversized body among them.
-  app.use('*', auditTrail(deps.audit));
+  app.use('*', auditTrail(deps.audit, deps.anonymousFailures));
   app.use('*', limitBodies());
   const all: ApiDeps = { ...deps, guard: guard(ctx, deps.identities, deps.metricsToken) };
   app.route('/metrics', metricsRoutes(all));

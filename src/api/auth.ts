@@ -8,8 +8,19 @@ import { verifyRequest } from '../security/signatures/index.ts';
 import { permissionOf } from './permissions.ts';
 import { serviceRef } from './service-ref.ts';
 
-/** What a request carries once authenticated; `auditNote` is what a handler adds to its audit entry (a forced rollback). */
-export type AuthEnv = { Variables: { identity: Identity; user: string; auditNote?: string } };
+/** What a handler adds to its call's audit entry: the thing acted on, in the user's words, and what about it. */
+export interface AuditNote {
+  /** `user/alice`, `service/web@production`, `artifact/sha256:…`, `signing-key/ci-1`. @default the request path */
+  target?: string;
+  /** The role granted, the revision and digest deployed, the key revoked… */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * What a request carries once authenticated; `audit` is what a handler adds to
+ * its audit entry (audit-trail.ts: noteAudit), `auditNote` a sentence for it (a forced rollback).
+ */
+export type AuthEnv = { Variables: { identity: Identity; user: string; auditNote?: string; audit?: AuditNote; viaMetricsToken?: true } };
 
 /**
  * Who is calling: an HTTP Message Signature (RFC 9421) by a registered key,
@@ -81,6 +92,7 @@ export function guard(ctx: EngineContext, identities: IdentityStore, metricsToke
       // Prometheus: metrics and scrape targets only, and no user behind it.
       c.set('identity', { user: METRICS_USER, grants: [] });
       c.set('user', METRICS_USER);
+      c.set('viaMetricsToken', true);
       await next();
       return;
     }

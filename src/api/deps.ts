@@ -6,6 +6,7 @@ import type { ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
 import type { AuditLog } from '../security/audit/index.ts';
 import type { KeyRing } from '../security/encryption/index.ts';
 import type { IdentityStore } from '../security/identity/index.ts';
+import type { AnonymousFailures } from './anonymous-failures.ts';
 import type { AuthEnv } from './auth.ts';
 
 /** What the API's routes act on, handed to each resource's sub-app. */
@@ -19,6 +20,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** The read-only token Prometheus scrapes with (`<data-dir>/metrics-token`); routes marked `metricsToken` in permissions.ts accept it. */
   metricsToken?: string;
+  /** Counts unauthenticated failures into aggregated audit entries; the server flushes it when it stops. @default one of its own */
+  anonymousFailures?: AnonymousFailures;
   /**
    * Authenticates the caller and checks the route's permission
    * (permissions.ts). Every route but `GET /healthz` runs it first; the API

@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { EngineContext } from '../engine/context.ts';
+import { redactCredentials } from '../core/redact.ts';
 import type { StoredEvent } from '../store/index.ts';
+import type { AuthEnv } from './auth.ts';
+import { environmentFilter, sees, visibleEnvironments } from './visibility.ts';
 
 /**
  * Every deployment event as Server-Sent Events, in order, each with its
@@ -11,12 +14,14 @@ import type { StoredEvent } from '../store/index.ts';
  * then live events: nothing is lost between the backlog and the live feed
  * because live events are queued from before the backlog is read.
  */
-export function eventStream(c: Context, ctx: EngineContext) {
+export function eventStream(c: Context<AuthEnv>, ctx: EngineContext) {
   const service = c.req.query('service') || undefined;
   const environment = c.req.query('environment') || undefined;
   const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
-  const of = { service, environment };
-  const matches = (event: StoredEvent) => (!service || event.service === service) && (!environment || event.environment === environment);
+  // The caller sees only the environments it holds a role on, in the backlog and live.
+  const visible = visibleEnvironments(c);
+  const of = { service, environment, environments: environmentFilter(visible) };
+  const matches = (event: StoredEvent) => (!service || event.service === service) && (!environment || event.environment === environment) && sees(visible, event.environment);
 
   return streamSSE(c, async (stream) => {
     const queue: StoredEvent[] = [];
@@ -33,7 +38,7 @@ export function eventStream(c: Context, ctx: EngineContext) {
     const send = async (event: StoredEvent) => {
       if (event.seq <= last) return;
       last = event.seq;
-      if (matches(event)) await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+      if (matches(event)) await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(redactCredentials(event)) });
     };
     try {
       for (let batch = ctx.store.deployments.eventsAfter(last, of); batch.length; batch = ctx.store.deployments.eventsAfter(last, of)) {

@@ -17,6 +17,8 @@ export interface RoutePermission {
   scope: Scope;
   /** Also answered for the read-only metrics token (`<data-dir>/metrics-token`), which Prometheus holds. */
   metricsToken?: true;
+  /** A read written to the audit log (mutating calls always are): who exported an artifact, read the audit log or an environment's config. */
+  audited?: true;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface RoutePermission {
 export const ROUTES: readonly RoutePermission[] = [
   { method: 'POST', path: '/v1/artifacts', action: 'deploy', scope: 'any' },
   { method: 'GET', path: '/v1/artifacts/recipient', action: 'read', scope: 'any' },
-  { method: 'GET', path: '/v1/artifacts/:digest/export', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/v1/artifacts/:digest/export', action: 'admin', scope: 'global', audited: true },
   { method: 'POST', path: '/v1/apply', action: 'deploy', scope: 'spec' },
   { method: 'POST', path: '/v1/policy/test', action: 'read', scope: 'spec' },
   { method: 'GET', path: '/v1/services', action: 'read', scope: 'any' },
@@ -46,8 +48,8 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'DELETE', path: '/v1/environments/:env/services/:name/lock', action: 'deploy', scope: 'service' },
   { method: 'POST', path: '/v1/deployments/:id/approve', action: 'approve', scope: 'deployment' },
   { method: 'POST', path: '/v1/deployments/:id/reject', action: 'approve', scope: 'deployment' },
-  { method: 'GET', path: '/v1/environments', action: 'read', scope: 'any' },
-  { method: 'GET', path: '/v1/environments/:name', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/environments', action: 'read', scope: 'any', audited: true },
+  { method: 'GET', path: '/v1/environments/:name', action: 'read', scope: 'any', audited: true },
   { method: 'GET', path: '/v1/events', action: 'read', scope: 'any' },
   { method: 'GET', path: '/v1/events/stream', action: 'read', scope: 'any' },
   { method: 'POST', path: '/v1/alerts/test', action: 'admin', scope: 'global' },
@@ -57,10 +59,14 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'GET', path: '/v1/users', action: 'admin', scope: 'global' },
   { method: 'POST', path: '/v1/users', action: 'admin', scope: 'global' },
   { method: 'DELETE', path: '/v1/users/:name', action: 'admin', scope: 'global' },
+  { method: 'POST', path: '/v1/users/:name/grants', action: 'admin', scope: 'global' },
+  { method: 'DELETE', path: '/v1/users/:name/grants/:grant', action: 'admin', scope: 'global' },
+  { method: 'DELETE', path: '/v1/users/:name/tokens', action: 'admin', scope: 'global' },
   { method: 'POST', path: '/v1/users/:name/keys', action: 'admin', scope: 'global' },
   { method: 'DELETE', path: '/v1/signing-keys/:keyid', action: 'admin', scope: 'global' },
-  { method: 'GET', path: '/v1/audit', action: 'admin', scope: 'global' },
-  { method: 'GET', path: '/v1/audit/verify', action: 'admin', scope: 'global' },
+  { method: 'GET', path: '/v1/audit', action: 'admin', scope: 'global', audited: true },
+  { method: 'GET', path: '/v1/audit/head', action: 'admin', scope: 'global', audited: true },
+  { method: 'GET', path: '/v1/audit/verify', action: 'admin', scope: 'global', audited: true },
   { method: 'GET', path: '/v1/metrics/targets', action: 'read', scope: 'any', metricsToken: true },
   { method: 'GET', path: '/metrics', action: 'read', scope: 'any', metricsToken: true },
   { method: 'GET', path: '/v1/me', action: 'read', scope: 'any' },

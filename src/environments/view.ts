@@ -1,3 +1,4 @@
+import { redactCredentials } from '../core/redact.ts';
 import type { Environment } from './types.ts';
 
 /**
@@ -17,9 +18,10 @@ export const ENFORCEMENT: Record<string, { enforced: boolean; note: string }> = 
   trustedKeys: { enforced: true, note: 'minisign public keys whose signatures count' },
 };
 
+/** An environment as the API shows it: credentials in its hooks (headers, URL passwords) as `***`. */
 export function environmentView(environment: Environment) {
   return {
-    ...environment,
+    ...redactCredentials(environment),
     enforcement: ENFORCEMENT,
   };
 }

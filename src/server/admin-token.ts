@@ -9,9 +9,17 @@ export function adminTokenPath(dataDir: string): string {
 
 /** Reads the admin token, creating it on first start. */
 export function ensureAdminToken(dataDir: string): string {
+  return readAdminToken(dataDir) ?? createAdminToken(dataDir);
+}
+
+/** The admin-token file's token, or undefined once an operator deleted the file. */
+export function readAdminToken(dataDir: string): string | undefined {
   const file = adminTokenPath(dataDir);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function createAdminToken(dataDir: string): string {
   const token = `cut_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(adminTokenPath(dataDir), `${token}\n`, { mode: 0o600, flag: 'wx' });
   return token;
 }

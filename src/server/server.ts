@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -10,13 +10,14 @@ import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform, isInside, Sandbox, serverMark } from '../platforms/index.ts';
 import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
-import { KeyRing } from '../security/encryption/index.ts';
+import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
 import { BuiltinTrafficRouter, metricsTokenPath } from '../traffic/builtin/index.ts';
 import { HaproxyTrafficRouter } from '../traffic/haproxy/index.ts';
 import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
+import { AnonymousFailures } from '../api/anonymous-failures.ts';
 import { createApi } from '../api/app.ts';
-import { ensureAdminToken } from './admin-token.ts';
+import { adminTokenPath, ensureAdminToken, readAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
 import { AuditLog } from '../security/audit/index.ts';
 import { loadServerConfig } from '../config/server-config.ts';
@@ -33,6 +34,10 @@ export interface ServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** Listen on a non-loopback address without TLS anyway (logged loudly at every start). */
   insecureListenAnywhere?: boolean;
+  /** Where the age key ring lives. @default `<data-dir>/keys` */
+  keyDir?: string;
+  /** One age identity file the server only reads, instead of a ring (`$CREDENTIALS_DIRECTORY/age-key` under systemd). */
+  keyFile?: string;
 }
 
 export interface RunningServer {
@@ -59,7 +64,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // An existing data dir keeps whatever mode it was made with: corrected, it is the control plane's alone.
   chmodSync(options.dataDir, 0o700);
   const dataDir = resolve(options.dataDir);
-  const token = ensureAdminToken(options.dataDir);
   const configFile = resolve(options.configFile ?? join(options.dataDir, 'config.yaml'));
   const config = await loadServerConfig(configFile, options.configFile !== undefined);
   const sandbox = Sandbox.open(config.isolation, { hidden: [dataDir, configFile], revisionsDir: revisionsDirOf(dataDir, config.isolation.revisionsDir) }, options.log);
@@ -70,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pidFile = join(options.dataDir, 'server.pid');
   writeServerPid(pidFile);
   // Artifacts (and secret values) are encrypted at rest to this server's age key.
-  const keys = await KeyRing.open(join(options.dataDir, 'keys'));
+  const keys = await openKeys(options);
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
@@ -94,11 +98,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const coordinator = new Coordinator(ctx);
   await coordinator.start();
   const identities = new IdentityStore(store.db);
-  const bootstrap = ensureBootstrapAdmin(identities, token);
-  if (!bootstrap.tokenWorks) options.log.warn('the token in admin-token no longer works (revoked); use a token of another admin');
+  // HMAC signing secrets are sealed to the key ring in the store; ones kept in the clear by an older release are sealed now.
+  const sealedNow = await identities.sealSecrets({
+    seal: async (secret) => await sealSecret(secret.toString('base64'), keys.current().recipient),
+    open: async (sealed) => Buffer.from(await openSecret(sealed, keys.identities()), 'base64'),
+  });
+  if (sealedNow > 0) options.log.info({ keys: sealedNow }, 'HMAC signing secrets sealed with the key ring (they were kept in the clear)');
+  // The admin-token file is written on the first start only; once admin is removed or its tokens revoked, it is never accepted again.
+  const bootstrap = ensureBootstrapAdmin(identities, { create: () => ensureAdminToken(options.dataDir), read: () => readAdminToken(options.dataDir) });
+  if (bootstrap.tokenWorks === false) options.log.warn({ file: adminTokenPath(options.dataDir) }, 'the token in admin-token no longer works (admin removed or its tokens revoked) and never will again; delete the file');
   // Written by the traffic router beside its own token; routers and the API both accept it for metrics.
   const metricsToken = readFileSync(metricsTokenPath(options.dataDir), 'utf8').trim();
-  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit: new AuditLog(store.db), metricsToken });
+  const audit = new AuditLog(store.db);
+  const anonymousFailures = new AnonymousFailures(audit);
+  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.
@@ -129,10 +142,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       await coordinator.stop();
       monitoring.stop();
+      // Unauthenticated failures counted since the last minute's entry.
+      anonymousFailures.flush();
       store.close();
       rmSync(pidFile, { force: true });
     },
   };
+}
+
+/**
+ * The age keys: a file the server only reads (--key-file, or systemd's
+ * credential `age-key`), a ring elsewhere (--key-dir), or by default the
+ * ring in `<data-dir>/keys`. Outside the data dir, a copy of the data dir
+ * (a backup, a leaked volume) opens no artifact and no secret.
+ */
+async function openKeys(options: ServerOptions): Promise<KeyRing> {
+  if (options.keyFile) return await KeyRing.fromFile(resolve(options.keyFile));
+  const credentials = process.env.CREDENTIALS_DIRECTORY;
+  if (!options.keyDir && credentials && existsSync(join(credentials, 'age-key'))) return await KeyRing.fromFile(join(credentials, 'age-key'));
+  return await KeyRing.open(resolve(options.keyDir ?? join(options.dataDir, 'keys')));
 }
 
 /**

@@ -104,12 +104,14 @@ export class DeploymentStore {
   }
 
   /** Events after `seq`, optionally only those of one service or environment, for live streams. */
-  eventsAfter(seq: number, of: { service?: string | undefined; environment?: string | undefined } = {}, limit = 1000): StoredEvent[] {
+  /** Events after `seq`, oldest first; `environments` keeps only those (what a caller may see), undefined keeps all. */
+  eventsAfter(seq: number, of: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined } = {}, limit = 1000): StoredEvent[] {
     const filters = (['service', 'environment'] as const).filter((column) => of[column] !== undefined);
-    const where = ['seq > ?', ...filters.map((column) => `${column} = ?`)].join(' AND ');
+    const among = of.environments;
+    const where = ['seq > ?', ...filters.map((column) => `${column} = ?`), ...(among ? [`environment IN (${among.map(() => '?').join(', ') || 'NULL'})`] : [])].join(' AND ');
     const rows = this.db
       .prepare(`SELECT seq, deployment, service, environment, type, data, at FROM events WHERE ${where} ORDER BY seq LIMIT ?`)
-      .all(seq, ...filters.map((column) => of[column]), limit) as (Omit<StoredEvent, 'data'> & { data: string })[];
+      .all(seq, ...filters.map((column) => of[column]), ...(among ?? []), limit) as (Omit<StoredEvent, 'data'> & { data: string })[];
     return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as unknown }));
   }
 

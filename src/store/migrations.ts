@@ -1,5 +1,5 @@
 import { AUDIT_SCHEMA } from '../security/audit/schema.ts';
-import { IDENTITY_SCHEMA } from '../security/identity/schema.ts';
+import { IDENTITY_FLAGS_SCHEMA, IDENTITY_SCHEMA, SEALED_SECRETS_SCHEMA } from '../security/identity/schema.ts';
 import { SERVICE_ENVIRONMENT_IDENTITY } from './migrations/service-environment.ts';
 
 /**
@@ -95,4 +95,8 @@ export const MIGRATIONS: readonly string[] = [
   // Users, tokens (hashes), signing keys and nonces; the audit hash chain (src/security).
   IDENTITY_SCHEMA + AUDIT_SCHEMA,
   SERVICE_ENVIRONMENT_IDENTITY,
+  // The bootstrap admin is made once (issue 9, finding 7).
+  IDENTITY_FLAGS_SCHEMA,
+  // HMAC signing secrets sealed with the key ring (finding 10).
+  SEALED_SECRETS_SCHEMA,
 ];

@@ -107,6 +107,14 @@ export const OPERATIONS: Record<string, Operation> = {
     answer: ok(z.object({ user: anyObject, token: z.string().optional() }), 201),
   },
   'DELETE /v1/users/:name': { summary: 'Remove a user: tokens deleted, keys revoked', tag: 'users', answer: ok(z.object({ removed: z.string() })) },
+  'POST /v1/users/:name/grants': {
+    summary: 'Grant roles to a user (`cutover user grant`)',
+    tag: 'users',
+    body: z.object({ roles: z.array(z.string()).meta({ description: 'ROLE:ENV, e.g. approver:production' }) }),
+    answer: ok(z.object({ user: anyObject })),
+  },
+  'DELETE /v1/users/:name/grants/:grant': { summary: 'Take one role from a user (`cutover user revoke-role`); the grant is ROLE:ENV. The last admin on every environment cannot lose it', tag: 'users', answer: ok(z.object({ user: anyObject })) },
+  'DELETE /v1/users/:name/tokens': { summary: "Revoke every API token of a user (`cutover user token revoke`); its signing keys are kept", tag: 'users', answer: ok(z.object({ user: z.string(), revoked: z.int() })) },
   'POST /v1/users/:name/keys': {
     summary: 'Register a request-signing key for a user',
     tag: 'users',
@@ -115,12 +123,18 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'DELETE /v1/signing-keys/:keyid': { summary: 'Revoke a request-signing key', tag: 'users', answer: ok(anyObject) },
   'GET /v1/audit': {
-    summary: 'The audit chain and its head',
+    summary: 'The audit chain and its head (audited)',
     tag: 'audit',
     query: { limit: { description: 'entries (default 100)', type: 'integer' }, after: { description: 'sequence number', type: 'integer' } },
     answer: ok(z.object({ head: anyObject.nullable(), entries: z.array(anyObject) })),
   },
-  'GET /v1/audit/verify': { summary: 'Check the audit chain; names the first entry edited, removed or reordered', tag: 'audit', answer: ok(anyObject) },
+  'GET /v1/audit/head': { summary: "The audit chain's last entry (seq and hash): keep it outside the server to check the log against later (audited)", tag: 'audit', answer: ok(z.object({ seq: z.int(), hash: z.string() })) },
+  'GET /v1/audit/verify': {
+    summary: 'Check the audit chain; names the first entry edited, removed or reordered. With `head`, also entries removed from the end (audited)',
+    tag: 'audit',
+    query: { head: { description: 'a head saved earlier, `seq:hash` as `cutover audit head` prints it', type: 'string' } },
+    answer: ok(anyObject),
+  },
   'GET /v1/metrics/targets': { summary: "Every router's metrics endpoint for Prometheus' HTTP service discovery (also the metrics token)", tag: 'metrics', answer: ok(scrapeTargets) },
   'GET /metrics': { summary: "The control plane's metrics, Prometheus text format (also the metrics token)", tag: 'metrics', answer: { text: 'prometheus', description: 'Prometheus text exposition format 0.0.4' } },
 };

@@ -3,6 +3,7 @@ import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import type { ArtifactClaim } from '../../engine/security-checks.ts';
 import type { SupersedeRequest } from '../../engine/supersede.ts';
 import { validateSpec } from '../../spec/index.ts';
+import { deploymentNote, noteAudit } from '../audit-trail.ts';
 import { requirePermission, type AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -18,6 +19,7 @@ export function applyRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEnv>
     // Secret values are sealed before anything else sees the spec.
     const { spec, document } = await ctx.secrets.seal(validated.spec, validated.document);
     const deployment = await coordinator.apply(spec, document, artifactClaim(body), c.get('user'), supersedeOption(body));
+    noteAudit(c, deploymentNote(ctx, deployment, { signed: typeof (body.artifact as { signature?: unknown } | undefined)?.signature === 'string' }));
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, deployment) }, 202);
   });
   return app;

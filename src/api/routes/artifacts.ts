@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { noteAudit } from '../audit-trail.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 
@@ -10,11 +11,16 @@ export function artifactRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
     const data = Buffer.from(await c.req.arrayBuffer());
     if (data.length === 0) throw new CutoverError(ErrorCode.InvalidRequest, 'the artifact upload was empty; send the tar.gz bytes as the body');
     // A tar.gz, or one encrypted with `age -r $(cutover artifact recipient)`: the store decrypts and checks it.
-    return c.json(await ctx.artifacts.put(data), 201);
+    const stored = await ctx.artifacts.put(data);
+    noteAudit(c, { target: `artifact/${stored.digest}`, details: { digest: stored.digest, size: stored.size } });
+    return c.json(stored, 201);
   });
   app.get('/recipient', guard, (c) => c.json({ recipient: ctx.artifacts.recipient() }));
   app.get('/:digest/export', guard, async (c) => {
-    const data = await ctx.artifacts.export(c.req.param('digest'), c.req.query('recipient') || undefined);
+    const recipient = c.req.query('recipient') || undefined;
+    // Noted before the export runs, so a refused or failed export is recorded with what was asked for.
+    noteAudit(c, { target: `artifact/${c.req.param('digest')}`, details: { digest: c.req.param('digest'), encryptedTo: recipient ?? null } });
+    const data = await ctx.artifacts.export(c.req.param('digest'), recipient);
     return c.body(Buffer.from(data), 200, { 'content-type': 'application/octet-stream' });
   });
   return app;

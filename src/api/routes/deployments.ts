@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { deploymentNote, noteAudit } from '../audit-trail.ts';
 import type { AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -9,11 +10,14 @@ export function deploymentRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<Aut
   const app = new Hono<AuthEnv>();
   app.post('/:id/approve', guard, (c) => {
     const d = coordinator.approve(Number(c.req.param('id')), c.get('user'));
+    noteAudit(c, deploymentNote(ctx, d));
     return c.json(statusView(ctx, d));
   });
   app.post('/:id/reject', guard, async (c) => {
     const body = await jsonBody(c);
-    const d = coordinator.reject(Number(c.req.param('id')), c.get('user'), typeof body.reason === 'string' ? body.reason : '');
+    const reason = typeof body.reason === 'string' ? body.reason : '';
+    const d = coordinator.reject(Number(c.req.param('id')), c.get('user'), reason);
+    noteAudit(c, deploymentNote(ctx, d, { reason }));
     return c.json(statusView(ctx, d));
   });
   return app;

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import { noteAudit } from '../audit-trail.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 
 /** `/v1/keys`: the age keys artifacts and secret values are encrypted to; rotation re-encrypts everything. */
-export function keyRoutes({ ctx, keys, guard }: ApiDeps): Hono<AuthEnv> {
+export function keyRoutes({ ctx, keys, identities, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/', guard, async (c) => {
     const usage = await ctx.artifacts.keyUsage();
@@ -13,10 +14,13 @@ export function keyRoutes({ ctx, keys, guard }: ApiDeps): Hono<AuthEnv> {
     const key = await keys.rotate();
     const result = await ctx.artifacts.reencryptAll();
     await ctx.secrets.resealAll();
+    await identities.resealSecrets();
+    noteAudit(c, { target: `encryption-key/${key.id}`, details: { rotatedTo: key.id, recipient: key.recipient, reencrypted: result.reencrypted, failed: result.failed.length } });
     ctx.log.info({ key: key.id, reencrypted: result.reencrypted, failed: result.failed.length }, 'encryption key rotated');
     return c.json({ key: key.id, recipient: key.recipient, reencrypted: result.reencrypted, unchanged: result.unchanged, failed: result.failed });
   });
   app.post('/:id/retire', guard, async (c) => {
+    noteAudit(c, { target: `encryption-key/${c.req.param('id')}` });
     await keys.retire(c.req.param('id'), [ctx.artifacts, ctx.secrets]);
     return c.json({ retired: c.req.param('id') });
   });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import { describeRef, pickRef } from '../../core/types.ts';
+import { noteAudit, serviceTarget } from '../audit-trail.ts';
 import type { AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -15,6 +16,7 @@ export function lockRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
     const message = typeof body.message === 'string' ? body.message.trim() : '';
     if (!message) throw new CutoverError(ErrorCode.InvalidRequest, 'say why the service is locked: -m MESSAGE', { problems: [{ path: 'message', message: 'expected a non-empty string' }] });
     const ref = serviceRef(c);
+    noteAudit(c, { target: serviceTarget(ref), details: { lock: 'acquire', message } });
     const { acquired, lock } = ctx.store.locks.acquire({ ...ref, holder: c.get('user'), message, acquiredAt: Date.now() });
     if (!acquired) throw new CutoverError(ErrorCode.Locked, `service ${describeRef(ref)} is already locked by ${lock.holder} since ${new Date(lock.acquiredAt).toISOString()}: "${lock.message}"`, { context: { ...pickRef(ref) } });
     ctx.store.deployments.note(ref, 'LockAcquired', { holder: lock.holder, message });
@@ -22,6 +24,7 @@ export function lockRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
   });
   app.delete('/', guard, (c) => {
     const ref = serviceRef(c);
+    noteAudit(c, { target: serviceTarget(ref), details: { lock: 'release' } });
     const released = ctx.store.locks.release(ref);
     if (!released) throw new CutoverError(ErrorCode.NotFound, `service ${describeRef(ref)} is not locked`, { context: { ...pickRef(ref) } });
     ctx.store.deployments.note(ref, 'LockReleased', { by: c.get('user'), holder: released.holder });

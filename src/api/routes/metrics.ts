@@ -1,11 +1,18 @@
 import { Hono } from 'hono';
+import { filterByEnvironment } from '../../monitoring/metrics/index.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { sees, visibleEnvironments } from '../visibility.ts';
 
 /** `/metrics`: the control plane's Prometheus metrics (deployments, analyses, instances, state gauges). */
 export function metricsRoutes({ metrics, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get('/', guard, async (c) => c.body(await metrics.metricsText(), 200, { 'content-type': metrics.contentType }));
+  app.get('/', guard, async (c) => {
+    // A viewer of one environment reads that environment's series only; Prometheus (the metrics token) and admins read all.
+    const visible = visibleEnvironments(c);
+    const text = await metrics.metricsText();
+    return c.body(visible === 'all' ? text : filterByEnvironment(text, (environment) => sees(visible, environment)), 200, { 'content-type': metrics.contentType });
+  });
   return app;
 }
 
@@ -25,7 +32,8 @@ export function metricsTargetRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/targets', guard, (c) => {
     const groups: ScrapeTargetGroup[] = [];
-    for (const service of ctx.store.services.list()) {
+    const visible = visibleEnvironments(c);
+    for (const service of ctx.store.services.list().filter((s) => sees(visible, s.environment))) {
       const router = ctx.store.routers.get({ service: service.name, environment: service.environment });
       if (!router) continue;
       groups.push({

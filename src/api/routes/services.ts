@@ -1,12 +1,14 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
+import { deploymentNote, noteAudit, serviceTarget } from '../audit-trail.ts';
 import { requirePermission, type AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
 import { serviceLogs, startFollowing } from '../logs.ts';
 import { serviceRef } from '../service-ref.ts';
 import { historyView, statusView } from '../views.ts';
+import { sees, visibleEnvironments } from '../visibility.ts';
 import { lockRoutes } from './locks.ts';
 import { supersedeOption } from './apply.ts';
 
@@ -15,7 +17,8 @@ export function serviceListRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/', guard, (c) => {
     const name = c.req.query('name');
-    const services = name ? ctx.store.services.named(name) : ctx.store.services.list();
+    const visible = visibleEnvironments(c);
+    const services = (name ? ctx.store.services.named(name) : ctx.store.services.list()).filter((s) => sees(visible, s.environment));
     return c.json({ services: services.map((s) => statusView(ctx, { service: s.name, environment: s.environment })) });
   });
   return app;
@@ -56,10 +59,12 @@ export function serviceRoutes(deps: ApiDeps): Hono<AuthEnv> {
 
   app.post('/:name/promote', guard, (c) => {
     coordinator.promote(serviceRef(c), c.get('user'));
+    noteAudit(c, { target: serviceTarget(serviceRef(c)) });
     return c.json(statusView(ctx, serviceRef(c)));
   });
   app.post('/:name/abort', guard, (c) => {
     coordinator.abort(serviceRef(c), c.get('user'));
+    noteAudit(c, { target: serviceTarget(serviceRef(c)) });
     return c.json(statusView(ctx, serviceRef(c)));
   });
   app.post('/:name/rollback', guard, async (c) => {
@@ -77,7 +82,9 @@ export function serviceRoutes(deps: ApiDeps): Hono<AuthEnv> {
       requirePermission(c.get('identity'), 'admin', serviceRef(c).environment);
       c.set('auditNote', `forced rollback${to === undefined ? '' : ` to revision ${to as number}`}: checks and approval skipped`);
     }
+    noteAudit(c, { target: serviceTarget(serviceRef(c)), details: { toRevision: to ?? null, force } });
     const deployment = await coordinator.rollback(serviceRef(c), to, c.get('user'), { force });
+    noteAudit(c, deploymentNote(ctx, deployment, { force }));
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, serviceRef(c)) }, 202);
   });
   // The path names the stage promoted to (deploy is checked there); `from` is only read.
@@ -89,11 +96,14 @@ export function serviceRoutes(deps: ApiDeps): Hono<AuthEnv> {
     const target = typeof body.target === 'string' && body.target ? body.target : undefined;
     const { service, environment } = serviceRef(c);
     requirePermission(c.get('identity'), 'read', body.from);
+    noteAudit(c, { target: serviceTarget(serviceRef(c)), details: { from: body.from } });
     const deployment = await coordinator.promoteEnvironment(service, body.from, environment, target, c.get('user'), supersedeOption(body));
     const digest = ctx.store.services.revision(deployment, deployment.revision)?.digest ?? '';
+    noteAudit(c, deploymentNote(ctx, deployment, { from: body.from }));
     return c.json({ deployment: deployment.id, revision: deployment.revision, service: deployment.service, environment: deployment.environment, digest }, 202);
   });
   app.delete('/:name', guard, async (c) => {
+    noteAudit(c, { target: serviceTarget(serviceRef(c)) });
     await coordinator.delete(serviceRef(c), c.get('user'));
     return c.json({ deleted: c.req.param('name'), environment: c.req.param('env') });
   });

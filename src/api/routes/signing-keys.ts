@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { noteAudit } from '../audit-trail.ts';
 import type { AuthEnv } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 
@@ -6,7 +7,9 @@ import type { ApiDeps } from '../deps.ts';
 export function signingKeyRoutes({ identities, guard }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.delete('/:keyid', guard, (c) => {
-    identities.revokeKey(c.req.param('keyid'));
+    const keyid = c.req.param('keyid');
+    noteAudit(c, { target: `signing-key/${keyid}`, details: { keyid, user: identities.keyOwner(keyid) ?? null } });
+    identities.revokeKey(keyid);
     return c.json({ revoked: c.req.param('keyid') });
   });
   return app;

@@ -14,7 +14,7 @@ interface AuditEntryView {
   from: string;
 }
 
-/** The tamper-evident audit log: audit list, audit verify. */
+/** The tamper-evident audit log: audit list, audit head, audit verify. */
 export function register(cli: Cli): void {
   const { program, client, run } = cli;
 
@@ -36,13 +36,26 @@ export function register(cli: Cli): void {
       }),
     );
   audit
-    .command('verify')
-    .description('check the hash chain; names the first entry edited, removed or reordered')
+    .command('head')
+    .description('print the last entry as SEQ:HASH; keep it somewhere the server cannot write, and check the log with `audit verify --head` later')
     .action(
       run(async () => {
-        const result = await client().request<{ ok: boolean; entries?: number; message?: string }>('GET', '/v1/audit/verify');
+        const head = await client().request<{ seq: number; hash: string }>('GET', '/v1/audit/head');
+        process.stdout.write(`${head.seq}:${head.hash}\n`);
+        return EXIT.ok;
+      }),
+    );
+  audit
+    .command('verify')
+    .option('--head <seq:hash>', 'a head saved earlier (`cutover audit head`): also finds entries removed from the end, or a log rewritten with its hashes recomputed')
+    .description('check the hash chain; names the first entry edited, removed or reordered')
+    .action(
+      run(async (options: { head?: string }) => {
+        const query = options.head ? `?head=${encodeURIComponent(options.head)}` : '';
+        const result = await client().request<{ ok: boolean; entries?: number; message?: string }>('GET', `/v1/audit/verify${query}`);
         if (result.ok) {
-          process.stdout.write(`audit log intact: ${result.entries} entries, each linked to the one before\n`);
+          const against = options.head ? ` and the saved head ${options.head.split(':')[0]} is still in it, unchanged` : ' (entries removed from the end show only with --head)';
+          process.stdout.write(`audit log intact: ${result.entries} entries, each linked to the one before${against}\n`);
           return EXIT.ok;
         }
         process.stdout.write(`audit log TAMPERED: ${result.message}\n`);

@@ -11,6 +11,8 @@ interface ServerOptions {
   tlsCert?: string;
   tlsKey?: string;
   insecureListenAnywhere?: boolean;
+  keyDir?: string;
+  keyFile?: string;
 }
 
 /** `cutover server`: the control plane, until SIGINT or SIGTERM; instances and routers keep running after it stops. */
@@ -27,9 +29,12 @@ export function register(cli: Cli): void {
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (required for a non-loopback --host)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--insecure-listen-anywhere', 'allow a non-loopback --host without TLS (logged loudly)')
+    .option('--key-dir <dir>', 'the age key ring (artifacts and secrets at rest), outside the data dir (default <data-dir>/keys)')
+    .option('--key-file <file>', 'one age identity the server only reads, e.g. a systemd credential (default $CREDENTIALS_DIRECTORY/age-key when it exists); keys cannot be rotated then')
     .action(
       run(async (options: ServerOptions) => {
         if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
+        if (options.keyDir && options.keyFile) throw new UsageError('--key-dir and --key-file name two places for the age keys: give one');
         // The whole control plane: loaded only to run it.
         const [{ startServer }, { createLogger }] = await Promise.all([import('../../server/index.ts'), import('../../monitoring/logger.ts')]);
         const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
@@ -41,6 +46,8 @@ export function register(cli: Cli): void {
           ...(options.config ? { configFile: resolve(options.config) } : {}),
           ...(options.tlsCert && options.tlsKey ? { tls: { certFile: resolve(options.tlsCert), keyFile: resolve(options.tlsKey) } } : {}),
           ...(options.insecureListenAnywhere ? { insecureListenAnywhere: true } : {}),
+          ...(options.keyDir ? { keyDir: resolve(options.keyDir) } : {}),
+          ...(options.keyFile ? { keyFile: resolve(options.keyFile) } : {}),
         });
         await new Promise<void>((done) => {
           const stop = () => {

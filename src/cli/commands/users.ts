@@ -10,7 +10,7 @@ interface UserView {
   tokens?: number;
 }
 
-/** Users and their roles per environment: user add, remove, list. */
+/** Users and their roles per environment: user add, grant, revoke-role, token revoke, remove, list. */
 export function register(cli: Cli): void {
   const { program, client, run, svc } = cli;
   const collect = (value: string, previous: string[]) => [...previous, value];
@@ -38,6 +38,43 @@ export function register(cli: Cli): void {
       run(async (name: string) => {
         await client().request('DELETE', `/v1/users/${svc(name)}`);
         process.stdout.write(`user ${name} removed (tokens deleted, keys revoked)\n`);
+        return EXIT.ok;
+      }),
+    );
+  user
+    .command('grant')
+    .argument('<name>')
+    .argument('<role:environment...>', 'roles to add, e.g. approver:production (* = every environment)')
+    .description("add roles to a user, keeping the ones it has")
+    .action(
+      run(async (name: string, roles: string[]) => {
+        const result = await client().request<{ user: UserView }>('POST', `/v1/users/${svc(name)}/grants`, { roles });
+        process.stdout.write(`user ${name}: ${grantsOf(result.user) || 'no roles'}\n`);
+        return EXIT.ok;
+      }),
+    );
+  user
+    .command('revoke-role')
+    .argument('<name>')
+    .argument('<role:environment...>', 'roles to take away, e.g. deployer:development')
+    .description('take roles from a user (the last admin:* is kept: make another admin first)')
+    .action(
+      run(async (name: string, roles: string[]) => {
+        let result: { user: UserView } | undefined;
+        for (const role of roles) result = await client().request<{ user: UserView }>('DELETE', `/v1/users/${svc(name)}/grants/${svc(role)}`);
+        process.stdout.write(`user ${name}: ${grantsOf(result!.user) || 'no roles'}\n`);
+        return EXIT.ok;
+      }),
+    );
+  const token = user.command('token').description("a user's API tokens");
+  token
+    .command('revoke')
+    .argument('<name>')
+    .description("revoke every API token of the user at once (its signing keys stay; `cutover user add NAME --token` issues a new token)")
+    .action(
+      run(async (name: string) => {
+        const result = await client().request<{ revoked: number }>('DELETE', `/v1/users/${svc(name)}/tokens`);
+        process.stdout.write(`user ${name}: ${result.revoked} token${result.revoked === 1 ? '' : 's'} revoked\n`);
         return EXIT.ok;
       }),
     );

@@ -51,3 +51,22 @@ export function formatFamily(family: MetricFamily): string {
   }
   return lines.join('\n') + '\n';
 }
+
+// The environment label of a sample line, with Prometheus' escapes (\\, \", \n) inside the value.
+const ENVIRONMENT_LABEL = /[{,]environment="((?:[^"\\]|\\.)*)"/;
+
+/**
+ * The exposition text with only the samples of environments `keep` accepts.
+ * Lines without an environment label (HELP, TYPE, the server's own process
+ * and build metrics) stay: they say nothing about any environment.
+ */
+export function filterByEnvironment(text: string, keep: (environment: string) => boolean): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      if (line.startsWith('#')) return true;
+      const match = ENVIRONMENT_LABEL.exec(line);
+      return !match || keep(match[1]!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1'));
+    })
+    .join('\n');
+}

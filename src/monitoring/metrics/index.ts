@@ -4,5 +4,5 @@ export type { ServiceState } from './state-gauges.ts';
 export { rollbackCause } from './observe.ts';
 export { routerMetricsText, ROUTER_METRICS_CONTENT_TYPE } from './router-text.ts';
 export { processMetricsText } from './process-text.ts';
-export { escapeLabelValue, formatFamily, type MetricFamily, type MetricType, type Sample } from './exposition.ts';
+export { escapeLabelValue, filterByEnvironment, formatFamily, type MetricFamily, type MetricType, type Sample } from './exposition.ts';
 export { readEvent } from './events.ts';

@@ -39,9 +39,30 @@ export class KeyRing {
     readonly dir: string,
     keys: AgeKey[],
     currentId: string,
+    /** The one key of a `--key-file` (a systemd credential, say): read-only, so never rotated or retired here. */
+    private readonly file?: string,
   ) {
     this.keys = keys;
     this.currentId = currentId;
+  }
+
+  /**
+   * A ring of the one age identity in `file` (age-keygen format), which
+   * the server only reads: the key can live outside the data dir, on a
+   * read-only credential (systemd's LoadCredential puts it in
+   * `$CREDENTIALS_DIRECTORY`). Rotation is refused: replace the file
+   * with a ring (`--key-dir`) to rotate.
+   */
+  static async fromFile(file: string): Promise<KeyRing> {
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new CutoverError(ErrorCode.InvalidConfig, `cannot read the age key file ${file} (${error.code ?? error.message}); make one with \`age-keygen -o ${file}\``, { cause: error });
+    });
+    const identities = parseIdentityFile(text, file);
+    if (identities.length !== 1) throw new CutoverError(ErrorCode.InvalidConfig, `${file} must hold exactly one age secret key, it holds ${identities.length}`);
+    const recipient = await identityToRecipient(identities[0]!).catch((error: unknown) => {
+      throw new CutoverError(ErrorCode.InvalidConfig, `${file} holds a damaged age secret key`, { cause: error });
+    });
+    return new KeyRing(file, [{ id: '1', identity: identities[0]!, recipient }], '1', file);
   }
 
   /** Opens the ring, creating the directory and its first key on first use. */
@@ -90,6 +111,7 @@ export class KeyRing {
 
   /** Makes a new key and encrypts new data to it; the old ones stay until retired. */
   async rotate(): Promise<AgeKey> {
+    this.refuseChangesToFile('rotate');
     return await this.serially(async () => {
       let key: AgeKey | undefined;
       for (let n = Math.max(...this.keys.map((k) => Number(k.id))) + 1; !key; n++) {
@@ -111,6 +133,7 @@ export class KeyRing {
    * `users` still encrypts something with (re-encrypt first).
    */
   async retire(id: string, users: readonly KeyUser[] = []): Promise<void> {
+    this.refuseChangesToFile('retire');
     await this.serially(async () => {
       if (!this.keys.some((key) => key.id === id)) {
         throw new CutoverError(ErrorCode.NotFound, `there is no key ${id} in ${this.dir}; the keys are ${ids(this.keys)}`, { context: { key: id } });
@@ -134,6 +157,12 @@ export class KeyRing {
       await syncDirectory(this.dir);
       this.keys = this.keys.filter((key) => key.id !== id);
     });
+  }
+
+  private refuseChangesToFile(what: string): void {
+    if (this.file) {
+      throw new CutoverError(ErrorCode.Conflict, `the server's age key is the read-only file ${this.file} (--key-file); cannot ${what} it: start the server with --key-dir DIR (a ring it can write) to rotate keys`);
+    }
   }
 
   private async serially<T>(change: () => Promise<T>): Promise<T> {

@@ -2,26 +2,34 @@ import type { IdentityStore } from './identity-store.ts';
 
 export const BOOTSTRAP_ADMIN = 'admin';
 
+/** The store's flag: set when the bootstrap admin was made, never cleared. */
+export const BOOTSTRAPPED = 'bootstrap-admin-created';
+
 export interface BootstrapResult {
   /** User `admin` was created now, with the file's token. */
   created: boolean;
-  /** The file's token works (for `admin`). False after admin's tokens were revoked or the file was replaced: worth a warning in the server log. */
-  tokenWorks: boolean;
+  /**
+   * The admin-token file's token works. False after admin's tokens were
+   * revoked or admin was removed: worth a warning in the server log, which
+   * says the file can be deleted. Undefined when there is no file.
+   */
+  tokenWorks?: boolean;
 }
 
 /**
- * Keeps the token the server wrote to `<data-dir>/admin-token` working once
- * there are users: on the first start with identities, creates user `admin`
- * (admin on every environment) and accepts the file's token for it. Later
- * starts change nothing, so revoking admin's tokens or changing its grants
- * lasts across restarts instead of being undone by the file.
+ * Makes the first admin, once in the store's life: on the first start,
+ * creates user `admin` (admin on every environment) and accepts the token of
+ * `<data-dir>/admin-token` for it (`adminToken()` writes the file then).
+ * Later starts change nothing — a flag in the store says it was done — so a
+ * removed admin, revoked tokens or changed grants stay as they were set,
+ * instead of being brought back by the file.
  */
-export function ensureBootstrapAdmin(store: IdentityStore, tokenFromFile: string): BootstrapResult {
-  let created = false;
-  if (!store.getUser(BOOTSTRAP_ADMIN)) {
-    store.addUser(BOOTSTRAP_ADMIN, [{ role: 'admin', environment: '*' }]);
-    store.registerToken(BOOTSTRAP_ADMIN, tokenFromFile);
-    created = true;
+export function ensureBootstrapAdmin(store: IdentityStore, adminToken: { create(): string; read(): string | undefined }): BootstrapResult {
+  if (store.hasFlag(BOOTSTRAPPED)) {
+    const token = adminToken.read();
+    return { created: false, ...(token === undefined ? {} : { tokenWorks: store.verifyToken(token)?.user === BOOTSTRAP_ADMIN }) };
   }
-  return { created, tokenWorks: store.verifyToken(tokenFromFile)?.user === BOOTSTRAP_ADMIN };
+  const token = adminToken.create();
+  store.bootstrapAdmin(BOOTSTRAP_ADMIN, token, BOOTSTRAPPED);
+  return { created: true, tokenWorks: true };
 }

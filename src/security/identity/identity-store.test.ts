@@ -67,6 +67,12 @@ describe('IdentityStore users and grants', () => {
     expect(thrown(() => store.removeUser('nobody')).code).toBe('NotFound');
   });
 
+  it('takes single grants away with revokeGrants, and says which it held', () => {
+    store.addUser('alice', [{ role: 'deployer', environment: 'staging' }, { role: 'viewer', environment: '*' }]);
+    expect(store.revokeGrants('alice', [{ role: 'deployer', environment: 'staging' }, { role: 'approver', environment: 'staging' }])).toEqual([{ role: 'deployer', environment: 'staging' }]);
+    expect(store.identity('alice')?.grants).toEqual([{ role: 'viewer', environment: '*' }]);
+  });
+
   it('replaces grants with setGrants and adds to them with addGrants', () => {
     store.addUser('alice', [{ role: 'viewer', environment: '*' }]);
     store.setGrants('alice', [{ role: 'deployer', environment: 'staging' }]);
@@ -78,7 +84,7 @@ describe('IdentityStore users and grants', () => {
   });
 
   it('removes a user with its grants and tokens', () => {
-    store.addUser('alice', [{ role: 'admin', environment: '*' }]);
+    store.addUser('alice', [{ role: 'admin', environment: 'staging' }]);
     const token = store.createToken('alice');
     store.removeUser('alice');
     expect(store.verifyToken(token)).toBeNull();

@@ -39,12 +39,19 @@ export interface IdentityStoreOptions {
   now?: () => number;
 }
 
+/** Seals secrets at rest (the server's age key ring) and opens them again. */
+export interface SecretSealer {
+  seal(secret: Buffer): Promise<string>;
+  open(sealed: string): Promise<Buffer>;
+}
+
 interface KeyRow {
   keyid: string;
   username: string;
   alg: KeyAlgorithm;
   public_key: string | null;
   secret_plaintext: Buffer | null;
+  secret_sealed: string | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -54,6 +61,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Users, their roles per environment, API tokens and request-signing keys. */
 export class IdentityStore {
   private readonly now: () => number;
+  /** HMAC secrets opened at start (sealSecrets), by keyid: verifying a signature needs the secret, and cannot wait for age. */
+  private readonly opened = new Map<string, Buffer>();
+  private sealer: SecretSealer | undefined;
 
   constructor(
     private readonly db: Db,
@@ -75,10 +85,29 @@ export class IdentityStore {
     return this.getUser(name)!;
   }
 
-  /** Removes the user with its grants and tokens, and revokes its keys (keyids stay taken). */
+  /**
+   * Makes the first admin with the admin-token file's token and sets `flag`,
+   * all at once: a crash in between can neither leave an admin without the
+   * flag (made again) nor the flag without an admin (no way in).
+   */
+  bootstrapAdmin(name: string, token: string, flag: string): void {
+    this.db.transaction(() => {
+      if (!this.getUser(name)) this.addUser(name, [{ role: 'admin', environment: '*' }]);
+      this.registerToken(name, token);
+      this.db.prepare('INSERT OR IGNORE INTO server_flags (name, set_at) VALUES (?, ?)').run(flag, this.now());
+    })();
+  }
+
+  /** True once `flag` was set (see server_flags in schema.ts). */
+  hasFlag(flag: string): boolean {
+    return this.db.prepare('SELECT 1 FROM server_flags WHERE name = ?').get(flag) !== undefined;
+  }
+
+  /** Removes the user with its grants and tokens, and revokes its keys (keyids stay taken). Refuses to remove the last admin on every environment. */
   removeUser(name: string): void {
     this.db.transaction(() => {
       this.requireUser(name);
+      this.keepAnAdmin(name, [{ role: 'admin', environment: '*' }], `removing user ${name}`);
       this.db.prepare('UPDATE signing_keys SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL').run(this.now(), name);
       this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
     })();
@@ -100,6 +129,20 @@ export class IdentityStore {
     this.db.transaction(() => {
       this.requireUser(name);
       this.writeGrants(name, checked);
+    })();
+  }
+
+  /**
+   * Takes grants away from a user; returns the ones it held. Refuses to take
+   * the last `admin:*` away: nobody could then grant anything again.
+   */
+  revokeGrants(name: string, grants: readonly Grant[]): Grant[] {
+    const checked = checkGrants(grants);
+    return this.db.transaction(() => {
+      this.requireUser(name);
+      this.keepAnAdmin(name, checked, `taking ${checked.map((g) => `${g.role}:${g.environment}`).join(', ')} from ${name}`);
+      const remove = this.db.prepare('DELETE FROM grants WHERE username = ? AND role = ? AND environment = ?');
+      return checked.filter((grant) => remove.run(name, grant.role, grant.environment).changes === 1);
     })();
   }
 
@@ -157,16 +200,62 @@ export class IdentityStore {
   addKey(user: string, key: NewKey): AddedKey {
     checkKeyid(key.keyid);
     const material = keyMaterial(key);
-    this.db.transaction(() => {
-      this.requireUser(user);
-      const inserted = this.db
-        .prepare('INSERT INTO signing_keys (keyid, username, alg, public_key, secret_plaintext, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (keyid) DO NOTHING')
-        .run(key.keyid, user, key.alg, material.publicKey, material.secret, this.now());
-      if (inserted.changes === 0) {
-        throw new CutoverError(ErrorCode.Conflict, `keyid ${key.keyid} is taken (keyids are never reused, even after a revoke, so old signatures can never verify again); choose another keyid`, { context: { keyid: key.keyid } });
-      }
-    })();
+    this.insertKey(user, key, { publicKey: material.publicKey, secret: material.secret, sealed: null });
     return { keyid: key.keyid, alg: key.alg, user, ...(material.generated ? { secret: material.generated } : {}) };
+  }
+
+  /** The user a key belongs to (revoked or not), or undefined for an unknown keyid. */
+  keyOwner(keyid: string): string | undefined {
+    return (this.db.prepare('SELECT username FROM signing_keys WHERE keyid = ?').get(keyid) as { username: string } | undefined)?.username;
+  }
+
+  /**
+   * Adds a key as addKey does, with an HMAC secret sealed by the sealer
+   * given to sealSecrets before it is written: the database never holds it
+   * in the clear. Without a sealer, the same as addKey.
+   */
+  async addKeySealed(user: string, key: NewKey): Promise<AddedKey> {
+    if (!this.sealer || key.alg !== 'hmac-sha256') return this.addKey(user, key);
+    checkKeyid(key.keyid);
+    const material = keyMaterial(key);
+    const sealed = await this.sealer.seal(material.secret!);
+    this.insertKey(user, key, { publicKey: null, secret: null, sealed });
+    this.opened.set(key.keyid, material.secret!);
+    return { keyid: key.keyid, alg: key.alg, user, ...(material.generated ? { secret: material.generated } : {}) };
+  }
+
+  /**
+   * Seals from now on with `sealer`: seals the HMAC secrets still kept in
+   * the clear (rows from before sealing existed), blanking them with SQLite's
+   * secure_delete so the old bytes do not stay in free pages, and opens the
+   * sealed ones for verification. Returns how many were sealed now.
+   */
+  async sealSecrets(sealer: SecretSealer): Promise<number> {
+    this.sealer = sealer;
+    const rows = this.db.prepare('SELECT keyid, secret_plaintext, secret_sealed FROM signing_keys WHERE secret_plaintext IS NOT NULL OR secret_sealed IS NOT NULL').all() as Pick<KeyRow, 'keyid' | 'secret_plaintext' | 'secret_sealed'>[];
+    let sealedNow = 0;
+    for (const row of rows) {
+      if (row.secret_plaintext) {
+        const sealed = await sealer.seal(row.secret_plaintext);
+        this.db.pragma('secure_delete = ON');
+        this.db.prepare('UPDATE signing_keys SET secret_sealed = ?, secret_plaintext = NULL WHERE keyid = ?').run(sealed, row.keyid);
+        this.opened.set(row.keyid, row.secret_plaintext);
+        sealedNow++;
+      } else {
+        this.opened.set(row.keyid, await sealer.open(row.secret_sealed!));
+      }
+    }
+    // The WAL may still hold pages with the plaintext: written back and emptied now.
+    if (sealedNow > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return sealedNow;
+  }
+
+  /** Re-seals every sealed secret (after the key ring rotated); returns how many. */
+  async resealSecrets(): Promise<number> {
+    if (!this.sealer) return 0;
+    const update = this.db.prepare('UPDATE signing_keys SET secret_sealed = ? WHERE keyid = ?');
+    for (const [keyid, secret] of this.opened) update.run(await this.sealer.seal(secret), keyid);
+    return this.opened.size;
   }
 
   revokeKey(keyid: string): void {
@@ -177,13 +266,28 @@ export class IdentityStore {
     }
   }
 
+  private insertKey(user: string, key: NewKey, material: { publicKey: string | null; secret: Buffer | null; sealed: string | null }): void {
+    this.db.transaction(() => {
+      this.requireUser(user);
+      const inserted = this.db
+        .prepare('INSERT INTO signing_keys (keyid, username, alg, public_key, secret_plaintext, secret_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (keyid) DO NOTHING')
+        .run(key.keyid, user, key.alg, material.publicKey, material.secret, material.sealed, this.now());
+      if (inserted.changes === 0) {
+        throw new CutoverError(ErrorCode.Conflict, `keyid ${key.keyid} is taken (keyids are never reused, even after a revoke, so old signatures can never verify again); choose another keyid`, { context: { keyid: key.keyid } });
+      }
+    })();
+  }
+
   /** The key for verifying a signature, with the user it speaks for; undefined when unknown or revoked. */
   lookupKey(keyid: string): UserKey | undefined {
     const row = this.db
-      .prepare('SELECT keyid, username, alg, public_key, secret_plaintext, created_at, revoked_at FROM signing_keys WHERE keyid = ? AND revoked_at IS NULL')
+      .prepare('SELECT keyid, username, alg, public_key, secret_plaintext, secret_sealed, created_at, revoked_at FROM signing_keys WHERE keyid = ? AND revoked_at IS NULL')
       .get(keyid) as KeyRow | undefined;
     if (!row) return undefined;
-    return { keyid: row.keyid, alg: row.alg, user: row.username, secret: verificationKey(row.alg, { publicKey: row.public_key, secret: row.secret_plaintext }) };
+    const secret = row.secret_plaintext ?? this.opened.get(row.keyid) ?? null;
+    // A sealed secret not opened (no sealer given to this store): the key cannot verify here.
+    if (row.alg === 'hmac-sha256' && !secret) return undefined;
+    return { keyid: row.keyid, alg: row.alg, user: row.username, secret: verificationKey(row.alg, { publicKey: row.public_key, secret }) };
   }
 
   /**
@@ -200,6 +304,15 @@ export class IdentityStore {
         .run(keyid, nonce, Math.ceil(expiresAt));
       return inserted.changes === 0;
     })();
+  }
+
+  /** Throws when `name` is the only admin on every environment and `losing` includes that grant. */
+  private keepAnAdmin(name: string, losing: readonly Grant[], what: string): void {
+    if (!losing.some((grant) => grant.role === 'admin' && grant.environment === '*')) return;
+    const admins = this.db.prepare("SELECT DISTINCT username FROM grants WHERE role = 'admin' AND environment = '*'").all() as { username: string }[];
+    if (admins.length === 1 && admins[0]!.username === name) {
+      throw new CutoverError(ErrorCode.Conflict, `${what} would leave no admin on every environment, and nobody could grant a role again; make another admin first (\`cutover user add NAME --role admin:*\`)`, { context: { user: name } });
+    }
   }
 
   private requireUser(name: string): void {

@@ -25,7 +25,7 @@ export const IDENTITY_SCHEMA = `
     username    TEXT NOT NULL,            -- no foreign key: removing a user revokes its keys but keeps the keyids taken
     alg         TEXT NOT NULL,            -- hmac-sha256 | ed25519
     public_key  TEXT,                     -- ed25519: SPKI PEM
-    secret_plaintext BLOB,                -- hmac-sha256: the shared secret, NOT YET ENCRYPTED AT REST (to do: encrypt with the server key)
+    secret_plaintext BLOB,                -- hmac-sha256 before sealing existed; sealed into secret_sealed (a later migration) at the next start
     created_at  INTEGER NOT NULL,
     revoked_at  INTEGER
   );
@@ -37,4 +37,27 @@ export const IDENTITY_SCHEMA = `
     PRIMARY KEY (keyid, nonce)
   );
   CREATE INDEX IF NOT EXISTS signature_nonces_by_expiry ON signature_nonces (expires_at);
+`;
+
+/**
+ * HMAC signing secrets sealed with the server's age key ring (issue 9,
+ * finding 10). Rows written before it keep `secret_plaintext` until the
+ * server's next start seals them and blanks the plaintext (IdentityStore.sealSecrets).
+ */
+export const SEALED_SECRETS_SCHEMA = `
+  ALTER TABLE signing_keys ADD COLUMN secret_sealed TEXT;
+`;
+
+/**
+ * Things that happened once and must never happen again, by name. The
+ * bootstrap admin is created on the first start only: a server that already
+ * has users made it before this table existed.
+ */
+export const IDENTITY_FLAGS_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS server_flags (
+    name        TEXT PRIMARY KEY,
+    set_at      INTEGER NOT NULL
+  );
+  INSERT OR IGNORE INTO server_flags (name, set_at)
+    SELECT 'bootstrap-admin-created', CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE EXISTS (SELECT 1 FROM users);
 `;
