@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
 import { metricsRoutes, metricsTargetRoutes } from './routes/metrics.ts';
+import { planRoutes } from './routes/plan.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { serviceListRoutes, serviceRoutes } from './routes/services.ts';
@@ -58,6 +59,7 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
   app.route('/v1/keys', keyRoutes(all));
   app.route('/v1/apply', applyRoutes(all));
   app.route('/v1/policy', policyRoutes(all));
+  app.route('/v1/plan', planRoutes(all));
   app.route('/v1/services', serviceListRoutes(all));
   app.route('/v1/environments/:env/services', serviceRoutes(all));
   app.route('/v1/pipelines', pipelineRoutes(all));

@@ -32,6 +32,8 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'GET', path: '/v1/artifacts/:digest/export', action: 'admin', scope: 'global', audited: true },
   { method: 'POST', path: '/v1/apply', action: 'deploy', scope: 'spec' },
   { method: 'POST', path: '/v1/policy/test', action: 'read', scope: 'spec' },
+  // What an apply would do, changing nothing: what a viewer of the spec's environment may already read (status, its rules), put side by side.
+  { method: 'POST', path: '/v1/plan', action: 'read', scope: 'spec' },
   { method: 'GET', path: '/v1/services', action: 'read', scope: 'any' },
   { method: 'GET', path: '/v1/pipelines/:name', action: 'read', scope: 'any' },
   { method: 'GET', path: '/v1/environments/:env/services/:name', action: 'read', scope: 'service' },
@@ -40,6 +42,9 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'GET', path: '/v1/environments/:env/services/:name/stats', action: 'read', scope: 'service' },
   { method: 'POST', path: '/v1/environments/:env/services/:name/promote', action: 'deploy', scope: 'service' },
   { method: 'POST', path: '/v1/environments/:env/services/:name/abort', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/pause', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/retry', action: 'deploy', scope: 'service' },
+  { method: 'POST', path: '/v1/environments/:env/services/:name/restart', action: 'deploy', scope: 'service' },
   { method: 'POST', path: '/v1/environments/:env/services/:name/rollback', action: 'deploy', scope: 'service' },
   { method: 'POST', path: '/v1/environments/:env/services/:name/promote-env', action: 'deploy', scope: 'service' },
   { method: 'DELETE', path: '/v1/environments/:env/services/:name', action: 'deploy', scope: 'service' },

@@ -14,6 +14,7 @@ import * as environments from './commands/environments.ts';
 import * as history from './commands/history.ts';
 import * as list from './commands/list.ts';
 import * as locks from './commands/locks.ts';
+import * as plan from './commands/plan.ts';
 import * as policy from './commands/policy.ts';
 import * as router from './commands/router.ts';
 import * as scan from './commands/scan.ts';
@@ -39,6 +40,7 @@ const GROUPS: readonly { register(cli: Cli): void }[] = [
   validate,
   store,
   deployments,
+  plan,
   list,
   status,
   history,

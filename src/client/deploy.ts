@@ -26,22 +26,33 @@ export interface StartedDeployment extends UploadedSpec {
   status: StatusView;
 }
 
+/** A spec file read and validated here, and its artifact packed: what the server needs to judge it. */
+export type ReadSpec = UploadedSpec & { data: Buffer };
+
 /**
- * Reads and validates a spec file (YAML or JSON), packs its `artifact.path`
- * (or reads a prepared archive) and uploads it. Invalid specs fail here with
- * every field problem, before the server is contacted.
+ * Reads and validates a spec file (YAML or JSON) and packs its
+ * `artifact.path` (or reads a prepared archive); the digest is that of the
+ * bytes an upload would send. Invalid specs fail here with every field
+ * problem, before the server is contacted. Nothing is sent.
  */
-export async function uploadSpecFile(client: ApiClient, file: string, environment?: string): Promise<UploadedSpec> {
+export async function readSpecFile(file: string, environment?: string): Promise<ReadSpec> {
   // The spec (zod, YAML, CEL) and the packer (tar) load on first use, so that a CLI
   // printing its help or a status never loads them.
-  const [{ loadSpecFile }, { readArtifact }] = await Promise.all([import('../spec/index.ts'), import('../supply-chain/artifact-source.ts')]);
+  const [{ loadSpecFile }, { readArtifact }, { createHash }] = await Promise.all([import('../spec/index.ts'), import('../supply-chain/artifact-source.ts'), import('node:crypto')]);
   const loaded = await loadSpecFile(file);
   const { spec, baseDir } = loaded;
   const target = deployedEnvironment(loaded.document, environment);
   const document = target === undefined ? loaded.document : withEnvironment(loaded.document, target);
   const { data, signature } = await readArtifact(resolve(baseDir, spec.artifact.path));
+  const digest = createHash('sha256').update(data).digest('hex');
+  return { service: spec.name, environment: target ?? spec.environment, version: spec.version, document, data, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
+}
+
+/** Reads a spec file as readSpecFile does and uploads its artifact (stored by SHA-256). */
+export async function uploadSpecFile(client: ApiClient, file: string, environment?: string): Promise<UploadedSpec> {
+  const { data, ...read } = await readSpecFile(file, environment);
   const { digest } = await client.upload<{ digest: string }>('/v1/artifacts', data);
-  return { service: spec.name, environment: target ?? spec.environment, version: spec.version, document, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
+  return { ...read, artifact: { ...read.artifact, digest } };
 }
 
 /** Where a spec deploys: --env, else the spec's own `spec.environment`, else CUTOVER_ENV (undefined: the spec's default). */

@@ -6,8 +6,8 @@
 export { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER } from './api-client.ts';
 export type { ClientOptions } from './api-client.ts';
 export { ApiError } from './api-error.ts';
-export { deploySpecFile, uploadSpecFile } from './deploy.ts';
-export type { StartedDeployment, UploadedSpec } from './deploy.ts';
+export { deploySpecFile, readSpecFile, uploadSpecFile } from './deploy.ts';
+export type { ReadSpec, StartedDeployment, UploadedSpec } from './deploy.ts';
 export { followDeployment, SERVER_GRACE_MS } from './follow.ts';
 export type { FollowOptions } from './follow.ts';
 export { followLogs } from './logs.ts';

@@ -11,7 +11,8 @@ export interface Deployment {
   id: number;
   service: string;
   environment: string;
-  kind: 'apply' | 'rollback';
+  /** `retry`: an apply of the revision an aborted or rolled-back deployment tried; `restart`: the serving revision's instances replaced one at a time. */
+  kind: DeploymentKind;
   /** The revision being deployed. */
   revision: number;
   version: string;
@@ -40,6 +41,10 @@ export interface Deployment {
   analyses: AnalysisView[];
   /** Why the deployment waits for a person (an inconclusive analysis); `promote` continues, `abort` rolls back. */
   hold: string | null;
+  /** Who paused it (`cutover pause`): it holds at its current step until `promote` resumes it. */
+  pausedBy?: string | null;
+  /** Who promoted it to the end (`cutover promote --full`): pauses and analyses skipped, background analysis stopped. */
+  promotedFullyBy?: string | null;
   /** Who approved it, in an environment that requires approval. */
   approvedBy?: string | null;
   message: string;
@@ -48,6 +53,8 @@ export interface Deployment {
   updatedAt: number;
   finishedAt: number | null;
 }
+
+export type DeploymentKind = 'apply' | 'rollback' | 'retry' | 'restart';
 
 /** What a new deployment is given; the rest of its state starts the same for every deployment. */
 export type DeploymentStart = Pick<
@@ -80,6 +87,12 @@ export type DeploymentEvent =
   | { type: 'StepCompleted'; index: number }
   | { type: 'WeightsChanged'; weights: Weights }
   | { type: 'PromoteRequested'; by: string }
+  /** A person paused the deployment: nothing moves past the current step until `promote` (Resumed or PromoteRequested). */
+  | { type: 'PauseRequested'; by: string }
+  /** A person resumed a deployment they (or another) paused; the current step goes on where it was. */
+  | { type: 'Resumed'; by: string }
+  /** `promote --full`: the rest of the plan replaced by the shortest safe way to 100% (no pauses, no analyses); `restartStep` when the step in progress was one of those. */
+  | { type: 'FullPromotionRequested'; by: string; plan: Step[]; planHash: string; restartStep: boolean }
   | { type: 'Promoted'; revision: number }
   | { type: 'EndRequested'; phase: Exclude<EndPhase, 'Succeeded'>; reason: string; code?: string; instance?: string; by?: string; supersededBy?: number }
   | { type: 'Progress'; message: string }
@@ -114,15 +127,16 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
       next.stepIndex = event.index;
       next.stepStartedAt = at;
       next.pausedUntil = event.pausedUntil ?? null;
-      next.phase = event.awaitingApproval ? 'AwaitingApproval' : event.paused ? 'Paused' : 'Progressing';
-      next.message = event.message;
+      // A pause requested just before the step started still holds: the step runs, then nothing more.
+      next.phase = event.awaitingApproval ? 'AwaitingApproval' : event.paused || state.hold !== null ? 'Paused' : 'Progressing';
+      next.message = state.hold !== null ? state.message : event.message;
       return next;
     case 'StepCompleted':
       next.stepIndex = event.index + 1;
       next.stepStartedAt = null;
       next.pausedUntil = null;
       next.promoteRequested = false;
-      if (next.phase === 'Paused' || next.phase === 'AwaitingApproval') next.phase = 'Progressing';
+      if ((next.phase === 'Paused' || next.phase === 'AwaitingApproval') && next.hold === null) next.phase = 'Progressing';
       return next;
     case 'Approved':
       next.approvedBy = event.by;
@@ -134,8 +148,38 @@ export function applyEvent(state: Deployment | null, event: DeploymentEvent, at:
     case 'PromoteRequested':
       next.promoteRequested = true;
       next.hold = null;
+      next.pausedBy = null;
       if (next.phase === 'Paused' && next.plan[next.stepIndex]?.type !== 'pause') next.phase = 'Progressing';
       next.message = `promote requested by ${event.by}`;
+      return next;
+    case 'PauseRequested':
+      next.pausedBy = event.by;
+      next.hold = `paused by ${event.by} at step ${Math.min(state.stepIndex + 1, state.plan.length)}/${state.plan.length}`;
+      next.phase = 'Paused';
+      next.message = `${next.hold}; run \`cutover promote ${state.service} --env ${state.environment}\` to resume or \`cutover abort ${state.service} --env ${state.environment}\` to roll back`;
+      return next;
+    case 'Resumed': {
+      next.pausedBy = null;
+      next.hold = null;
+      const step = state.plan[state.stepIndex];
+      const waiting = state.stepStartedAt !== null && (step?.type === 'pause' || (step?.type === 'approval' && !state.approvedBy));
+      if (next.phase === 'Paused' && !waiting) next.phase = 'Progressing';
+      next.message = `resumed by ${event.by}`;
+      return next;
+    }
+    case 'FullPromotionRequested':
+      next.plan = event.plan;
+      next.planHash = event.planHash;
+      next.promotedFullyBy = event.by;
+      next.pausedBy = null;
+      next.hold = null;
+      next.promoteRequested = false;
+      if (event.restartStep) {
+        next.stepStartedAt = null;
+        next.pausedUntil = null;
+      }
+      if (next.phase === 'Paused') next.phase = 'Progressing';
+      next.message = `promoted to the end by ${event.by}: ${event.plan.length - state.stepIndex} step(s) left, no pauses or analyses`;
       return next;
     case 'Promoted':
       next.stableRevision = event.revision;

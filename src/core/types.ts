@@ -44,6 +44,8 @@ export type Step =
   | { type: 'analysis'; kind: AnalysisKind; analysis: AnalysisSpec }
   /** Wait for an approver who is not the author (`cutover approve`); `cutover reject` aborts. */
   | { type: 'approval' }
+  /** Replace every instance of the serving revision one at a time (`cutover restart`): a new one healthy and in rotation before an old one is drained. */
+  | { type: 'restart' }
   /** Run the environment's and the service's hooks of one point; a failure rolls back. */
   | { type: 'hook'; point: 'prepare' | 'beforeTraffic' | 'afterPromote' };
 

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { isPortFree } from '../core/net.ts';
-import { checkDeployment } from '../environments/index.ts';
+import { checkDeployment, type CheckResult, type Environment } from '../environments/index.ts';
 import type { ServiceSpec } from '../spec/types.ts';
 import type { EngineContext } from './context.ts';
 import { describeRef, refOf } from '../core/types.ts';
@@ -12,24 +12,38 @@ import { assessSecurity, rejection, type ArtifactClaim } from './security-checks
  * failures are reported together.
  */
 export async function admit(ctx: EngineContext, spec: ServiceSpec, artifact: ArtifactClaim, author: string): Promise<void> {
-  const { digest } = artifact;
+  const environment = environmentOf(ctx, spec);
+  const results = await environmentChecks(ctx, environment, spec, artifact);
+  const security = await assessSecurity(ctx, environment, spec, nextRevision(ctx, spec), artifact, author);
+  const failures = [...results, ...security.checks].filter((result) => !result.ok);
+  if (failures.length) throw rejection(spec, environment.name, failures);
+}
+
+/** The environment a spec deploys to, or the error naming the ones this server has. */
+export function environmentOf(ctx: EngineContext, spec: ServiceSpec): Environment {
   const environment = ctx.environments[spec.environment];
   if (!environment) {
     throw new CutoverError(ErrorCode.InvalidSpec, `spec.environment "${spec.environment}" is not an environment of this server; known: ${Object.keys(ctx.environments).join(', ')}`, {
       problems: [{ path: 'spec.environment', message: `expected one of ${Object.keys(ctx.environments).join(', ')}` }],
     });
   }
-  const results = checkDeployment(environment, spec, {
-    digest,
-    succeededIn: succeededIn(ctx, digest),
+  return environment;
+}
+
+/** The environment's own rules (instances, strategy, windows, requiresSuccessIn, ports, disk) applied to a deployment now; reads only. */
+export async function environmentChecks(ctx: EngineContext, environment: Environment, spec: ServiceSpec, artifact: Pick<ArtifactClaim, 'digest' | 'size'>): Promise<CheckResult[]> {
+  return checkDeployment(environment, spec, {
+    digest: artifact.digest,
+    succeededIn: succeededIn(ctx, artifact.digest),
     ports: await portChecks(ctx, spec),
     disk: { free: await freeBytes(ctx.dataDir), needed: artifact.size * 4 },
     now: new Date(),
   });
-  const nextRevision = (ctx.store.services.revisions(refOf(spec)).at(-1)?.number ?? 0) + 1;
-  const security = await assessSecurity(ctx, environment, spec, nextRevision, artifact, author);
-  const failures = [...results, ...security.checks].filter((result) => !result.ok);
-  if (failures.length) throw rejection(spec, environment.name, failures);
+}
+
+/** The number the next revision of the spec's service will have. */
+export function nextRevision(ctx: EngineContext, spec: ServiceSpec): number {
+  return (ctx.store.services.revisions(refOf(spec)).at(-1)?.number ?? 0) + 1;
 }
 
 /** Environments in which a deployment of this exact artifact succeeded (any service). */

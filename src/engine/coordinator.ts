@@ -3,7 +3,7 @@ import { newDeployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { describeRef, pickRef, refOf, serviceKey, type ServiceRef } from '../core/types.ts';
 import { validateSpec, type ServiceSpec, type StrategySpec } from '../spec/index.ts';
-import { planFor, planHash } from '../strategies/index.ts';
+import { fullPromotionSteps, planFor, planHash, skippedByFullPromotion } from '../strategies/index.ts';
 import type { ArtifactClaim } from './security-checks.ts';
 import { admit } from './admission.ts';
 import type { RevisionRecord } from '../store/index.ts';
@@ -130,7 +130,7 @@ export class Coordinator {
   private begin(
     revision: RevisionRecord,
     stableRevision: number | null,
-    kind: 'apply' | 'rollback',
+    kind: 'apply' | 'rollback' | 'retry',
     author: string,
     strategy?: StrategySpec,
     rollback: { approval: boolean; forced: boolean } = { approval: false, forced: false },
@@ -147,7 +147,7 @@ export class Coordinator {
     });
     const now = Date.now();
     const service = this.ctx.store.services.get(revision)!;
-    const starting = `deploying revision ${revision.number}`;
+    const starting = `${kind === 'retry' ? 'retrying' : 'deploying'} revision ${revision.number}`;
     const start = () => this.ctx.store.deployments.create(
       newDeployment({
         service: revision.service,
@@ -244,11 +244,140 @@ export class Coordinator {
     return next;
   }
 
+  /**
+   * Pauses the deployment in progress at its current step (Argo Rollouts'
+   * pause): the step runs to its end, then nothing moves until `promote`
+   * resumes it or `abort` ends it. Recorded as an event, so a restarted
+   * server keeps it paused. Pausing a paused deployment changes nothing.
+   */
+  pause(ref: ServiceRef, by: string): Deployment {
+    const active = this.requireActive(ref);
+    if (active.ending) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${describeRef(ref)} is already ending (${active.ending.phase}); there is nothing to pause`, { context: { ...pickRef(ref) } });
+    if (active.hold !== null) return active;
+    return this.ctx.store.deployments.append(active.id, { type: 'PauseRequested', by });
+  }
+
+  /**
+   * Resumes or continues: a deployment a person paused goes on from its
+   * current step; one waiting at a `pause` step or held by an inconclusive
+   * analysis moves past it (what promote has always done).
+   */
+  resumeOrPromote(ref: ServiceRef, by: string): Deployment {
+    const active = this.requireActive(ref);
+    const step = active.plan[active.stepIndex];
+    if (active.pausedBy && !active.ending && !(active.stepStartedAt !== null && step?.type === 'pause')) {
+      const next = this.ctx.store.deployments.append(active.id, { type: 'Resumed', by });
+      this.runners.get(active.id)?.wake();
+      return next;
+    }
+    return this.promote(ref, by);
+  }
+
+  /**
+   * Promotes the deployment in progress to the end (Argo Rollouts' `promote
+   * --full`): the rest of its plan becomes the shortest way to 100% with no
+   * pause and no analysis (src/strategies/full-promotion.ts), a step in
+   * progress that is skipped is stopped, the background analysis ends. An
+   * approval still needs its approver.
+   */
+  promoteFull(ref: ServiceRef, by: string): Deployment {
+    const active = this.requireActive(ref);
+    const name = describeRef(ref);
+    if (active.ending) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is already ending; nothing to promote`, { context: { ...pickRef(ref) } });
+    if (active.phase === 'AwaitingApproval' || (active.plan[active.stepIndex]?.type === 'approval' && !active.approvedBy)) {
+      throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} waits for approval; \`promote --full\` skips pauses and analyses, not approvals: an approver runs \`cutover approve ${active.id}\` first`, { context: { ...pickRef(ref), deployment: active.id } });
+    }
+    const current = active.plan[active.stepIndex];
+    const inProgress = active.stepStartedAt !== null && current !== undefined;
+    const restartStep = inProgress && skippedByFullPromotion(current);
+    const kept = inProgress && !restartStep ? [current] : [];
+    const plan = [...active.plan.slice(0, active.stepIndex), ...kept, ...fullPromotionSteps(active.plan.slice(active.stepIndex + kept.length))];
+    const next = this.ctx.store.deployments.append(active.id, { type: 'FullPromotionRequested', by, plan, planHash: planHash(plan), restartStep });
+    this.runners.get(active.id)?.replanned(restartStep);
+    return next;
+  }
+
+  /**
+   * Deploys again the revision of the latest deployment when it ended
+   * aborted, rolled back or failed (Argo Rollouts' `retry`): the same
+   * artifact and spec, as a new deployment through everything an apply goes
+   * through (lock, the environment's checks, signature, scan, policies,
+   * approval).
+   */
+  async retry(ref: ServiceRef, by: string): Promise<Deployment> {
+    const service = this.requireService(ref);
+    const name = describeRef(ref);
+    const how = `${ref.service} --env ${ref.environment}`;
+    this.checkLock(ref);
+    const active = this.ctx.store.deployments.active(ref);
+    if (active) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is still ${active.phase}; there is nothing to retry until it ends`, { context: { ...pickRef(ref), deployment: active.id } });
+    const latest = this.ctx.store.deployments.latest(ref);
+    if (!latest || latest.phase === 'Succeeded' || latest.kind === 'restart') {
+      throw new CutoverError(ErrorCode.Conflict, `the latest deployment of ${name}${latest ? ` (${latest.id}, ${latest.kind}) ${latest.phase === 'Succeeded' ? 'succeeded' : 'is a restart'}` : ' does not exist'}; retry deploys again a revision whose deployment was aborted, rolled back or failed (see \`cutover history ${how}\`)`, {
+        context: { ...pickRef(ref) },
+      });
+    }
+    const revision = this.ctx.store.services.revision(ref, latest.revision);
+    if (!revision) throw new CutoverError(ErrorCode.NotFound, `service ${name} has no revision ${latest.revision} any more; apply its spec again`, { context: { ...pickRef(ref), revision: latest.revision } });
+    if (!(await this.ctx.artifacts.has(revision.digest))) {
+      throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${revision.number} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store; apply its spec again instead`, { context: { ...pickRef(ref), revision: revision.number } });
+    }
+    // The service's current port and environment, as a rollback does; everything else is the revision's own.
+    const spec = { ...revision.spec, port: service.port, environment: ref.environment };
+    const signature = this.ctx.store.signatures.get(revision.digest);
+    await admit(this.ctx, spec, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by);
+    await ensureRevisionUnpacked(this.ctx, revision);
+    this.ctx.store.services.upsert(spec);
+    return this.begin(revision, service.stableRevision, 'retry', by);
+  }
+
+  /**
+   * A rolling restart of the serving revision (Argo Rollouts' `restart`):
+   * a deployment of kind `restart` whose one step replaces each instance
+   * in turn, keeping capacity (src/engine/restart.ts). A locked service, or
+   * one with a deployment in progress, is not restarted.
+   */
+  restart(ref: ServiceRef, by: string): Deployment {
+    const service = this.requireService(ref);
+    const name = describeRef(ref);
+    this.checkLock(ref);
+    const active = this.ctx.store.deployments.active(ref);
+    if (active) throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${name} is ${active.phase}; restart when it has ended, or \`cutover abort ${ref.service} --env ${ref.environment}\``, { context: { ...pickRef(ref), deployment: active.id } });
+    const stable = service.stableRevision;
+    const revision = stable === null ? null : this.ctx.store.services.revision(ref, stable);
+    if (!revision || this.ctx.store.instances.live(ref, revision.number).length === 0) {
+      throw new CutoverError(ErrorCode.Conflict, `service ${name} has no serving instances to restart; \`cutover apply -f SPEC\` starts it`, { context: { ...pickRef(ref) } });
+    }
+    const plan = [{ type: 'restart' as const }];
+    const deployment = this.ctx.store.deployments.create(
+      newDeployment({
+        service: ref.service,
+        environment: ref.environment,
+        kind: 'restart',
+        revision: revision.number,
+        version: revision.version,
+        previousRevision: revision.number,
+        stableRevision: revision.number,
+        strategy: 'restart',
+        plan,
+        planHash: planHash(plan),
+        weights: service.traffic.weights,
+        message: `restarting the instances of revision ${revision.number} one at a time`,
+        author: by,
+        at: Date.now(),
+      }),
+    );
+    this.ctx.log.info({ ...pickRef(ref), deployment: deployment.id, revision: revision.number, kind: 'restart' }, 'deployment created');
+    this.run(deployment.id);
+    return deployment;
+  }
+
   /** Stops a deployment in progress: traffic back to the stable revision, new instances stopped. */
   abort(ref: ServiceRef, by: string): Deployment {
     const active = this.requireActive(ref);
     if (active.ending) return active;
-    if (active.stableRevision === active.revision && active.previousRevision !== null) {
+    // A restart serves its own revision throughout: aborting it only stops replacing instances.
+    if (active.kind !== 'restart' && active.stableRevision === active.revision && active.previousRevision !== null) {
       throw new CutoverError(ErrorCode.Conflict, `deployment ${active.id} of ${describeRef(ref)} was already promoted; use \`cutover rollback ${ref.service} --env ${ref.environment}\` to go back`, { context: { ...pickRef(ref) } });
     }
     const next = this.ctx.store.deployments.append(active.id, { type: 'EndRequested', phase: 'Aborted', reason: `aborted by ${by}`, by });

@@ -17,7 +17,7 @@ import { analyse, analysisFailure } from './analysis.ts';
 
 /** Why a step's signal was aborted. */
 class Interrupted extends Error {
-  constructor(readonly why: 'end-requested' | 'shutdown') {
+  constructor(readonly why: 'end-requested' | 'replanned' | 'shutdown') {
     super(why);
   }
 }
@@ -76,6 +76,16 @@ export class DeploymentRunner {
   /** A rollback or abort was recorded: interrupt the running step so the ending starts now. */
   interrupt(): void {
     this.step?.abort(new Interrupted('end-requested'));
+    this.wake();
+  }
+
+  /**
+   * The plan was replaced (`promote --full`): the background analysis stops,
+   * and the step in progress is interrupted when the new plan skipped it.
+   */
+  replanned(restartStep: boolean): void {
+    void this.stopBackground();
+    if (restartStep) this.step?.abort(new Interrupted('replanned'));
     this.wake();
   }
 
@@ -149,6 +159,8 @@ export class DeploymentRunner {
       this.step = controller;
       const failure = await this.attempt(state, controller);
       this.step = null;
+      // A plan replaced while the step ran (promote --full) is read again: the index may name another step now.
+      if (failure === null && this.current().planHash !== state.planHash) continue;
       if (failure === null) {
         this.record({ type: 'StepCompleted', index: state.stepIndex });
         transientFailures = 0;
@@ -156,7 +168,7 @@ export class DeploymentRunner {
       }
       if (failure instanceof Interrupted) {
         if (failure.why === 'shutdown') return;
-        continue; // the loop sees `ending`
+        continue; // the loop sees `ending`, or the new plan
       }
       if (failure instanceof CutoverError && failure.retryable && transientFailures < TRANSIENT_RETRIES) {
         transientFailures++;
@@ -194,7 +206,7 @@ export class DeploymentRunner {
     // From the first step, so the judge has seen stable alone before the canary's first request
     // (its first canary batch then counts as evidence), until the promote step.
     const until = d.plan.findIndex((step) => step.type === 'promote');
-    const wanted = analysis !== undefined && d.stepIndex < until;
+    const wanted = analysis !== undefined && d.stepIndex < until && !d.promotedFullyBy;
     if (!wanted) return this.stopBackground();
     if (this.background) return;
     const controller = new AbortController();
@@ -321,7 +333,8 @@ export class DeploymentRunner {
         await sleep(250 * 2 ** attempt);
       }
     }
-    if (ending.phase !== 'Failed') await runRollbackHooks(ctx, d);
+    // A restart that stops changed no revision: there is nothing for the rollback hooks to undo.
+    if (ending.phase !== 'Failed' && d.kind !== 'restart') await runRollbackHooks(ctx, d);
     const phase = ending.phase === 'RolledBack' && !previousServing ? 'Failed' : ending.phase;
     const target = previousServing ? `; revision ${d.previousRevision} serves all traffic` : '';
     const verb = ENDED[phase];

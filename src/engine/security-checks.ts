@@ -55,7 +55,15 @@ function trustedKeys(environment: Environment): { keys: MinisignPublicKey[]; bad
  * anything starts. Every finding becomes a check result, so all problems
  * are reported together with the environment's other checks.
  */
-export async function assessSecurity(ctx: EngineContext, environment: Environment, spec: ServiceSpec, revision: number, artifact: ArtifactClaim, author: string): Promise<SecurityAssessment> {
+export async function assessSecurity(
+  ctx: EngineContext,
+  environment: Environment,
+  spec: ServiceSpec,
+  revision: number,
+  artifact: ArtifactClaim,
+  author: string,
+  options: { dryRun?: boolean } = {},
+): Promise<SecurityAssessment> {
   const checks: CheckResult[] = [];
 
   // Signature: a rollback or promotion carries the signature its artifact passed with.
@@ -71,7 +79,8 @@ export async function assessSecurity(ctx: EngineContext, environment: Environmen
     if (environment.signatureRequired || tampered) {
       checks.push({ check: 'signature', ok: verification.ok, message: verification.ok ? `signed by trusted key ${verification.keyId}` : verification.message });
     }
-    if (verification.ok && signatureText) ctx.store.signatures.save(artifact.digest, signatureText, verification.keyId);
+    // A dry run (plan) records nothing, not even a signature that checked out.
+    if (verification.ok && signatureText && !options.dryRun) ctx.store.signatures.save(artifact.digest, signatureText, verification.keyId);
   }
 
   // Vulnerabilities: only with an advisory database configured.

@@ -8,6 +8,7 @@ import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 import { setTraffic } from './routing.ts';
 import { analyse, analysisFailure } from './analysis.ts';
 import { runDeploymentHooks } from './hooks.ts';
+import { restartInstances } from './restart.ts';
 import { pickRef } from '../core/types.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 
@@ -58,6 +59,8 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     }
     case 'retire':
       return retire(rt, d, step.afterMs);
+    case 'restart':
+      return restartInstances(rt, d);
     case 'hook':
       return runDeploymentHooks(ctx, d, step.point, rt.signal);
     case 'approval':

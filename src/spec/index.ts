@@ -7,3 +7,4 @@ export { SPEC_SCHEMA_ID, specJsonSchema } from './json-schema.ts';
 export { DOCUMENT_PATH_LABEL, formatProblems } from './format.ts';
 export { toServiceSpec } from './normalize.ts';
 export type * from './types.ts';
+export { diffSpecs, SECRET_VALUE, type SpecChange } from './diff.ts';

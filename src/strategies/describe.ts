@@ -18,6 +18,8 @@ export function describeStep(step: Step): string {
       return step.afterMs === 0 ? 'retire old revision' : `retire old revision after ${formatDuration(step.afterMs)}`;
     case 'approval':
       return 'wait for approval';
+    case 'restart':
+      return 'restart the instances one at a time';
     case 'hook':
       return `run ${step.point} hooks`;
     case 'analysis': {

@@ -9,3 +9,4 @@ export { planCanary, replicasFor } from './canary.ts';
 export type { CanaryStrategy } from './canary.ts';
 export { planHash } from './plan-hash.ts';
 export { describeStep } from './describe.ts';
+export { fullPromotionSteps, skippedByFullPromotion } from './full-promotion.ts';

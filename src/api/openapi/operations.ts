@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { specDocumentSchema } from '../../spec/schema.ts';
-import { anyObject, artifactRef, errorBody, historyEntry, scrapeTargets, statusView, storedEvent } from './schemas.ts';
+import { anyObject, applyPlan, artifactRef, errorBody, historyEntry, scrapeTargets, statusView, storedEvent } from './schemas.ts';
 
 /** What an operation answers on success. */
 export type Answer =
@@ -45,6 +45,7 @@ export const OPERATIONS: Record<string, Operation> = {
     answer: { text: 'application/octet-stream', description: 'the artifact' },
   },
   'POST /v1/apply': { summary: 'Validate a spec and start a deployment (superseding one in flight unless `supersede: false`)', tag: 'deployments', body: applyBody, answer: ok(z.object({ deployment: z.int(), revision: z.int(), status: statusView }), 202) },
+  'POST /v1/plan': { summary: 'What an apply of the spec would change, run and meet (spec diff, steps with weights, gates, a deployment in progress it would supersede); changes nothing', tag: 'deployments', body: z.object(specBody), answer: ok(applyPlan) },
   'POST /v1/policy/test': { summary: 'Evaluate policies, signature and scan for a spec without deploying', tag: 'deployments', body: z.object(specBody), answer: ok(anyObject) },
   'GET /v1/services': { summary: 'Every service and its status', tag: 'services', answer: ok(z.object({ services: z.array(statusView) })) },
   'GET /v1/pipelines/:name': { summary: 'Every environment of a service side by side (version, revision, digest, phase, when, by whom, stages passed)', tag: 'services', answer: ok(anyObject) },
@@ -61,7 +62,23 @@ export const OPERATIONS: Record<string, Operation> = {
     answer: { text: 'text/plain', description: 'log lines' },
   },
   'GET /v1/environments/:env/services/:name/stats': { summary: "The router's per-revision counters", tag: 'services', answer: ok(anyObject) },
-  'POST /v1/environments/:env/services/:name/promote': { summary: 'Continue a paused deployment', tag: 'deployments', answer: ok(statusView) },
+  'POST /v1/environments/:env/services/:name/promote': {
+    summary: 'Resume a paused deployment or continue past a pause step; `full: true` goes to 100% at once, skipping the remaining pauses and analyses',
+    tag: 'deployments',
+    body: z.object({ full: z.boolean().optional() }),
+    answer: ok(statusView),
+  },
+  'POST /v1/environments/:env/services/:name/pause': { summary: 'Pause the deployment in progress at its current step, until promote resumes it', tag: 'deployments', answer: ok(statusView) },
+  'POST /v1/environments/:env/services/:name/retry': {
+    summary: "Deploy again the revision of the latest deployment, which was aborted, rolled back or failed, through every check of an apply",
+    tag: 'deployments',
+    answer: ok(z.object({ deployment: z.int(), revision: z.int(), status: statusView }), 202),
+  },
+  'POST /v1/environments/:env/services/:name/restart': {
+    summary: "Rolling restart of the serving revision's instances, one at a time, keeping capacity (a deployment of kind restart)",
+    tag: 'deployments',
+    answer: ok(z.object({ deployment: z.int(), revision: z.int(), status: statusView }), 202),
+  },
   'POST /v1/environments/:env/services/:name/abort': { summary: 'Abort the deployment in progress (all traffic to stable)', tag: 'deployments', answer: ok(statusView) },
   'POST /v1/environments/:env/services/:name/rollback': {
     summary: 'Deploy an earlier revision (default: the previous successful one)',

@@ -109,3 +109,24 @@ export const scrapeTargets = z
   .meta({ id: 'ScrapeTargets', description: "Prometheus http_sd_configs format" });
 
 export const anyObject = z.record(z.string(), z.unknown());
+
+const step = z.object({ type: z.string() }).catchall(z.unknown()).meta({ description: 'one step of a plan: scale, setWeight, preview, pause, promote, retire, analysis, approval, restart or hook, with its fields' });
+
+export const applyPlan = z
+  .object({
+    service: z.string(),
+    environment: z.string(),
+    current: z.object({ revision: z.int(), version: z.string(), digest: z.string(), instances: z.int() }).nullable().meta({ description: 'what serves now; null for a new service' }),
+    next: z.object({ revision: z.int(), version: z.string(), digest: z.string(), artifactChanged: z.boolean().nullable(), artifactKnown: z.boolean() }),
+    changes: z
+      .array(z.object({ path: z.string(), change: z.enum(['added', 'removed', 'changed']), from: z.unknown().optional(), to: z.unknown().optional() }))
+      .meta({ description: 'field-level difference from the serving revision\'s spec (normalized field paths; secret values masked)' }),
+    strategy: z.string(),
+    steps: z.array(z.object({ index: z.int(), step, description: z.string(), weights: z.object({ new: z.number(), current: z.number() }) })),
+    gates: z
+      .array(z.object({ gate: z.string(), passes: z.boolean().nullable(), message: z.string() }))
+      .meta({ description: 'each rule an apply would meet; passes null: decided later (an approver, or checks of an artifact the server does not have yet)' }),
+    inProgress: z.object({ deployment: z.int(), revision: z.int(), phase: z.string(), step: z.string().nullable(), supersededByApply: z.boolean() }).nullable(),
+    wouldStart: z.boolean(),
+  })
+  .meta({ id: 'ApplyPlan' });

@@ -57,10 +57,37 @@ export function serviceRoutes(deps: ApiDeps): Hono<AuthEnv> {
   });
   app.get('/:name/stats', guard, async (c) => c.json(await ctx.traffic.stats(serviceRef(c))));
 
-  app.post('/:name/promote', guard, (c) => {
-    coordinator.promote(serviceRef(c), c.get('user'));
+  // `{ full: true }`: to the end, skipping pauses and analyses; without it, resume a pause or continue past a pause step.
+  app.post('/:name/promote', guard, async (c) => {
+    const body = await jsonBody(c);
+    if (body.full !== undefined && typeof body.full !== 'boolean') {
+      throw new CutoverError(ErrorCode.InvalidRequest, 'full must be true or false', { problems: [{ path: 'full', message: `expected a boolean, got ${JSON.stringify(body.full)}` }] });
+    }
+    noteAudit(c, { target: serviceTarget(serviceRef(c)), ...(body.full === true ? { details: { full: true } } : {}) });
+    if (body.full === true) {
+      coordinator.promoteFull(serviceRef(c), c.get('user'));
+      c.set('auditNote', 'promoted to the end: pauses and analyses skipped');
+    } else {
+      coordinator.resumeOrPromote(serviceRef(c), c.get('user'));
+    }
+    return c.json(statusView(ctx, serviceRef(c)));
+  });
+  app.post('/:name/pause', guard, (c) => {
+    coordinator.pause(serviceRef(c), c.get('user'));
     noteAudit(c, { target: serviceTarget(serviceRef(c)) });
     return c.json(statusView(ctx, serviceRef(c)));
+  });
+  app.post('/:name/retry', guard, async (c) => {
+    noteAudit(c, { target: serviceTarget(serviceRef(c)) });
+    const deployment = await coordinator.retry(serviceRef(c), c.get('user'));
+    noteAudit(c, deploymentNote(ctx, deployment, {}));
+    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, serviceRef(c)) }, 202);
+  });
+  app.post('/:name/restart', guard, (c) => {
+    noteAudit(c, { target: serviceTarget(serviceRef(c)) });
+    const deployment = coordinator.restart(serviceRef(c), c.get('user'));
+    noteAudit(c, deploymentNote(ctx, deployment, {}));
+    return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, serviceRef(c)) }, 202);
   });
   app.post('/:name/abort', guard, (c) => {
     coordinator.abort(serviceRef(c), c.get('user'));

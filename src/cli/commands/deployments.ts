@@ -5,7 +5,7 @@ import { envOption, integerIn, timeoutOption } from '../options.ts';
 import { goesOn, until, waitLimit } from '../waiting.ts';
 import type { Cli } from '../cli.ts';
 
-/** Starting and steering a deployment: apply, promote, abort, rollback. */
+/** Starting and steering a deployment: apply, promote, pause, retry, restart, abort, rollback. */
 export function register(cli: Cli): void {
   const { program, client, run, target } = cli;
 
@@ -38,18 +38,70 @@ export function register(cli: Cli): void {
   program
     .command('promote')
     .argument('<service>')
-    .description('continue a paused deployment')
+    .description('resume a paused deployment, or continue past a pause step; --full: to 100% now, skipping the remaining pauses and analyses')
     .addOption(envOption())
+    .option('--full', 'skip every remaining step, pause and analysis: straight to 100% (approvals still need an approver)')
     .option('--wait', 'follow the deployment afterwards; exit 0 if it succeeded, 1 if not')
+    .addOption(timeoutOption())
+    .action(
+      run(async (service: string, options: { env?: string; full?: boolean; wait?: boolean; timeout?: number }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
+        const api = client();
+        const ref = await target(api, service, options.env);
+        const status = await api.request<StatusView>('POST', servicePath(ref, '/promote'), options.full ? { full: true } : undefined);
+        process.stdout.write(`${service} (${ref.environment}): promoted deployment ${status.deployment.id}${options.full ? ` to the end (${status.step.total - status.step.index} step(s) left)` : ''}\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, status.deployment.id, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
+      }),
+    );
+
+  program
+    .command('pause')
+    .argument('<service>')
+    .description('pause the deployment in progress at its current step, until `cutover promote` resumes it')
+    .addOption(envOption())
+    .action(
+      run(async (service: string, options: { env?: string }) => {
+        const api = client();
+        const ref = await target(api, service, options.env);
+        const status = await api.request<StatusView>('POST', servicePath(ref, '/pause'));
+        process.stdout.write(`${service} (${ref.environment}): deployment ${status.deployment.id} ${status.phase}: ${status.message}\n`);
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('retry')
+    .argument('<service>')
+    .description('deploy again the revision of the latest deployment, which was aborted, rolled back or failed, through every check of an apply')
+    .addOption(envOption())
+    .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
     .addOption(timeoutOption())
     .action(
       run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
         const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
         const api = client();
         const ref = await target(api, service, options.env);
-        const status = await api.request<StatusView>('POST', servicePath(ref, '/promote'));
-        process.stdout.write(`${service} (${ref.environment}): promoted deployment ${status.deployment.id}\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, ref, status.deployment.id, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
+        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', servicePath(ref, '/retry'));
+        process.stdout.write(`${service} (${ref.environment}): deployment ${result.deployment} started: retrying revision ${result.revision} (version ${result.status.version}, ${result.status.deployment.strategy})\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
+      }),
+    );
+
+  program
+    .command('restart')
+    .argument('<service>')
+    .description("restart the serving revision's instances one at a time (a new one healthy before an old one is drained)")
+    .addOption(envOption())
+    .option('--wait', 'follow the restart; exit 0 if it succeeded, 1 if not')
+    .addOption(timeoutOption())
+    .action(
+      run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
+        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
+        const api = client();
+        const ref = await target(api, service, options.env);
+        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', servicePath(ref, '/restart'));
+        process.stdout.write(`${service} (${ref.environment}): deployment ${result.deployment} started: restarting the ${result.status.instances.length} instance(s) of revision ${result.revision}\n`);
+        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
       }),
     );
 

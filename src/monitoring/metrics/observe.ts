@@ -62,6 +62,9 @@ export function observeDeploymentEvent(metrics: DeploymentMetrics, event: Deploy
     case 'StepStarted':
     case 'WeightsChanged':
     case 'PromoteRequested':
+    case 'PauseRequested':
+    case 'Resumed':
+    case 'FullPromotionRequested':
     case 'Promoted':
     case 'Progress':
     case 'AnalysisStarted':
