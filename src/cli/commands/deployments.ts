@@ -76,16 +76,7 @@ export function register(cli: Cli): void {
     .addOption(envOption())
     .option('--wait', 'follow the deployment; exit 0 if it succeeded, 1 if not')
     .addOption(timeoutOption())
-    .action(
-      run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
-        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
-        const api = client();
-        const ref = await target(api, service, options.env);
-        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', servicePath(ref, '/retry'));
-        process.stdout.write(`${service} (${ref.environment}): deployment ${result.deployment} started: retrying revision ${result.revision} (version ${result.status.version}, ${result.status.deployment.strategy})\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
-      }),
-    );
+    .action(startsDeployment(cli, '/retry', (result) => `retrying revision ${result.revision} (version ${result.status.version}, ${result.status.deployment.strategy})`));
 
   program
     .command('restart')
@@ -94,16 +85,7 @@ export function register(cli: Cli): void {
     .addOption(envOption())
     .option('--wait', 'follow the restart; exit 0 if it succeeded, 1 if not')
     .addOption(timeoutOption())
-    .action(
-      run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
-        const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
-        const api = client();
-        const ref = await target(api, service, options.env);
-        const result = await api.request<{ deployment: number; revision: number; status: StatusView }>('POST', servicePath(ref, '/restart'));
-        process.stdout.write(`${service} (${ref.environment}): deployment ${result.deployment} started: restarting the ${result.status.instances.length} instance(s) of revision ${result.revision}\n`);
-        return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
-      }),
-    );
+    .action(startsDeployment(cli, '/restart', (result) => `restarting the ${result.status.instances.length} instance(s) of revision ${result.revision}`));
 
   program
     .command('abort')
@@ -147,3 +129,21 @@ export function register(cli: Cli): void {
     );
 }
 
+/** What the server answers when a command starts a deployment of the serving service (retry, restart). */
+interface StartedDeployment {
+  deployment: number;
+  revision: number;
+  status: StatusView;
+}
+
+/** The action of a command that starts a deployment through `route` and, with --wait, follows it to its end (exit 0 if it succeeded). */
+function startsDeployment({ client, run, target }: Cli, route: string, describe: (result: StartedDeployment) => string) {
+  return run(async (service: string, options: { env?: string; wait?: boolean; timeout?: number }) => {
+    const limit = waitLimit(options.timeout, Boolean(options.wait), '--wait');
+    const api = client();
+    const ref = await target(api, service, options.env);
+    const result = await api.request<StartedDeployment>('POST', servicePath(ref, route));
+    process.stdout.write(`${service} (${ref.environment}): deployment ${result.deployment} started: ${describe(result)}\n`);
+    return options.wait ? exitCodeOf(await followDeployment(api, ref, result.deployment, until(terminalProgress(), limit(goesOn(ref))))) : EXIT.ok;
+  });
+}
