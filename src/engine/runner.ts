@@ -307,7 +307,13 @@ export class DeploymentRunner {
     const { port } = ctx.store.services.get(d)!;
     const { drainTimeoutMs } = deploymentSpec(ctx, d);
     const previousServing = d.previousRevision !== null && ctx.store.instances.live(d, d.previousRevision).some((i) => i.state === 'ready');
-    const weights = previousServing ? { [d.previousRevision!]: 100 } : {};
+    // Going back needs something to go back to. When the previous revision has no instance left (a rolling
+    // deployment past its last stable scale-down) and the new one still serves, taking its traffic away would
+    // answer every request 503 (found by `npm run chaos`: an instance killed just before promotion): the new
+    // revision keeps serving instead, self-healing replaces what exited, and the message says how to go back.
+    const keepsNew =
+      !previousServing && d.previousRevision !== null && ending.phase !== 'Superseded' && ctx.store.instances.live(d, d.revision).some((i) => i.state === 'ready');
+    const weights = previousServing ? { [d.previousRevision!]: 100 } : keepsNew ? { [d.revision]: 100 } : {};
     for (let attempt = 0; ; attempt++) {
       try {
         if (previousServing) {
@@ -321,10 +327,13 @@ export class DeploymentRunner {
             if (instance.retireAt !== null) ctx.store.instances.update(instance.id, { retireAt: null });
           }
         }
+        if (keepsNew) ctx.store.services.setStableRevision(d, d.revision);
         // No preview any more: the ending deployment's revision is not served anywhere.
         await setTraffic(ctx, d, { weights }, (event) => this.record(event));
         if (d.revision !== d.previousRevision) {
-          for (const instance of ctx.store.instances.live(d, d.revision)) await drainAndStop(ctx, instance, drainTimeoutMs);
+          // Kept serving: only the instances the interrupted step was still starting go (self-healing replaces them).
+          const leaving = ctx.store.instances.live(d, d.revision).filter((i) => !keepsNew || i.state !== 'ready');
+          for (const instance of leaving) await drainAndStop(ctx, instance, drainTimeoutMs);
         }
         break;
       } catch (error) {
@@ -334,9 +343,13 @@ export class DeploymentRunner {
       }
     }
     // A restart that stops changed no revision: there is nothing for the rollback hooks to undo.
-    if (ending.phase !== 'Failed' && d.kind !== 'restart') await runRollbackHooks(ctx, d);
-    const phase = ending.phase === 'RolledBack' && !previousServing ? 'Failed' : ending.phase;
-    const target = previousServing ? `; revision ${d.previousRevision} serves all traffic` : '';
+    if (ending.phase !== 'Failed' && d.kind !== 'restart' && !keepsNew) await runRollbackHooks(ctx, d);
+    const phase = (ending.phase === 'RolledBack' || keepsNew) && !previousServing ? 'Failed' : ending.phase;
+    const target = previousServing
+      ? `; revision ${d.previousRevision} serves all traffic`
+      : keepsNew
+        ? `; revision ${d.revision} keeps serving, since revision ${d.previousRevision} has no instance left to go back to (\`cutover rollback ${d.service} --env ${d.environment} --to-revision ${d.previousRevision}\` deploys it again)`
+        : '';
     const verb = ENDED[phase];
     const done = this.record({ type: 'Finished', phase, message: `${verb}: ${ending.reason}${target}` });
     ctx.log.warn({ phase }, `deployment ${verb}`);
