@@ -79,10 +79,10 @@ describe('promote, abort and rollback', () => {
     await waitFor('the canary to pause', async () => (await cluster.status(service)).phase === 'Paused');
     const paused = await cluster.status(service);
     expect(paused.weights).toEqual({ '1': 50, '2': 50 });
-    // A second apply while one is in progress is refused with what to do.
-    const again = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.1', strategy: manual })));
+    // A second apply with --no-supersede while one is in progress is refused with what to do (without it, it supersedes: test/supersede.test.ts).
+    const again = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.1', strategy: manual })), '--no-supersede');
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/still Paused.*promote.*abort/);
+    expect(again.stderr).toMatch(/Paused.*--no-supersede was given.*promote.*abort/);
     // `status --watch` follows it to the end and exits like `apply --wait`.
     const watching = cluster.cli('status', service, '--watch', '-o', 'json');
     const promoted = await cluster.cli('promote', service, '--wait');
