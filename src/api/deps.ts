@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Coordinator } from '../engine/coordinator.ts';
 import type { EngineContext } from '../engine/context.ts';
+import type { ServerLimits } from '../config/limits.ts';
 import type { AlertsConfig } from '../monitoring/alerts/index.ts';
 import type { ControlPlaneMetrics } from '../monitoring/metrics/index.ts';
 import type { AuditLog } from '../security/audit/index.ts';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** The read-only token Prometheus scrapes with (`<data-dir>/metrics-token`); routes marked `metricsToken` in permissions.ts accept it. */
   metricsToken?: string;
+  /** Upload size, event streams per identity (the config's `limits:`). @default DEFAULT_LIMITS */
+  limits?: ServerLimits;
   /** Counts unauthenticated failures into aggregated audit entries; the server flushes it when it stops. @default one of its own */
   anonymousFailures?: AnonymousFailures;
   /**

@@ -5,6 +5,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { redactCredentials } from '../core/redact.ts';
 import type { StoredEvent } from '../store/index.ts';
 import type { AuthEnv } from './auth.ts';
+import type { StreamSlots } from './stream-slots.ts';
 import { environmentFilter, sees, visibleEnvironments } from './visibility.ts';
 
 /**
@@ -12,9 +13,12 @@ import { environmentFilter, sees, visibleEnvironments } from './visibility.ts';
  * sequence number as the event id. A client that reconnects with
  * `Last-Event-ID` (or `?after=`) gets everything it missed from the store,
  * then live events: nothing is lost between the backlog and the live feed
- * because live events are queued from before the backlog is read.
+ * because live events are queued from before the backlog is read. Each
+ * stream holds one of its identity's slots until it ends.
  */
-export function eventStream(c: Context<AuthEnv>, ctx: EngineContext) {
+export function eventStream(c: Context<AuthEnv>, ctx: EngineContext, slots: StreamSlots) {
+  // Taken before anything is streamed (a refusal is a plain 429), freed when the stream ends however it ends.
+  const free = slots.take(c.get('user'));
   const service = c.req.query('service') || undefined;
   const environment = c.req.query('environment') || undefined;
   const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
@@ -32,6 +36,7 @@ export function eventStream(c: Context<AuthEnv>, ctx: EngineContext) {
     });
     stream.onAbort(() => {
       unsubscribe();
+      free();
       wake?.();
     });
     let last = after;
@@ -53,6 +58,7 @@ export function eventStream(c: Context<AuthEnv>, ctx: EngineContext) {
       }
     } finally {
       unsubscribe();
+      free();
     }
   });
 }

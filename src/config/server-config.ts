@@ -7,8 +7,9 @@ import { parseEnvironments } from '../environments/config.ts';
 import type { Environment } from '../environments/types.ts';
 import { parseAlertsConfig, type AlertsConfig } from '../monitoring/alerts/index.ts';
 import { parseIsolationConfig, type IsolationConfig } from '../platforms/index.ts';
+import { parseLimitsConfig, type ServerLimits } from './limits.ts';
 
-/** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments, alerts, policies, security, isolation. */
+/** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments, alerts, policies, security, isolation, limits. */
 export interface ServerConfig {
   file: string;
   environments: Record<string, Environment>;
@@ -19,9 +20,11 @@ export interface ServerConfig {
   advisoryDb: string | null;
   /** How deployer code is isolated (README: Security model); revisionsDir resolved from the config file's folder. */
   isolation: IsolationConfig;
+  /** Upload size, event streams per identity, how long unused uploads are kept. */
+  limits: ServerLimits;
 }
 
-const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation'];
+const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation', 'limits'];
 
 /**
  * A problem in the config file: a startup failure (never an HTTP answer)
@@ -90,5 +93,6 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
       const isolation = parseIsolationConfig(document.isolation);
       return isolation.revisionsDir ? { ...isolation, revisionsDir: resolve(dirname(file), isolation.revisionsDir) } : isolation;
     }),
+    limits: section(file, 'limits', () => parseLimitsConfig(document.limits)),
   };
 }
