@@ -45,6 +45,12 @@ describe('analysis in the spec', () => {
     expect(found).toEqual([expect.stringMatching(/compare\.warmUp: expected a duration .*add a unit, like "5s"/)]);
   });
 
+  it('refuses a condition nested too deep to parse quickly, naming the field', () => {
+    const condition = '('.repeat(300) + 'result' + ')'.repeat(300) + ' < 1';
+    const found = problems(base({ canary: { steps: [{ analysis: { metrics: [{ name: 'x', provider: { router: { query: 'errorRate' } }, successCondition: condition }] } }] } }));
+    expect(found).toEqual(['spec.strategy.canary.steps[0].analysis.metrics[0].successCondition: nests 300 brackets deep; the limit is 32: write it with fewer parentheses, lists or maps inside each other']);
+  });
+
   it('names a condition that is not valid CEL, before anything is deployed', () => {
     const found = problems(base({ canary: { steps: [{ analysis: { metrics: [{ name: 'x', provider: { router: { query: 'errorRate' } }, successCondition: 'result <' }] } }] } }));
     expect(found).toEqual([expect.stringMatching(/^spec\.strategy\.canary\.steps\[0\]\.analysis\.metrics\[0\]\.successCondition: is not a valid CEL expression: at 1:8/)]);

@@ -5,6 +5,7 @@
  */
 import { parse } from '@bufbuild/cel';
 import { z } from 'zod';
+import { celTextProblem, celTreeProblem } from '../core/cel-limits.ts';
 import { DurationMax } from '../core/duration.ts';
 import { messageOf } from '../core/errors.ts';
 import { duration, integer, text } from './fields.ts';
@@ -16,8 +17,14 @@ const mapping = (what: string) => ({ error: expected(`a mapping ${what}`) });
 /** A CEL expression over `result`, checked for syntax now so a typo fails the apply, not the deployment. */
 function condition() {
   return text('a CEL expression over result, like "result < 0.05"').superRefine((value, ctx) => {
+    const tooBig = celTextProblem(value);
+    if (tooBig) {
+      ctx.addIssue({ code: 'custom', input: value, message: tooBig });
+      return;
+    }
     try {
-      parse(value);
+      const tooDeep = celTreeProblem(parse(value).expr);
+      if (tooDeep) ctx.addIssue({ code: 'custom', input: value, message: tooDeep });
     } catch (error) {
       ctx.addIssue({ code: 'custom', input: value, message: `is not a valid CEL expression: ${messageOf(error).replace(/^.*?<input>:/, 'at ')}` });
     }

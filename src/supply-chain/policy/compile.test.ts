@@ -79,6 +79,30 @@ describe('compilePolicies', () => {
     ]);
   });
 
+  it('refuses the fuzz case of 500 nested parentheses before parsing it, with the limit and what to do (the parser took 0.5 s, 20 s and more under load)', () => {
+    expect(problemsOf([ok('deep', '('.repeat(500) + ')'.repeat(500))])).toEqual([
+      { path: 'policies[0].expression', message: 'nests 500 brackets deep; the limit is 32: write it with fewer parentheses, lists or maps inside each other' },
+    ]);
+  });
+
+  it('refuses an expression longer than 4,096 characters, and a tree too deep to plan instead of overflowing the stack', () => {
+    expect(problemsOf([ok('long', 'x'.repeat(5000)), ok('chain', '1+'.repeat(1500) + '1 == 1')])).toEqual([
+      { path: 'policies[0].expression', message: 'is 5000 characters long; the limit is 4096: split it into several policies or conditions' },
+      { path: 'policies[1].expression', message: 'is 100+ operations deep; the limit is 100: split it into several policies or conditions' },
+    ]);
+  });
+
+  it('does not count brackets inside string literals, raw or not, towards the nesting limit', () => {
+    const brackets = '('.repeat(40);
+    const compiled = compilePolicies([
+      ok('quoted', `deployment.service != "${brackets}\\\\"`),
+      ok('raw', `deployment.service != r'${brackets}\\'`),
+      ok('triple', `deployment.service != '''${brackets}'''`),
+    ]);
+    expect(compiled).toHaveLength(3);
+    expect(problemsOf([ok('outside', `"\\\\"` + ' == ' + '('.repeat(33) + '"x"' + ')'.repeat(33))])[0]?.message).toMatch(/^nests 33 brackets deep/);
+  });
+
   it('puts problems under the path it is given', () => {
     try {
       compilePolicies([ok('x', '(')], { path: 'environments.production.policies' });

@@ -1,4 +1,5 @@
 import { parse, plan } from '@bufbuild/cel';
+import { celTextProblem, celTreeProblem } from '../../core/cel-limits.ts';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { FieldProblem } from '../../core/errors.ts';
 import { policyEnv } from './cel.ts';
@@ -57,8 +58,18 @@ function compileExpression(expression: string, path: string, problems: FieldProb
     problems.push({ path, message: 'is empty: expected a CEL expression that is true when the deployment is allowed' });
     return undefined;
   }
+  const tooBig = celTextProblem(expression);
+  if (tooBig) {
+    problems.push({ path, message: tooBig });
+    return undefined;
+  }
   try {
     const parsed = parse(expression);
+    const tooDeep = celTreeProblem(parsed.expr);
+    if (tooDeep) {
+      problems.push({ path, message: tooDeep });
+      return undefined;
+    }
     const unknown = unknownNames(parsed.expr);
     if (unknown.length > 0) {
       problems.push(...unknown.map((message) => ({ path, message: `is not valid CEL: ${message}` })));

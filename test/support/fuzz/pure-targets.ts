@@ -172,7 +172,7 @@ function interval(events: unknown): [SemVer, SemVer] | undefined {
 
 const celText = fc.oneof(
   fc.array(fc.constantFrom('deployment', '.', 'artifact', 'signed', 'environment', '==', '!=', '&&', '||', '!', '(', ')', '"production"', "'x'", '1', '2.5', 'true', 'null', '[', ']', '{', '}', ':', ',', 'size', 'has', 'startsWith', 'matches', '?', 'in', ' ', '\\', 'b"\\xff"', '1/0', 'int("x")', '*'.repeat(3)), { maxLength: 16 }).map((t) => t.join('')),
-  fc.constantFrom('deployment.environment == "production"', 'has(deployment.artifact.signature)', '1 +', '"a".matches("(")', 'x'.repeat(5000), '('.repeat(500) + ')'.repeat(500), '[' + '1,'.repeat(2000) + '1]'),
+  fc.constantFrom('deployment.environment == "production"', 'has(deployment.artifact.signature)', '1 +', '"a".matches("(")', 'x'.repeat(5000), '('.repeat(500) + ')'.repeat(500), '[' + '1,'.repeat(2000) + '1]', '(['.repeat(300) + '1', '1+'.repeat(1500) + '1'),
   fc.string({ maxLength: 40 }),
 );
 
