@@ -7,6 +7,7 @@ import * as alerts from './commands/alerts.ts';
 import * as approvals from './commands/approvals.ts';
 import * as artifacts from './commands/artifacts.ts';
 import * as audit from './commands/audit.ts';
+import * as completion from './commands/completion.ts';
 import * as demo from './commands/demo.ts';
 import * as deployments from './commands/deployments.ts';
 import * as encryptionKeys from './commands/encryption-keys.ts';
@@ -59,6 +60,7 @@ const GROUPS: readonly { register(cli: Cli): void }[] = [
   schema,
   router,
   demo,
+  completion,
 ];
 
 /** The whole `cutover` command line, every group registered; errors are thrown (exitOverride), not exited on. */

@@ -16,6 +16,8 @@ export const TOOLS = {
   haproxy: { probe: ['-v'], debian: 'haproxy' },
   'systemd-analyze': { probe: ['--version'], debian: 'systemd' },
   chromium: { probe: ['--version'], debian: 'chromium' },
+  zsh: { probe: ['-f', '-c', 'true'], debian: 'zsh' },
+  fish: { probe: ['--version'], debian: 'fish' },
   bwrap: { probe: ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', 'true'], debian: 'bubblewrap' },
 } as const;
 export type Tool = keyof typeof TOOLS;
