@@ -179,6 +179,9 @@ export function renderMapFile(entries: Map<string, string>): string {
   return [...entries].map(([key, value]) => `${key} ${value}\n`).join('');
 }
 
+/** A request that reached an instance is sent again only when its method is idempotent (RFC 9110 §9.2.2); a connection failure is always retried. */
+const RETRY_ONLY_IDEMPOTENT = '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS || { method PUT DELETE TRACE }';
+
 /** The answer HAProxy gives itself, JSON like the built-in router's errors. */
 function refusal(status: number, code: string, message: string): string {
   const body = JSON.stringify({ error: { code, message } }).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
@@ -217,16 +220,19 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     // WebSockets and other upgraded connections: HAProxy relays them natively; an idle one is closed after this.
     '  timeout tunnel 1h',
     `  timeout check ${health.timeoutMs}ms`,
-    // A request that could not connect is sent to another instance, at once (no turn-around delay when redispatching).
+    // As the built-in router does (src/router/retry.ts): a request that could not connect, or whose instance
+    // closed the connection before any answer (it crashed), is sent to another instance at once (no
+    // turn-around delay when redispatching); only idempotent methods are sent again once they reached one.
     '  retries 3',
     '  option redispatch 1',
-    '  retry-on conn-failure',
+    '  retry-on conn-failure empty-response',
     `  option httpchk GET ${health.path}`,
     '',
     'frontend main',
     `  bind 127.0.0.1:${config.port}`,
     logFormat,
     ...forwardingRules(config.trustedProxies),
+    RETRY_ONLY_IDEMPOTENT,
     `  acl pinned req.hdr(${PIN_HEADER}) -m found`,
     `  acl pin_valid req.hdr(${PIN_HEADER}) -m reg ^[0-9]+$`,
     `  acl pin_known req.hdr(${PIN_HEADER}),map(${map}) -m found`,
@@ -242,6 +248,7 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
       `  bind 127.0.0.1:${layout.previewPort}`,
       logFormat,
       ...forwardingRules(config.trustedProxies),
+      RETRY_ONLY_IDEMPOTENT,
       `  acl in_preview str(preview),map(${map}) -m found`,
       `  ${refusal(503, 'NoPreviewRevision', `Service ${config.service} has no revision in preview.`)} if !in_preview`,
       `  use_backend %[str(preview),map(${map})] if in_preview`,

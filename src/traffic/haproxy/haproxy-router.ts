@@ -13,7 +13,7 @@ import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, ty
 import { LogStream } from './log-stream.ts';
 import { pickRef, type ServiceRef } from '../../core/types.ts';
 import { findMarked } from '../../platforms/index.ts';
-import { parseShowStat, runtimeCommand, runtimeCommandPatiently, type ServerStat } from './runtime-api.ts';
+import { parseShowStat, runtimeCommand, runtimeCommandPatiently, tunnelsTo, type ServerStat } from './runtime-api.ts';
 
 /** Unix socket paths longer than this do not fit in sockaddr_un. */
 const MAX_SOCKET_PATH = 107;
@@ -206,8 +206,33 @@ export class HaproxyTrafficRouter implements TrafficRouter {
         inFlight += stats.filter((stat) => stat.server === name).reduce((sum, stat) => sum + stat.current, 0);
       }
       if (inFlight === 0) return { drained: true, inFlight };
-      if (Date.now() >= deadline) return { drained: false, inFlight };
+      if (Date.now() >= deadline) {
+        await this.cutTunnels(instance, name);
+        return { drained: false, inFlight };
+      }
       await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /**
+   * At the end of drainTimeout, the WebSockets (and other upgraded
+   * connections) still open on the instance are cut, in every worker: they
+   * never end by themselves. Requests still being answered are left to the
+   * instance's own shutdown, as behind the built-in router. The built-in
+   * router closes a tunnel with a close frame (1001); HAProxy relays it
+   * without reading its frames, so it can only close the connection (the
+   * client sees 1006).
+   */
+  private async cutTunnels(instance: HaproxyInstance, server: string): Promise<void> {
+    for (const pid of await allWorkers(instance)) {
+      try {
+        const streams = tunnelsTo(await runtimeCommandPatiently(instance.paths.masterSocket, `@!${pid} show sess all`), server);
+        for (let i = 0; i < streams.length; i += COMMANDS_PER_CALL) {
+          await runtimeCommand(instance.paths.masterSocket, streams.slice(i, i + COMMANDS_PER_CALL).map((stream) => `@!${pid} shutdown session ${stream}`).join(';'));
+        }
+      } catch (error) {
+        this.log.warn({ service: instance.service, server, pid, err: messageOf(error) }, 'could not close the WebSockets left on a drained instance');
+      }
     }
   }
 

@@ -101,3 +101,17 @@ export function parseShowStat(text: string): ServerStat[] {
   }
   return stats;
 }
+
+/**
+ * The streams of `show sess all` that are tunnels (an upgrade HAProxy now
+ * relays as raw bytes: WebSockets) to the server named `server` in any
+ * backend; the answer is their ids, for `shutdown session`.
+ */
+export function tunnelsTo(text: string, server: string): string[] {
+  const streams: string[] = [];
+  for (const block of text.split(/\n(?=0x[0-9a-f]+: )/)) {
+    const id = /^(0x[0-9a-f]+): /.exec(block)?.[1];
+    if (id && new RegExp(`\\bserver=${server} `).test(block) && /\breq\.st=MSG_TUNNEL\b/.test(block)) streams.push(id);
+  }
+  return streams;
+}
