@@ -23,7 +23,7 @@ function attackSuite(name: string, isolation: Record<string, unknown>, gate: { d
     const service = 'thief';
     let port = 0;
     // Everything a deployer would try: the variable that used to name the data dir, and the paths themselves.
-    const steal = `cat "$CUTOVER_DATA_DIR/admin-token" ${data}/admin-token ${data}/router-token ${data}/instance-mark ${data}/keys/* ${data}/cutover.db; ls ${data}; echo planted > ${data}/planted`;
+    const steal = `cat "$CUTOVER_DATA_DIR/admin-token" ${data}/admin-token ${data}/router-token ${data}/routers/*/*/admin-token ${data}/instance-mark ${data}/keys/* ${data}/cutover.db; ls ${data}; echo planted > ${data}/planted`;
     const probe = `if cat ${data}/admin-token ${data}/cutover.db ${data}/keys/*; then echo LEAKED; exit 1; fi; echo "isolated-as-$(id -u)"`;
 
     beforeAll(async () => {
@@ -41,7 +41,7 @@ function attackSuite(name: string, isolation: Record<string, unknown>, gate: { d
       expect(logs.code, logs.stderr).toBe(0);
       expect(logs.stdout).toMatch(/hello .* listening|uid=/);
       expect(logs.stdout).not.toContain(cluster.token);
-      expect(logs.stdout).not.toContain(readFileSync(join(data, 'router-token'), 'utf8').trim());
+      expect(logs.stdout).not.toContain(readFileSync(join(data, 'routers/development', service, 'admin-token'), 'utf8').trim());
       expect(logs.stdout).not.toMatch(/AGE-SECRET-KEY|SQLite format 3/);
       expect(logs.stdout).toMatch(/Permission denied|No such file or directory/);
       expect(existsSync(join(data, 'planted'))).toBe(false);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,9 +70,11 @@ describe('a server started where a killed server left an ownerless router', () =
 
   /** A real router process marked as `dataDir`'s router of `mark`, as the server starts them (detached, its own group). */
   async function strayRouter(dataDir: string, mark: string): Promise<number> {
+    const tokenFile = join(dataDir, `stray-${leftovers.length}.token`);
+    writeFileSync(tokenFile, `${'s'.repeat(43)}\n`, { mode: 0o600 });
     const child = spawn(
       process.execPath,
-      [programFile(Program.router, 'dist'), '--state-file', join(dataDir, `stray-${leftovers.length}.json`), '--admin-port', String(await freePort()), '--token-file', join(dataDir, 'router-token')],
+      [programFile(Program.router, 'dist'), '--state-file', join(dataDir, `stray-${leftovers.length}.json`), '--admin-port', String(await freePort()), '--token-file', tokenFile],
       { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '', CUTOVER_DATA_DIR: dataDir, CUTOVER_ROUTER: mark } },
     );
     child.unref();

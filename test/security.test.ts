@@ -231,7 +231,7 @@ describe('security end to end', () => {
   });
 
   it('never lets a planted secret reach a log, an event, a status or any API answer', async () => {
-    const planted = [SECRET_VALUE, tokens.dev!, tokens.boss!, cluster.token, readFileSync(join(cluster.dataDir, 'router-token'), 'utf8').trim(), readFileSync(join(cluster.dataDir, 'metrics-token'), 'utf8').trim()];
+    const planted = [SECRET_VALUE, tokens.dev!, tokens.boss!, cluster.token, readFileSync(join(cluster.dataDir, 'routers/development/crypt/admin-token'), 'utf8').trim(), readFileSync(join(cluster.dataDir, 'metrics-token'), 'utf8').trim()];
     const answers = await Promise.all(
       ['/v1/services', '/v1/environments/development/services/crypt', '/v1/environments/development/services/crypt/history', '/v1/pipelines/crypt', '/v1/events?after=0', '/v1/audit?limit=1000', '/v1/users', '/v1/environments', '/metrics'].map(async (path) => (await fetch(`${cluster.url}${path}`, { headers: { authorization: `Bearer ${cluster.token}` } })).text()),
     );

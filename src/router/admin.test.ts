@@ -40,6 +40,16 @@ describe('admin API', () => {
     expect(wrong.retryable).toBe(false);
   });
 
+  it('takes a new admin token from PUT /token with the current one, and refuses the old one after', async () => {
+    const router = await bed.router(await bed.dir());
+    const next = 'n'.repeat(43);
+    expect((await send(router.adminPort, '/token', { method: 'PUT', body: JSON.stringify({ token: next }) })).status).toBe(401);
+    expect((await send(router.adminPort, '/token', { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ token: 'short' }) })).status).toBe(400);
+    await new RouterAdminClient(router.adminPort, TOKEN).changeToken(next);
+    expect((await rejection(new RouterAdminClient(router.adminPort, TOKEN).getStats())).code).toBe('Unauthorized');
+    await expect(new RouterAdminClient(router.adminPort, next).getStats()).resolves.toBeDefined();
+  });
+
   it('ignores a config older than the current generation and says so with both generations', async () => {
     const instance = await bed.backend(1);
     const router = await bed.router(await bed.dir());

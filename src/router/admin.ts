@@ -6,7 +6,7 @@ import { validateRouterConfig } from './config.ts';
 import type { PushResult } from './data-plane.ts';
 import { listen } from './listen.ts';
 import type { RouterLogger } from './log.ts';
-import { AdminPath, type AdminErrorBody, type HealthzAnswer, type PushAnswer, type RequestSamples, type RouterConfig, type RouterStats } from './wire.ts';
+import { AdminPath, MIN_TOKEN_LENGTH, type AdminErrorBody, type HealthzAnswer, type PushAnswer, type RequestSamples, type RouterConfig, type RouterStats } from './wire.ts';
 
 /** A config with hundreds of backends is still far below this. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -26,6 +26,8 @@ export interface AdminTarget {
  * `GET /config` and `GET /stats` need `Authorization: Bearer <token>`.
  * `GET /metrics` also takes `metricsToken`, which reads metrics and nothing
  * else: the credential Prometheus holds cannot reconfigure a router.
+ * `PUT /token` replaces the admin token (in memory): how the control plane
+ * moves a router that outlived it off a token other routers shared.
  */
 export function startAdmin(port: number, token: string, target: AdminTarget, log: RouterLogger, metricsToken?: string): Promise<Server> {
   const tokens: Tokens = { admin: digest(token), metrics: metricsToken ? digest(metricsToken) : undefined };
@@ -67,6 +69,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens,
     case `PUT ${AdminPath.config}`:
       await putConfig(req, res, target);
       return;
+    case `PUT ${AdminPath.token}`:
+      await putToken(req, res, tokens);
+      return;
     case `GET ${AdminPath.config}`:
       if (target.config) answer(res, 200, target.config);
       else answerError(res, 404, new CutoverError(ErrorCode.NotFound, 'The router has no config yet; push one with PUT /config.'));
@@ -84,7 +89,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens,
     }
     default: {
       const known = (Object.values(AdminPath) as string[]).includes(path);
-      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats, GET /metrics (Prometheus text) and GET /samples?after=SEQ.`));
+      answerError(res, known ? 405 : 404, new CutoverError(known ? ErrorCode.InvalidRequest : ErrorCode.NotFound, `No route ${route}; the admin API has GET /healthz, PUT /config, GET /config, GET /stats, GET /metrics (Prometheus text), GET /samples?after=SEQ and PUT /token.`));
     }
   }
 }
@@ -131,6 +136,22 @@ async function putConfig(req: IncomingMessage, res: ServerResponse, target: Admi
     return;
   }
   answer(res, 200, { generation: result.generation } satisfies PushAnswer);
+}
+
+async function putToken(req: IncomingMessage, res: ServerResponse, tokens: Tokens): Promise<void> {
+  const text = await readBody(req);
+  let token: unknown;
+  try {
+    token = (JSON.parse(text ?? '') as { token?: unknown }).token;
+  } catch {
+    token = undefined;
+  }
+  if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    answerError(res, 400, new CutoverError(ErrorCode.InvalidRequest, `Send {"token": "..."} with a token of at least ${MIN_TOKEN_LENGTH} characters and no spaces.`));
+    return;
+  }
+  tokens.admin = digest(token);
+  answer(res, 200, { ok: true });
 }
 
 /** The body as text; undefined when it is too large (the rest is read and dropped). */

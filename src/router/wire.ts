@@ -23,7 +23,17 @@ export const AdminPath = {
   samples: '/samples',
   /** GET the counters as Prometheus text. */
   metrics: '/metrics',
+  /** PUT `{ token }`: the admin token from now on (the control plane gives each router its own; see TokenChange). */
+  token: '/token',
 } as const;
+
+/** The body of `PUT /token`. The router keeps it in memory: a restarted router reads its `--token-file` again. */
+export interface TokenChange {
+  token: string;
+}
+
+/** A new admin token is at least this long (the control plane makes 43-character ones). */
+export const MIN_TOKEN_LENGTH = 32;
 export type AdminPath = (typeof AdminPath)[keyof typeof AdminPath];
 
 /** One instance as the data plane sees it. */

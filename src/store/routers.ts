@@ -26,7 +26,12 @@ export class RouterStore {
     const row = this.db
       .prepare('SELECT service, environment, mark, pid, admin_port, generation FROM routers WHERE service = ? AND environment = ?')
       .get(ref.service, ref.environment) as RouterRow | undefined;
-    return row ? { service: row.service, environment: row.environment, mark: row.mark, pid: row.pid, adminPort: row.admin_port, generation: row.generation } : null;
+    return row ? toRecord(row) : null;
+  }
+
+  /** Every router recorded, in no particular order. */
+  list(): RouterRecord[] {
+    return (this.db.prepare('SELECT service, environment, mark, pid, admin_port, generation FROM routers').all() as RouterRow[]).map(toRecord);
   }
 
   save(record: RouterRecord, now = Date.now()): void {
@@ -49,4 +54,8 @@ export class RouterStore {
   remove(ref: ServiceRef): void {
     this.db.prepare('DELETE FROM routers WHERE service = ? AND environment = ?').run(ref.service, ref.environment);
   }
+}
+
+function toRecord(row: RouterRow): RouterRecord {
+  return { service: row.service, environment: row.environment, mark: row.mark, pid: row.pid, adminPort: row.admin_port, generation: row.generation };
 }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeArgsFor, Program } from '../../core/entry.ts';
@@ -14,17 +13,21 @@ import type { RouterRecord, Store } from '../../store/index.ts';
 import type { RequestSamples, RouterStats } from '../../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
 import { RouterAdminClient } from './client.ts';
+import { loadOrCreateToken, moveOffSharedToken, TOKEN_FILE } from './router-tokens.ts';
 
 /**
  * The built-in router as the control plane sees it: one OS process per
  * service, started detached so it outlives the server, configured through
  * its authenticated admin endpoint. The router persists each config before
  * applying it, so a restarted router serves its last config even while the
- * control plane is down.
+ * control plane is down. Each router has its own admin token, in its folder
+ * (see router-tokens.ts).
  */
 export class BuiltinTrafficRouter implements TrafficRouter {
   readonly type = 'builtin';
-  private readonly token: string;
+  /** Each router's admin token, by mark, read once from its folder. */
+  private readonly tokens = new Map<string, string>();
+  private ready: Promise<void> | undefined;
   /** Starting, adopting and restarting a service's router happen one at a time, so two are never started. */
   private readonly processLock = new KeyedLock();
 
@@ -33,7 +36,6 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     private readonly store: Store,
     private readonly log: Logger,
   ) {
-    this.token = loadOrCreateToken(join(dataDir, 'router-token'));
     // Read-only: what Prometheus scrapes routers (and the control plane) with.
     loadOrCreateToken(metricsTokenPath(dataDir));
   }
@@ -48,8 +50,34 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     return join(this.dataDir, 'routers', mark);
   }
 
-  private client(adminPort: number): RouterAdminClient {
-    return new RouterAdminClient(adminPort, this.token);
+  /** The admin token of the router with this mark, created with its folder. */
+  private tokenOf(mark: string): string {
+    let token = this.tokens.get(mark);
+    if (token === undefined) {
+      const dir = this.dirOf(mark);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      token = loadOrCreateToken(join(dir, TOKEN_FILE));
+      this.tokens.set(mark, token);
+    }
+    return token;
+  }
+
+  /** Once per server, before any router is called: routers adopted from an older release get their own token. */
+  private prepare(): Promise<void> {
+    this.ready ??= moveOffSharedToken(
+      this.dataDir,
+      this.store.routers
+        .list()
+        .filter((record) => this.runningPid(record) !== null)
+        .map((record) => ({ record, dir: this.dirOf(record.mark) })),
+      this.log,
+    );
+    return this.ready;
+  }
+
+  private async client(record: RouterRecord): Promise<RouterAdminClient> {
+    await this.prepare();
+    return new RouterAdminClient(record.adminPort, this.tokenOf(record.mark));
   }
 
   /** The running router's pid, adopting one a previous server started. */
@@ -70,28 +98,28 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     const pid = this.runningPid(ref);
     if (record && pid !== null) {
       if (record.pid !== pid) this.store.routers.save({ ...record, pid });
-      return this.client(record.adminPort);
+      return this.client(record);
     }
     const adminPort = record?.adminPort ?? (await freePort());
     record = { ...pickRef(ref), mark: record?.mark ?? serviceKey(ref), pid: null, adminPort, generation: record?.generation ?? 0 };
     this.store.routers.save(record);
     const started = await this.spawnRouter(record);
     this.store.routers.save({ ...record, pid: started });
-    return this.client(adminPort);
+    return this.client(record);
   }
 
   private async spawnRouter(record: RouterRecord): Promise<number> {
-    const { adminPort, mark } = record;
+    const { mark } = record;
     const service = describeRef(record);
     const dir = this.dirOf(mark);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const client = await this.client(record);
     const log = openSync(join(dir, 'router.log'), 'a', 0o600);
     try {
       const args = [
         ...nodeArgsFor(Program.router),
         '--state-file', join(dir, 'state.json'),
-        '--admin-port', String(adminPort),
-        '--token-file', join(this.dataDir, 'router-token'),
+        '--admin-port', String(record.adminPort),
+        '--token-file', join(dir, TOKEN_FILE),
         '--metrics-token-file', metricsTokenPath(this.dataDir),
       ];
       const child = spawn(process.execPath, args, {
@@ -105,12 +133,11 @@ export class BuiltinTrafficRouter implements TrafficRouter {
         child.once('error', reject);
       });
       child.unref();
-      const client = this.client(adminPort);
       // A router with several workers answers once every worker serves its config: slower on a busy machine.
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         if (await client.healthz()) {
-          this.log.info({ ...pickRef(record), pid, adminPort }, 'router started');
+          this.log.info({ ...pickRef(record), pid, adminPort: record.adminPort }, 'router started');
           return pid;
         }
         if (!isProcessAlive(pid)) break;
@@ -163,7 +190,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     const service = describeRef(ref);
     if (!record) return `service ${service} has no router`;
     if (this.runningPid(ref) === null) return `the router process of ${service} is not running`;
-    const health = await this.client(record.adminPort).health();
+    const health = await (await this.client(record)).health();
     if (!health) return `the router of ${service} does not answer on its admin port ${record.adminPort}`;
     if (health.generation !== record.generation) return `the router of ${service} serves config generation ${health.generation ?? 'none'}, not ${record.generation}`;
     return null;
@@ -172,15 +199,15 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   async drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     const record = this.store.routers.get(ref);
     if (!record || this.runningPid(ref) === null) return { drained: true, inFlight: 0 };
-    return this.client(record.adminPort).waitForDrain(instanceId, timeoutMs);
+    return (await this.client(record)).waitForDrain(instanceId, timeoutMs);
   }
 
   async stats(ref: ServiceRef): Promise<RouterStats> {
-    return this.client(this.requireRouter(ref).adminPort).getStats();
+    return (await this.client(this.requireRouter(ref))).getStats();
   }
 
   async samples(ref: ServiceRef, after: number): Promise<RequestSamples> {
-    return this.client(this.requireRouter(ref).adminPort).getSamples(after);
+    return (await this.client(this.requireRouter(ref))).getSamples(after);
   }
 
   private requireRouter(ref: ServiceRef): RouterRecord {
@@ -248,13 +275,6 @@ async function stopGroup(pid: number): Promise<void> {
 /** `<data-dir>/metrics-token`: reads routers' and the control plane's metrics and the scrape targets, nothing else. */
 export function metricsTokenPath(dataDir: string): string {
   return join(dataDir, 'metrics-token');
-}
-
-function loadOrCreateToken(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 function readTail(file: string): string {

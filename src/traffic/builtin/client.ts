@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
-import { AdminPath, type AdminErrorBody, type HealthzAnswer, type RequestSamples, type RouterConfig, type RouterStats } from '../../router/wire.ts';
+import { AdminPath, type AdminErrorBody, type HealthzAnswer, type RequestSamples, type RouterConfig, type RouterStats, type TokenChange } from '../../router/wire.ts';
 
 export interface RouterAdminClientOptions {
   /** Per call. @default 5_000 */
@@ -34,6 +34,11 @@ export class RouterAdminClient {
   /** Makes the router serve `config`; a Conflict error when it already has a newer generation. */
   async pushConfig(config: RouterConfig): Promise<void> {
     await this.call('PUT', AdminPath.config, config);
+  }
+
+  /** Makes `token` the router's admin token (this client keeps the old one: make a new client after). */
+  async changeToken(token: string): Promise<void> {
+    await this.call('PUT', AdminPath.token, { token } satisfies TokenChange);
   }
 
   async getConfig(): Promise<RouterConfig> {
