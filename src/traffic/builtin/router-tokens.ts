@@ -56,7 +56,7 @@ export async function moveOffSharedToken(
     } catch (error) {
       if (error instanceof CutoverError && (error.code === ErrorCode.NotFound || error.code === ErrorCode.InvalidRequest)) {
         writeFileSync(join(dir, TOKEN_FILE), `${shared}\n`, { mode: 0o600 });
-        log.warn(ref, 'this router is from an older release and cannot change its admin token: it keeps the token all routers shared until it restarts (cutover restart, or stop its process: the server starts it again with its own)');
+        log.warn(ref, 'this router is from an older release and cannot change its admin token: it keeps the token all routers shared until its process restarts (stop it with SIGTERM: the server starts it again, with its own token, on its last config)');
       } else {
         unreached++;
         log.warn({ ...ref, err: messageOf(error) }, 'could not move this router off the shared admin token; the next start tries again');
