@@ -98,6 +98,12 @@ export interface RouterStats {
   generation: number;
   revisions: Record<string, RevisionStats>;
   backends: Record<string, { inFlight: number; healthy: boolean; requests: number }>;
+  /**
+   * Workers of a supervised router that did not answer this read (busy or
+   * dying): their counters are as last read, so `inFlight` may miss requests
+   * they took since. A drain must not trust a read with any.
+   */
+  unanswered?: number;
 }
 
 /** The answer to GET /samples: the latest answers one by one, for the canary judge. */

@@ -123,19 +123,22 @@ class Supervisor implements AdminTarget {
   }
 
   async stats(): Promise<RouterStats> {
+    let unanswered = 0;
     const answers = await Promise.all(
       [...this.states.values()].map(async (state) => {
         try {
           const answer = await this.ask(state, { type: 'stats', id: this.nextId++ });
           if (answer.type === 'stats') state.lastStats = answer.stats;
         } catch {
-          // A worker dying or busy: its last counters stand in.
+          // A worker dying or busy: its last counters stand in, and the read says so (a drain waits for a full one).
+          if (state.ready) unanswered++;
         }
         return state.lastStats;
       }),
     );
     const stats = answers.filter((answer): answer is RouterStats => answer !== undefined);
-    return combineStats(this.current?.service ?? '', this.current?.generation ?? 0, stats, this.departed);
+    const combined = combineStats(this.current?.service ?? '', this.current?.generation ?? 0, stats, this.departed);
+    return unanswered > 0 ? { ...combined, unanswered } : combined;
   }
 
   /** Every worker's new samples go into one ring first, so the judge reads one sequence, each request once. */

@@ -84,7 +84,8 @@ export class RouterAdminClient {
       try {
         const stats = await this.getStats();
         inFlight = stats.backends[backendId]?.inFlight ?? 0;
-        if (inFlight === 0) return { drained: true, inFlight };
+        // A worker that did not answer may hold requests its old counters miss: only a read of every worker proves a drain.
+        if (inFlight === 0 && !stats.unanswered) return { drained: true, inFlight };
       } catch (error) {
         if (!(error instanceof CutoverError) || !error.retryable) throw error;
         lastError = error;
