@@ -1,31 +1,6 @@
-import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProbeResult } from '../platforms/index.ts';
 import type { HealthCheckSpec } from '../spec/types.ts';
-
-export interface ProbeResult {
-  ok: boolean;
-  /** What happened, in words for messages: "answered 503", "timed out after 2s", "connection refused". */
-  detail: string;
-}
-
-/** One HTTP GET of the health check path; 2xx and 3xx are healthy. */
-export function probe(port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve({ ok: status >= 200 && status < 400, detail: `answered ${status}` });
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve({ ok: false, detail: `did not answer within ${timeoutMs}ms` });
-    });
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      resolve({ ok: false, detail: error.code === 'ECONNREFUSED' ? 'refused the connection' : error.message });
-    });
-    req.end();
-  });
-}
 
 export type StartupOutcome = { healthy: true } | { healthy: false; reason: 'exited' | 'timeout' | 'aborted'; detail: string };
 
@@ -34,7 +9,7 @@ export type StartupOutcome = { healthy: true } | { healthy: false; reason: 'exit
  * exits, `startupTimeout` passes, or `signal` aborts.
  */
 export async function waitUntilHealthy(
-  port: number,
+  probe: () => Promise<ProbeResult>,
   check: HealthCheckSpec,
   isRunning: () => boolean,
   signal: AbortSignal,
@@ -44,7 +19,7 @@ export async function waitUntilHealthy(
   let last = 'was not probed yet';
   while (!signal.aborted) {
     if (!isRunning()) return { healthy: false, reason: 'exited', detail: 'exited before it became healthy' };
-    const result = await probe(port, check.path, check.timeoutMs);
+    const result = await probe();
     last = result.detail;
     passes = result.ok ? passes + 1 : 0;
     if (passes >= check.healthyThreshold) return { healthy: true };

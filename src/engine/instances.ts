@@ -74,7 +74,7 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
 /** Waits for a starting instance to pass its health check, then puts it in rotation. */
 export async function admitWhenHealthy(ctx: EngineContext, instance: InstanceRecord, revision: RevisionRecord, signal: AbortSignal): Promise<void> {
   const outcome = await waitUntilHealthy(
-    instance.port,
+    () => ctx.platform.probe(instance, revision.spec.healthCheck.path, revision.spec.healthCheck.timeoutMs),
     revision.spec.healthCheck,
     () => ctx.platform.isRunning(instance.id, ctx.store.instances.get(instance.id)?.pid ?? instance.pid),
     signal,

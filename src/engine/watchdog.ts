@@ -3,7 +3,6 @@ import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { HealthCheckSpec } from '../spec/types.ts';
 import type { EngineContext } from './context.ts';
 import { pickRef, type ServiceRef } from '../core/types.ts';
-import { probe } from './health.ts';
 
 /**
  * Watches the new revision's serving instances while a deployment runs: an
@@ -34,7 +33,7 @@ export async function watchRevision(
     }
     if (Date.now() - lastProbe >= check.intervalMs) {
       lastProbe = Date.now();
-      const results = await Promise.all(ready.map(async (instance) => ({ instance, result: await probe(instance.port, check.path, check.timeoutMs) })));
+      const results = await Promise.all(ready.map(async (instance) => ({ instance, result: await ctx.platform.probe(instance, check.path, check.timeoutMs) })));
       for (const { instance, result } of results) {
         const count = result.ok ? 0 : (failures.get(instance.id) ?? 0) + 1;
         failures.set(instance.id, count);

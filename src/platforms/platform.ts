@@ -14,6 +14,13 @@ export interface InstanceLaunch {
   logPath: string;
 }
 
+/** One health check of an instance. */
+export interface ProbeResult {
+  ok: boolean;
+  /** What happened, in words for messages: "answered 503", "timed out after 2s", "connection refused". */
+  detail: string;
+}
+
 /**
  * Where instances run. A platform only starts, finds and stops processes;
  * health, traffic and ordering are the engine's.
@@ -33,6 +40,8 @@ export interface Platform {
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[];
   /** Whether the instance's process was started by the previous release (not isolated; replaced at its next deployment). */
   fromPreviousRelease(id: string, pid: number): boolean;
+  /** One GET of the health check `path` (2xx and 3xx are healthy), answered within `timeoutMs` or failed. */
+  probe(instance: { id: string; port: number }, path: string, timeoutMs: number): Promise<ProbeResult>;
   /** How the instance's process ended, when this platform saw it end. */
   exitOf(id: string): { code: number | null; signal: string | null } | undefined;
 }

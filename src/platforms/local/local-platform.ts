@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { MARK_VARIABLE, type Sandbox } from '../isolation/index.ts';
-import type { InstanceLaunch, Platform } from '../platform.ts';
+import type { InstanceLaunch, Platform, ProbeResult } from '../platform.ts';
+import { httpProbe } from './http-probe.ts';
 import type { PreviousReleaseMarks } from './previous-release.ts';
 import { findProcesses, isProcessAlive, outermost, processIs } from './proc.ts';
 
@@ -118,6 +119,10 @@ export class LocalPlatform implements Platform {
   fromPreviousRelease(id: string, pid: number): boolean {
     const previous = this.previousRelease;
     return !!previous && processIs(pid, (env) => env.get('CUTOVER_INSTANCE') === id && previous.started(env, pid));
+  }
+
+  probe(instance: { id: string; port: number }, path: string, timeoutMs: number): Promise<ProbeResult> {
+    return httpProbe(instance.port, path, timeoutMs);
   }
 
   exitOf(id: string): { code: number | null; signal: string | null } | undefined {
