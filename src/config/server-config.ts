@@ -22,9 +22,11 @@ export interface ServerConfig {
   isolation: IsolationConfig;
   /** Upload size, event streams per identity, how long unused uploads are kept. */
   limits: ServerLimits;
+  /** How much traffic the simulated router synthesises for services of simulated environments. */
+  simulation: { requestsPerSecond: number };
 }
 
-const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation', 'limits'];
+const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation', 'limits', 'simulation'];
 
 /**
  * A problem in the config file: a startup failure (never an HTTP answer)
@@ -49,6 +51,17 @@ function section<T>(file: string, name: string, parse: () => T): T {
     const problems = error.problems.length ? error.problems.map((problem) => ({ ...problem, path: fromTop(problem.path) })) : [{ path: name, message: error.message }];
     throw invalidConfig(file, error.message, { problems, cause: error });
   }
+}
+
+/** `simulation: { requestsPerSecond }`: requests per second per service of a simulated environment. @default 50 */
+function simulationOf(input: unknown, file: string): { requestsPerSecond: number } {
+  if (input === undefined || input === null) return { requestsPerSecond: 50 };
+  const rate = (input as { requestsPerSecond?: unknown }).requestsPerSecond;
+  const keys = typeof input === 'object' && !Array.isArray(input) ? Object.keys(input) : null;
+  if (!keys || keys.some((key) => key !== 'requestsPerSecond') || (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0) || rate > 100_000))) {
+    throw invalidConfig(file, 'simulation takes only requestsPerSecond, a number from 0 to 100000', { problems: [{ path: 'simulation.requestsPerSecond', message: 'expected a number from 0 to 100000' }] });
+  }
+  return { requestsPerSecond: rate ?? 50 };
 }
 
 function advisoryDbOf(security: unknown, file: string): string | null {
@@ -89,6 +102,7 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
     // The policies section has the shape of a policy file: { defaults: true, policies: [...] }.
     policies: section(file, 'policies', () => parsePolicies(stringify(document.policies ?? {}), `${file} (policies)`)),
     advisoryDb: advisoryDbOf(document.security, file),
+    simulation: simulationOf(document.simulation, file),
     isolation: section(file, 'isolation', () => {
       const isolation = parseIsolationConfig(document.isolation);
       return isolation.revisionsDir ? { ...isolation, revisionsDir: resolve(dirname(file), isolation.revisionsDir) } : isolation;

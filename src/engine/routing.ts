@@ -113,7 +113,8 @@ export async function checkServing(ctx: EngineContext, ref: ServiceRef): Promise
   const record = ctx.store.services.get(ref);
   if (!record) return;
   const service = describeRef(ref);
-  const problem = (await ctx.traffic.serving(ref)) ?? ((await acceptsConnections(record.spec.port)) ? null : `nothing accepts connections on port ${record.spec.port}`);
+  const listens = ctx.traffic.listensOnPort?.(ref) ?? true;
+  const problem = (await ctx.traffic.serving(ref)) ?? (!listens || (await acceptsConnections(record.spec.port)) ? null : `nothing accepts connections on port ${record.spec.port}`);
   if (problem === null) return;
   throw new CutoverError(ErrorCode.RouterUnavailable, `the router of ${service} is not serving: ${problem}; its log is in the data dir under routers/${ctx.store.routers.get(ref)?.mark ?? serviceKey(ref)}/router.log`, {
     context: { ...pickRef(ref) },

@@ -45,6 +45,7 @@ const environment = z.strictObject({
   keepRevisions: z.int().min(1).optional(),
   trustedKeys: z.array(z.string().min(1)).optional().describe('minisign public keys (the base64 line of minisign.pub)'),
   traffic: z.strictObject({ router: z.enum(TRAFFIC_ROUTER_TYPES) }).optional().describe('The traffic router of services that do not choose one'),
+  platform: z.enum(['local', 'simulated']).optional().describe('Where instances run: local processes (default) or simulated records that fake outcomes (benchmarks)'),
 });
 const environmentsSchema = z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected an environment name of lowercase letters, digits and "-"' }), environment);
 
@@ -63,6 +64,8 @@ function toHook(h: z.output<typeof hook>): HookSpec {
 export function resolveEnvironments(config: ConfigFile): Record<string, Environment> {
   const result: Record<string, Environment> = structuredClone(DEFAULT_ENVIRONMENTS);
   const problems: FieldProblem[] = [];
+  // Production and whatever extends it, however far down: they may never be simulated.
+  const productionLike = new Set(['production']);
   for (const [name, entry] of Object.entries(config.environments)) {
     const parent = entry.extends ?? (result[name] ? name : 'development');
     const from = result[parent];
@@ -86,6 +89,17 @@ export function resolveEnvironments(config: ConfigFile): Record<string, Environm
       ...(entry.traffic ? { trafficRouter: entry.traffic.router } : {}),
       hooks: { ...from.hooks, ...Object.fromEntries(Object.entries(entry.hooks ?? {}).map(([point, list]) => [point, (list ?? []).map(toHook)])) },
     };
+    // A simulated environment is never inherited: `extends` copies rules, not the fake platform.
+    delete merged.platform;
+    if (productionLike.has(parent)) productionLike.add(name);
+    if (entry.platform === 'simulated') {
+      if (productionLike.has(name) || merged.approvalRequired || merged.signatureRequired) {
+        problems.push({
+          path: `environments.${name}.platform`,
+          message: 'the simulated platform fakes instances and traffic, so a deployment there always looks healthy; it is refused for production, environments that extend it, and any that requires approval or signatures',
+        });
+      } else merged.platform = 'simulated';
+    }
     if (merged.instances.min > merged.instances.max) problems.push({ path: `environments.${name}.instances`, message: `min ${merged.instances.min} is above max ${merged.instances.max}` });
     result[name] = merged;
   }

@@ -19,6 +19,29 @@ describe('environments config', () => {
     expect(envs.perf).toMatchObject({ name: 'perf', blockVulnerabilitiesAt: 'high', keepRevisions: 3 });
   });
 
+  it('runs an environment on the simulated platform only when its own entry asks, never through extends', () => {
+    const envs = parseEnvironments({ sim: { extends: 'development', platform: 'simulated' }, after: { extends: 'sim' } });
+    expect(envs.sim!.platform).toBe('simulated');
+    expect(envs.after!.platform).toBeUndefined();
+    expect(envs.development!.platform).toBeUndefined();
+  });
+
+  it('refuses the simulated platform for production, what extends it, and environments that require approval or signatures', () => {
+    const refused = (config: Record<string, unknown>) => {
+      try {
+        parseEnvironments(config);
+      } catch (error) {
+        return (error as CutoverError).problems.map((p) => p.path);
+      }
+      return [];
+    };
+    expect(refused({ production: { platform: 'simulated' } })).toEqual(['environments.production.platform']);
+    expect(refused({ prod2: { extends: 'production', approvalRequired: false, signatureRequired: false, platform: 'simulated' } })).toEqual(['environments.prod2.platform']);
+    expect(refused({ eu: { extends: 'production' }, eu2: { extends: 'eu', approvalRequired: false, signatureRequired: false, platform: 'simulated' } })).toEqual(['environments.eu2.platform']);
+    expect(refused({ gated: { extends: 'staging', approvalRequired: true, platform: 'simulated' } })).toEqual(['environments.gated.platform']);
+    expect(refused({ signed: { signatureRequired: true, platform: 'simulated' } })).toEqual(['environments.signed.platform']);
+  });
+
   it('names every wrong field at once', () => {
     try {
       parseEnvironments({ qa: { extends: 'nowhere' }, production: { strategies: ['recreate'], instances: { min: 0 } } });

@@ -37,4 +37,11 @@ export interface Environment {
   trustedKeys: string[];
   /** The traffic router of services that do not choose one (`traffic: { router }`); absent: builtin. */
   trafficRouter?: TrafficRouterType;
+  /**
+   * Where its instances run; absent: local processes. `simulated` fakes
+   * instances and traffic (bench:scale): set in the server's config only,
+   * never inherited through `extends`, refused for production and for any
+   * environment that extends it or requires approval or signatures.
+   */
+  platform?: 'simulated';
 }

@@ -1,8 +1,13 @@
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import { PreviousReleaseMarks } from './local/previous-release.ts';
+import { SimulatedPlatform } from './simulated/simulated-platform.ts';
 import type { Sandbox } from './isolation/index.ts';
 import type { Platform } from './platform.ts';
+
+/** The platforms an environment can run on (`platform:` in the server's config). */
+export const PLATFORM_TYPES = ['local', 'simulated'] as const;
+export type PlatformType = (typeof PLATFORM_TYPES)[number];
 
 /** The registry of platforms: one explicit switch, a clear error for an unknown type. */
 /**
@@ -13,12 +18,17 @@ export function createPlatform(type: string, options: { mark: string; sandbox: S
   switch (type) {
     case 'local':
       return new LocalPlatform(options.mark, options.sandbox, options.dataDir !== undefined ? new PreviousReleaseMarks(options.dataDir) : undefined);
+    case 'simulated':
+      return new SimulatedPlatform();
     default:
-      throw new CutoverError(ErrorCode.InvalidRequest, `no platform of type "${type}"; the platforms are: local`);
+      throw new CutoverError(ErrorCode.InvalidRequest, `no platform of type "${type}"; the platforms are: ${PLATFORM_TYPES.join(', ')}`);
   }
 }
 
-export type { Platform, InstanceLaunch } from './platform.ts';
+export type { Platform, InstanceLaunch, ProbeResult } from './platform.ts';
+export { PerEnvironmentPlatform } from './per-environment.ts';
+export { SimulatedPlatform, SimulatedVariable, outcomesOf, type SimulatedInstance, type SimulatedOutcomes } from './simulated/index.ts';
+export { httpProbe } from './local/http-probe.ts';
 export { LocalPlatform, signalGroup } from './local/local-platform.ts';
 export { findMarked, isProcessAlive, hasMarks, outermost } from './local/proc.ts';
 export { Sandbox, isInside, parseIsolationConfig, serverMark, MARK_VARIABLE, type IsolationConfig, type EffectiveIsolation } from './isolation/index.ts';

@@ -9,3 +9,4 @@ export { createRouterLogger, silentLogger } from './log.ts';
 export type { RouterLogger } from './log.ts';
 export { TrafficStats } from './stats.ts';
 export { routeKey } from './route-key.ts';
+export { emptyLatency, observeLatency } from './histogram.ts';

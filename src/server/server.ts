@@ -7,7 +7,7 @@ import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { Coordinator } from '../engine/coordinator.ts';
 import type { Logger } from '../monitoring/logger.ts';
-import { createPlatform, isInside, Sandbox, serverMark } from '../platforms/index.ts';
+import { createPlatform, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform } from '../platforms/index.ts';
 import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
@@ -15,6 +15,7 @@ import { SecretBox } from '../engine/secrets.ts';
 import { BuiltinTrafficRouter, metricsTokenPath } from '../traffic/builtin/index.ts';
 import { HaproxyTrafficRouter } from '../traffic/haproxy/index.ts';
 import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
+import { SimulatedTrafficRouter } from '../traffic/simulated/index.ts';
 import { AnonymousFailures } from '../api/anonymous-failures.ts';
 import { createApi } from '../api/app.ts';
 import { adminTokenPath, ensureAdminToken, readAdminToken } from './admin-token.ts';
@@ -75,13 +76,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   writeServerPid(pidFile);
   // Artifacts (and secret values) are encrypted at rest to this server's age key.
   const keys = await openKeys(options);
+  // Environments whose config says `platform: simulated` (never production: src/environments/config.ts) run on records, with synthesised traffic.
+  const isSimulated = (environment: string) => config.environments[environment]?.platform === 'simulated';
+  const simulated = new SimulatedPlatform();
+  const simulatedEnvironments = Object.values(config.environments).filter((env) => env.platform === 'simulated').map((env) => env.name);
+  if (simulatedEnvironments.length) options.log.warn({ environments: simulatedEnvironments }, 'SIMULATED: these environments run no instance and serve no request; their deployments and analyses see faked outcomes');
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
-    platform: createPlatform('local', { mark: serverMark(options.dataDir), sandbox, dataDir }),
+    platform: new PerEnvironmentPlatform(createPlatform('local', { mark: serverMark(options.dataDir), sandbox, dataDir }), simulated, isSimulated),
     traffic: new PerServiceTrafficRouter(
-      { builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log), haproxy: new HaproxyTrafficRouter(options.dataDir, options.log) },
+      {
+        builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log),
+        haproxy: new HaproxyTrafficRouter(options.dataDir, options.log),
+        simulated: new SimulatedTrafficRouter(simulated, config.simulation),
+      },
       (ref) => {
+        // A spec cannot choose the simulation, nor leave it: the environment decides.
+        if (isSimulated(ref.environment)) return 'simulated';
         const spec = store.services.get(ref)?.spec;
         return spec?.traffic?.router ?? (spec ? config.environments[spec.environment]?.trafficRouter : undefined) ?? 'builtin';
       },

@@ -1,7 +1,11 @@
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { pickRef, serviceKey, type ServiceRef } from '../core/types.ts';
 import type { TrafficRouterType } from '../spec/types.ts';
 import type { RequestSamples, RouterStats } from '../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from './traffic-router.ts';
+
+/** Who serves a service: a router a spec may choose, or the simulation its environment's server config asked for. */
+export type TrafficRouterChoice = TrafficRouterType | 'simulated';
 
 /**
  * Each service served by the traffic router it chose (`traffic: { router }`
@@ -17,12 +21,18 @@ export class PerServiceTrafficRouter implements TrafficRouter {
   private readonly settled = new Set<string>();
 
   constructor(
-    private readonly routers: Record<TrafficRouterType, TrafficRouter>,
-    private readonly choose: (ref: ServiceRef) => TrafficRouterType,
+    private readonly routers: Record<TrafficRouterType, TrafficRouter> & { simulated?: TrafficRouter },
+    private readonly choose: (ref: ServiceRef) => TrafficRouterChoice,
   ) {}
 
   private of(ref: ServiceRef): TrafficRouter {
-    return this.routers[this.choose(ref)];
+    return this.routerOf(this.choose(ref));
+  }
+
+  private routerOf(type: TrafficRouterChoice): TrafficRouter {
+    const router = this.routers[type];
+    if (!router) throw new CutoverError(ErrorCode.Internal, `no ${type} traffic router was configured in this server; this is a bug in the server's wiring`);
+    return router;
   }
 
   async apply(config: TrafficConfig): Promise<void> {
@@ -32,11 +42,15 @@ export class PerServiceTrafficRouter implements TrafficRouter {
       for (const [other, router] of Object.entries(this.routers)) if (other !== type) await router.remove(pickRef(config));
       this.settled.add(key);
     }
-    await this.routers[type].apply(config);
+    await this.routerOf(type).apply(config);
   }
 
   serving(ref: ServiceRef): Promise<string | null> {
     return this.of(ref).serving(ref);
+  }
+
+  listensOnPort(ref: ServiceRef): boolean {
+    return this.of(ref).listensOnPort?.(ref) ?? true;
   }
 
   drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {

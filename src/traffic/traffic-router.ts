@@ -18,6 +18,12 @@ export interface TrafficRouter {
    * null when it is: its process runs and answers with that generation.
    */
   serving(ref: ServiceRef): Promise<string | null>;
+  /**
+   * Whether the service's port is a socket on this host that accepts
+   * connections once the router serves (absent: true). A simulation has none,
+   * so the engine must not look for one.
+   */
+  listensOnPort?(ref: ServiceRef): boolean;
   /** Waits until no request is in flight to an instance (it must already be out of rotation), at most `timeoutMs`. */
   drain(ref: ServiceRef, instanceId: string, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }>;
   /** The data plane's counters for a service. */

@@ -1,0 +1,1 @@
+export { SimulatedTrafficRouter, type SimulatedTrafficOptions } from './simulated-router.ts';
