@@ -56,7 +56,7 @@ describe('cutover completion', () => {
       ['cutover', 'apply', '-f', script('ba')],
       ['cutover', 'signing-'],
     ]);
-    expect(top).toEqual(expect.arrayContaining(['apply', 'status', 'completion', 'signing-key', 'encryption-key']));
+    expect(top).toEqual(expect.arrayContaining(['apply', 'status', 'context', 'completion', 'signing-key', 'encryption-key']));
     // Former names (hidden aliases) are accepted but never offered.
     expect(top).not.toContain('key');
     expect(top).not.toContain('keys');
@@ -64,7 +64,7 @@ describe('cutover completion', () => {
     expect(env).toEqual(['list', 'show']);
     expect(output).toEqual(['json', 'text', 'yaml']);
     expect(outputEq).toEqual(['yaml']);
-    expect(flags).toEqual(expect.arrayContaining(['--env', '--output', '--watch', '--timeout', '--server', '--data-dir']));
+    expect(flags).toEqual(expect.arrayContaining(['--env', '--output', '--watch', '--timeout', '--server', '--context']));
     expect(afterGlobal).toEqual(['--watch']);
     expect(shells).toEqual(['bash', 'fish', 'zsh']);
     expect(failOn).toEqual(['critical', 'high', 'low', 'medium', 'none']);
@@ -91,7 +91,7 @@ describe('cutover completion', () => {
       expect(run.stderr).toBe('');
       return run.stdout.split(/\s+/).filter(Boolean).sort();
     };
-    expect(complete('cutover', '')).toEqual(expect.arrayContaining(['status', 'completion']));
+    expect(complete('cutover', '')).toEqual(expect.arrayContaining(['status', 'context', 'completion']));
     expect(complete('cutover', '')).not.toContain('keys');
     expect(complete('cutover', 'env', '')).toEqual(['list', 'show']);
     expect(complete('cutover', 'list', '-o', '')).toEqual(['json', 'text', 'yaml']);

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ApiClient, DEFAULT_DATA_DIR, DEFAULT_SERVER, resolveService } from '../client/index.ts';
 import { PROJECT_ROOT } from '../core/entry.ts';
+import { clientOptions, type GlobalFlags } from './contexts/index.ts';
 import * as alerts from './commands/alerts.ts';
 import * as approvals from './commands/approvals.ts';
 import * as artifacts from './commands/artifacts.ts';
 import * as audit from './commands/audit.ts';
+import * as contexts from './commands/contexts.ts';
 import * as completion from './commands/completion.ts';
 import * as demo from './commands/demo.ts';
 import * as deployments from './commands/deployments.ts';
@@ -60,6 +62,7 @@ const GROUPS: readonly { register(cli: Cli): void }[] = [
   schema,
   router,
   demo,
+  contexts,
   completion,
 ];
 
@@ -68,13 +71,14 @@ export function createCli(): Cli {
   const program = new Command('cutover')
     .description('Deploy a service with rolling, blue-green or canary strategies; zero failed requests, automatic rollback.')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .addOption(new Option('--server <url>', `control plane URL (env CUTOVER_SERVER, default ${DEFAULT_SERVER})`))
+    .addOption(new Option('--server <url>', `control plane URL (env CUTOVER_SERVER; else the context's; default ${DEFAULT_SERVER})`))
+    .addOption(new Option('--context <name>', 'the named context (server and credentials) to use (env CUTOVER_CONTEXT; default: the current one, see `cutover context`)'))
     .addOption(new Option('--data-dir <dir>', `where the server keeps state, artifacts and logs; other commands read its admin-token there when CUTOVER_TOKEN is unset (env CUTOVER_DATA_DIR, default ${DEFAULT_DATA_DIR})`))
     .showHelpAfterError()
     .exitOverride();
   const cli: Cli = {
     program,
-    client: () => new ApiClient(program.opts<{ server?: string; dataDir?: string }>()),
+    client: () => new ApiClient(clientOptions(program.opts<GlobalFlags>(), process.env, (note) => process.stderr.write(`cutover: ${note}\n`))),
     run<A extends unknown[]>(action: (...args: A) => Promise<number>) {
       return async (...args: A) => {
         cli.exitCode = await action(...args);

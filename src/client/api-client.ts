@@ -15,6 +15,8 @@ export interface ClientOptions {
   dataDir?: string;
   /** A bearer token; overrides CUTOVER_TOKEN, the token file and a signing key. */
   token?: string;
+  /** A signing key (its id and the file `cutover signing-key add` wrote); overrides CUTOVER_KEY_ID/CUTOVER_KEY_FILE and every token. */
+  signingKey?: { keyid: string; file: string };
 }
 
 /**
@@ -32,7 +34,7 @@ export class ApiClient {
   constructor(options: ClientOptions = {}) {
     this.server = (options.server ?? process.env.CUTOVER_SERVER ?? DEFAULT_SERVER).replace(/\/$/, '');
     this.token = options.token ?? (process.env.CUTOVER_TOKEN || readToken(options.dataDir ?? process.env.CUTOVER_DATA_DIR ?? DEFAULT_DATA_DIR));
-    this.key = options.token ? null : signingKeyFromEnv();
+    this.key = options.signingKey ? readSigningKey(options.signingKey.keyid, options.signingKey.file, 'the key file') : options.token ? null : signingKeyFromEnv();
   }
 
   /** A call with an optional JSON body; resolves with the parsed JSON answer (or the text of a text answer). */
@@ -103,11 +105,16 @@ function signingKeyFromEnv(): SignatureKey | null {
   const keyid = process.env.CUTOVER_KEY_ID;
   const file = process.env.CUTOVER_KEY_FILE;
   if (!keyid || !file) return null;
+  return readSigningKey(keyid, file, 'CUTOVER_KEY_FILE');
+}
+
+/** A signing key from the file `cutover signing-key add --out FILE` wrote; `source` names where the path came from. */
+function readSigningKey(keyid: string, file: string, source: string): SignatureKey {
   let text: string;
   try {
     text = readFileSync(file, 'utf8').trim();
   } catch (error) {
-    throw new CutoverError(ErrorCode.InvalidRequest, `cannot read CUTOVER_KEY_FILE ${file}: ${(error as Error).message}; point it at the file \`cutover key add USER --out FILE\` wrote`, {
+    throw new CutoverError(ErrorCode.InvalidRequest, `cannot read ${source} ${file}: ${(error as Error).message}; point it at the file \`cutover signing-key add USER --out FILE\` wrote`, {
       cause: error,
       context: { file },
     });
