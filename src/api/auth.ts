@@ -27,21 +27,33 @@ export type AuthEnv = { Variables: { identity: Identity; user: string; auditNote
  * or a Bearer token (kept only as a hash). Neither: 401. The signature
  * covers the method, the target URI, a digest of the body and when it was
  * made; requests outside the 5-minute window or replayed are refused.
+ * With a `publicUrl`, the target URI (and so `@authority`) is the public
+ * URL's origin and the request's path: a signature made for another server
+ * (a captured request replayed elsewhere, a forged Host) does not verify.
+ * Without it, the origin is the one the request names in its Host header.
  */
-export async function authenticate(c: Context, identities: IdentityStore): Promise<Identity> {
+export async function authenticate(c: Context, identities: IdentityStore, publicUrl: string | null = null): Promise<Identity> {
   const headers = Object.fromEntries(c.req.raw.headers.entries());
   if (headers['signature-input'] || headers.signature) {
+    const received = new URL(c.req.url);
+    const url = publicUrl ? `${publicUrl}${received.pathname}${received.search}` : c.req.url;
+    const elsewhere = publicUrl !== null && received.host !== new URL(publicUrl).host;
+    const refused = (reason: string) =>
+      new CutoverError(
+        ErrorCode.Unauthorized,
+        `the request signature was refused: ${reason}${elsewhere ? `; this server's public URL is ${publicUrl} (security.publicUrl) and signatures must name it in @authority and @target-uri, but this request was sent to ${received.host}: sign for ${publicUrl} (CUTOVER_SERVER=${publicUrl})` : ''}`,
+      );
     const options = {
       keyLookup: (keyid: string) => identities.lookupKey(keyid),
       seenNonce: (keyid: string, nonce: string, expiresAt: number) => identities.seenNonce(keyid, nonce, expiresAt),
       maxAgeSeconds: 300,
     };
     // The key, the time and the nonce first, from the headers: an unknown key or a stale signature never gets its body read.
-    const early = verifyRequest({ method: c.req.method, url: c.req.url, headers }, { ...options, headersOnly: true });
-    if (!early.ok) throw new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${early.reason}`);
+    const early = verifyRequest({ method: c.req.method, url, headers }, { ...options, headersOnly: true });
+    if (!early.ok) throw refused(early.reason);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const result = verifyRequest({ method: c.req.method, url: c.req.url, headers, ...(body.byteLength ? { body } : {}) }, options);
-    if (!result.ok) throw new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${result.reason}`);
+    const result = verifyRequest({ method: c.req.method, url, headers, ...(body.byteLength ? { body } : {}) }, options);
+    if (!result.ok) throw refused(result.reason);
     const user = identities.lookupKey(result.keyid)?.user;
     const identity = user ? identities.identity(user) : undefined;
     if (!identity) throw new CutoverError(ErrorCode.Unauthorized, `key ${result.keyid} belongs to no user any more`);
@@ -84,7 +96,7 @@ export function requirePermission(identity: Identity, action: Action, environmen
  * table in permissions.ts; a route that is not in the table is refused.
  * Routes scoped by `spec` check inside their handler, once the spec is valid.
  */
-export function guard(ctx: EngineContext, identities: IdentityStore, metricsToken?: string): MiddlewareHandler<AuthEnv> {
+export function guard(ctx: EngineContext, identities: IdentityStore, metricsToken?: string, publicUrl: string | null = null): MiddlewareHandler<AuthEnv> {
   const metricsDigest = metricsToken ? digest(metricsToken) : undefined;
   return async (c, next) => {
     const permission = permissionOf(c.req.method, routePath(c));
@@ -96,7 +108,7 @@ export function guard(ctx: EngineContext, identities: IdentityStore, metricsToke
       await next();
       return;
     }
-    const identity = await authenticate(c, identities);
+    const identity = await authenticate(c, identities, publicUrl);
     c.set('identity', identity);
     c.set('user', identity.user);
     if (!permission) throw new CutoverError(ErrorCode.Forbidden, `${c.req.method} ${routePath(c)} has no permission rule; refusing it`);

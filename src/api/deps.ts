@@ -21,6 +21,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** The read-only token Prometheus scrapes with (`<data-dir>/metrics-token`); routes marked `metricsToken` in permissions.ts accept it. */
   metricsToken?: string;
+  /** `security.publicUrl`: when set, signatures must name its authority (see authenticate in auth.ts). */
+  publicUrl?: string | null;
   /** Upload size, event streams per identity (the config's `limits:`). @default DEFAULT_LIMITS */
   limits?: ServerLimits;
   /** Counts unauthenticated failures into aggregated audit entries; the server flushes it when it stops. @default one of its own */

@@ -66,4 +66,18 @@ describe('loadServerConfig', () => {
     expect(error.code).toBe(ErrorCode.InvalidConfig);
     expect(error.context.field).toBe('security.advisoryDb');
   });
+
+  it('reads security.publicUrl as an origin, and refuses one with a path or another scheme, naming the field', async () => {
+    expect((await loadServerConfig(configFile('public.yaml', 'security:\n  publicUrl: https://cutover.example.com:8443/\n'), true)).publicUrl).toBe('https://cutover.example.com:8443');
+    expect((await loadServerConfig(join(dir, 'absent.yaml'), false)).publicUrl).toBeNull();
+    for (const [name, value, says] of [
+      ['path.yaml', 'https://cutover.example.com/api', /origin only .*https:\/\/cutover\.example\.com/],
+      ['scheme.yaml', 'ftp://cutover.example.com', /https:\/\/ or http:\/\/, not ftp:/],
+      ['text.yaml', 'cutover', /must be a URL/],
+    ] as const) {
+      const error = await failure(configFile(name, `security:\n  publicUrl: ${value}\n`));
+      expect(error.context.field).toBe('security.publicUrl');
+      expect(error.message).toMatch(says);
+    }
+  });
 });

@@ -24,6 +24,13 @@ export interface ServerConfig {
   limits: ServerLimits;
   /** How much traffic the simulated router synthesises for services of simulated environments. */
   simulation: { requestsPerSecond: number };
+  /**
+   * `security.publicUrl`: the origin clients reach the API at (`https://cutover.example.com`).
+   * When set, a signature's `@authority` and `@target-uri` must name it, whatever Host the
+   * request carries; when null, they are taken from the request's Host header.
+   * @default null
+   */
+  publicUrl: string | null;
 }
 
 const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation', 'limits', 'simulation'];
@@ -72,6 +79,22 @@ function advisoryDbOf(security: unknown, file: string): string | null {
   return resolve(dirname(file), db);
 }
 
+function publicUrlOf(security: unknown, file: string): string | null {
+  const value = (security as { publicUrl?: unknown } | null | undefined)?.publicUrl;
+  if (value === undefined || value === null) return null;
+  const problem = (message: string) => invalidConfig(file, `security.publicUrl ${message}`, { problems: [{ path: 'security.publicUrl', message }] });
+  if (typeof value !== 'string') throw problem('must be a URL such as https://cutover.example.com');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw problem(`must be a URL such as https://cutover.example.com, not "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem(`must start with https:// or http://, not ${url.protocol}`);
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) throw problem(`must be an origin only (scheme, host and port), like ${url.origin}; the API is served at its root`);
+  return url.origin;
+}
+
 /** Reads the config file; a missing default file means the predefined environments and alerts to the log only. */
 export async function loadServerConfig(file: string, explicit: boolean): Promise<ServerConfig> {
   let text = '';
@@ -108,5 +131,6 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
       return isolation.revisionsDir ? { ...isolation, revisionsDir: resolve(dirname(file), isolation.revisionsDir) } : isolation;
     }),
     limits: section(file, 'limits', () => parseLimitsConfig(document.limits)),
+    publicUrl: publicUrlOf(document.security, file),
   };
 }

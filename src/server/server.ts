@@ -123,7 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metricsToken = readFileSync(metricsTokenPath(options.dataDir), 'utf8').trim();
   const audit = new AuditLog(store.db);
   const anonymousFailures = new AnonymousFailures(audit);
-  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures, limits: config.limits });
+  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures, limits: config.limits, publicUrl: config.publicUrl });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.
