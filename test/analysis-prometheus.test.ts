@@ -29,12 +29,16 @@ requireTool('prometheus').describe('canary analysis against a real Prometheus', 
 
   beforeAll(async () => {
     port = await freePort();
+    const promPort = await freePort();
+    promUrl = `http://127.0.0.1:${promPort}`;
+    // The provider's address is the deployer's: development may call only what its outbound allow list names.
+    const config = join(promDir, 'cutover.yaml');
+    writeFileSync(config, `environments:\n  development:\n    outbound: { allow: ["127.0.0.1:${promPort}"] }\n`);
+    cluster.serverArgs = ['--config', config];
     await cluster.start();
     const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, instances: 2 })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
     const status = await cluster.status(service);
-    const promPort = await freePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
     writeFileSync(
       join(promDir, 'prometheus.yml'),
       [

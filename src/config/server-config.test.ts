@@ -52,6 +52,15 @@ describe('loadServerConfig', () => {
     expect(error.problems[0]?.path).toMatch(/^environments\.qa/);
   });
 
+  it('reads outbound allow lists per environment (inherited through extends) and names the path of a bad entry', async () => {
+    const config = await loadServerConfig(configFile('outbound.yaml', 'environments:\n  staging: { outbound: { allow: ["127.0.0.1:9090", "10.0.0.0/8", "prometheus.internal"] } }\n  qa: { extends: staging }\n'), true);
+    expect(config.environments.staging!.outbound.allow).toEqual(['127.0.0.1:9090', '10.0.0.0/8', 'prometheus.internal']);
+    expect(config.environments.qa!.outbound.allow).toEqual(config.environments.staging!.outbound.allow);
+    expect(config.environments.production!.outbound.allow).toEqual([]);
+    const error = await failure(configFile('bad-outbound.yaml', 'environments:\n  staging: { outbound: { allow: ["127.0.0.1:9090", "http://x/"] } }\n'));
+    expect(error.problems).toEqual([{ path: 'environments.staging.outbound.allow[1]', message: expect.stringMatching(/^expected a host .*got "http:\/\/x\/"/) }]);
+  });
+
   it('is an InvalidConfig for unknown sections and for YAML that does not parse', async () => {
     const unknown = await failure(configFile('unknown.yaml', 'enviroments: {}\n'));
     expect(unknown.code).toBe(ErrorCode.InvalidConfig);

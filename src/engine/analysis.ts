@@ -3,7 +3,7 @@ import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { AnalysisKind } from '../core/types.ts';
 import type { AnalysisSpec } from '../spec/types.ts';
-import type { EngineContext } from './context.ts';
+import { outboundFor, type EngineContext } from './context.ts';
 
 /** Runs an analysis of a deployment's new revision, recording every measurement as an event. */
 export function analyse(
@@ -20,7 +20,7 @@ export function analyse(
     stepIndex: d.stepIndex,
     spec,
     context: { service: d.service, environment: d.environment, canaryRevision: d.revision, stableRevision: d.previousRevision },
-    providerFor: (metric) => createProvider(metric.provider, { traffic: ctx.traffic, sandbox: ctx.sandbox }),
+    providerFor: (metric) => createProvider(metric.provider, { traffic: ctx.traffic, sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment) }),
     recorder: {
       started: (analysis) => record({ type: 'AnalysisStarted', analysis }),
       measured: (id, metric, measurement, phase, counts) => record({ type: 'AnalysisMeasured', id, metric, measurement, phase, counts }),

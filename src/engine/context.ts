@@ -8,6 +8,7 @@ import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
 import type { SecretBox } from './secrets.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import type { Platform, Sandbox } from '../platforms/index.ts';
+import { outboundPolicy, type OutboundPolicy } from '../security/outbound/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ArtifactStore } from '../supply-chain/artifacts.ts';
 import type { TrafficRouter } from '../traffic/traffic-router.ts';
@@ -39,6 +40,11 @@ export function revisionsDir(ctx: EngineContext, ref: ServiceRef): string {
 
 export function revisionDir(ctx: EngineContext, ref: ServiceRef, revision: number): string {
   return join(revisionsDir(ctx, ref), String(revision));
+}
+
+/** Where a deployment in `environment` may call out (http/prometheus providers, http hooks): the environment's allow list. */
+export function outboundFor(ctx: EngineContext, environment: string): OutboundPolicy {
+  return outboundPolicy(environment, ctx.environments[environment]?.outbound.allow ?? []);
 }
 
 export function instanceLogPath(ctx: EngineContext, ref: ServiceRef, instanceId: string): string {

@@ -3,6 +3,7 @@ import { DurationMax, parseDuration } from '../core/duration.ts';
 import { CutoverError, ErrorCode, type FieldProblem } from '../core/errors.ts';
 import { DEFAULT_ENVIRONMENTS } from './defaults.ts';
 import { TRAFFIC_ROUTER_TYPES } from '../spec/types.ts';
+import { parseAllowEntry } from '../security/outbound/index.ts';
 import type { Environment, HookSpec } from './types.ts';
 
 const HOOK_TIMEOUT_MAX_MS = parseDuration(DurationMax.task)!;
@@ -46,6 +47,13 @@ const environment = z.strictObject({
   trustedKeys: z.array(z.string().min(1)).optional().describe('minisign public keys (the base64 line of minisign.pub)'),
   traffic: z.strictObject({ router: z.enum(TRAFFIC_ROUTER_TYPES) }).optional().describe('The traffic router of services that do not choose one'),
   platform: z.enum(['local', 'simulated']).optional().describe('Where instances run: local processes (default) or simulated records that fake outcomes (benchmarks)'),
+  outbound: z
+    .strictObject({ allow: z.array(z.string().check((ctx) => {
+      const entry = parseAllowEntry(ctx.value);
+      if (typeof entry === 'string') ctx.issues.push({ code: 'custom', message: entry, input: ctx.value });
+    })) })
+    .optional()
+    .describe('Where http/prometheus providers and http hooks may call: host, host:port or CIDR entries'),
 });
 const environmentsSchema = z.record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected an environment name of lowercase letters, digits and "-"' }), environment);
 
@@ -87,6 +95,7 @@ export function resolveEnvironments(config: ConfigFile): Record<string, Environm
       ...(entry.keepRevisions ? { keepRevisions: entry.keepRevisions } : {}),
       ...(entry.trustedKeys ? { trustedKeys: entry.trustedKeys } : {}),
       ...(entry.traffic ? { trafficRouter: entry.traffic.router } : {}),
+      ...(entry.outbound ? { outbound: { allow: entry.outbound.allow } } : {}),
       hooks: { ...from.hooks, ...Object.fromEntries(Object.entries(entry.hooks ?? {}).map(([point, list]) => [point, (list ?? []).map(toHook)])) },
     };
     // A simulated environment is never inherited: `extends` copies rules, not the fake platform.

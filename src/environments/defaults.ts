@@ -11,6 +11,7 @@ const base: Omit<Environment, 'name' | 'description'> = {
   hooks: {},
   keepRevisions: 10,
   trustedKeys: [],
+  outbound: { allow: [] },
 };
 
 /**

@@ -1,5 +1,6 @@
 import { messageOf } from '../core/errors.ts';
 import { runCommand, type CommandSandbox } from '../core/run-command.ts';
+import { OutboundRefused, outboundRequest, type OutboundPolicy } from '../security/outbound/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HookPoint, HookSpec } from './types.ts';
 
@@ -26,13 +27,19 @@ export function hookBackoff(attempt: number): number {
   return Math.min(10_000, 500 * 2 ** (attempt - 1));
 }
 
-/** Runs one hook with its timeout, retrying with backoff; never throws. A command hook runs in the environment's sandbox. */
-export async function runHook(spec: HookSpec, context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<HookResult> {
+/** Where a hook runs: commands in the environment's sandbox, HTTP calls only where its outbound allow list says. */
+export interface HookRunner {
+  sandbox: CommandSandbox;
+  outbound: OutboundPolicy;
+}
+
+/** Runs one hook with its timeout, retrying with backoff; never throws. A refused HTTP call is not retried. */
+export async function runHook(spec: HookSpec, context: HookContext, runner: HookRunner, signal?: AbortSignal): Promise<HookResult> {
   let last: HookResult = { ok: false, attempts: 0, detail: 'not run' };
   for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
-    const result = spec.command ? await runHookCommand(spec.command, spec.timeoutMs, context, sandbox, signal) : await callHttp(spec.http!, spec.timeoutMs, context, signal);
-    last = { ...result, attempts: attempt };
-    if (result.ok || signal?.aborted) return last;
+    const result = spec.command ? await runHookCommand(spec.command, spec.timeoutMs, context, runner.sandbox, signal) : await callHttp(spec.http!, spec.timeoutMs, context, runner.outbound, signal);
+    last = { ok: result.ok, detail: result.detail, attempts: attempt };
+    if (result.ok || result.refused || signal?.aborted) return last;
     if (attempt <= spec.retries) await sleep(hookBackoff(attempt), undefined, { signal }).catch(() => undefined);
   }
   return last;
@@ -43,15 +50,15 @@ function describe(spec: HookSpec): string {
 }
 
 /** Runs every hook of a point in order; stops at the first that fails. */
-export async function runHooks(hooks: HookSpec[], context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; message: string }> {
+export async function runHooks(hooks: HookSpec[], context: HookContext, runner: HookRunner, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; message: string }> {
   for (const hook of hooks) {
-    const result = await runHook(hook, context, sandbox, signal);
+    const result = await runHook(hook, context, runner, signal);
     if (!result.ok) return { ok: false, message: `${context.hook} hook \`${describe(hook)}\` failed after ${result.attempts} attempt(s): ${result.detail}` };
   }
   return { ok: true };
 }
 
-async function runHookCommand(command: string[], timeoutMs: number, context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
+async function runHookCommand(command: string[], timeoutMs: number, context: HookContext, sandbox: CommandSandbox, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'> & { refused?: true }> {
   const outcome = await runCommand(command, {
     sandbox,
     environment: context.environment,
@@ -71,17 +78,19 @@ async function runHookCommand(command: string[], timeoutMs: number, context: Hoo
   return { ok: outcome.code === 0, detail: outcome.code === 0 ? outcome.lastLine || 'exit 0' : `exit ${outcome.code}${outcome.lastLine ? `: ${outcome.lastLine}` : ''}` };
 }
 
-async function callHttp(http: NonNullable<HookSpec['http']>, timeoutMs: number, context: HookContext, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'>> {
+async function callHttp(http: NonNullable<HookSpec['http']>, timeoutMs: number, context: HookContext, outbound: OutboundPolicy, signal?: AbortSignal): Promise<Omit<HookResult, 'attempts'> & { refused?: true }> {
   try {
-    const response = await fetch(http.url, {
+    const response = await outboundRequest(outbound, {
       method: http.method,
+      url: http.url,
       headers: { 'content-type': 'application/json', ...http.headers },
       ...(http.method === 'POST' ? { body: JSON.stringify(context) } : {}),
-      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+      ...(signal ? { signal } : {}),
     });
-    await response.arrayBuffer();
-    return { ok: response.ok, detail: `HTTP ${response.status}` };
+    const ok = response.status >= 200 && response.status <= 299;
+    return { ok, detail: `HTTP ${response.status}${response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''}` };
   } catch (error) {
-    return { ok: false, detail: (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs}ms` : messageOf(error) };
+    return { ok: false, detail: messageOf(error), ...(error instanceof OutboundRefused ? { refused: true as const } : {}) };
   }
 }

@@ -44,4 +44,9 @@ export interface Environment {
    * environment that extends it or requires approval or signatures.
    */
   platform?: 'simulated';
+  /**
+   * Where `http`/`prometheus` providers and http hooks of this environment may
+   * call (src/security/outbound): host, host:port or CIDR entries. Empty: nowhere.
+   */
+  outbound: { allow: string[] };
 }

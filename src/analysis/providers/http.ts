@@ -1,3 +1,4 @@
+import { outboundRequest, type OutboundPolicy } from '../../security/outbound/index.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { MeasureContext } from '../types.ts';
 import { substitute } from './prometheus.ts';
@@ -17,17 +18,24 @@ export function readJsonPath(value: unknown, path: string): unknown {
   return current;
 }
 
-/** GET a URL (with the same {{...}} substitutions as Prometheus queries) and take a value by JSON path. */
+/**
+ * GET a URL (with the same {{...}} substitutions as Prometheus queries) and
+ * take a value by JSON path. Only where the environment's outbound allow list
+ * says; a refusal is a measurement in Error naming the config key.
+ */
 export class HttpProvider implements MetricProvider {
   readonly type = 'http';
 
-  constructor(private readonly spec: Spec) {}
+  constructor(
+    private readonly spec: Spec,
+    private readonly outbound: OutboundPolicy,
+  ) {}
 
   async measure(context: MeasureContext) {
     const url = substitute(this.spec.url, context);
-    const response = await fetch(url, { headers: this.spec.headers, signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.spec.timeoutMs)]) });
-    const text = await response.text();
-    if (!response.ok) return { phase: 'Error' as const, message: `GET ${url} answered ${response.status}` };
+    const response = await outboundRequest(this.outbound, { method: 'GET', url, headers: this.spec.headers, timeoutMs: this.spec.timeoutMs, signal: context.signal });
+    const text = response.body.toString('utf8');
+    if (response.status < 200 || response.status > 299) return { phase: 'Error' as const, message: `GET ${url} answered ${response.status}${response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''}` };
     let body: unknown;
     try {
       body = JSON.parse(text);

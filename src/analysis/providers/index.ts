@@ -1,5 +1,6 @@
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import type { CommandSandbox } from '../../core/run-command.ts';
+import type { OutboundPolicy } from '../../security/outbound/index.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { TrafficRouter } from '../../traffic/traffic-router.ts';
 import { CommandProvider } from './command.ts';
@@ -10,14 +11,14 @@ import type { MetricProvider } from './provider.ts';
 import { RouterProvider } from './router.ts';
 
 /** The registry of metric providers: one explicit switch. */
-export function createProvider(spec: MetricProviderSpec, deps: { traffic: TrafficRouter; sandbox: CommandSandbox }): MetricProvider {
+export function createProvider(spec: MetricProviderSpec, deps: { traffic: TrafficRouter; sandbox: CommandSandbox; outbound: OutboundPolicy }): MetricProvider {
   switch (spec.type) {
     case 'router':
       return new RouterProvider(spec, deps.traffic);
     case 'prometheus':
-      return new PrometheusProvider(spec);
+      return new PrometheusProvider(spec, deps.outbound);
     case 'http':
-      return new HttpProvider(spec);
+      return new HttpProvider(spec, deps.outbound);
     case 'command':
       return new CommandProvider(spec, deps.sandbox);
     case 'compare':

@@ -1,3 +1,4 @@
+import { outboundRequest, type OutboundPolicy } from '../../security/outbound/index.ts';
 import type { MetricProviderSpec } from '../../spec/types.ts';
 import type { MeasureContext } from '../types.ts';
 import type { MetricProvider } from './provider.ts';
@@ -21,18 +22,31 @@ interface PromResponse {
   data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
 }
 
-/** A PromQL instant query over the Prometheus HTTP API (`/api/v1/query`). One series gives a number; several, a list. */
+/**
+ * A PromQL instant query over the Prometheus HTTP API (`/api/v1/query`). One
+ * series gives a number; several, a list. The address is the deployer's, so
+ * it is called under the environment's outbound allow list like `http`.
+ */
 export class PrometheusProvider implements MetricProvider {
   readonly type = 'prometheus';
 
-  constructor(private readonly spec: Spec) {}
+  constructor(
+    private readonly spec: Spec,
+    private readonly outbound: OutboundPolicy,
+  ) {}
 
   async measure(context: MeasureContext) {
     const query = substitute(this.spec.query, context);
     const url = `${this.spec.address.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
-    const response = await fetch(url, { signal: AbortSignal.any([context.signal, AbortSignal.timeout(this.spec.timeoutMs)]) });
-    const body = (await response.json()) as PromResponse;
-    if (!response.ok || body.status !== 'success' || !body.data) {
+    const response = await outboundRequest(this.outbound, { method: 'GET', url, timeoutMs: this.spec.timeoutMs, signal: context.signal });
+    const ok = response.status >= 200 && response.status <= 299;
+    let body: PromResponse;
+    try {
+      body = JSON.parse(response.body.toString('utf8')) as PromResponse;
+    } catch {
+      return { phase: 'Error' as const, message: `Prometheus answered ${response.status} to ${query} without JSON; is ${this.spec.address} a Prometheus server?` };
+    }
+    if (!ok || body.status !== 'success' || !body.data) {
       return { phase: 'Error' as const, message: `Prometheus answered ${response.status} to ${query}: ${body.error ?? 'no data'}` };
     }
     const { resultType, result } = body.data;
