@@ -47,13 +47,12 @@ describe('the cutover command line', () => {
 
   it('takes --env on every command that names a service or deploys a spec (issue 10: identity is (service, environment))', () => {
     // promote-env names both environments itself (--from, --to); pipeline shows every environment of the
-    // service; validate checks the spec offline for every environment it overrides. policy test evaluates the
-    // spec's own spec.environment only (no --env yet: a known gap, noted on issue 10).
-    const ACROSS_ENVIRONMENTS = ['promote-env', 'pipeline', 'validate', 'policy test'];
+    // service; validate checks the spec offline for every environment it overrides.
+    const ACROSS_ENVIRONMENTS = ['promote-env', 'pipeline', 'validate'];
     const namesService = ALL.filter(({ command }) => command.registeredArguments[0]?.name() === 'service').map(({ name }) => name);
     const deploysSpec = ALL.filter(({ command }) => command.options.some((option) => option.long === '--file')).map(({ name }) => name);
     const needsEnv = [...new Set([...namesService, ...deploysSpec])].filter((name) => !ACROSS_ENVIRONMENTS.includes(name));
-    expect(needsEnv).toEqual(expect.arrayContaining(['status', 'history', 'logs', 'delete', 'promote', 'pause', 'retry', 'restart', 'abort', 'rollback', 'lock acquire', 'apply', 'plan']));
+    expect(needsEnv).toEqual(expect.arrayContaining(['status', 'history', 'logs', 'delete', 'promote', 'pause', 'retry', 'restart', 'abort', 'rollback', 'lock acquire', 'apply', 'plan', 'policy test']));
     for (const name of needsEnv) {
       const command = ALL.find((c) => c.name === name)!.command;
       expect({ name, env: command.options.find((option) => option.long === '--env')?.flags }).toEqual({ name, env: '--env <environment>' });

@@ -58,7 +58,8 @@ export function terminalProgress(
       if (done && tty) out.write('\n');
     },
     onServerGone(graceMs) {
-      err.write(`\nthe server does not answer; waiting up to ${graceMs / 1000}s for it to come back…\n`);
+      // On a terminal the live line has no newline yet; elsewhere every line is whole already.
+      err.write(`${tty ? '\n' : ''}the server does not answer; waiting up to ${graceMs / 1000}s for it to come back…\n`);
     },
   };
 }

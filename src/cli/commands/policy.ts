@@ -1,5 +1,6 @@
 import { uploadSpecFile } from '../../client/index.ts';
 import { EXIT } from '../exit.ts';
+import { envOption } from '../options.ts';
 import type { Cli } from '../cli.ts';
 
 interface PolicyTestResult {
@@ -17,11 +18,13 @@ export function register(cli: Cli): void {
     .description('deployment policies (CEL)')
     .command('test')
     .requiredOption('-f, --file <file>', 'the spec to try')
+    // As with apply: the environment decides which policies, trusted keys and scan threshold apply.
+    .addOption(envOption().default(undefined, "the spec's spec.environment, else CUTOVER_ENV"))
     .description('evaluate the policies (and signature and scan checks) on a spec and its artifact, without deploying')
     .action(
-      run(async (options: { file: string }) => {
+      run(async (options: { file: string; env?: string }) => {
         const api = client();
-        const uploaded = await uploadSpecFile(api, options.file);
+        const uploaded = await uploadSpecFile(api, options.file, options.env);
         const result = await api.request<PolicyTestResult>('POST', '/v1/policy/test', { spec: uploaded.document, artifact: uploaded.artifact });
         process.stdout.write(result.report.endsWith('\n') ? result.report : `${result.report}\n`);
         for (const check of result.checks.filter((c) => !c.check.startsWith('policy '))) process.stdout.write(`${check.ok ? '✓' : '✗'} ${check.check}: ${check.message}\n`);
