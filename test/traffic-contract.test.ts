@@ -18,7 +18,7 @@ import { TRAFFIC_ROUTERS, type RouterUnderTest } from './support/routers.ts';
 /**
  * The traffic-router contract, driven through the TrafficRouter interface
  * the engine uses, unchanged for every router (test/support/routers.ts):
- * the pin header, the preview port, a drain that waits for requests in
+ * the pin header, header routes, the preview port, a drain that waits for requests in
  * flight, and WebSockets through a canary and a blue-green switch. Strategies
  * under load, abort, rollback, crash recovery and the live judge run through
  * a whole control plane in the other TRAFFIC_ROUTERS suites.
@@ -136,6 +136,23 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`the traffic-router c
     expect(unknown.json().error?.code).toBe('UnknownRevision');
     const invalid = await send(config.port, '/', { headers: { 'x-cutover-revision': 'two' } });
     expect(invalid.status).toBe(400);
+  }, 60_000);
+
+  router.gate.it('sends requests whose header matches the header route to its revision, before the weights and after the pin header', async () => {
+    const [stable, canary] = [await bed.backend(1), await bed.backend(2)];
+    const config = await configFor([stable, canary], { 1: 100 }, { headerRoute: { header: 'x-beta', regex: 'yes|on', revision: 2 } });
+    await driver.apply(config);
+    expect(new Set(await revisionsOf(config.port, 10, { 'x-beta': 'on' }))).toEqual(new Set([2]));
+    expect(new Set(await revisionsOf(config.port, 10, { 'x-beta': 'only' }))).toEqual(new Set([1]));
+    expect(new Set(await revisionsOf(config.port, 10))).toEqual(new Set([1]));
+    expect((await send(config.port, '/', { headers: { 'x-beta': 'yes', 'x-cutover-revision': '1' } })).json().revision).toBe(1);
+
+    // An exact value; then no route at all (promoted): everything follows the weights.
+    await driver.apply({ ...config, headerRoute: { header: 'x-beta', exact: 'Yes Please', revision: 2 } });
+    await waitFor('the exact route', async () => (await send(config.port, '/', { headers: { 'x-beta': 'Yes Please' } })).json().revision === 2, 15_000);
+    expect(new Set(await revisionsOf(config.port, 10, { 'x-beta': 'yes' }))).toEqual(new Set([1]));
+    await driver.apply({ ...config, headerRoute: undefined });
+    await waitFor('the route to go', async () => (await send(config.port, '/', { headers: { 'x-beta': 'Yes Please' } })).json().revision === 1, 15_000);
   }, 60_000);
 
   router.gate.it('serves the preview revision on the preview port while the main port follows the weights', async () => {

@@ -32,6 +32,8 @@ export type Step =
   | { type: 'scale'; role: Role; replicas: number }
   /** Send `canary` percent of requests to the new revision and the rest to the stable one. */
   | { type: 'setWeight'; canary: number }
+  /** Send requests whose `header` equals `exact` (or matches `regex`) to the new revision, until promotion or rollback. */
+  | { type: 'setHeaderRoute'; header: string; exact?: string; regex?: string }
   /** Serve the new revision on the spec's previewPort (blue-green). */
   | { type: 'preview' }
   /** Wait `durationMs`, or, without it, until `cutover promote`. */

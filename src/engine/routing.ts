@@ -71,6 +71,7 @@ async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
       ? { previewPort: spec.strategy.previewPort, previewRevision: traffic.previewRevision }
       : {}),
     weights: traffic.weights,
+    ...(traffic.headerRoute ? { headerRoute: traffic.headerRoute } : {}),
     versions,
     backends,
     ...(spec.traffic?.trustedProxies.length ? { trustedProxies: spec.traffic.trustedProxies } : {}),

@@ -46,6 +46,11 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
       if (step.canary > 0 || d.previousRevision === null) weights[d.revision] = d.previousRevision === null ? 100 : step.canary;
       return setTraffic(ctx, d, { ...trafficOf(ctx, d), weights }, rt.record);
     }
+    case 'setHeaderRoute': {
+      const { header, exact, regex } = step;
+      const headerRoute = { header, revision: d.revision, ...(exact !== undefined ? { exact } : {}), ...(regex !== undefined ? { regex } : {}) };
+      return setTraffic(ctx, d, { ...trafficOf(ctx, d), headerRoute }, rt.record);
+    }
     case 'preview':
       return setTraffic(ctx, d, { ...trafficOf(ctx, d), previewRevision: d.revision }, rt.record);
     case 'pause':

@@ -22,6 +22,15 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('validateRouterConfig', () => {
+  it('keeps a header route and refuses one with an unbounded regex, both matches or a bad header', () => {
+    expect(validateRouterConfig({ ...valid, headerRoute: { header: 'x-beta', exact: 'on', revision: 2 } }).headerRoute).toEqual({ header: 'x-beta', exact: 'on', revision: 2 });
+    expect(problemsOf({ ...valid, headerRoute: { header: 'x-beta', regex: '(a+)+', revision: 2 } })).toEqual([expect.stringMatching(/^headerRoute.regex: must not repeat a group/)]);
+    expect(problemsOf({ ...valid, headerRoute: { header: 'X-Beta', exact: 'on', regex: 'on', revision: 2 } })).toEqual([
+      expect.stringMatching(/^headerRoute.header: must be a header name in lower case/),
+      'headerRoute: must have exactly one of exact and regex',
+    ]);
+  });
+
   it('keeps the versions of the revisions (for revision_info) and names a bad one', () => {
     expect(validateRouterConfig({ ...valid, versions: { '1': '1.0.0', '2': '2.0.0' } }).versions).toEqual({ '1': '1.0.0', '2': '2.0.0' });
     expect(problemsOf({ ...valid, versions: { one: '1.0.0', '2': 2 } })).toEqual(['versions.2: must be a string, not number', 'versions.one: must be a revision number']);

@@ -2,6 +2,7 @@ import { isAddressRange, MAX_ADDRESS_RANGES } from '../core/address-range.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
 import type { RouterBackend, RouterConfig } from './wire.ts';
+import { exactValueProblem, headerNameProblem, regexProblem, type HeaderRoute } from '../core/header-route.ts';
 
 /*
  * The router checks every config it is given (a push, or its own state file)
@@ -38,6 +39,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   const drainTimeoutMs = root.drainTimeoutMs === undefined ? undefined : check.int(root.drainTimeoutMs, 'drainTimeoutMs', 0, MAX_TIMER_MS);
   const generation = check.int(root.generation, 'generation', 0);
   const versions = root.versions === undefined ? undefined : checkVersions(check, root.versions);
+  const headerRoute = root.headerRoute === undefined ? undefined : checkHeaderRoute(check, root.headerRoute);
   if (weights) checkWeightsTotal(check, weights);
   if (previewPort !== undefined && previewPort !== 0 && previewPort === port) {
     problems.push({ path: 'previewPort', message: 'must differ from port' });
@@ -58,7 +60,27 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   if (trustedProxies !== undefined) config.trustedProxies = trustedProxies;
   if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
   if (versions !== undefined) config.versions = versions;
+  if (headerRoute !== undefined) config.headerRoute = headerRoute;
   return config;
+}
+
+/** The same rules as the spec's setHeaderRoute (src/core/header-route.ts), so a bounded regex is all a router ever runs. */
+function checkHeaderRoute(check: Checker, input: unknown): HeaderRoute | undefined {
+  const route = check.object(input, 'headerRoute');
+  if (!route) return undefined;
+  const header = check.string(route.header, 'headerRoute.header');
+  const revision = check.int(route.revision, 'headerRoute.revision', 0);
+  const exact = route.exact === undefined ? undefined : check.string(route.exact, 'headerRoute.exact');
+  const regex = route.regex === undefined ? undefined : check.string(route.regex, 'headerRoute.regex');
+  const rules: [string, string | null][] = [];
+  if (header !== undefined) rules.push(['headerRoute.header', headerNameProblem(header)]);
+  if ((exact === undefined) === (regex === undefined)) rules.push(['headerRoute', 'must have exactly one of exact and regex']);
+  if (exact !== undefined) rules.push(['headerRoute.exact', exactValueProblem(exact)]);
+  if (regex !== undefined) rules.push(['headerRoute.regex', regexProblem(regex)]);
+  const failed = rules.filter(([, message]) => message !== null);
+  for (const [path, message] of failed) check.problem(path, message!);
+  if (failed.length > 0 || header === undefined || revision === undefined) return undefined;
+  return { header: header!, revision: revision!, ...(exact !== undefined ? { exact } : {}), ...(regex !== undefined ? { regex } : {}) };
 }
 
 /** Revision -> version, for the router's revision_info metric; bounded so a config cannot grow the metrics without limit. */

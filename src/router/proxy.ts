@@ -37,7 +37,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
   });
 
   const head = requestHead(req, table.trustedProxies, PIN_HEADER);
-  const route = table.target(lane, head.pin);
+  const route = table.target(lane, head.pin, req.headers);
   if (route.kind === 'refused') {
     answerRouterError(res, route.status, route.code, route.message);
     return;

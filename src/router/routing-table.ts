@@ -1,4 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { AddressRanges } from '../core/address-range.ts';
+import { compileHeaderRoute } from '../core/header-route.ts';
 import type { RouterConfig } from './wire.ts';
 import type { LiveBackend } from './backends.ts';
 import { BackendPool } from './backends.ts';
@@ -30,6 +32,8 @@ export class RoutingTable {
   readonly pool: BackendPool;
   private current: RouterConfig | undefined;
   private picker = new WeightedPicker({});
+  /** Whether a request matches the config's header route, compiled once per push. */
+  private headerRouteMatches: ((value: string | string[] | undefined) => boolean) | undefined;
   /** The peers whose forwarding headers are believed, compiled once per push. */
   trustedProxies = new AddressRanges([]);
 
@@ -47,12 +51,19 @@ export class RoutingTable {
     if (!this.current || String(this.current.trustedProxies ?? []) !== String(config.trustedProxies ?? [])) {
       this.trustedProxies = new AddressRanges(config.trustedProxies ?? []);
     }
+    if (JSON.stringify(this.current?.headerRoute) !== JSON.stringify(config.headerRoute)) {
+      this.headerRouteMatches = config.headerRoute ? compileHeaderRoute(config.headerRoute) : undefined;
+    }
     this.pool.update(config.backends, config.drainTimeoutMs);
     this.current = config;
   }
 
-  /** Decides the revision: preview port, then pin header, then weights. */
-  target(lane: Lane, pin: string | undefined): { kind: 'routed'; target: Target } | Refusal {
+  /**
+   * Decides the revision: preview port, then pin header, then the header
+   * route (while its revision has instances; else the weights decide), then
+   * weights.
+   */
+  target(lane: Lane, pin: string | undefined, headers?: IncomingHttpHeaders): { kind: 'routed'; target: Target } | Refusal {
     const config = this.current;
     if (!config) return refused(503, 'NoConfig', 'The router has no configuration yet; the control plane pushes one when it deploys the service.');
     if (lane === 'preview') {
@@ -70,6 +81,10 @@ export class RoutingTable {
         return refused(503, 'UnknownRevision', `Service ${config.service} has no revision ${revision} (header ${PIN_HEADER}).`);
       }
       return { kind: 'routed', target: { kind: 'only', revision } };
+    }
+    const route = config.headerRoute;
+    if (route && this.headerRouteMatches?.(headers?.[route.header]) && this.pool.hasRevision(route.revision)) {
+      return { kind: 'routed', target: { kind: 'only', revision: route.revision } };
     }
     return { kind: 'routed', target: { kind: 'weighted', revision: this.picker.next() } };
   }

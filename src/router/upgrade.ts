@@ -37,7 +37,7 @@ export function createUpgradeHandler(context: ProxyContext, lane: Lane): (req: I
 async function proxyUpgrade(context: ProxyContext, lane: Lane, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const { table, stats } = context;
   const info = requestHead(req, table.trustedProxies, PIN_HEADER, true);
-  const route = table.target(lane, info.pin);
+  const route = table.target(lane, info.pin, req.headers);
   if (route.kind === 'refused') {
     answerRaw(socket, route.status, route.code, route.message);
     return;

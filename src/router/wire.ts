@@ -7,6 +7,7 @@
  */
 import type { ErrorContext, FieldProblem } from '../core/errors.ts';
 import type { Weights } from '../core/types.ts';
+import type { HeaderRoute } from '../core/header-route.ts';
 
 /**
  * The admin API's paths. `healthz` is open; the others need
@@ -54,6 +55,8 @@ export interface RouterConfig {
   previewPort?: number;
   previewRevision?: number;
   weights: Weights;
+  /** Requests whose header matches go to the route's revision (after the pin header, before the weights). */
+  headerRoute?: HeaderRoute;
   backends: RouterBackend[];
   healthCheck: { path: string; intervalMs: number; timeoutMs: number; unhealthyThreshold: number };
   /**

@@ -132,6 +132,23 @@ describe('validateSpec', () => {
     expect(validateSpec(doc).spec.strategy).toEqual({ type: 'canary', steps: [{ pause: {} }, { setWeight: 10 }] });
   });
 
+  it('accepts a setHeaderRoute step and names the field of a regex whose matching time could explode', () => {
+    const withSteps = (steps: unknown[]) => ({ ...minimal, spec: { ...minimal.spec, strategy: { canary: { steps } } } });
+    expect(validateSpec(withSteps([{ setHeaderRoute: { header: 'x-beta', exact: 'on' } }])).spec.strategy).toEqual({ type: 'canary', steps: [{ setHeaderRoute: { header: 'x-beta', exact: 'on' } }] });
+    const problems = (steps: unknown[]) => {
+      try {
+        validateSpec(withSteps(steps));
+      } catch (error) {
+        return (error as CutoverError).problems.map((problem) => `${problem.path}: ${problem.message}`);
+      }
+      return [];
+    };
+    expect(problems([{ setHeaderRoute: { header: 'x-beta', regex: '(a+)+' } }, { setHeaderRoute: { header: 'x-beta' } }])).toEqual([
+      'spec.strategy.canary.steps[0].setHeaderRoute.regex: the regex must not repeat a group that holds a repetition or an alternation, like (a+)+ or (a|b)*: their matching time can explode',
+      'spec.strategy.canary.steps[1].setHeaderRoute: expected exactly one of exact or regex, got none',
+    ]);
+  });
+
   it('accepts an empty list of canary steps', () => {
     const doc = { ...minimal, spec: { ...minimal.spec, strategy: { canary: { steps: [] } } } };
     expect(validateSpec(doc).spec.strategy).toEqual({ type: 'canary', steps: [] });

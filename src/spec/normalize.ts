@@ -75,6 +75,10 @@ function toStrategy(strategy: Strategy): StrategySpec {
 
 function toCanaryStep(step: Step): CanaryStep {
   if (step.setWeight !== undefined) return { setWeight: step.setWeight };
+  if (step.setHeaderRoute) {
+    const { header, exact, regex } = step.setHeaderRoute;
+    return { setHeaderRoute: { header, ...(exact !== undefined ? { exact } : {}), ...(regex !== undefined ? { regex } : {}) } };
+  }
   if (step.analysis) return { analysis: toAnalysis(step.analysis, 'step') };
   const duration = step.pause?.duration;
   return { pause: duration === undefined ? {} : { durationMs: toMs(duration) } };

@@ -21,6 +21,7 @@ import {
 } from './fields.ts';
 import { exactlyOneOf, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
 import { analysisSchema } from './analysis-schema.ts';
+import { exactValueProblem, headerNameProblem, MAX_REGEX_LENGTH, regexProblem } from '../core/header-route.ts';
 import { TRAFFIC_ROUTER_TYPES } from './types.ts';
 import { hooksSchema } from './hooks-schema.ts';
 
@@ -50,16 +51,36 @@ const pause = z
   )
   .nullable();
 
+/** A field checked by one of src/core/header-route.ts's rules (the routers check the same). */
+function routeText(what: string, problem: (value: string) => string | null) {
+  return text(what).superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message !== null) ctx.addIssue({ code: 'custom', input: value, message: `${what} ${message}` });
+  });
+}
+
+const headerRoute = z
+  .strictObject(
+    {
+      header: routeText('the header name', headerNameProblem).describe('The request header to match, in lower case, like x-beta.'),
+      exact: routeText('the exact value', exactValueProblem).optional().describe('The value the header must equal.'),
+      regex: routeText('the regex', regexProblem).optional().describe(`A regular expression the whole value must match (at most ${MAX_REGEX_LENGTH} characters; no repeated group holding a repetition or an alternation).`),
+    },
+    mapping('like { header: x-beta, exact: "true" } or { header: x-beta, regex: "alpha|beta" }'),
+  )
+  .check(exactlyOneOf(['exact', 'regex']));
+
 const canaryStep = z
   .strictObject(
     {
       setWeight: integer(0, 100).optional().describe('Percentage of requests sent to the new version.'),
+      setHeaderRoute: headerRoute.optional().describe('From this step until promotion, requests whose header matches go to the new version, whatever the weights.'),
       pause: pause.optional().describe('Wait, for a duration or until promoted.'),
       analysis: analysisSchema.optional().describe('Measure the new version now; the step ends when the analysis does.'),
     },
-    mapping('with setWeight, pause or analysis, like { setWeight: 20 }'),
+    mapping('with setWeight, setHeaderRoute, pause or analysis, like { setWeight: 20 }'),
   )
-  .check(exactlyOneOf(['setWeight', 'pause', 'analysis']))
+  .check(exactlyOneOf(['setWeight', 'setHeaderRoute', 'pause', 'analysis']))
   .meta({ minProperties: 1, maxProperties: 1 });
 
 const canary = z.strictObject(

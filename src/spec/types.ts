@@ -7,7 +7,12 @@
 /** A count of instances or a percentage of the desired instances. */
 export type IntOrPercent = { count: number } | { percent: number };
 
-export type CanaryStep = { setWeight: number } | { pause: { durationMs?: number } } | { analysis: AnalysisSpec };
+export type CanaryStep =
+  | { setWeight: number }
+  /** Requests whose header equals `exact` or matches `regex` go to the canary. */
+  | { setHeaderRoute: { header: string; exact?: string; regex?: string } }
+  | { pause: { durationMs?: number } }
+  | { analysis: AnalysisSpec };
 
 export type StrategySpec =
   | { type: 'rolling'; maxSurge: IntOrPercent; maxUnavailable: IntOrPercent }

@@ -1,10 +1,13 @@
 import type { Db } from './database.ts';
 import type { ServiceSpec } from '../spec/types.ts';
 import type { ServiceRef, Weights } from '../core/types.ts';
+import type { HeaderRoute } from '../core/header-route.ts';
 
 export interface Traffic {
   weights: Weights;
   previewRevision?: number;
+  /** Requests matching a header go to this route's revision (a canary's setHeaderRoute step), until the deployment ends. */
+  headerRoute?: HeaderRoute;
 }
 
 export interface ServiceRecord {

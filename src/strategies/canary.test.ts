@@ -5,6 +5,25 @@ import { planCanary, replicasFor } from './canary.ts';
 const canary = (...steps: CanaryStep[]) => ({ type: 'canary' as const, steps });
 
 describe('planCanary', () => {
+  it('routes matching requests to the canary from its setHeaderRoute step, with one instance to serve them before any weight', () => {
+    expect(planCanary(3, canary({ setHeaderRoute: { header: 'x-beta', exact: 'on' } }, { pause: {} }, { setWeight: 50 }))).toEqual([
+      { type: 'scale', role: 'canary', replicas: 1 },
+      { type: 'setHeaderRoute', header: 'x-beta', exact: 'on' },
+      { type: 'pause' },
+      { type: 'scale', role: 'canary', replicas: 3 },
+      { type: 'setWeight', canary: 50 },
+      { type: 'setWeight', canary: 100 },
+      { type: 'promote' },
+      { type: 'retire', afterMs: 0 },
+    ]);
+    // After a weight, the canary already has its instances.
+    expect(planCanary(3, canary({ setWeight: 20 }, { setHeaderRoute: { header: 'x-beta', regex: 'a|b' } })).slice(0, 3)).toEqual([
+      { type: 'scale', role: 'canary', replicas: 1 },
+      { type: 'setWeight', canary: 20 },
+      { type: 'setHeaderRoute', header: 'x-beta', regex: 'a|b' },
+    ]);
+  });
+
   it('plans the example steps on three instances', () => {
     const steps = planCanary(
       3,

@@ -29,6 +29,10 @@ export function planCanary(instances: number, strategy: CanaryStrategy): Step[] 
     if ('setWeight' in step) {
       scaleCanary(replicasFor(instances, step.setWeight));
       setWeight(step.setWeight);
+    } else if ('setHeaderRoute' in step) {
+      // Header-routed requests need an instance even before any weight: one, unless a weight asked for more.
+      scaleCanary(Math.max(1, replicas));
+      steps.push({ type: 'setHeaderRoute', ...step.setHeaderRoute });
     } else if ('analysis' in step) {
       steps.push({ type: 'analysis', kind: 'step', analysis: step.analysis });
     } else {

@@ -8,6 +8,8 @@ export function describeStep(step: Step): string {
       return `scale ${step.role} to ${step.replicas}`;
     case 'setWeight':
       return `set weight ${step.canary}%`;
+    case 'setHeaderRoute':
+      return `route requests with ${step.header} ${step.exact !== undefined ? `= ${JSON.stringify(step.exact)}` : `matching /${step.regex ?? ''}/`} to the new revision`;
     case 'preview':
       return 'serve the new revision on the preview port';
     case 'pause':

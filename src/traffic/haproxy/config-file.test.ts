@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RouterConfig } from '../../router/wire.ts';
 import { requireTool } from '../../../test/support/tools.ts';
-import { mapEntries, planLayout, renderConfig, renderMapFile, runtimeCommands, shapeOf, slotStates } from './config-file.ts';
+import { mapEntries, planLayout, renderConfig, renderMapFile, routePatterns, runtimeCommands, shapeOf, slotStates } from './config-file.ts';
 
 const base: RouterConfig = {
   service: 'hello',
@@ -54,7 +54,7 @@ describe('the HAProxy config', () => {
     const before = { config: base, layout: planLayout(base, undefined) };
     const config = { ...base, weights: { '2': 100 }, previewRevision: 2, backends: [...base.backends.slice(0, 2), base.backends[3]!, { id: 'hello-r2-b', revision: 2, port: 4005, inRotation: true }] };
     const after = { config, layout: planLayout(config, before.layout) };
-    const commands = runtimeCommands(before, after, '/x/revisions.map');
+    const commands = runtimeCommands(before, after, { mapFile: '/x/revisions.map', routeAclFile: '/x/route.acl' });
     expect(commands).toContain('set server weighted/s4 addr 127.0.0.1 port 4005');
     expect(commands).toContain('set server pool_1/s4 state ready');
     expect(commands).toContain('set weight weighted/s0 0');
@@ -65,12 +65,34 @@ describe('the HAProxy config', () => {
     expect(renderMapFile(mapEntries(config, after.layout))).toBe('1 pool_0\n2 pool_1\npreview pool_1\n');
   });
 
+  it('routes a header route to its revision\'s pool after the pin header, changed at runtime without a reload', () => {
+    const config = { ...base, headerRoute: { header: 'x-beta', regex: 'alpha|be ta;', revision: 2 } };
+    const layout = planLayout(config, undefined);
+    const paths = { adminSocket: '/x/a', masterSocket: '/x/m', pidFile: '/x/p', mapFile: '/x/revisions.map', routeAclFile: '/x/route.acl' };
+    const text = renderConfig(base, layout, ports, paths);
+    expect(text).toContain('  acl header_route req.hdrs -m reg -f /x/route.acl');
+    expect(text.indexOf('header_route')).toBeGreaterThan(text.indexOf('if pinned pin_known'));
+    expect(shapeOf(config, layout, ports)).toBe(shapeOf(base, layout, ports));
+    expect(routePatterns(config)).toEqual(['(?m)^x\\-beta: (?:alpha|be ta;)\\r$']);
+    expect(routePatterns({ headerRoute: { header: 'x-beta', exact: 'v1.2 (beta)', revision: 2 } })).toEqual(['(?m)^x\\-beta: (?:v1\\.2 \\(beta\\))\\r$']);
+
+    const set = runtimeCommands({ config: base, layout }, { config, layout }, paths);
+    expect(set).toContain('clear acl /x/route.acl');
+    expect(set).toContain('add acl /x/route.acl (?m)^x\\\\-beta:\\ (?:alpha|be\\ ta\\;)\\\\r$');
+    expect(set).toContain('add map /x/revisions.map route pool_1');
+    const cleared = runtimeCommands({ config, layout }, { config: base, layout }, paths);
+    expect(cleared.filter((command) => /acl|route/.test(command))).toEqual(['clear acl /x/route.acl', 'del map /x/revisions.map route']);
+    // An HAProxy started before header routes has no such ACL: it is reloaded once.
+    expect(shapeOf(base, layout, ports)).not.toBe(shapeOf(base, { ...layout, routeAcl: undefined }, ports));
+  });
+
   const gate = requireTool('haproxy');
-  gate.it('is a config HAProxy accepts, with a preview port and trusted proxies', () => {
+  gate.it('is a config HAProxy accepts, with a preview port, trusted proxies and a header route', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cutover-haproxy-config-'));
     try {
-      const config = { ...base, previewPort: 8081, previewRevision: 2, trustedProxies: ['10.0.0.0/8'] };
-      const paths = { adminSocket: join(dir, 'a.sock'), masterSocket: join(dir, 'm.sock'), pidFile: join(dir, 'pid'), mapFile: join(dir, 'revisions.map') };
+      const config = { ...base, previewPort: 8081, previewRevision: 2, trustedProxies: ['10.0.0.0/8'], headerRoute: { header: 'x-beta', regex: '(?:alpha|beta)-[a-z]{2,8}\\d$#', revision: 2 } };
+      const paths = { adminSocket: join(dir, 'a.sock'), masterSocket: join(dir, 'm.sock'), pidFile: join(dir, 'pid'), mapFile: join(dir, 'revisions.map'), routeAclFile: join(dir, 'route.acl') };
+      writeFileSync(paths.routeAclFile, routePatterns(config).join('\n'));
       const layout = planLayout(config, undefined);
       writeFileSync(paths.mapFile, renderMapFile(mapEntries(config, layout)));
       writeFileSync(join(dir, 'haproxy.cfg'), renderConfig(config, layout, ports, paths));

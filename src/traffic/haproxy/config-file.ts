@@ -18,6 +18,7 @@
  */
 import type { RouterConfig } from '../../router/wire.ts';
 import { PIN_HEADER } from '../../router/index.ts';
+import type { HeaderRoute } from '../../core/header-route.ts';
 
 /** Where a service's HAProxy puts and finds things. */
 export interface HaproxyPaths {
@@ -26,8 +27,10 @@ export interface HaproxyPaths {
   /** The master's CLI: reload, the list of workers, `@!pid` commands to old workers. */
   masterSocket: string;
   pidFile: string;
-  /** revision → pool backend, and `preview` → the preview revision's pool. */
+  /** revision → pool backend, `preview` → the preview revision's pool, `route` → the header route's. */
   mapFile: string;
+  /** The header route's one pattern (a regex over the request's header block), or none. */
+  routeAclFile: string;
 }
 
 export interface HaproxyPorts {
@@ -51,6 +54,8 @@ export interface Layout {
   nextSlot: number;
   /** Bound once seen, so the end of a preview needs no reload (it then answers 503). */
   previewPort?: number;
+  /** The config has the header route's ACL (written since it exists; an older config is reloaded once to get it). */
+  routeAcl?: true;
 }
 
 export const WEIGHTED_BACKEND = 'weighted';
@@ -102,12 +107,21 @@ export function planLayout(config: Pick<RouterConfig, 'backends' | 'previewPort'
     usedPools.add(pool);
   }
   const previewPort = config.previewPort ?? previous?.previewPort;
-  return { slots, pools, slotOf, poolOf, nextSlot: cursor, ...(previewPort !== undefined ? { previewPort } : {}) };
+  return { slots, pools, slotOf, poolOf, nextSlot: cursor, ...(previewPort !== undefined ? { previewPort } : {}), routeAcl: true };
 }
 
 /** Everything that needs a reload when it changes. */
 export function shapeOf(config: Pick<RouterConfig, 'port' | 'healthCheck' | 'trustedProxies'>, layout: Layout, ports: HaproxyPorts): string {
-  return JSON.stringify({ port: config.port, healthCheck: config.healthCheck, trustedProxies: config.trustedProxies ?? [], slots: layout.slots, pools: layout.pools, previewPort: layout.previewPort, ports });
+  return JSON.stringify({
+    port: config.port,
+    healthCheck: config.healthCheck,
+    trustedProxies: config.trustedProxies ?? [],
+    slots: layout.slots,
+    pools: layout.pools,
+    previewPort: layout.previewPort,
+    ports,
+    routeAcl: layout.routeAcl,
+  });
 }
 
 /**
@@ -166,13 +180,33 @@ export function slotStates(config: Pick<RouterConfig, 'weights' | 'backends'>, l
   return states;
 }
 
-/** The map file's entries: revision → pool backend, and `preview` → the preview revision's pool. */
-export function mapEntries(config: Pick<RouterConfig, 'previewRevision'>, layout: Layout): Map<string, string> {
+/** The map file's entries: revision → pool backend, `preview` → the preview revision's pool, `route` → the header route's. */
+export function mapEntries(config: Pick<RouterConfig, 'previewRevision' | 'headerRoute'>, layout: Layout): Map<string, string> {
   const entries = new Map<string, string>();
   for (const [revision, pool] of Object.entries(layout.poolOf)) entries.set(revision, poolBackend(pool));
   const preview = config.previewRevision === undefined ? undefined : layout.poolOf[String(config.previewRevision)];
   if (preview !== undefined) entries.set('preview', poolBackend(preview));
+  const route = config.headerRoute === undefined ? undefined : layout.poolOf[String(config.headerRoute.revision)];
+  if (route !== undefined) entries.set('route', poolBackend(route));
   return entries;
+}
+
+/**
+ * The header route as one PCRE over `req.hdrs`, the request's header block
+ * as HAProxy holds it (`name: value\r\n` per header, names in lower case,
+ * values trimmed): a line of that header whose whole value is the exact
+ * value or matches the regex. Any occurrence of a repeated header may match.
+ */
+export function routePatterns(config: Pick<RouterConfig, 'headerRoute'>): string[] {
+  const route: HeaderRoute | undefined = config.headerRoute;
+  if (!route) return [];
+  const value = route.regex ?? (route.exact ?? '').replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return [`(?m)^${route.header.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')}: (?:${value})\\r$`];
+}
+
+/** A word of a runtime API command: backslash before backslashes, spaces and semicolons. */
+function cliWord(text: string): string {
+  return text.replace(/[\\ ;]/g, '\\$&');
 }
 
 export function renderMapFile(entries: Map<string, string>): string {
@@ -239,6 +273,10 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     `  ${refusal(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number.`)} if pinned !pin_valid`,
     `  ${refusal(503, 'UnknownRevision', `Service ${config.service} has no such revision (header ${PIN_HEADER}).`)} if pinned !pin_known`,
     `  use_backend %[req.hdr(${PIN_HEADER}),map(${map})] if pinned pin_known`,
+    // The header route: its pattern (route.acl) and its pool (`route` in the map) change at runtime, never by a reload.
+    `  acl header_route req.hdrs -m reg -f ${paths.routeAclFile}`,
+    `  acl route_known str(route),map(${map}) -m found`,
+    `  use_backend %[str(route),map(${map})] if !pinned header_route route_known`,
     `  default_backend ${WEIGHTED_BACKEND}`,
     '',
   ];
@@ -283,10 +321,11 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
  * request never finds its revision missing during the switch).
  */
 export function runtimeCommands(
-  before: { config: Pick<RouterConfig, 'weights' | 'backends' | 'previewRevision'>; layout: Layout } | undefined,
-  after: { config: Pick<RouterConfig, 'weights' | 'backends' | 'previewRevision'>; layout: Layout },
-  mapFile: string,
+  before: { config: Pick<RouterConfig, 'weights' | 'backends' | 'previewRevision' | 'headerRoute'>; layout: Layout } | undefined,
+  after: { config: Pick<RouterConfig, 'weights' | 'backends' | 'previewRevision' | 'headerRoute'>; layout: Layout },
+  paths: Pick<HaproxyPaths, 'mapFile' | 'routeAclFile'>,
 ): string[] {
+  const { mapFile } = paths;
   const old = before ? slotStates(before.config, before.layout) : new Map<number, SlotState>();
   const now = slotStates(after.config, after.layout);
   const backends = [WEIGHTED_BACKEND, ...Array.from({ length: after.layout.pools }, (_, pool) => poolBackend(pool))];
@@ -302,6 +341,10 @@ export function runtimeCommands(
   for (const slot of old.keys()) {
     if (now.has(slot)) continue;
     for (const backend of backends) commands.push(`set weight ${backend}/${slotServer(slot)} 0`, `set server ${backend}/${slotServer(slot)} state maint`);
+  }
+  const patterns = routePatterns(after.config);
+  if (String(routePatterns(before?.config ?? {})) !== String(patterns)) {
+    commands.push(`clear acl ${paths.routeAclFile}`, ...patterns.map((pattern) => `add acl ${paths.routeAclFile} ${cliWord(pattern)}`));
   }
   const oldMap = before ? mapEntries(before.config, before.layout) : new Map<string, string>();
   const newMap = mapEntries(after.config, after.layout);

@@ -8,7 +8,7 @@ import { freePort } from '../../core/net.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import type { RequestSamples, RouterConfig, RouterStats } from '../../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
-import { mapEntries, planLayout, renderConfig, renderMapFile, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
+import { mapEntries, planLayout, renderConfig, renderMapFile, routePatterns, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
 import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, type HaproxyInstance } from './haproxy-process.ts';
 import { LogStream } from './log-stream.ts';
 import { pickRef, type ServiceRef } from '../../core/types.ts';
@@ -65,7 +65,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
 
   private instance(service: string): HaproxyInstance {
     const dir = join(this.dataDir, 'haproxy', service);
-    const paths = { adminSocket: join(dir, 'admin.sock'), masterSocket: join(dir, 'master.sock'), pidFile: join(dir, 'haproxy.pid'), mapFile: join(dir, 'revisions.map') };
+    const paths = { adminSocket: join(dir, 'admin.sock'), masterSocket: join(dir, 'master.sock'), pidFile: join(dir, 'haproxy.pid'), mapFile: join(dir, 'revisions.map'), routeAclFile: join(dir, 'route.acl') };
     if (paths.masterSocket.length > MAX_SOCKET_PATH) {
       throw new CutoverError(ErrorCode.InvalidConfig, `the data dir's path is too long for HAProxy's sockets (${paths.masterSocket} has more than ${MAX_SOCKET_PATH} characters); use a shorter --data-dir`, {
         context: { service },
@@ -133,7 +133,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
       await reloadHaproxy(instance);
       this.log.info({ service, pid }, 'HAProxy reloaded');
     } else {
-      await this.run(instance, runtimeCommands(previous, next, instance.paths.mapFile));
+      await this.run(instance, runtimeCommands(previous, next, instance.paths));
     }
     writeAtomically(this.appliedFile(service), `${JSON.stringify(next)}\n`);
   }
@@ -147,10 +147,11 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     }
   }
 
-  /** haproxy.cfg and the revision map, each replaced atomically, so a crash leaves the old or the new file, never half of one. */
+  /** haproxy.cfg, the revision map and the header route's pattern, each replaced atomically, so a crash leaves the old or the new file, never half of one. */
   private writeFiles(instance: HaproxyInstance, applied: Applied): void {
     mkdirSync(join(this.dataDir, 'haproxy', instance.service), { recursive: true, mode: 0o700 });
     writeAtomically(instance.paths.mapFile, renderMapFile(mapEntries(applied.config, applied.layout)));
+    writeAtomically(instance.paths.routeAclFile, routePatterns(applied.config).map((pattern) => `${pattern}\n`).join(''));
     writeAtomically(instance.configFile, renderConfig(applied.config, applied.layout, applied.ports, instance.paths));
   }
 
