@@ -61,6 +61,8 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
       env: await ctx.secrets.environment(revision.spec),
       port,
       logPath: record.logPath,
+      ...(revision.spec.run.image !== undefined ? { image: revision.spec.run.image } : {}),
+      ...(revision.spec.resources ? { resources: revision.spec.resources } : {}),
     });
     ctx.store.instances.update(id, { pid });
     ctx.log.info({ ...pickRef(revision), revision: revision.number, instance: id, pid, port }, 'instance started');

@@ -97,3 +97,20 @@ export function addressRange() {
   const error = expectedText('an IP address or CIDR range, like "10.0.0.0/8" or "192.168.1.5"');
   return z.string({ error }).refine(isAddressRange, { error });
 }
+
+const MEMORY_PATTERN = /^(\d+(\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/;
+const MEMORY_UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+/** The engine refuses a memory limit below 6 MiB. */
+const MEMORY_MIN = 6 * 1024 ** 2;
+
+/** Bytes of a memory size like "256Mi", "1G" or "67108864"; null when it is not one. */
+export function parseMemory(value: string): number | null {
+  const match = MEMORY_PATTERN.exec(value);
+  return match ? Math.floor(Number(match[1]) * MEMORY_UNITS[match[3] ?? '']!) : null;
+}
+
+/** A memory size of at least 6Mi, like "256Mi" or "1G". */
+export function memorySize() {
+  const error = expectedText('a memory size of at least 6Mi like "256Mi", "512M" or "1Gi"');
+  return z.string({ error }).refine((value) => (parseMemory(value) ?? 0) >= MEMORY_MIN, { error });
+}

@@ -1,6 +1,7 @@
 /** From the validated document to the `ServiceSpec` the rest of cutover works with. */
 import { parseDuration } from '../core/duration.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
+import { parseMemory } from './fields.ts';
 import type { SpecDocument } from './schema.ts';
 import type { AnalysisSpec, CanaryStep, IntOrPercent, MetricProviderSpec, MetricSpec, ServiceSpec, StrategySpec } from './types.ts';
 
@@ -20,8 +21,10 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
       command: [...spec.run.command],
       env: Object.fromEntries(Object.entries(spec.run.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
       ...secretEnvOf(spec.run.env),
+      ...(spec.run.image !== undefined ? { image: spec.run.image } : {}),
     },
     instances: spec.instances,
+    ...(spec.resources ? { resources: toResources(spec.resources) } : {}),
     port: spec.port,
     healthCheck: {
       path: healthCheck.path,
@@ -47,6 +50,13 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
         })),
       ]),
     ),
+  };
+}
+
+function toResources(resources: NonNullable<Service['resources']>): NonNullable<ServiceSpec['resources']> {
+  return {
+    ...(resources.cpus !== undefined ? { cpus: resources.cpus } : {}),
+    ...(resources.memory !== undefined ? { memoryBytes: parseMemory(resources.memory)! } : {}),
   };
 }
 

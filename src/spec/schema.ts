@@ -15,6 +15,7 @@ import {
   envVars,
   httpPath,
   integer,
+  memorySize,
   port,
   serviceName,
   text,
@@ -195,11 +196,29 @@ const service = z
               .min(1, { error: expected('a non-empty list of strings like [node, server.js]') })
               .describe('Program and arguments, run in the artifact directory.'),
             env: envVars().default({}).describe('Environment variables; values are strings.'),
+            image: text('an image name like "cutover/base-node:20.19.0"')
+              .optional()
+              .describe('The image instances run on where the environment runs containers (platform docker); default: the environment\'s image, else cutover\'s base image (node only). Ignored by the local platform.'),
           },
-          mapping('with command (and env)'),
+          mapping('with command (and env, image)'),
         )
         .describe('How to start one instance.'),
       instances: integer(1, 100).default(1).describe('How many instances serve the service.'),
+      resources: z
+        .strictObject(
+          {
+            cpus: z
+              .number({ error: expected('a number of CPUs like 0.5') })
+              .positive({ error: expected('a number of CPUs above 0, like 0.5') })
+              .max(64, { error: expected('a number of CPUs of at most 64') })
+              .optional()
+              .describe('CPUs one instance may use, like 0.5.'),
+            memory: memorySize().optional().describe('Memory one instance may use, like "256Mi"; it is stopped by the kernel beyond it.'),
+          },
+          mapping('like { cpus: 0.5, memory: 256Mi }'),
+        )
+        .optional()
+        .describe('Limits of one instance; enforced where instances run as containers (platform docker), not by the local platform.'),
       port: port().describe('Port the service listens on.'),
       healthCheck,
       strategy,

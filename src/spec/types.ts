@@ -106,8 +106,11 @@ export interface ServiceSpec {
    * them (age) as soon as it receives them and opens them only to start an
    * instance; they never appear in logs, events, status or API output.
    */
-  run: { command: string[]; env: Record<string, string>; secretEnv?: Record<string, string> };
+  /** `image`: what instances run on where they are containers (platform docker). */
+  run: { command: string[]; env: Record<string, string>; secretEnv?: Record<string, string>; image?: string };
   instances: number;
+  /** Limits of one instance, enforced by container platforms. */
+  resources?: { cpus?: number; memoryBytes?: number };
   port: number;
   healthCheck: HealthCheckSpec;
   strategy: StrategySpec;
