@@ -13,6 +13,8 @@ import { healServices } from './healing.ts';
  * config.
  */
 export async function adoptAll(ctx: EngineContext): Promise<void> {
+  // A platform that reads what runs from elsewhere (the Docker engine's containers) reads it first.
+  await ctx.platform.prepare?.();
   const known = new Set<string>();
   for (const instance of ctx.store.instances.live()) {
     const pid = ctx.platform.isRunning(instance.id, instance.pid) ? instance.pid : ctx.platform.find(instance.id);

@@ -26,6 +26,14 @@ describe('environments config', () => {
     expect(envs.development!.platform).toBeUndefined();
   });
 
+  it('runs an environment on docker with its image, inherited through extends unless the child says local', () => {
+    const envs = parseEnvironments({ staging: { platform: 'docker', image: 'cutover/base-node:20' }, qa: { extends: 'staging' }, laptop: { extends: 'staging', platform: 'local' } });
+    expect(envs.staging).toMatchObject({ platform: 'docker', image: 'cutover/base-node:20' });
+    expect(envs.qa).toMatchObject({ platform: 'docker', image: 'cutover/base-node:20' });
+    expect(envs.laptop!.platform).toBeUndefined();
+    expect(envs.production!.platform).toBeUndefined();
+  });
+
   it('refuses the simulated platform for production, what extends it, and environments that require approval or signatures', () => {
     const refused = (config: Record<string, unknown>) => {
       try {

@@ -42,8 +42,12 @@ export interface Environment {
    * instances and traffic (bench:scale): set in the server's config only,
    * never inherited through `extends`, refused for production and for any
    * environment that extends it or requires approval or signatures.
+   * `docker` runs each instance as a container on the Docker engine at
+   * DOCKER_HOST (src/platforms/docker/); inherited through `extends`.
    */
-  platform?: 'simulated';
+  platform?: 'simulated' | 'docker';
+  /** The image this environment's containers run on when a spec names no `run.image`; absent: cutover's base image. */
+  image?: string;
   /**
    * Where `http`/`prometheus` providers and http hooks of this environment may
    * call (src/security/outbound): host, host:port or CIDR entries. Empty: nowhere.

@@ -1,12 +1,16 @@
 import type { InstanceLaunch, Platform, ProbeResult } from './platform.ts';
 import type { SimulatedPlatform } from './simulated/simulated-platform.ts';
+import type { DockerPlatform } from './docker/docker-platform.ts';
+
+/** The platform types an environment's config can name; absent: local. */
+export type EnvironmentPlatform = 'local' | 'simulated' | 'docker';
 
 /**
  * Each environment's instances on the platform its server config chose
- * (`platform: simulated`, else local). The engine sees one Platform: a start
- * goes by the launch's environment, every other call by who started the
- * instance (the simulated platform knows its records; anything else is a
- * process of the local one).
+ * (`platform: simulated` or `docker`, else local). The engine sees one
+ * Platform: a start goes by the launch's environment, every other call by
+ * who started the instance (the simulated platform knows its records, the
+ * docker one its containers; anything else is a process of the local one).
  */
 export class PerEnvironmentPlatform implements Platform {
   readonly type = 'per-environment';
@@ -14,15 +18,29 @@ export class PerEnvironmentPlatform implements Platform {
   constructor(
     private readonly local: Platform,
     private readonly simulated: SimulatedPlatform,
-    private readonly isSimulated: (environment: string) => boolean,
+    private readonly platformOf: (environment: string) => EnvironmentPlatform,
+    /** Only when some environment runs containers: the engine is not asked otherwise. */
+    private readonly docker?: DockerPlatform,
   ) {}
 
   private of(id: string): Platform {
-    return this.simulated.has(id) ? this.simulated : this.local;
+    if (this.simulated.has(id)) return this.simulated;
+    if (this.docker?.has(id)) return this.docker;
+    return this.local;
+  }
+
+  async prepare(): Promise<void> {
+    await this.docker?.prepare();
   }
 
   start(launch: InstanceLaunch): Promise<{ pid: number }> {
-    return (this.isSimulated(launch.environment) ? this.simulated : this.local).start(launch);
+    const type = this.platformOf(launch.environment);
+    if (type === 'simulated') return this.simulated.start(launch);
+    if (type === 'docker') {
+      if (!this.docker) throw new Error(`environment ${launch.environment} runs on docker, but this server has no docker platform`);
+      return this.docker.start(launch);
+    }
+    return this.local.start(launch);
   }
 
   isRunning(id: string, pid: number | null): boolean {
@@ -38,7 +56,7 @@ export class PerEnvironmentPlatform implements Platform {
   }
 
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[] {
-    return [...this.local.orphans(known), ...this.simulated.orphans()];
+    return [...this.local.orphans(known), ...this.simulated.orphans(), ...(this.docker?.orphans(known) ?? [])];
   }
 
   fromPreviousRelease(id: string, pid: number): boolean {

@@ -12,6 +12,10 @@ export interface InstanceLaunch {
   env: Record<string, string>;
   port: number;
   logPath: string;
+  /** The image to run on (`run.image`); platforms without images ignore it. */
+  image?: string;
+  /** CPU and memory limits (`resources`); the local platform does not enforce them. */
+  resources?: { cpus?: number; memoryBytes?: number };
 }
 
 /** One health check of an instance. */
@@ -28,6 +32,8 @@ export interface ProbeResult {
 export interface Platform {
   /** The id used in config and errors. */
   readonly type: string;
+  /** Reads what already runs (before adoption after a restart); a platform that can read it at any time has none. */
+  prepare?(): Promise<void>;
   /** Starts an instance and resolves once its process exists. */
   start(launch: InstanceLaunch): Promise<{ pid: number }>;
   /** Whether the instance runs as `pid` (false for a zombie or a reused pid). */

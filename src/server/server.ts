@@ -7,7 +7,7 @@ import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { Coordinator } from '../engine/coordinator.ts';
 import type { Logger } from '../monitoring/logger.ts';
-import { createPlatform, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform } from '../platforms/index.ts';
+import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform } from '../platforms/index.ts';
 import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
@@ -81,10 +81,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const simulated = new SimulatedPlatform();
   const simulatedEnvironments = Object.values(config.environments).filter((env) => env.platform === 'simulated').map((env) => env.name);
   if (simulatedEnvironments.length) options.log.warn({ environments: simulatedEnvironments }, 'SIMULATED: these environments run no instance and serve no request; their deployments and analyses see faked outcomes');
+  const platformOptions = { mark: serverMark(options.dataDir), sandbox, dataDir, log: options.log, imageFor: (environment: string) => config.environments[environment]?.image };
+  const dockerEnvironments = Object.values(config.environments).filter((env) => env.platform === 'docker').map((env) => env.name);
+  if (dockerEnvironments.length) options.log.info({ environments: dockerEnvironments, engine: engineSocket() }, 'these environments run their instances as containers on the Docker engine');
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
-    platform: new PerEnvironmentPlatform(createPlatform('local', { mark: serverMark(options.dataDir), sandbox, dataDir }), simulated, isSimulated),
+    platform: new PerEnvironmentPlatform(
+      createPlatform('local', platformOptions),
+      simulated,
+      (environment) => config.environments[environment]?.platform ?? 'local',
+      // The engine is asked for only when an environment runs containers.
+      dockerEnvironments.length ? (createPlatform('docker', platformOptions) as DockerPlatform) : undefined,
+    ),
     traffic: new PerServiceTrafficRouter(
       {
         builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log),

@@ -1,7 +1,8 @@
 /**
  * One contract every platform passes (DESIGN.md: one contract, several
  * implementations): the local platform with real processes of the sample
- * service, the simulated one with records. A new platform is one more
+ * service, the simulated one with records, the docker one with containers
+ * on a private engine (test/support/docker.ts). A new platform is one more
  * `platformContract(...)` line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/core/entry.ts';
 import { freePort } from '../../src/core/net.ts';
-import { LocalPlatform, Sandbox, SimulatedPlatform, type InstanceLaunch, type Platform } from '../../src/platforms/index.ts';
+import { DockerEngine, DockerPlatform, LocalPlatform, Sandbox, SimulatedPlatform, type InstanceLaunch, type Platform } from '../../src/platforms/index.ts';
+import { requireDocker } from '../support/docker.ts';
 import { silentLogger } from '../../src/monitoring/logger.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cutover-platform-contract-'));
@@ -27,16 +29,26 @@ async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs
 }
 
 let counter = 0;
-async function launch(env: Record<string, string> = {}): Promise<InstanceLaunch> {
+async function launchOf(env: Record<string, string> = {}, command = [process.execPath, 'server.js']): Promise<InstanceLaunch> {
   const id = `contract-development-r1-${process.pid}-${++counter}`;
   return {
     id, service: 'contract', environment: 'development', revision: 1, version: '1.0.0',
-    dir: join(PROJECT_ROOT, 'examples/hello'), command: [process.execPath, 'server.js'], env, port: await freePort(), logPath: join(root, `${id}.log`),
+    dir: join(PROJECT_ROOT, 'examples/hello'), command, env, port: await freePort(), logPath: join(root, `${id}.log`),
   };
 }
 
-function platformContract(name: string, make: () => Platform, misbehave: { exitSoon: Record<string, string>; unhealthy: Record<string, string> }): void {
-  describe(`the ${name} platform`, () => {
+interface ContractOptions {
+  exitSoon: Record<string, string>;
+  unhealthy: Record<string, string>;
+  /** How the sample service is started there (a container's image has its own node). */
+  command?: string[];
+  /** The gate of a platform that needs something installed (requireDocker). */
+  gate?: { describe(name: string, body: () => void): void };
+}
+
+function platformContract(name: string, make: () => Platform, misbehave: ContractOptions): void {
+  const launch = (env: Record<string, string> = {}): Promise<InstanceLaunch> => launchOf(env, misbehave.command);
+  (misbehave.gate ?? { describe }).describe(`the ${name} platform`, () => {
     const platform = make();
     const started: { id: string; pid: number }[] = [];
     afterAll(async () => {
@@ -92,3 +104,9 @@ function platformContract(name: string, make: () => Platform, misbehave: { exitS
 const sandbox = Sandbox.open({ mode: 'none', runAs: { user: 'nobody', group: 'nogroup' }, environments: {}, revisionsDir: null }, { hidden: [], revisionsDir: join(root, 'revisions') }, silentLogger());
 platformContract('local', () => new LocalPlatform(`contract-${process.pid}`, sandbox), { exitSoon: { CRASH_AFTER_MS: '300' }, unhealthy: { FAIL_HEALTH: '1' } });
 platformContract('simulated', () => new SimulatedPlatform(), { exitSoon: { CUTOVER_SIMULATED_EXIT_AFTER_MS: '300' }, unhealthy: { CUTOVER_SIMULATED_HEALTHY: 'false' } });
+const docker = await requireDocker();
+platformContract(
+  'docker',
+  () => new DockerPlatform(new DockerEngine(docker.engine?.socket ?? '/nonexistent'), { mark: `contract-${process.pid}`, account: () => ({ uid: 65534, gid: 65534 }), imageFor: () => undefined, log: silentLogger() }),
+  { exitSoon: { CRASH_AFTER_MS: '300' }, unhealthy: { FAIL_HEALTH: '1' }, command: ['node', 'server.js'], gate: docker },
+);

@@ -107,6 +107,20 @@ export class Sandbox implements CommandSandbox {
     return account;
   }
 
+  /**
+   * The uid and gid an environment's containers run as: its account in
+   * `user` mode (revisions are readable by it), else the server's own user
+   * when that is not root (revisions are private to it), else nobody (65534).
+   */
+  containerAccount(environment: string): { uid: number; gid: number } {
+    if (this.isolation === 'user') {
+      const { uid, gid } = this.accountFor(environment);
+      return { uid, gid };
+    }
+    const uid = process.getuid?.() ?? 65534;
+    return uid === 0 ? { uid: 65534, gid: 65534 } : { uid, gid: process.getgid?.() ?? 65534 };
+  }
+
   /** What to spawn for `run`; throws when its environment's code may not run on this server. */
   plan(run: SandboxedRun): SpawnPlan {
     const [program, ...args] = run.command;

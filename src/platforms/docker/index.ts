@@ -1,0 +1,3 @@
+export { DockerPlatform, LABEL, APP_DIR, type DockerPlatformOptions } from './docker-platform.ts';
+export { DockerEngine, EngineError, engineSocket, API_VERSION } from './engine-api.ts';
+export { BASE_IMAGE, buildBaseImage, hasImage, sharedLibraries } from './base-image.ts';
