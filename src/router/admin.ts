@@ -19,6 +19,8 @@ export interface AdminTarget {
   samples(after: number): RequestSamples | Promise<RequestSamples>;
   /** The worker processes serving traffic, when the router runs several (healthz shows them). */
   workerPids?(): number[];
+  /** True while its workers start: /healthz answers 503 until they serve. */
+  isStarting?(): boolean;
 }
 
 /**
@@ -53,6 +55,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, tokens: Tokens,
   const path = new URL(req.url ?? '/', 'http://router').pathname;
   const route = `${req.method ?? ''} ${path}`;
   if (route === `GET ${AdminPath.healthz}`) {
+    if (target.isStarting?.()) {
+      answerError(res, 503, new CutoverError(ErrorCode.RouterUnavailable, 'The router is starting: its workers do not serve yet.', { retryable: true }));
+      return;
+    }
     const workers = target.workerPids?.();
     answer(res, 200, { ok: true, pid: process.pid, generation: target.config?.generation ?? null, ...(workers ? { workers } : {}) } satisfies HealthzAnswer);
     return;

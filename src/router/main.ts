@@ -2,9 +2,9 @@
  * The router process: `node dist/router/main.js --state-file PATH --admin-port N --token-file PATH [--metrics-token-file PATH] [--workers N|auto]`
  * (started by the control plane through `nodeArgsFor(Program.router)`).
  * It outlives the control plane: traffic keeps flowing on the last config.
- * With more than one worker (`--workers N|auto`, or CUTOVER_ROUTER_WORKERS)
- * this process is the supervisor and the workers are its cluster children,
- * which run this same file.
+ * By default (`--workers auto`, or CUTOVER_ROUTER_WORKERS) this process is
+ * the supervisor of 2–4 workers, its cluster children, which run this same
+ * file; `--workers 1` runs the router as one process.
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -18,6 +18,8 @@ import { runRouter } from './run-router.ts';
 const USAGE = 'usage: router --state-file PATH --admin-port N --token-file PATH [--metrics-token-file PATH] [--workers N|auto]';
 /** `--workers auto`: one per core, but more than this buys nothing for a proxy of one service and costs memory. */
 const MAX_AUTO_WORKERS = 4;
+/** `--workers auto` on one core still runs two: a router is never one process that a crash takes down. */
+const MIN_AUTO_WORKERS = 2;
 
 function fail(message: string): never {
   process.stderr.write(`${JSON.stringify({ level: 'error', component: 'router', msg: message })}\n`);
@@ -40,10 +42,9 @@ if (cluster.isWorker) {
   const tokenFile = values['token-file'];
   const adminPort = Number(values['admin-port']);
   if (!stateFile || !tokenFile || !Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) fail(USAGE);
-  const workersText = values.workers ?? process.env.CUTOVER_ROUTER_WORKERS;
-  // One process unless asked: with several workers the deployment tests lost requests on the loaded 2-core
-  // test machine (not yet understood), so the workers are opt-in until that is explained.
-  const workers = workersText === undefined ? 1 : workersText === 'auto' ? Math.min(availableParallelism(), MAX_AUTO_WORKERS) : Number(workersText);
+  const workersText = values.workers ?? process.env.CUTOVER_ROUTER_WORKERS ?? 'auto';
+  // Two at least by default: the death of one loses only its requests in flight, the other goes on accepting.
+  const workers = workersText === 'auto' ? Math.max(MIN_AUTO_WORKERS, Math.min(availableParallelism(), MAX_AUTO_WORKERS)) : Number(workersText);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) fail(`--workers (or CUTOVER_ROUTER_WORKERS) must be "auto" or a whole number from 1 to 64, not "${workersText}"; ${USAGE}`);
 
   try {

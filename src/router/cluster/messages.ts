@@ -7,7 +7,8 @@
 import type { RequestSamples, RouterConfig, RouterStats } from '../wire.ts';
 
 export type ToWorker =
-  | { type: 'apply'; id: number; config: RouterConfig }
+  /** `waitForPortMs`: the port may still be held by the workers of a router this one takes over; retry that long. */
+  | { type: 'apply'; id: number; config: RouterConfig; waitForPortMs?: number }
   | { type: 'stats'; id: number }
   | { type: 'samples'; id: number; after: number };
 
@@ -18,6 +19,3 @@ export type FromWorker =
   | { type: 'failed'; id: number; code: string; message: string }
   | { type: 'stats'; id: number; stats: RouterStats }
   | { type: 'samples'; id: number; samples: RequestSamples };
-
-/** Env of a worker: it is not the router the control plane looks for (marks cleared), and knows it is a worker. */
-export const WORKER_ENV = { CUTOVER_ROUTER: '', CUTOVER_DATA_DIR: '', CUTOVER_ROUTER_WORKER: '1' } as const;

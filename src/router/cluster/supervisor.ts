@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Server } from 'node:http';
+import { resolve as resolvePath } from 'node:path';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { startAdmin } from '../admin.ts';
 import type { AdminTarget } from '../admin.ts';
@@ -13,14 +14,16 @@ import { saveRouterConfig } from '../state-file.ts';
 import { SAMPLE_CAPACITY, SampleRing } from '../stats.ts';
 import type { RequestSamples, RevisionStats, RouterConfig, RouterStats } from '../wire.ts';
 import { addRevisionStats, combineStats } from './aggregate.ts';
-import { WORKER_ENV } from './messages.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
+import { clearRespawnLock, orphanWorkers, stopOrphans, workerEnv } from './takeover.ts';
 
 /** How long a worker may take to answer the supervisor. */
 const WORKER_ANSWER_MS = 5_000;
 /** More restarts than this within RESTART_WINDOW_MS and the next one waits a second: a worker that dies at start must not spin. */
 const RESTART_BURST = 10;
 const RESTART_WINDOW_MS = 10_000;
+/** How long a worker retries the traffic port while the previous router's orphaned workers let go of it. */
+const TAKEOVER_PORT_WAIT_MS = 15_000;
 /**
  * How often the supervisor reads every worker's counters and samples even
  * when nobody asks: a worker that dies takes with it only what it counted
@@ -64,6 +67,9 @@ class Supervisor implements AdminTarget {
   private readonly restarts: number[] = [];
   private readonly readyWaiters = new Set<() => void>();
   private collector: NodeJS.Timeout | undefined;
+  /** Workers of a previous router of this state file whose supervisor died; stopped once a worker of ours has booted. */
+  private orphans: number[] = [];
+  private starting = true;
 
   constructor(
     private readonly stateFile: string,
@@ -74,9 +80,16 @@ class Supervisor implements AdminTarget {
     return this.current;
   }
 
-  /** Starts `count` workers with the stored config; resolves when all serve it. */
+  /** While it starts, the admin API answers /healthz with 503: the control plane waits for the workers. */
+  isStarting(): boolean {
+    return this.starting;
+  }
+
+  /** Starts `count` workers with the stored config, taking the port over from a dead router's workers; resolves when all serve it. */
   async start(count: number, stored: RouterConfig | undefined): Promise<void> {
     this.current = stored;
+    this.orphans = orphanWorkers(resolvePath(this.stateFile));
+    if (this.orphans.length > 0) this.log.warn({ event: 'takeover', orphans: this.orphans }, 'workers of a previous router still serve; taking their port over');
     for (let i = 0; i < count; i++) this.fork();
     this.collector = setInterval(() => {
       void this.stats().catch(() => undefined);
@@ -93,6 +106,8 @@ class Supervisor implements AdminTarget {
       this.readyWaiters.add(check);
       check();
     });
+    this.starting = false;
+    clearRespawnLock(resolvePath(this.stateFile));
   }
 
   /** The workers that serve the current config (a replacement appears once it does). */
@@ -192,7 +207,7 @@ class Supervisor implements AdminTarget {
   }
 
   private fork(): void {
-    const worker = cluster.fork(WORKER_ENV);
+    const worker = cluster.fork(workerEnv(resolvePath(this.stateFile)));
     const state: WorkerState = { worker, ready: false, lastStats: undefined, samplesRead: 0, waiting: new Map() };
     this.states.set(worker.id, state);
     worker.on('message', (message: FromWorker) => this.onMessage(state, message));
@@ -203,7 +218,9 @@ class Supervisor implements AdminTarget {
   private onMessage(state: WorkerState, message: FromWorker): void {
     if (message.type === 'ready') {
       const config = this.current;
-      const started = config ? this.applyTo(state, config) : Promise.resolve();
+      // One of ours has booted: the orphans may let go of the port now, and ours retry it until they have.
+      stopOrphans(this.orphans.splice(0), this.log);
+      const started = config ? this.applyTo(state, config, this.starting ? TAKEOVER_PORT_WAIT_MS : 0) : Promise.resolve();
       started.then(
         () => {
           state.ready = true;
@@ -234,8 +251,8 @@ class Supervisor implements AdminTarget {
     else this.fork();
   }
 
-  private async applyTo(state: WorkerState, config: RouterConfig): Promise<void> {
-    const answer = await this.ask(state, { type: 'apply', id: this.nextId++, config });
+  private async applyTo(state: WorkerState, config: RouterConfig, waitForPortMs = 0): Promise<void> {
+    const answer = await this.ask(state, { type: 'apply', id: this.nextId++, config, ...(waitForPortMs > 0 ? { waitForPortMs } : {}) }, waitForPortMs);
     if (answer.type === 'failed') {
       const code = (Object.values(ErrorCode) as string[]).includes(answer.code) ? (answer.code as ErrorCode) : ErrorCode.Internal;
       throw new CutoverError(code, answer.message, { context: { service: config.service } });
@@ -243,12 +260,14 @@ class Supervisor implements AdminTarget {
     if (answer.type === 'applied') this.lastPorts = answer.ports;
   }
 
-  private ask(state: WorkerState, message: ToWorker): Promise<FromWorker> {
+  /** Sends `message` and waits for the answer with its id, WORKER_ANSWER_MS plus `extraMs` at most. */
+  private ask(state: WorkerState, message: ToWorker, extraMs = 0): Promise<FromWorker> {
     return new Promise((resolve, reject) => {
+      const timeoutMs = WORKER_ANSWER_MS + extraMs;
       const timer = setTimeout(() => {
         state.waiting.delete(message.id);
-        reject(new CutoverError(ErrorCode.RouterUnavailable, `Router worker ${state.worker.process.pid ?? '?'} did not answer ${message.type} within ${WORKER_ANSWER_MS} ms.`, { retryable: true }));
-      }, WORKER_ANSWER_MS);
+        reject(new CutoverError(ErrorCode.RouterUnavailable, `Router worker ${state.worker.process.pid ?? '?'} did not answer ${message.type} within ${timeoutMs} ms.`, { retryable: true }));
+      }, timeoutMs);
       state.waiting.set(message.id, {
         resolve: (answer) => {
           clearTimeout(timer);
@@ -290,12 +309,14 @@ export async function runSupervisor(options: RouterOptions & { workers: number; 
   const metricsToken = options.metricsTokenFile ? await readToken(options.metricsTokenFile) : undefined;
   const supervisor = new Supervisor(options.stateFile, log);
   const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
-  await supervisor.start(options.workers, await loadStored(options.stateFile, log));
-  let admin: Server;
+  // The admin port first: a second router started for the same service (by the control plane and by an
+  // orphaned worker at once) fails here, before it forks workers or stops anyone's.
+  const admin: Server = await startAdmin(options.adminPort, token, supervisor, log, metricsToken);
   try {
-    admin = await startAdmin(options.adminPort, token, supervisor, log, metricsToken);
+    await supervisor.start(options.workers, await loadStored(options.stateFile, log));
   } catch (error) {
     await supervisor.stop(stopTimeoutMs);
+    await closeGracefully(admin, 1_000);
     throw error;
   }
   const ports = supervisor.ports();

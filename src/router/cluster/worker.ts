@@ -1,15 +1,27 @@
-import { isCutoverError, messageOf } from '../../core/errors.ts';
+import cluster from 'node:cluster';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, isCutoverError, messageOf } from '../../core/errors.ts';
+import type { RouterConfig } from '../wire.ts';
 import { DataPlane } from '../data-plane.ts';
 import type { RouterLogger } from '../log.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
+import { respawnSupervisor, routerStateExists } from './takeover.ts';
+
+/** While orphaned, how often a worker checks that a new router is on its way (another orphan may have started one that failed). */
+const RESPAWN_RETRY_MS = 10_000;
+/** Between two tries of a port the previous router's workers still hold. */
+const PORT_RETRY_MS = 20;
 
 /**
  * A router worker: one of the processes that share the traffic ports and
  * proxy requests. It serves the configs its supervisor sends (the
  * supervisor persists them), answers its counters, and stops gracefully
- * on SIGTERM or when its supervisor is gone.
+ * on SIGTERM. When its supervisor dies it goes on serving the last config
+ * and starts a new router (takeover.ts), which stops it once it serves.
  */
 export function runWorker(log: RouterLogger, stopTimeoutMs: number): void {
+  // node:cluster makes a worker exit when the channel to its primary closes, unless it "exited after disconnect".
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   // The supervisor keeps the state file; a worker never writes it.
   const dataPlane = new DataPlane(undefined, log, stopTimeoutMs);
   const send = (message: FromWorker): void => {
@@ -21,7 +33,7 @@ export function runWorker(log: RouterLogger, stopTimeoutMs: number): void {
       case 'apply':
         // Applied one at a time and in order, like pushes to a single router.
         applying = applying.then(() =>
-          dataPlane.apply(message.config).then(
+          applyWaitingForPort(dataPlane, message.config, message.waitForPortMs ?? 0).then(
             () => send({ type: 'applied', id: message.id, ports: dataPlane.ports() }),
             (error: unknown) => send({ type: 'failed', id: message.id, code: isCutoverError(error) ? error.code : 'Internal', message: messageOf(error) }),
           ),
@@ -55,7 +67,35 @@ export function runWorker(log: RouterLogger, stopTimeoutMs: number): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // Without its supervisor nobody restarts it or persists configs: the control plane restarts the whole router.
-  process.on('disconnect', () => stop('supervisor gone'));
+  const orphaned = (): void => {
+    if (stopping) return;
+    // Its router was removed with its folder (or a test's temp dir): nothing should serve it any more.
+    if (!routerStateExists()) return stop('supervisor gone and its state file removed');
+    respawnSupervisor(log);
+  };
+  process.on('disconnect', () => {
+    if (stopping) return;
+    log.error({ event: 'supervisor-gone' }, 'the router supervisor is gone; serving the last config until a new router takes over');
+    orphaned();
+    setInterval(orphaned, RESPAWN_RETRY_MS).unref();
+  });
   send({ type: 'ready' });
+}
+
+/**
+ * Applies a config; while the port is taken (by the previous router's
+ * workers, which a taking-over supervisor has just told to stop) tries
+ * again every 20 ms for up to `waitForPortMs`.
+ */
+async function applyWaitingForPort(dataPlane: DataPlane, config: RouterConfig, waitForPortMs: number): Promise<void> {
+  const deadline = Date.now() + waitForPortMs;
+  while (true) {
+    try {
+      await dataPlane.apply(config);
+      return;
+    } catch (error) {
+      if (!isCutoverError(error) || error.code !== ErrorCode.PortInUse || Date.now() >= deadline) throw error;
+      await sleep(PORT_RETRY_MS);
+    }
+  }
 }
