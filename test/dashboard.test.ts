@@ -71,7 +71,7 @@ withChromium.describe('the dashboard at /ui', () => {
       await expect.poll(() => weights(page).textContent(), { timeout: 30_000 }).toMatch(/r2 20%/);
       await page.locator('li[aria-current="step"]').getByText('pause until promoted').waitFor();
       // By keyboard: Escape cancels the confirmation, Enter on its button confirms.
-      const promote = page.getByRole('button', { name: 'Promote' });
+      const promote = page.getByRole('button', { name: 'Promote', exact: true });
       await promote.focus();
       await page.keyboard.press('Enter');
       const dialog = page.getByTestId('confirm');
@@ -175,6 +175,35 @@ withChromium.describe('the dashboard at /ui', () => {
       await expect.poll(() => page.getByTestId('action-result').textContent()).toMatch(/Approve: done/);
       await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: LONG }).toMatch(/Succeeded/);
       await expect.poll(() => page.getByTestId('events').textContent()).toMatch(/Approved.*by carol/);
+      await page.close();
+    },
+    LONG * 2,
+  );
+  withChromium.it(
+    'promotes a paused canary to the end with one button, through the API `cutover promote --full` calls',
+    async () => {
+      const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }];
+      const applied = await cluster.cli('apply', '-f', spec('web', { version: '5.0.0', strategy: { canary: { steps } } }));
+      expect(applied.code, applied.stderr).toBe(0);
+      await expect.poll(async () => (await cluster.status('web')).phase, { timeout: LONG }).toBe('Paused');
+      const page = await signedIn(browser.context, cluster.url, tokens.dana!, '#/services/development/web');
+      await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 30_000 }).toMatch(/5\.0\.0.*Paused/);
+      await page.getByRole('button', { name: 'Promote to the end' }).click();
+      const dialog = page.getByTestId('confirm');
+      await expect.poll(() => dialog.textContent()).toMatch(/Take deployment (\d+) of web in development \(revision \d+, 5\.0\.0\) straight to 100%: its \d+ remaining step\(s\) .*skipping every pause and analysis/);
+      await screenshot(page, 'promote-full');
+      await dialog.getByRole('button', { name: 'Promote to the end' }).click();
+      await expect.poll(() => page.getByTestId('action-result').textContent()).toMatch(/Promote to the end: done/);
+      // No second pause to press through: the deployment ends by itself.
+      await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: LONG }).toMatch(/5\.0\.0.*Succeeded/);
+      await expect.poll(() => weights(page).textContent(), { timeout: 30_000 }).toMatch(/100%/);
+      const deployment = (await cluster.status('web')).deployment.id;
+      const { body } = await cluster.api<{ events: { deployment: number | null; type: string; by?: string }[] }>('GET', '/v1/events?service=web');
+      expect(body.events.filter((e) => e.deployment === deployment).map((e) => e.type)).toContain('FullPromotionRequested');
+      // The same audited call as `cutover promote --full`: by dana, with full: true.
+      const audit = await cluster.api<{ entries: Record<string, unknown>[] }>('GET', '/v1/audit?limit=100');
+      const promotions = audit.body.entries.filter((entry) => entry.actor === 'dana' && String(entry.action).includes('promote')).map((entry) => JSON.stringify(entry));
+      expect(promotions.some((entry) => entry.includes('"full":true') || entry.includes('promoted to the end')), JSON.stringify(audit.body.entries.slice(-3))).toBe(true);
       await page.close();
     },
     LONG * 2,

@@ -37,6 +37,19 @@ export function Actions({ session, status, history, onDone }: { session: Session
       pending: { label: 'Promote', consequence: `Continue ${what} past its pause at step ${status.step.index + 1}/${status.step.total} (${status.step.current ?? 'pause'}).`, run: () => api.promote(environment, service, false) },
     });
   }
+  // What `cutover promote --full` does, through the same call: the rest of the plan becomes the shortest way to 100%.
+  const left = status.step.total - status.step.index;
+  if (canDeploy && active && status.phase !== 'AwaitingApproval' && left > 0) {
+    buttons.push({
+      id: 'promote-full',
+      label: 'Promote to the end',
+      pending: {
+        label: 'Promote to the end',
+        consequence: `Take ${what} straight to 100%: its ${left} remaining step(s) become the shortest way there, skipping every pause and analysis (an approval still needs its approver). Recorded in the audit log.`,
+        run: () => api.promote(environment, service, true),
+      },
+    });
+  }
   if (canDeploy && active) {
     buttons.push({
       id: 'abort',
