@@ -324,7 +324,7 @@ export class Coordinator {
     }
     // The service's current port and environment, as a rollback does; everything else is the revision's own.
     const spec = { ...revision.spec, port: service.port, environment: ref.environment };
-    const signature = this.ctx.store.signatures.get(revision.digest);
+    const signature = this.ctx.store.signatures.get(revision.digest, ref.environment);
     await admit(this.ctx, spec, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by);
     await ensureRevisionUnpacked(this.ctx, revision);
     this.ctx.store.services.upsert(spec);
@@ -474,7 +474,8 @@ export class Coordinator {
     const document = structuredClone(revision.document) as { metadata?: { name?: string }; spec?: Record<string, unknown> };
     if (document.metadata) document.metadata.name = targetRef.service;
     if (document.spec) document.spec.environment = to;
-    const signature = this.ctx.store.signatures.get(revision.digest);
+    // The target's own record first (it may have accepted this artifact before), else the one the source accepted; either is verified against the target's keys.
+    const signature = this.ctx.store.signatures.get(revision.digest, to) ?? this.ctx.store.signatures.get(revision.digest, from);
     const promotedFrom = { service: name, environment: from, revision: revision.number, digest: revision.digest };
     return this.apply(spec, { ...document, promotedFrom }, { digest: revision.digest, size: 0, ...(signature !== undefined ? { signature } : {}) }, by, request);
   }

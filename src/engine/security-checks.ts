@@ -66,8 +66,8 @@ export async function assessSecurity(
 ): Promise<SecurityAssessment> {
   const checks: CheckResult[] = [];
 
-  // Signature: a rollback or promotion carries the signature its artifact passed with.
-  const signatureText = artifact.signature ?? ctx.store.signatures.get(artifact.digest);
+  // Signature: a rollback or promotion carries the signature its artifact passed with (in this environment, or the one it is promoted from).
+  const signatureText = artifact.signature ?? ctx.store.signatures.get(artifact.digest, environment.name);
   // The plaintext bytes are read (and decrypted) only when there is a signature to check against them.
   const data = signatureText !== undefined || environment.signatureRequired ? await ctx.artifacts.read(artifact.digest) : null;
   const { keys, bad } = trustedKeys(environment);
@@ -80,7 +80,7 @@ export async function assessSecurity(
       checks.push({ check: 'signature', ok: verification.ok, message: verification.ok ? `signed by trusted key ${verification.keyId}` : verification.message });
     }
     // A dry run (plan) records nothing, not even a signature that checked out.
-    if (verification.ok && signatureText && !options.dryRun) ctx.store.signatures.save(artifact.digest, signatureText, verification.keyId);
+    if (verification.ok && signatureText && !options.dryRun) ctx.store.signatures.save(artifact.digest, environment.name, signatureText, verification.keyId);
   }
 
   // Vulnerabilities: only with an advisory database configured.

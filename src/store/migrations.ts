@@ -6,6 +6,28 @@ import { SERVICE_ENVIRONMENT_IDENTITY } from './migrations/service-environment.t
  * The schema, as an ordered list of migrations. A migration is never edited
  * once released; a change is a new entry at the end.
  */
+/**
+ * A signature record is (artifact, environment): the signature each
+ * environment accepted, checked against its own trusted keys. Kept by
+ * digest alone, an apply in one environment replaced the signature another
+ * environment had accepted, and that one could no longer roll back to it.
+ * Rows from before keep environment '' (which environment accepted them is
+ * not known): any environment may try them, against its own keys.
+ */
+const SIGNATURES_PER_ENVIRONMENT = `
+  CREATE TABLE signatures_by_environment (
+    digest      TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    key_id      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (digest, environment)
+  );
+  INSERT INTO signatures_by_environment SELECT digest, '', text, key_id, created_at FROM signatures;
+  DROP TABLE signatures;
+  ALTER TABLE signatures_by_environment RENAME TO signatures;
+`;
+
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE services (
@@ -99,4 +121,6 @@ export const MIGRATIONS: readonly string[] = [
   IDENTITY_FLAGS_SCHEMA,
   // HMAC signing secrets sealed with the key ring (finding 10).
   SEALED_SECRETS_SCHEMA,
+  // An artifact's signature is kept per environment that accepted it (finding 11).
+  SIGNATURES_PER_ENVIRONMENT,
 ];
