@@ -1,0 +1,112 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { freePort } from '../src/core/net.ts';
+import { lastVersions, startLoad } from '../src/load/index.ts';
+import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
+import { requireDocker } from './support/docker.ts';
+
+/**
+ * End to end on the docker platform: a real control plane whose development
+ * environment runs containers on a private engine, the built-in router, and
+ * examples/hello on the base image. A rolling deployment under load loses no
+ * request; every container runs as nobody with the spec's limits and only the
+ * revision mounted; an instance cannot read the data dir; `cutover logs`
+ * shows the containers' output; a SIGKILLed control plane's successor adopts
+ * the containers instead of sweeping them.
+ */
+const RATE = 300;
+const docker = await requireDocker();
+
+interface ContainerView {
+  Id: string;
+  Labels: Record<string, string>;
+}
+
+docker.describe('a service on the docker platform', () => {
+  const cluster = new Cluster();
+  let port = 0;
+  const engine = () => docker.engine!;
+  const containers = (service: string) =>
+    engine().api.call<ContainerView[]>({ path: '/containers/json', query: { filters: JSON.stringify({ label: [`cutover.service=${service}`] }) } });
+
+  /** Runs node in a container as its user; returns the exit code and output. */
+  async function execNode(container: string, script: string): Promise<{ code: number; output: string }> {
+    const exec = await engine().api.call<{ Id: string }>({ method: 'POST', path: `/containers/${container}/exec`, body: { Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true } });
+    const response = await engine().api.open({ method: 'POST', path: `/exec/${exec.Id}/start`, body: { Detach: false, Tty: false } });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    let raw = Buffer.concat(chunks);
+    let output = '';
+    while (raw.length >= 8) {
+      const size = raw.readUInt32BE(4);
+      output += raw.subarray(8, 8 + size).toString();
+      raw = raw.subarray(8 + size);
+    }
+    const inspected = await engine().api.call<{ ExitCode: number }>({ path: `/exec/${exec.Id}/json` });
+    return { code: inspected.ExitCode, output };
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    const config = join(cluster.dataDir, 'config.yaml');
+    writeFileSync(config, 'environments:\n  development:\n    platform: docker\n');
+    cluster.serverArgs = ['--config', config];
+    // The server finds the engine where users point it: DOCKER_HOST.
+    process.env.DOCKER_HOST = engine().host;
+    await cluster.start();
+  }, 120_000);
+  afterAll(() => cluster.destroy(), 120_000);
+
+  docker.it('rolls hello from v1 to v2 under load without one failed request, in containers that cannot see the data dir', async () => {
+    const spec = (version: string) =>
+      helloSpec({ version, port, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }, resources: { cpus: 0.5, memory: '128Mi' } });
+    const first = await cluster.cli('apply', '-f', cluster.writeSpec('hello', spec('1.0.0')), '--wait');
+    expect(first.code, first.stdout + first.stderr + cluster.log()).toBe(0);
+    expect(await containers('hello')).toHaveLength(3);
+
+    const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const second = await cluster.cli('apply', '-f', cluster.writeSpec('hello', spec('2.0.0')), '--wait');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const report = await load.stop();
+    expect(second.code, second.stdout + second.stderr + cluster.log()).toBe(0);
+    expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);
+    expect(report.sent).toBeGreaterThan(RATE * 3);
+    expect(report.byVersion['1.0.0']).toBeGreaterThan(0);
+    expect(lastVersions(report, 1000)).toEqual({ '2.0.0': expect.any(Number) });
+    const status = await cluster.status('hello');
+    expect(status.phase).toBe('Succeeded');
+
+    // Exactly the new revision's three containers remain; the old ones were stopped and removed.
+    const running = await containers('hello');
+    expect(running.map((c) => c.Labels['cutover.revision']).sort()).toEqual([String(status.revision), String(status.revision), String(status.revision)]);
+    for (const container of running) {
+      const inspected = await engine().api.call<{ Config: { User: string }; HostConfig: { Memory: number; NanoCpus: number; NetworkMode: string }; Mounts: { Source: string; Destination: string; RW: boolean }[] }>({ path: `/containers/${container.Id}/json` });
+      expect(inspected.Config.User).not.toMatch(/^0?:|^root/);
+      expect(inspected.HostConfig).toMatchObject({ Memory: 128 * 1024 ** 2, NanoCpus: 5e8, NetworkMode: 'host' });
+      const binds = inspected.Mounts.filter((m) => m.Destination === '/app');
+      expect(binds).toEqual([expect.objectContaining({ RW: false })]);
+      expect(binds[0]!.Source.startsWith(cluster.revisionsDir)).toBe(true);
+    }
+    // The instance's own code cannot read the control plane's data dir (the admin token there).
+    const attempt = await execNode(running[0]!.Id, `try { require('fs').readFileSync(${JSON.stringify(join(cluster.dataDir, 'admin-token'))}); console.log('READ'); } catch (e) { console.log(e.code); process.exit(3); }`);
+    expect(attempt).toEqual({ code: 3, output: 'ENOENT\n' });
+
+    // Their output reaches `cutover logs` as a process's does.
+    const logs = await cluster.cli('logs', 'hello', '--env', 'development');
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('hello 2.0.0');
+  }, 300_000);
+
+  docker.it('adopts the containers after a SIGKILL of the control plane, instead of sweeping them', async () => {
+    const before = (await containers('hello')).map((c) => c.Id).sort();
+    expect(before).toHaveLength(3);
+    await cluster.stopServer('SIGKILL');
+    await cluster.start();
+    await waitFor('the adopted instances to be healthy', async () => (await cluster.status('hello')).instances.filter((i) => i.healthy).length === 3, 60_000);
+    expect(cluster.log()).toContain('instance adopted');
+    expect((await containers('hello')).map((c) => c.Id).sort()).toEqual(before);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  }, 180_000);
+});
