@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --trials N --seed S --rate R --workers W]`: N seeded
+ * `npm run chaos [-- --trials N --seed S --first F --rate R --workers W]`: N seeded
  * trials, each a deployment of the next version with a random strategy under
  * paced load and one SIGKILL at a random instant (the control plane, a
  * router worker or the router, an instance); prints per trial and in sum:
@@ -16,6 +16,7 @@ const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
+    first: { type: 'string', default: '1' },
     rate: { type: 'string', default: String(CHAOS_DEFAULTS.rate) },
     workers: { type: 'string', default: process.env.CUTOVER_ROUTER_WORKERS ?? String(CHAOS_DEFAULTS.workers) },
     instances: { type: 'string', default: String(CHAOS_DEFAULTS.instances) },
@@ -35,6 +36,7 @@ const options = {
   ...CHAOS_DEFAULTS,
   trials: whole('trials', values.trials, 1, 10_000),
   seed: whole('seed', values.seed, 0, 2 ** 32 - 1),
+  first: whole('first', values.first, 1, 10_000),
   rate: whole('rate', values.rate, 1, 5_000),
   workers: whole('workers', values.workers, 1, 64),
   instances: whole('instances', values.instances, 1, 20),
@@ -43,7 +45,7 @@ const options = {
 const uptime = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const failures = (t: TrialResult): string => Object.entries(t.failedBy).map(([kind, n]) => `${kind}×${n}`).join(' ');
 
-process.stdout.write(`cutover chaos: ${options.trials} trials, seed ${options.seed}, ${options.rate} requests/s, ${options.instances} instances, router workers ${options.workers}, node ${process.version}\n`);
+process.stdout.write(`cutover chaos: ${options.trials} trials${options.first > 1 ? ` from trial ${options.first}` : ''}, seed ${options.seed}, ${options.rate} requests/s, ${options.instances} instances, router workers ${options.workers}, node ${process.version}\n`);
 process.stdout.write(`load at start: ${uptime()}\n`);
 const summary = await runChaos({
   ...options,

@@ -15,6 +15,9 @@ const MAX_FAILURE_SAMPLES = 20;
 const MAX_BODY_CHARS = 64 * 1024;
 
 /** Starts sending `ratePerSecond` GET requests to `url` until `stop()`. */
+/** The failure of a request that timed out after waiting more than half its deadline for one of the client's connections. */
+export const TIMED_OUT_QUEUED = 'ETIMEDOUT_QUEUED';
+
 export function startLoad(options: LoadOptions): LoadRun {
   const url = new URL(options.url);
   const client = url.protocol === 'https:' ? https : http;
@@ -60,9 +63,13 @@ export function startLoad(options: LoadOptions): LoadRun {
       record();
       finish();
     };
-    // A whole-request deadline: the socket's own timeout only notices silence.
+    let socketAt: number | undefined;
+    // A whole-request deadline: the socket's own timeout only notices silence. A request that spent most of it
+    // waiting in this client for one of its connections (all busy: the service answers slower than the rate
+    // needs) says so: an overloaded service, not one that stopped answering.
     const timer = setTimeout(() => {
-      end(() => fail({ at: since(), error: 'ETIMEDOUT' }));
+      const queuedMs = (socketAt ?? performance.now()) - begun;
+      end(() => fail({ at: since(), error: queuedMs > timeoutMs / 2 ? TIMED_OUT_QUEUED : 'ETIMEDOUT' }));
       request.destroy();
     }, timeoutMs);
     const request = client.get(url, { agent, headers: options.headers }, (response) => {
@@ -90,6 +97,7 @@ export function startLoad(options: LoadOptions): LoadRun {
         }),
       );
     });
+    request.on('socket', () => (socketAt = performance.now()));
     request.on('error', (error: NodeJS.ErrnoException) => end(() => fail({ at: since(), error: error.code ?? error.message })));
   };
 

@@ -4,7 +4,11 @@ export interface LoadOptions {
   /** The only URL requests go to (tests pass 127.0.0.1 URLs). */
   url: string;
   ratePerSecond: number;
-  /** A request that has not fully answered by then fails with ETIMEDOUT. @default 10_000 */
+  /**
+   * A request that has not fully answered by then fails with ETIMEDOUT, or ETIMEDOUT_QUEUED when it spent more than
+   * half of that waiting in the client for one of its 64 connections (all busy: the service answers slower than the
+   * rate needs). @default 10_000
+   */
   timeoutMs?: number;
   headers?: Record<string, string>;
 }

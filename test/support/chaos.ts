@@ -31,6 +31,11 @@ const END_PHASES = new Set(['Succeeded', 'RolledBack', 'Aborted', 'Failed']);
 export interface ChaosOptions {
   seed: number;
   trials: number;
+  /**
+   * The number of the first trial: with the same seed, trial N kills the same way whether the run starts at 1 or at N
+   * (to replay one trial of a long run alone). @default 1
+   */
+  first?: number;
   /** Requests per second of the paced load through the service's router. */
   rate: number;
   /** Router worker processes (CUTOVER_ROUTER_WORKERS); 1 runs the router as one process. */
@@ -104,7 +109,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const service = new ChaosService(cluster, await freePort(), options);
     await service.deploy('1.0.0', 'rolling');
     await service.waitConverged();
-    for (let trial = 1; trial <= options.trials; trial++) {
+    const first = options.first ?? 1;
+    for (let skipped = 1; skipped < first; skipped++) skipDraws(random);
+    for (let trial = first; trial < first + options.trials; trial++) {
       const result = await service.trial(trial, random);
       trials.push(result);
       options.onTrial?.(result);
@@ -132,6 +139,13 @@ export function summarize(trials: TrialResult[]): ChaosSummary {
     orphans: sum(trials, (t) => t.orphans),
     convergeMs: { median: times.length ? times[Math.floor((times.length - 1) / 2)]! : 0, max: times.length ? times[times.length - 1]! : 0 },
   };
+}
+
+/** Every random number a trial draws (ChaosService.trial), so a later trial can be replayed alone. */
+const DRAWS_PER_TRIAL = 5;
+
+function skipDraws(random: Random): void {
+  for (let i = 0; i < DRAWS_PER_TRIAL; i++) random();
 }
 
 function pick<T>(random: Random, items: readonly T[]): T {
@@ -171,6 +185,7 @@ class ChaosService {
     this.versions.set(status.revision, version);
   }
 
+  /** Draws DRAWS_PER_TRIAL random numbers, no more. */
   async trial(trial: number, random: Random): Promise<TrialResult> {
     const strategy = pick(random, Object.keys(CHAOS_STRATEGIES));
     const target = pick(random, KILL_TARGETS);
