@@ -152,7 +152,9 @@ class Supervisor implements AdminTarget {
       }),
     );
     const stats = answers.filter((answer): answer is RouterStats => answer !== undefined);
-    const combined = combineStats(this.current?.service ?? '', this.current?.generation ?? 0, stats, this.departed);
+    // The environment labels the router's metrics (service, environment is a service's identity), as one process's stats carry it.
+    const environment = this.current?.environment ? { environment: this.current.environment } : {};
+    const combined = { ...combineStats(this.current?.service ?? '', this.current?.generation ?? 0, stats, this.departed), ...environment };
     return unanswered > 0 ? { ...combined, unanswered } : combined;
   }
 
