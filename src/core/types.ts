@@ -34,6 +34,8 @@ export type Step =
   | { type: 'setWeight'; canary: number }
   /** Send requests whose `header` equals `exact` (or matches `regex`) to the new revision, until promotion or rollback. */
   | { type: 'setHeaderRoute'; header: string; exact?: string; regex?: string }
+  /** Copy `percentage` of the idempotent requests stable answers to the new revision, discarding its answers (0: stop). */
+  | { type: 'setMirrorRoute'; percentage: number }
   /** Serve the new revision on the spec's previewPort (blue-green). */
   | { type: 'preview' }
   /** Wait `durationMs`, or, without it, until `cutover promote`. */

@@ -72,6 +72,7 @@ async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
       : {}),
     weights: traffic.weights,
     ...(traffic.headerRoute ? { headerRoute: traffic.headerRoute } : {}),
+    ...(traffic.mirror ? { mirror: traffic.mirror } : {}),
     versions,
     backends,
     ...(spec.traffic?.trustedProxies.length ? { trustedProxies: spec.traffic.trustedProxies } : {}),

@@ -51,6 +51,10 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
       const headerRoute = { header, revision: d.revision, ...(exact !== undefined ? { exact } : {}), ...(regex !== undefined ? { regex } : {}) };
       return setTraffic(ctx, d, { ...trafficOf(ctx, d), headerRoute }, rt.record);
     }
+    case 'setMirrorRoute': {
+      const { mirror: _previous, ...traffic } = trafficOf(ctx, d);
+      return setTraffic(ctx, d, step.percentage > 0 ? { ...traffic, mirror: { revision: d.revision, percentage: step.percentage } } : traffic, rt.record);
+    }
     case 'preview':
       return setTraffic(ctx, d, { ...trafficOf(ctx, d), previewRevision: d.revision }, rt.record);
     case 'pause':

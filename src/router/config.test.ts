@@ -22,6 +22,11 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('validateRouterConfig', () => {
+  it('keeps a mirror and names a bad share', () => {
+    expect(validateRouterConfig({ ...valid, mirror: { revision: 2, percentage: 25 } }).mirror).toEqual({ revision: 2, percentage: 25 });
+    expect(problemsOf({ ...valid, mirror: { revision: 2, percentage: 101 } })).toEqual([expect.stringMatching(/^mirror.percentage: /)]);
+  });
+
   it('keeps a header route and refuses one with an unbounded regex, both matches or a bad header', () => {
     expect(validateRouterConfig({ ...valid, headerRoute: { header: 'x-beta', exact: 'on', revision: 2 } }).headerRoute).toEqual({ header: 'x-beta', exact: 'on', revision: 2 });
     expect(problemsOf({ ...valid, headerRoute: { header: 'x-beta', regex: '(a+)+', revision: 2 } })).toEqual([expect.stringMatching(/^headerRoute.regex: must not repeat a group/)]);

@@ -40,6 +40,8 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   const generation = check.int(root.generation, 'generation', 0);
   const versions = root.versions === undefined ? undefined : checkVersions(check, root.versions);
   const headerRoute = root.headerRoute === undefined ? undefined : checkHeaderRoute(check, root.headerRoute);
+  const mirrorRecord = root.mirror === undefined ? undefined : check.object(root.mirror, 'mirror');
+  const mirror = mirrorRecord && { revision: check.int(mirrorRecord.revision, 'mirror.revision', 0), percentage: check.number(mirrorRecord.percentage, 'mirror.percentage', 0, 100) };
   if (weights) checkWeightsTotal(check, weights);
   if (previewPort !== undefined && previewPort !== 0 && previewPort === port) {
     problems.push({ path: 'previewPort', message: 'must differ from port' });
@@ -61,6 +63,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
   if (versions !== undefined) config.versions = versions;
   if (headerRoute !== undefined) config.headerRoute = headerRoute;
+  if (mirror !== undefined) config.mirror = { revision: mirror.revision!, percentage: mirror.percentage! };
   return config;
 }
 

@@ -1,6 +1,7 @@
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { HealthChecker } from './health-check.ts';
 import type { RouterLogger } from './log.ts';
+import { Mirror } from './mirror.ts';
 import { createProxyHandler } from './proxy.ts';
 import { RoutingTable } from './routing-table.ts';
 import { saveRouterConfig } from './state-file.ts';
@@ -37,6 +38,7 @@ export class DataPlane {
     const context = {
       table: this.table,
       stats: this.traffic,
+      mirror: new Mirror(this.table, this.traffic),
       onUnexpected: (error: unknown) => log.error({ event: 'proxy-failure', error: messageOf(error) }, 'request failed unexpectedly'),
     };
     this.listeners = new TrafficListeners((lane) => ({ request: createProxyHandler(context, lane), upgrade: createUpgradeHandler(context, lane) }), stopTimeoutMs);

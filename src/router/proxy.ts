@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream';
 import { instanceAgeMs, type LiveBackend } from './backends.ts';
 import { downstreamHeaders, requestHead } from './headers.ts';
 import { readRequestBody } from './request-body.ts';
+import type { Mirror } from './mirror.ts';
 import { MAX_ATTEMPTS, isRefused, mayRetry } from './retry.ts';
 import { answerRouterError } from './router-errors.ts';
 import { routeKey } from './route-key.ts';
@@ -14,6 +15,8 @@ import { sendToBackend } from './upstream.ts';
 export interface ProxyContext {
   table: RoutingTable;
   stats: TrafficStats;
+  /** The dark launch: copies of a share of stable's requests to the mirror revision. */
+  mirror?: Mirror;
   /** Called when a request fails in a way the router did not expect (a bug): it must not crash the router. */
   onUnexpected(error: unknown): void;
 }
@@ -51,11 +54,18 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
     if (head.hadBody) headers.push('content-length', String(body.data.length));
   } else if (head.contentLength !== undefined) headers.push('content-length', head.contentLength);
   const tried = new Set<LiveBackend>();
+  let mirrored = lane === 'preview' || target.kind === 'only' || !context.mirror;
   let failure: { backend: LiveBackend; error: NodeJS.ErrnoException; attempts: number } | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && !clientGone.signal.aborted; attempt++) {
     const backend = table.choose(target, tried);
     if (!backend) break;
     tried.add(backend);
+    if (!mirrored) {
+      // Once per request, on its first attempt, beside it: both instances see the request at the same moment.
+      mirrored = true;
+      const revision = context.mirror!.wanted(req.method, head.hadBody, backend.revision);
+      if (revision !== undefined) context.mirror!.send(revision, req, headers, routeKey(req.method, req.url));
+    }
     const outcome = await sendToBackend(table.pool, backend, {
       method: req.method,
       path: req.url,

@@ -57,6 +57,12 @@ export interface RouterConfig {
   weights: Weights;
   /** Requests whose header matches go to the route's revision (after the pin header, before the weights). */
   headerRoute?: HeaderRoute;
+  /**
+   * The dark launch: `percentage` of the idempotent requests the weights
+   * send to another revision are also sent to `revision`; its answers are
+   * discarded and recorded as its samples (src/router/mirror.ts).
+   */
+  mirror?: { revision: number; percentage: number };
   backends: RouterBackend[];
   healthCheck: { path: string; intervalMs: number; timeoutMs: number; unhealthyThreshold: number };
   /**

@@ -85,6 +85,7 @@ function toStrategy(strategy: Strategy): StrategySpec {
 
 function toCanaryStep(step: Step): CanaryStep {
   if (step.setWeight !== undefined) return { setWeight: step.setWeight };
+  if (step.setMirrorRoute) return { setMirrorRoute: { percentage: step.setMirrorRoute.percentage } };
   if (step.setHeaderRoute) {
     const { header, exact, regex } = step.setHeaderRoute;
     return { setHeaderRoute: { header, ...(exact !== undefined ? { exact } : {}), ...(regex !== undefined ? { regex } : {}) } };

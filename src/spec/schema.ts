@@ -76,12 +76,16 @@ const canaryStep = z
     {
       setWeight: integer(0, 100).optional().describe('Percentage of requests sent to the new version.'),
       setHeaderRoute: headerRoute.optional().describe('From this step until promotion, requests whose header matches go to the new version, whatever the weights.'),
+      setMirrorRoute: z
+        .strictObject({ percentage: integer(0, 100).describe('Share of the GET, HEAD and OPTIONS requests without a body that stable answers to copy; 0 stops mirroring.') }, mapping('like { percentage: 50 }'))
+        .optional()
+        .describe('Dark launch (built-in router only): copy a share of live requests to the new version, discard its answers and let the comparative judge compare them with stable\'s.'),
       pause: pause.optional().describe('Wait, for a duration or until promoted.'),
       analysis: analysisSchema.optional().describe('Measure the new version now; the step ends when the analysis does.'),
     },
-    mapping('with setWeight, setHeaderRoute, pause or analysis, like { setWeight: 20 }'),
+    mapping('with setWeight, setHeaderRoute, setMirrorRoute, pause or analysis, like { setWeight: 20 }'),
   )
-  .check(exactlyOneOf(['setWeight', 'setHeaderRoute', 'pause', 'analysis']))
+  .check(exactlyOneOf(['setWeight', 'setHeaderRoute', 'setMirrorRoute', 'pause', 'analysis']))
   .meta({ minProperties: 1, maxProperties: 1 });
 
 const canary = z.strictObject(

@@ -11,6 +11,8 @@ export type CanaryStep =
   | { setWeight: number }
   /** Requests whose header equals `exact` or matches `regex` go to the canary. */
   | { setHeaderRoute: { header: string; exact?: string; regex?: string } }
+  /** Copies `percentage` of stable's idempotent requests to the canary (dark launch). */
+  | { setMirrorRoute: { percentage: number } }
   | { pause: { durationMs?: number } }
   | { analysis: AnalysisSpec };
 

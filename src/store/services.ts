@@ -8,6 +8,8 @@ export interface Traffic {
   previewRevision?: number;
   /** Requests matching a header go to this route's revision (a canary's setHeaderRoute step), until the deployment ends. */
   headerRoute?: HeaderRoute;
+  /** A share of stable's idempotent requests copied to this revision (a canary's setMirrorRoute step), until the deployment ends. */
+  mirror?: { revision: number; percentage: number };
 }
 
 export interface ServiceRecord {

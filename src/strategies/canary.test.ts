@@ -5,6 +5,20 @@ import { planCanary, replicasFor } from './canary.ts';
 const canary = (...steps: CanaryStep[]) => ({ type: 'canary' as const, steps });
 
 describe('planCanary', () => {
+  it('mirrors from its setMirrorRoute step with one canary instance before any weight, and stops at 0', () => {
+    expect(planCanary(3, canary({ setMirrorRoute: { percentage: 50 } }, { pause: { durationMs: 30_000 } }, { setMirrorRoute: { percentage: 0 } }, { setWeight: 20 }))).toEqual([
+      { type: 'scale', role: 'canary', replicas: 1 },
+      { type: 'setMirrorRoute', percentage: 50 },
+      { type: 'pause', durationMs: 30_000 },
+      { type: 'setMirrorRoute', percentage: 0 },
+      { type: 'setWeight', canary: 20 },
+      { type: 'scale', role: 'canary', replicas: 3 },
+      { type: 'setWeight', canary: 100 },
+      { type: 'promote' },
+      { type: 'retire', afterMs: 0 },
+    ]);
+  });
+
   it('routes matching requests to the canary from its setHeaderRoute step, with one instance to serve them before any weight', () => {
     expect(planCanary(3, canary({ setHeaderRoute: { header: 'x-beta', exact: 'on' } }, { pause: {} }, { setWeight: 50 }))).toEqual([
       { type: 'scale', role: 'canary', replicas: 1 },

@@ -33,6 +33,10 @@ export function planCanary(instances: number, strategy: CanaryStrategy): Step[] 
       // Header-routed requests need an instance even before any weight: one, unless a weight asked for more.
       scaleCanary(Math.max(1, replicas));
       steps.push({ type: 'setHeaderRoute', ...step.setHeaderRoute });
+    } else if ('setMirrorRoute' in step) {
+      // Mirrored requests need an instance to go to, like header-routed ones.
+      if (step.setMirrorRoute.percentage > 0) scaleCanary(Math.max(1, replicas));
+      steps.push({ type: 'setMirrorRoute', percentage: step.setMirrorRoute.percentage });
     } else if ('analysis' in step) {
       steps.push({ type: 'analysis', kind: 'step', analysis: step.analysis });
     } else {

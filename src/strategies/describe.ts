@@ -10,6 +10,8 @@ export function describeStep(step: Step): string {
       return `set weight ${step.canary}%`;
     case 'setHeaderRoute':
       return `route requests with ${step.header} ${step.exact !== undefined ? `= ${JSON.stringify(step.exact)}` : `matching /${step.regex ?? ''}/`} to the new revision`;
+    case 'setMirrorRoute':
+      return step.percentage === 0 ? 'stop mirroring requests to the new revision' : `mirror ${step.percentage}% of requests to the new revision (answers discarded)`;
     case 'preview':
       return 'serve the new revision on the preview port';
     case 'pause':

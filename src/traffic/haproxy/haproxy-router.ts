@@ -116,6 +116,13 @@ export class HaproxyTrafficRouter implements TrafficRouter {
 
   private async applyOnce(input: TrafficConfig): Promise<void> {
     const { service } = input;
+    if (input.mirror) {
+      throw new CutoverError(
+        ErrorCode.InvalidConfig,
+        `the HAProxy driver cannot mirror requests (setMirrorRoute): HAProxy 2.6 mirrors only through an external SPOE agent; serve ${service} with the built-in router (traffic: { router: builtin }) for a dark launch, or remove the setMirrorRoute step`,
+        { context: { service } },
+      );
+    }
     const instance = this.instance(service);
     this.stream.statsOf(service);
     const previous = this.readApplied(service);
