@@ -3,6 +3,11 @@
  * through the real router and control plane, and prints requests sent and
  * failed, p50/p99 latency during the deployment, and seconds from apply to
  * Succeeded. A benchmark, not a test: it prints figures and asserts nothing.
+ *
+ * `--platform local,docker` (or `--platform docker`) runs the same on each
+ * platform, one server each, rows side by side. docker uses the engine at
+ * DOCKER_HOST when set; else, as root, it starts a private engine for the
+ * run (test/support/private-engine.ts) and stops it at the end.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +20,7 @@ import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
 import { percentile, startLoad } from '../src/load/index.ts';
 import { findMarked, signalGroup } from '../src/platforms/index.ts';
+import { startPrivateEngine, type PrivateEngine } from '../test/support/private-engine.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 400);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
@@ -25,10 +31,47 @@ const STRATEGIES: Record<string, unknown> = {
   canary: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }] } },
 };
 
+const PLATFORMS = ['local', 'docker'] as const;
+type BenchPlatform = (typeof PLATFORMS)[number];
+
+/** `--platform a,b` (repeatable); default local. */
+function platformsFromArgs(argv: string[]): BenchPlatform[] {
+  const named = argv.flatMap((arg, i) => (arg === '--platform' ? (argv[i + 1] ?? '').split(',') : arg.startsWith('--platform=') ? arg.slice(11).split(',') : []));
+  for (const name of named) if (!(PLATFORMS as readonly string[]).includes(name)) throw new Error(`--platform ${name}: expected ${PLATFORMS.join(', ')}`);
+  return named.length ? [...new Set(named as BenchPlatform[])] : ['local'];
+}
+
 async function main(): Promise<void> {
+  const rows: string[][] = [];
+  let engine: PrivateEngine | undefined;
+  try {
+    for (const platform of platformsFromArgs(process.argv.slice(2))) {
+      let dockerHost = process.env.DOCKER_HOST;
+      if (platform === 'docker' && !dockerHost) {
+        engine = await startPrivateEngine();
+        dockerHost = engine.host;
+      }
+      rows.push(...(await runOn(platform, dockerHost)));
+    }
+  } finally {
+    await engine?.stop();
+  }
+  const headers = ['platform', 'strategy', 'sent during deploy', 'failed (whole run)', 'p50 ms', 'p99 ms', 'apply→Succeeded s', 'outcome'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  process.stdout.write(`cutover deploy benchmark: ${INSTANCES} instances of examples/hello, ${RATE} requests/s, node ${process.version}\n`);
+  for (const row of [headers, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+}
+
+/** One server whose development environment runs on `platform`; every strategy once. */
+async function runOn(platform: BenchPlatform, dockerHost: string | undefined): Promise<string[][]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
+  const config = join(dataDir, 'config.yaml');
+  writeFileSync(config, platform === 'docker' ? 'environments:\n  development:\n    platform: docker\n' : 'environments: {}\n');
   const apiPort = await freePort();
-  const server = spawn(process.execPath, [...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(apiPort), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--config', config, '--port', String(apiPort), '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) },
+  });
   const url = `http://127.0.0.1:${apiPort}`;
   const rows: string[][] = [];
   try {
@@ -65,10 +108,10 @@ async function main(): Promise<void> {
       // Latency of the requests answered while the deployment ran, not before or after it.
       const window = report.timeline.filter((r) => r.ok && r.at >= before.durationMs && r.at <= during.durationMs).map((r) => r.latencyMs);
       rows.push([
-        name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
+        platform, name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
         seconds.toFixed(1), final.phase,
       ]);
-      await client.request('DELETE', `/v1/services/${service}`);
+      await client.request('DELETE', `/v1/environments/development/services/${service}`);
     }
   } finally {
     server.kill('SIGTERM');
@@ -76,10 +119,7 @@ async function main(): Promise<void> {
     for (const { pid } of findMarked({ CUTOVER_DATA_DIR: dataDir })) signalGroup(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const headers = ['strategy', 'sent during deploy', 'failed (whole run)', 'p50 ms', 'p99 ms', 'apply→Succeeded s', 'outcome'];
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  process.stdout.write(`cutover deploy benchmark: ${INSTANCES} instances of examples/hello, ${RATE} requests/s, node ${process.version}\n`);
-  for (const row of [headers, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+  return rows;
 }
 
 await main();
