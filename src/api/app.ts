@@ -51,7 +51,7 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
 
   // The audit trail records refused calls too, an oversized body among them.
   app.use('*', auditTrail(deps.audit, deps.anonymousFailures));
-  app.use('*', limitBodies());
+  app.use('*', limitBodies(deps.limits?.artifactBytes));
   const all: ApiDeps = { ...deps, guard: guard(ctx, deps.identities, deps.metricsToken, deps.publicUrl ?? null) };
   app.route('/metrics', metricsRoutes(all));
   app.route('/v1/metrics', metricsTargetRoutes(all));

@@ -52,14 +52,14 @@ describe('request bodies', () => {
 
   it('refuses a body over the bound by its Content-Length, before reading it', async () => {
     const answer = await post('/v1/things', ' '.repeat(MAX_JSON_BYTES + 1), { 'content-length': String(MAX_JSON_BYTES + 1) });
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(413);
     expect(answer.body.error?.message).toMatch(/larger than the 1048576-byte limit/);
   });
 
   it('refuses a chunked body over the bound as it arrives, with no Content-Length to trust', async () => {
     const answer = await post('/v1/things', chunks(MAX_JSON_BYTES + 1), { 'transfer-encoding': 'chunked' });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error).toMatchObject({ code: 'InvalidRequest', message: expect.stringMatching(/larger than the 1048576-byte limit of this route/) });
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatchObject({ code: 'PayloadTooLarge', message: expect.stringMatching(/larger than the 1048576-byte limit of this route/) });
   });
 
   it('lets an artifact upload be larger than a JSON body', async () => {

@@ -1,10 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { DEFAULT_LIMITS } from '../config/limits.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 
 /** A spec, a lock message, a user: far below this. */
 export const MAX_JSON_BYTES = 1024 * 1024;
-/** Artifact uploads (tar.gz bytes) larger than this are refused. */
-export const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
+/** Artifact uploads (tar.gz bytes) larger than this are refused, unless the config's `limits.artifactSize` says otherwise. */
+export const MAX_ARTIFACT_BYTES = DEFAULT_LIMITS.artifactBytes;
 
 /** The one route whose body is not JSON. */
 const UPLOAD = 'POST /v1/artifacts';
@@ -12,11 +13,12 @@ const UPLOAD = 'POST /v1/artifacts';
 /**
  * Bounds every request body before anything reads it (authentication reads
  * the body of a signed request to check its digest): artifact uploads to
- * MAX_ARTIFACT_BYTES, everything else to MAX_JSON_BYTES. Chunked bodies are
- * counted as they arrive, so a missing Content-Length does not get around it.
+ * `artifactBytes` (limits.artifactSize), everything else to MAX_JSON_BYTES.
+ * Chunked bodies are counted as they arrive, so a missing Content-Length does
+ * not get around it: the reader fails with 413 at the first byte over.
  */
-export function limitBodies(): MiddlewareHandler {
-  const limits = { upload: limiter(MAX_ARTIFACT_BYTES), json: limiter(MAX_JSON_BYTES) };
+export function limitBodies(artifactBytes = MAX_ARTIFACT_BYTES): MiddlewareHandler {
+  const limits = { upload: limiter(artifactBytes), json: limiter(MAX_JSON_BYTES) };
   return (c, next) => (`${c.req.method} ${c.req.path}` === UPLOAD ? limits.upload : limits.json)(c, next);
 }
 
@@ -48,7 +50,7 @@ function limiter(maxSize: number): MiddlewareHandler {
 }
 
 function tooLarge(maxSize: number): CutoverError {
-  return new CutoverError(ErrorCode.InvalidRequest, `the request body is larger than the ${maxSize}-byte limit of this route; send less`, { context: { limitBytes: maxSize } });
+  return new CutoverError(ErrorCode.PayloadTooLarge, `the request body is larger than the ${maxSize}-byte limit of this route; send less`, { context: { limitBytes: maxSize } });
 }
 
 /**

@@ -25,6 +25,7 @@ const STATUS: Record<Code, ContentfulStatusCode> = {
   RouterUnavailable: 503,
   ServerUnavailable: 503,
   TooManyRequests: 429,
+  PayloadTooLarge: 413,
   StoreDamaged: 500,
   Internal: 500,
 };

@@ -27,6 +27,8 @@ export const ErrorCode = {
   ServerUnavailable: 'ServerUnavailable',
   /** A bounded resource of the server (e.g. followed log streams) is full: try again later. */
   TooManyRequests: 'TooManyRequests',
+  /** A request body over its route's limit (an artifact upload over limits.artifactSize): send less. */
+  PayloadTooLarge: 'PayloadTooLarge',
   /** The store is empty or damaged while the data dir shows earlier state: a startup failure, never an answer to a request. */
   StoreDamaged: 'StoreDamaged',
   Internal: 'Internal',

@@ -36,7 +36,8 @@ export async function environmentChecks(ctx: EngineContext, environment: Environ
     digest: artifact.digest,
     succeededIn: succeededIn(ctx, artifact.digest),
     ports: await portChecks(ctx, spec),
-    disk: { free: await freeBytes(ctx.dataDir), needed: artifact.size * 4 },
+    // The size the server measured when it stored the upload, never the client's claim.
+    disk: { free: await freeBytes(ctx.dataDir), needed: ((await ctx.artifacts.sizeOf(artifact.digest)) ?? 0) * 4 },
     now: new Date(),
   });
 }

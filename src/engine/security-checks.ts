@@ -11,6 +11,7 @@ import type { EngineContext } from './context.ts';
 /** The artifact as `apply` names it. */
 export interface ArtifactClaim {
   digest: string;
+  /** The size the client says; shown only: checks use the size the server measured when it stored the upload. */
   size: number;
   /** The minisign signature file's text, if the user sent one. */
   signature?: string;
@@ -112,7 +113,7 @@ export async function assessSecurity(
   const signature = verification ? signatureFromMinisign(verification) : { state: 'not-checked' as const };
   const policy = evaluatePolicies(
     ctx.policies,
-    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: data?.length ?? artifact.size }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
+    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: data?.length ?? (await ctx.artifacts.sizeOf(artifact.digest)) ?? 0 }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
   );
   for (const violation of policy.violations) checks.push({ check: `policy ${violation.name}`, ok: false, message: violation.message + (violation.error ? ` (${violation.error})` : '') });
   return { signature, verification, scan, policy, checks };

@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { Coordinator } from '../engine/coordinator.ts';
+import { startUploadPruning } from '../engine/uploads.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform } from '../platforms/index.ts';
 import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
@@ -118,6 +119,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);
   await coordinator.start();
+  const uploads = startUploadPruning(ctx, config.limits.unusedUploadsAfterMs);
   const identities = new IdentityStore(store.db);
   // HMAC signing secrets are sealed to the key ring in the store; ones kept in the clear by an older release are sealed now.
   const sealedNow = await identities.sealSecrets({
@@ -144,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }).catch(async (error: NodeJS.ErrnoException) => {
     await coordinator.stop();
     monitoring.stop();
+    await uploads.stop();
     store.close();
     if (error.code === 'EADDRINUSE') throw new CutoverError(ErrorCode.PortInUse, `port ${options.port} is in use; is another cutover server running? Choose another with --port`);
     throw error;
@@ -163,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       await coordinator.stop();
       monitoring.stop();
+      await uploads.stop();
       // Unauthenticated failures counted since the last minute's entry.
       anonymousFailures.flush();
       store.close();

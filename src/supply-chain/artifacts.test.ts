@@ -261,3 +261,46 @@ describe('ArtifactStore without a key ring', () => {
     await expect(store.has('not-a-digest')).rejects.toThrow('artifact digest must be 64 hex characters');
   });
 });
+
+describe('ArtifactStore uploads as streams', () => {
+  const files = (dir: string) => (existsSync(join(root, 'artifacts', dir)) ? readdirSync(join(root, 'artifacts', dir)) : []);
+
+  it('stores a streamed upload under the digest and size it measured, the same as a whole one', async () => {
+    const { store } = await encryptedStore();
+    const data = await tarball('1.0.0');
+    const pieces = [data.subarray(0, 1), data.subarray(1, 100), data.subarray(100)];
+    const { Readable } = await import('node:stream');
+    expect(await store.putStream(Readable.from(pieces))).toEqual({ digest: sha256(data), size: data.length });
+    expect(await unpacked(store, sha256(data))).toContain('1.0.0');
+    expect(await store.sizeOf(sha256(data))).toBeGreaterThanOrEqual(data.length);
+    expect(files('uploads')).toEqual([]);
+  });
+
+  it('keeps nothing when the upload fails mid-stream (a body over its limit)', async () => {
+    const { store } = await encryptedStore();
+    const data = await tarball('1.0.0');
+    const { Readable } = await import('node:stream');
+    const failing = Readable.from(
+      (async function* () {
+        yield data.subarray(0, 10);
+        throw new Error('the request body is larger than the limit');
+      })(),
+    );
+    await expect(store.putStream(failing)).rejects.toThrow('larger than the limit');
+    expect(files('uploads')).toEqual([]);
+    expect(files('sha256')).toEqual([]);
+  });
+
+  it('prunes stored artifacts nothing uses once old enough, never one in use, and not one uploaded again since', async () => {
+    const { store } = await encryptedStore();
+    const [used, unused, again] = await Promise.all(['1', '2', '3'].map(async (v) => (await store.put(await tarball(v))).digest));
+    expect(await store.pruneUnused(() => false, 60_000)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.put(await tarball('3'));
+    const removed = await store.pruneUnused((digest) => digest === used, 40);
+    expect(removed).toEqual([unused]);
+    expect(await store.has(used!)).toBe(true);
+    expect(await store.has(unused!)).toBe(false);
+    expect(await store.has(again!)).toBe(true);
+  });
+});

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { x as extract } from 'tar';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
@@ -15,6 +15,8 @@ const STORED = /^([a-f0-9]{64})\.tar\.gz(\.age)?$/;
 const PLAIN = '.tar.gz';
 const ENCRYPTED = '.tar.gz.age';
 const KEY_RECORD = '.key';
+/** Where uploads are received before their digest is known: `<dir>/uploads/`. */
+const UPLOADS = 'uploads';
 /** An artifact may unpack to at most this much (a gzip bomb stops here), in at most this many entries. */
 export const MAX_UNPACKED_BYTES = 4 * 1024 * 1024 * 1024;
 export const MAX_UNPACKED_ENTRIES = 200_000;
@@ -57,20 +59,104 @@ export class ArtifactStore implements KeyUser {
    * `age -r <this server's recipient>` is decrypted first.
    */
   async put(upload: Uint8Array): Promise<{ digest: string; size: number }> {
-    const data = isAgeEncrypted(upload) ? await this.decryptUpload(upload) : upload;
-    if (data[0] !== 0x1f || data[1] !== 0x8b) {
-      throw new CutoverError(ErrorCode.InvalidRequest, `the artifact must be a gzipped tar (tar.gz)${data === upload ? '' : ' once decrypted'}`);
-    }
-    const digest = createHash('sha256').update(data).digest('hex');
+    return await this.putStream(Readable.from([Buffer.from(upload)]));
+  }
+
+  /**
+   * Stores an upload as it streams in, with flat memory: the bytes go to a
+   * temporary file in `<dir>/uploads/` as they arrive (a source that fails —
+   * a body over its limit, a bad digest — leaves nothing), then its
+   * plaintext is hashed, measured and encrypted to the current key in one
+   * pass into a second temporary file, renamed into place once its digest is
+   * known. The size returned is the one measured here, never a client's.
+   * Storing an artifact again refreshes its time, so an upload about to be
+   * applied is not pruned as unused.
+   */
+  async putStream(source: Readable): Promise<{ digest: string; size: number }> {
+    const uploads = join(this.dir, UPLOADS);
+    await mkdir(uploads, { recursive: true, mode: 0o700 });
     await mkdir(join(this.dir, 'sha256'), { recursive: true });
-    if (!this.keys) {
-      if (!(await this.has(digest))) await writeAtomically(this.pathOf(digest, PLAIN), data);
-    } else if (!(await isFile(this.pathOf(digest, ENCRYPTED)))) {
-      // The plaintext never touches the disk: only its encryption is written.
-      const key = this.keys.current();
-      await this.store(digest, key, await encrypt(data, [key.recipient]));
+    const received = join(uploads, `${randomUUID()}.upload`);
+    const stored = join(uploads, `${randomUUID()}.stored`);
+    try {
+      await pipeline(source, createWriteStream(received, { mode: 0o600 }));
+      const { plain, decrypted } = await this.plainStreamOf(received);
+      const measured = measure(decrypted ? ' once decrypted' : '');
+      plain.on('error', (error) => measured.destroy(error));
+      const key = this.keys?.current();
+      const output = key ? await encryptStream(plain.pipe(measured), [key.recipient]) : plain.pipe(measured);
+      await pipeline(output, createWriteStream(stored, { mode: 0o600, flush: true }));
+      const { digest, size } = measured.result();
+      if (size === 0) throw new CutoverError(ErrorCode.InvalidRequest, 'the artifact upload was empty; send the tar.gz bytes as the body');
+      const final = this.pathOf(digest, key ? ENCRYPTED : PLAIN);
+      if (await isFile(final)) {
+        const now = new Date();
+        await utimes(final, now, now);
+      } else {
+        await rename(stored, final);
+        if (key) {
+          await writeAtomically(this.pathOf(digest, KEY_RECORD), `${key.id}\n`);
+          await rm(this.pathOf(digest, PLAIN), { force: true });
+        }
+      }
+      return { digest, size };
+    } finally {
+      await rm(received, { force: true });
+      await rm(stored, { force: true });
     }
-    return { digest, size: data.length };
+  }
+
+  /** The plaintext of a received upload as a stream: decrypted on the fly when it is in the binary age format. */
+  private async plainStreamOf(received: string): Promise<{ plain: Readable; decrypted: boolean }> {
+    const handle = await open(received, 'r');
+    const head = Buffer.alloc(1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
+    if (!isAgeEncrypted(head.subarray(0, bytesRead))) return { plain: createReadStream(received), decrypted: false };
+    if (head.subarray(0, bytesRead).toString('latin1').startsWith('age-encryption.org/')) {
+      if (!this.keys) await this.decryptUpload(head.subarray(0, bytesRead));
+      try {
+        return { plain: await decryptStream(createReadStream(received), this.keys!.identities(), { what: 'this artifact' }), decrypted: true };
+      } catch (error) {
+        throw this.uploadDecryptError(error);
+      }
+    }
+    // ASCII-armoured age (rare; base64, so within the upload limit): decrypted in memory.
+    return { plain: Readable.from([Buffer.from(await this.decryptUpload(await readFile(received)))]), decrypted: true };
+  }
+
+  /**
+   * Stored artifacts no revision uses (`isUsed` says false) that were stored
+   * or uploaded again more than `olderThanMs` ago, and temporary upload files
+   * as old: removed. Returns the digests removed.
+   */
+  async pruneUnused(isUsed: (digest: string) => boolean, olderThanMs: number): Promise<string[]> {
+    const before = Date.now() - olderThanMs;
+    const removed: string[] = [];
+    for (const digest of await this.digests()) {
+      if (isUsed(digest)) continue;
+      const times = await Promise.all([this.pathOf(digest, ENCRYPTED), this.pathOf(digest, PLAIN)].map(async (path) => (await stat(path).catch(() => null))?.mtimeMs ?? 0));
+      if (Math.max(...times) > before) continue;
+      // Asked again just before removing: a revision made meanwhile keeps its artifact.
+      if (isUsed(digest)) continue;
+      await this.remove(digest);
+      removed.push(digest);
+    }
+    const uploads = join(this.dir, UPLOADS);
+    for (const name of await readdir(uploads).catch(() => [])) {
+      const path = join(uploads, name);
+      if (((await stat(path).catch(() => null))?.mtimeMs ?? Infinity) <= before) await rm(path, { force: true });
+    }
+    return removed;
+  }
+
+  /** The size of a stored artifact as kept on disk (encrypted: a little above the plaintext), measured here; undefined when not stored. */
+  async sizeOf(digest: string): Promise<number | undefined> {
+    if (!DIGEST.test(digest)) return undefined;
+    for (const path of [this.pathOf(digest, ENCRYPTED), this.pathOf(digest, PLAIN)]) {
+      const found = await stat(path).catch(() => null);
+      if (found?.isFile()) return found.size;
+    }
+    return undefined;
   }
 
   async has(digest: string): Promise<boolean> {
@@ -240,10 +326,15 @@ export class ArtifactStore implements KeyUser {
     try {
       return await decrypt(upload, this.keys.identities(), { what: 'this artifact' });
     } catch (error) {
-      if (decryptFailureOf(error) !== 'key-not-held') throw error;
-      const hint = `encrypt to this server's recipient: \`cutover artifact recipient\` (${this.recipient()})`;
-      throw new CutoverError(ErrorCode.InvalidRequest, `${messageOf(error)}; ${hint}`, { cause: error, context: { reason: 'key-not-held' } });
+      throw this.uploadDecryptError(error);
     }
+  }
+
+  /** An upload this server cannot decrypt: with the recipient to encrypt to when the key is not this server's. */
+  private uploadDecryptError(error: unknown): unknown {
+    if (decryptFailureOf(error) !== 'key-not-held') return error;
+    const hint = `encrypt to this server's recipient: \`cutover artifact recipient\` (${this.recipient()})`;
+    return new CutoverError(ErrorCode.InvalidRequest, `${messageOf(error)}; ${hint}`, { cause: error, context: { reason: 'key-not-held' } });
   }
 
   /** The plaintext tar.gz as a stream; decrypted on the fly when stored encrypted. */
@@ -319,6 +410,33 @@ export class ArtifactStore implements KeyUser {
     if (!DIGEST.test(digest)) throw new CutoverError(ErrorCode.InvalidRequest, `artifact digest must be 64 hex characters, got "${digest}"`);
     return join(this.dir, 'sha256', `${digest}${suffix}`);
   }
+}
+
+/**
+ * A pass-through that hashes and counts the plaintext and refuses anything
+ * that does not start as gzip does; `result()` once it has ended.
+ */
+function measure(decrypted: string): Transform & { result(): { digest: string; size: number } } {
+  const notGzip = () => new CutoverError(ErrorCode.InvalidRequest, `the artifact must be a gzipped tar (tar.gz)${decrypted}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  let head = Buffer.alloc(0);
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (head.length < 2) {
+        head = Buffer.concat([head, chunk.subarray(0, 2)]);
+        if (head.length >= 2 && (head[0] !== 0x1f || head[1] !== 0x8b)) return done(notGzip());
+      }
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      if (size > 0 && size < 2) return done(notGzip());
+      done();
+    },
+  });
+  return Object.assign(stream, { result: () => ({ digest: hash.digest('hex'), size }) });
 }
 
 /** Writes a file whole or not at all: readers see the old content or the new, never part. */
