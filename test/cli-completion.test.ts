@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allCommands, commandTree, spellings } from '../src/cli/command-tree.ts';
 import { createCli } from '../src/cli/program.ts';
-import { runCli } from './support/cluster.ts';
+import { CLI_ENTRY, runCli } from './support/cluster.ts';
 import { requireTool } from './support/tools.ts';
 
 /**
@@ -17,11 +17,13 @@ import { requireTool } from './support/tools.ts';
 const tree = allCommands(commandTree(createCli().program));
 const dir = mkdtempSync(join(tmpdir(), 'cutover-completion-'));
 const script = (shell: string) => join(dir, `cutover.${shell}`);
+/** Context names are completed by running `cutover context list` at TAB time: a `cutover` on PATH, and a config with two contexts. */
+const shells = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`, XDG_CONFIG_HOME: join(dir, 'config') };
 
 /** Completes each line (words, the last one being completed) in one bash process; one answer per line, sorted. */
 function bashComplete(lines: string[][]): string[][] {
   const calls = lines.map((words) => `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _cutover; echo "\${COMPREPLY[*]}"`);
-  const run = spawnSync('bash', ['-c', `source ${script('bash')}\n${calls.join('\n')}`], { encoding: 'utf8' });
+  const run = spawnSync('bash', ['-c', `source ${script('bash')}\n${calls.join('\n')}`], { encoding: 'utf8', env: shells });
   expect(run.stderr).toBe('');
   return run.stdout.split('\n').slice(0, lines.length).map((line) => line.split(' ').filter(Boolean).sort());
 }
@@ -33,6 +35,10 @@ describe('cutover completion', () => {
       expect(result.code, result.stderr).toBe(0);
       writeFileSync(script(shell), result.stdout);
     }
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'cutover'), `#!/bin/sh\nexec '${process.execPath}' '${CLI_ENTRY}' "$@"\n`);
+    chmodSync(join(dir, 'bin', 'cutover'), 0o755);
+    for (const name of ['staging', 'prod']) expect((await runCli(['context', 'add', name, '--server', 'http://127.0.0.1:9'], { XDG_CONFIG_HOME: shells.XDG_CONFIG_HOME })).code).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +49,7 @@ describe('cutover completion', () => {
   });
 
   it('completes commands, subcommands, flags and the values of enum flags in bash', () => {
-    const [top, sta, env, output, outputEq, flags, afterGlobal, shells, failOn, file, signing] = bashComplete([
+    const [top, sta, env, output, outputEq, flags, afterGlobal, shellNames, failOn, file, signing, contextFlag, contextUse] = bashComplete([
       ['cutover', ''],
       ['cutover', 'sta'],
       ['cutover', 'env', ''],
@@ -55,6 +61,8 @@ describe('cutover completion', () => {
       ['cutover', 'scan', 'x', '--fail-on', ''],
       ['cutover', 'apply', '-f', script('ba')],
       ['cutover', 'signing-'],
+      ['cutover', 'status', 'hello', '--context', ''],
+      ['cutover', 'context', 'use', 'p'],
     ]);
     expect(top).toEqual(expect.arrayContaining(['apply', 'status', 'context', 'completion', 'signing-key', 'encryption-key']));
     // Former names (hidden aliases) are accepted but never offered.
@@ -66,10 +74,13 @@ describe('cutover completion', () => {
     expect(outputEq).toEqual(['yaml']);
     expect(flags).toEqual(expect.arrayContaining(['--env', '--output', '--watch', '--timeout', '--server', '--context']));
     expect(afterGlobal).toEqual(['--watch']);
-    expect(shells).toEqual(['bash', 'fish', 'zsh']);
+    expect(shellNames).toEqual(['bash', 'fish', 'zsh']);
     expect(failOn).toEqual(['critical', 'high', 'low', 'medium', 'none']);
     expect(file).toEqual([script('bash')]);
     expect(signing).toEqual(['signing-key']);
+    // Context names, read from the config file when TAB is pressed.
+    expect(contextFlag).toEqual(['prod', 'staging']);
+    expect(contextUse).toEqual(['prod']);
   });
 
   it('offers every visible command of the tree, and every flag of each, in bash', () => {
@@ -87,7 +98,7 @@ describe('cutover completion', () => {
   zsh.it('parses in zsh and completes through _cutover', () => {
     expect(spawnSync('zsh', ['-n', script('zsh')]).status).toBe(0);
     const complete = (...words: string[]) => {
-      const run = spawnSync('zsh', ['-f', '-c', `compadd() { print -r -- "\${(@)@:#--}" }; _files() { print -r -- '<files>' }; compset() { : }; compdef() { : }; source ${script('zsh')}; words=("$@"); CURRENT=$#; _cutover`, 'zsh', ...words], { encoding: 'utf8' });
+      const run = spawnSync('zsh', ['-f', '-c', `compadd() { print -r -- "\${(@)@:#--}" }; _files() { print -r -- '<files>' }; compset() { : }; compdef() { : }; source ${script('zsh')}; words=("$@"); CURRENT=$#; _cutover`, 'zsh', ...words], { encoding: 'utf8', env: shells });
       expect(run.stderr).toBe('');
       return run.stdout.split(/\s+/).filter(Boolean).sort();
     };
@@ -97,13 +108,14 @@ describe('cutover completion', () => {
     expect(complete('cutover', 'list', '-o', '')).toEqual(['json', 'text', 'yaml']);
     expect(complete('cutover', 'list', '--output=')).toEqual(['json', 'text', 'yaml']);
     expect(complete('cutover', 'apply', '-f', '')).toEqual(['<files>']);
+    expect(complete('cutover', 'list', '--context', '')).toEqual(['prod', 'staging']);
   });
 
   const fish = requireTool('fish');
   fish.it('parses in fish and completes with complete -C', () => {
     expect(spawnSync('fish', ['-n', script('fish')]).status).toBe(0);
     const complete = (line: string) => {
-      const run = spawnSync('fish', ['-N', '-c', `source ${script('fish')}; complete -C '${line}'`], { encoding: 'utf8' });
+      const run = spawnSync('fish', ['-N', '-c', `source ${script('fish')}; complete -C '${line}'`], { encoding: 'utf8', env: shells });
       expect(run.stderr).toBe('');
       return run.stdout.split('\n').filter(Boolean).map((candidate) => candidate.split('\t')[0]!).sort();
     };
@@ -113,5 +125,7 @@ describe('cutover completion', () => {
     expect(complete('cutover status x -o ')).toEqual(['json', 'text', 'yaml']);
     expect(complete('cutover status x --output=')).toEqual(['--output=json', '--output=text', '--output=yaml']);
     expect(complete('cutover completion ')).toEqual(['bash', 'fish', 'zsh']);
+    expect(complete('cutover --context ')).toEqual(['prod', 'staging']);
+    expect(complete('cutover context remove s')).toEqual(['staging']);
   });
 });

@@ -1,5 +1,5 @@
 import { spellings } from '../command-tree.ts';
-import { flagsOf, takesFile, valuedSpellings, type CompletionTable } from './table.ts';
+import { takesContext, takesFile, valuedSpellings, type CompletionTable } from './table.ts';
 import { shellCase, shellQuote } from './shell.ts';
 
 /**
@@ -71,12 +71,26 @@ export function posixTableFunctions(table: CompletionTable): string {
       .filter(([, words]) => words)
       .map(([path, words]) => shellCase(path, `echo ${shellQuote([words, global].filter(Boolean).join(' '))}`))
       .join('\n')}${global ? `\n    *) echo ${shellQuote(global)} ;;` : ''}\n  esac\n}`;
-  const choices = table.entries.flatMap((entry) =>
-    flagsOf(table, entry).filter((flag) => flag.choices).flatMap((flag) => spellings(flag).map((spelling) => shellCase(`${entry.path} ${spelling}`, `echo ${shellQuote(flag.choices!.join(' '))}`))),
-  );
+  // A command's own flags first; then the global ones, after any command (`*' --context'`).
+  const choices = [
+    ...table.entries.flatMap((entry) =>
+      entry.flags.filter((flag) => flag.choices).flatMap((flag) => spellings(flag).map((spelling) => shellCase(`${entry.path} ${spelling}`, `echo ${shellQuote(flag.choices!.join(' '))}`))),
+    ),
+    ...table.global.flatMap((flag) =>
+      spellings(flag).flatMap((spelling) =>
+        flag.choices ? [`    *${shellQuote(` ${spelling}`)}) echo ${shellQuote(flag.choices.join(' '))} ;;`] : takesContext(flag) ? [`    *${shellQuote(` ${spelling}`)}) _cutover_contexts ;;`] : [],
+      ),
+    ),
+  ];
   const args = table.entries.flatMap((entry) =>
     entry.arguments.flatMap((argument, index) =>
-      argument.choices ? [shellCase(`${entry.path} ${index}`, `echo ${shellQuote(argument.choices.join(' '))}`)] : argument.files ? [shellCase(`${entry.path} ${index}`, "echo '<files>'")] : [],
+      argument.choices
+        ? [shellCase(`${entry.path} ${index}`, `echo ${shellQuote(argument.choices.join(' '))}`)]
+        : argument.files
+          ? [shellCase(`${entry.path} ${index}`, "echo '<files>'")]
+          : argument.contexts
+            ? [shellCase(`${entry.path} ${index}`, '_cutover_contexts')]
+            : [],
     ),
   );
   return [
@@ -84,6 +98,8 @@ export function posixTableFunctions(table: CompletionTable): string {
     byPath('_cutover_flags', (entry) => entry.flags.flatMap(spellings).join(' '), table.global.flatMap(spellings).join(' ')),
     byPath('_cutover_valued', (entry) => valuedSpellings(entry.flags).join(' '), globalValued),
     byPath('_cutover_files', (entry) => entry.flags.filter(takesFile).flatMap(spellings).join(' '), table.global.filter(takesFile).flatMap(spellings).join(' ')),
+    // Context names are read when asked for, from what `cutover context list` prints (the config file may change between TABs).
+    `_cutover_contexts() {\n  command cutover context list -o json 2>/dev/null | sed -n 's/^ *"name": "\\(.*\\)",$/\\1/p'\n}`,
     `_cutover_choices() {\n  case "$1 $2" in\n${choices.join('\n')}\n  esac\n}`,
     `_cutover_arguments() {\n  case "$1 $2" in\n${args.join('\n')}\n  esac\n}`,
   ].join('\n');

@@ -1,5 +1,5 @@
 import { spellings } from '../command-tree.ts';
-import { flagsOf, takesFile, valuedSpellings, type CompletionTable } from './table.ts';
+import { flagsOf, takesContext, takesFile, valuedSpellings, type CompletionTable } from './table.ts';
 import { fishQuote } from './shell.ts';
 
 /**
@@ -17,16 +17,30 @@ export function fishScript(table: CompletionTable): string {
   const described = (items: { name: string; description: string }[]) => items.map((item) => `${item.name}\t${item.description.replace(/\s+/g, ' ')}`);
   const flagLines = (entry: CompletionTable['entries'][number]) =>
     described(flagsOf(table, entry).flatMap((flag) => spellings(flag).map((name) => ({ name, description: flag.description }))));
-  const choices = table.entries.flatMap((entry) =>
-    flagsOf(table, entry)
-      .filter((flag) => flag.choices)
-      .flatMap((flag) => spellings(flag).map((spelling) => `        case ${fishQuote(`${entry.path} ${spelling}`)}\n            printf '%s\\n' ${flag.choices!.map(fishQuote).join(' ')}`)),
-  );
+  // A command's own flags first; then the global ones, after any command.
+  const choices = [
+    ...table.entries.flatMap((entry) =>
+      entry.flags
+        .filter((flag) => flag.choices)
+        .flatMap((flag) => spellings(flag).map((spelling) => `        case ${fishQuote(`${entry.path} ${spelling}`)}\n            printf '%s\\n' ${flag.choices!.map(fishQuote).join(' ')}`)),
+    ),
+    ...table.global.flatMap((flag) =>
+      spellings(flag).flatMap((spelling) =>
+        flag.choices
+          ? [`        case ${fishQuote(`* ${spelling}`)}\n            printf '%s\\n' ${flag.choices.map(fishQuote).join(' ')}`]
+          : takesContext(flag)
+            ? [`        case ${fishQuote(`* ${spelling}`)}\n            __cutover_contexts`]
+            : [],
+      ),
+    ),
+  ];
   const args = table.entries.flatMap((entry) =>
     entry.arguments.flatMap((argument, index) =>
       argument.choices || argument.files
         ? [`        case ${fishQuote(`${entry.path} ${index}`)}\n            printf '%s\\n' ${(argument.choices ?? ['<files>']).map(fishQuote).join(' ')}`]
-        : [],
+        : argument.contexts
+          ? [`        case ${fishQuote(`${entry.path} ${index}`)}\n            __cutover_contexts`]
+          : [],
     ),
   );
   return `# cutover completion for fish. Install: cutover completion fish > ~/.config/fish/completions/cutover.fish
@@ -35,6 +49,9 @@ ${byPath('__cutover_subcommand_names', (entry) => entry.subcommands.map((s) => s
 ${byPath('__cutover_flags', flagLines)}
 ${byPath('__cutover_valued', (entry) => [...valuedSpellings(entry.flags), ...valuedSpellings(table.global)])}
 ${byPath('__cutover_files', (entry) => [...entry.flags, ...table.global].filter(takesFile).flatMap(spellings))}
+function __cutover_contexts
+    command cutover context list -o json 2>/dev/null | string match -r -g '"name": "(.*)",'
+end
 function __cutover_choices
     switch "$argv[1] $argv[2]"
 ${choices.join('\n')}

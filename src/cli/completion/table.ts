@@ -9,8 +9,8 @@ export interface CompletionEntry {
   /** Visible subcommands with their descriptions (hidden former names are not offered). */
   subcommands: { name: string; description: string }[];
   flags: FlagNode[];
-  /** Positional arguments in order: their fixed values, or whether they name files. */
-  arguments: { name: string; choices: readonly string[] | null; files: boolean }[];
+  /** Positional arguments in order: their fixed values, or whether they name files or contexts. */
+  arguments: { name: string; choices: readonly string[] | null; files: boolean; contexts: boolean }[];
 }
 
 /** Everything a completion script knows: every command of the tree, and the flags accepted everywhere. */
@@ -36,11 +36,19 @@ export function completionTable(program: Command): CompletionTable {
     entries: [
       entry('', program.description(), tree, [], []),
       ...allCommands(tree).map((node) =>
-        entry(node.path, node.description, node.subcommands, node.options, node.arguments.map((a) => ({ ...a, files: a.choices === null && FILE_LIKE.test(a.name) }))),
+        entry(node.path, node.description, node.subcommands, node.options, node.arguments.map((a, i) => ({ ...a, files: a.choices === null && FILE_LIKE.test(a.name), contexts: i === 0 && CONTEXT_ARGUMENTS.includes(node.path) }))),
       ),
     ],
     global: globalFlags(program),
   };
+}
+
+/** Commands whose first argument is a context name, completed from the config file (through `cutover context list -o json`, at TAB time). */
+const CONTEXT_ARGUMENTS = ['context use', 'context remove'];
+
+/** Whether a flag's value is a context name (`--context`). */
+export function takesContext(flag: FlagNode): boolean {
+  return flag.long === '--context';
 }
 
 /** Whether a flag's value is a path. */
