@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/core/net.ts';
-import { DockerEngine, DockerPlatform, LocalPlatform, Sandbox, parseIsolationConfig, type InstanceLaunch, type Platform } from '../../src/platforms/index.ts';
+import { BASE_IMAGE, DockerEngine, DockerPlatform, LocalPlatform, Sandbox, parseIsolationConfig, type InstanceLaunch, type Platform } from '../../src/platforms/index.ts';
 import { requireDocker } from '../support/docker.ts';
 
 /**
@@ -213,5 +213,35 @@ docker.describe('the docker platform\'s isolation', () => {
     } finally {
       await platform.stop(id, pid, 2000);
     }
+  }, 120_000);
+});
+
+describe('the docker platform without an engine', () => {
+  it('refuses to prepare (so the server does not start) with the engine\'s error and what to do', async () => {
+    const platform = new DockerPlatform(new DockerEngine(join(root, 'no-engine.sock')), { mark: 'm', account: () => ({ uid: 65534, gid: 65534 }), imageFor: () => undefined, log: { info: () => undefined, warn: () => undefined } });
+    await expect(platform.prepare()).rejects.toThrow(/the Docker engine does not answer \(.*ENOENT.*\); start dockerd, or set DOCKER_HOST/);
+  });
+});
+
+docker.describe('images on the docker platform', () => {
+  it('runs run.image when the spec names one, and says which image is missing when it is not there', async () => {
+    const api = docker.engine!.api;
+    await api.call({ method: 'POST', path: `/images/${encodeURIComponent(BASE_IMAGE)}/tag`, query: { repo: 'example/own-image', tag: '1' } });
+    const platform = makeDocker(randomBytes(16).toString('hex'), sandbox, docker.engine!.socket).platform;
+    const launch = async (image: string) => {
+      const id = `contract-development-r1-${randomBytes(3).toString('hex')}`;
+      const port = await freePort();
+      const spec = { id, service: 'contract', environment: 'development', revision: 1, version: '1.0.0', dir: appDir, command: ['node', 'app.js'], env: {}, port, logPath: join(root, 'logs', `${id}.log`), image };
+      return { ...spec, ...(await platform.start(spec)) };
+    };
+    const own = await launch('example/own-image:1');
+    try {
+      await until('the instance to answer', () => get(own.port, '/'));
+      const inspected = await api.call<{ Config: { Image: string } }>({ path: `/containers/cutover-${own.id}/json` });
+      expect(inspected.Config.Image).toBe('example/own-image:1');
+    } finally {
+      await platform.stop(own.id, own.pid, 2000);
+    }
+    await expect(launch('example/missing:1')).rejects.toThrow(/could not start instance .* as a container of image example\/missing:1 .*No such image.*; load it into the engine/i);
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import type { Logger } from '../../monitoring/logger.ts';
 import { httpProbe } from '../local/http-probe.ts';
 import type { InstanceLaunch, Platform, ProbeResult } from '../platform.ts';
 import { BASE_IMAGE, buildBaseImage, hasImage } from './base-image.ts';
-import { isGone, type DockerEngine } from './engine-api.ts';
+import { EngineError, isGone, type DockerEngine } from './engine-api.ts';
 import { copyLogs } from './logs.ts';
 
 /** Labels on every container: what it is, and whose (this server's opaque mark). */
@@ -141,9 +141,13 @@ export class DockerPlatform implements Platform {
       return { pid };
     } catch (error) {
       if (container) await this.remove(container);
+      // The engine pulls nothing here (no registry): a missing image is the operator's to load.
+      const next = error instanceof EngineError && error.status === 404 && !container
+        ? `load it into the engine at ${this.engine.socket} (docker load, or docker import of a root filesystem), or leave run.image and the environment's image unset to run on ${BASE_IMAGE}`
+        : `the program must exist in the image (the base image has node only) or in the artifact, mounted at ${APP_DIR}`;
       throw new CutoverError(
         ErrorCode.InstanceStartFailed,
-        `could not start instance ${launch.id} as a container of image ${image} with run.command ${JSON.stringify(launch.command)}: ${messageOf(error)}; the program must exist in the image (the base image has node only) or in the artifact, mounted at ${APP_DIR}`,
+        `could not start instance ${launch.id} as a container of image ${image} with run.command ${JSON.stringify(launch.command)}: ${messageOf(error)}; ${next}`,
         { context, cause: error },
       );
     }
