@@ -90,6 +90,12 @@ describe('cutover context', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no context named "gamma"');
     expect(result.stderr).toContain('alpha, beta');
+    // A context whose server does not answer is named in the error.
+    expect((await cli(['context', 'add', 'down', '--server', 'http://127.0.0.1:9', '--token-file', join(a.dataDir, 'admin-token')])).code).toBe(0);
+    const down = await cli(['--context', 'down', 'list']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('cannot reach the cutover server at http://127.0.0.1:9 (from context down)');
+    expect((await cli(['context', 'remove', 'down'])).code).toBe(0);
   });
 
   it('refuses a config file others can read, or a folder others can write, saying how to fix it', async () => {

@@ -17,6 +17,8 @@ export interface ClientOptions {
   token?: string;
   /** A signing key (its id and the file `cutover signing-key add` wrote); overrides CUTOVER_KEY_ID/CUTOVER_KEY_FILE and every token. */
   signingKey?: { keyid: string; file: string };
+  /** Where `server` came from, when it is not the user's own flag or variable (`context prod`): named when the server cannot be reached. */
+  serverFrom?: string;
 }
 
 /**
@@ -27,12 +29,14 @@ export interface ClientOptions {
  */
 export class ApiClient {
   readonly server: string;
+  private readonly serverFrom: string | undefined;
   private readonly token: string;
   /** A signing key: every request is signed per RFC 9421 instead of carrying a token. */
   private readonly key: SignatureKey | null;
 
   constructor(options: ClientOptions = {}) {
     this.server = (options.server ?? process.env.CUTOVER_SERVER ?? DEFAULT_SERVER).replace(/\/$/, '');
+    this.serverFrom = options.serverFrom;
     this.token = options.token ?? (process.env.CUTOVER_TOKEN || readToken(options.dataDir ?? process.env.CUTOVER_DATA_DIR ?? DEFAULT_DATA_DIR));
     this.key = options.signingKey ? readSigningKey(options.signingKey.keyid, options.signingKey.file, 'the key file') : options.token ? null : signingKeyFromEnv();
   }
@@ -75,7 +79,8 @@ export class ApiClient {
       });
     } catch (error) {
       const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-      throw new CutoverError(ErrorCode.ServerUnavailable, `cannot reach the cutover server at ${this.server} (${reason}); start one with \`cutover server\` or set --server / CUTOVER_SERVER`, {
+      const fix = this.serverFrom ? `check the server of ${this.serverFrom} (\`cutover context list\`), or pick another with --context` : 'start one with `cutover server` or set --server / CUTOVER_SERVER';
+      throw new CutoverError(ErrorCode.ServerUnavailable, `cannot reach the cutover server at ${this.server}${this.serverFrom ? ` (from ${this.serverFrom})` : ''} (${reason}); ${fix}`, {
         cause: error,
         context: { server: this.server },
       });

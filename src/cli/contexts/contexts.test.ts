@@ -43,8 +43,8 @@ describe('where a command sends its requests', () => {
   const none = () => null;
 
   it('uses the current context, with its credentials, when nothing else is said', () => {
-    expect(clientOptions({}, {}, undefined, read)).toEqual({ server: 'https://prod:7400', token: 'prod-token' });
-    expect(clientOptions({ context: 'lab' }, {}, undefined, read)).toEqual({ server: 'http://lab:7400', signingKey: { keyid: 'me', file: '/k' } });
+    expect(clientOptions({}, {}, undefined, read)).toEqual({ server: 'https://prod:7400', serverFrom: 'context prod', token: 'prod-token' });
+    expect(clientOptions({ context: 'lab' }, {}, undefined, read)).toEqual({ server: 'http://lab:7400', serverFrom: 'context lab', signingKey: { keyid: 'me', file: '/k' } });
     expect(clientOptions({}, { CUTOVER_CONTEXT: 'lab' }, undefined, read)).toMatchObject({ server: 'http://lab:7400' });
   });
 
@@ -52,13 +52,13 @@ describe('where a command sends its requests', () => {
     const notes: string[] = [];
     expect(clientOptions({ context: 'prod', server: 'http://flag' }, { CUTOVER_SERVER: 'http://env' }, (n) => notes.push(n), read)).toEqual({ server: 'http://flag', token: 'prod-token' });
     expect(clientOptions({}, { CUTOVER_SERVER: 'http://env', CUTOVER_TOKEN: 't' }, (n) => notes.push(n), read)).toEqual({ server: 'http://env' });
-    expect(clientOptions({ context: 'prod', dataDir: '/d' }, {}, (n) => notes.push(n), read)).toEqual({ server: 'https://prod:7400', dataDir: '/d' });
+    expect(clientOptions({ context: 'prod', dataDir: '/d' }, {}, (n) => notes.push(n), read)).toEqual({ server: 'https://prod:7400', serverFrom: 'context prod', dataDir: '/d' });
     expect(notes).toEqual(['--server overrides the server of context prod', '--data-dir overrides the credentials of context prod']);
   });
 
   it('falls back to ./.cutover discovery only without a context; with one, a local admin token is never sent', () => {
     expect(clientOptions({}, {}, undefined, none)).toEqual({});
-    expect(clientOptions({}, {}, undefined, () => ({ currentContext: 'bare', contexts: { bare: { server: 'https://x' } } }))).toEqual({ server: 'https://x', token: '' });
+    expect(clientOptions({}, {}, undefined, () => ({ currentContext: 'bare', contexts: { bare: { server: 'https://x' } } }))).toEqual({ server: 'https://x', serverFrom: 'context bare', token: '' });
   });
 
   it('refuses a context that does not exist, naming the ones that do', () => {

@@ -60,7 +60,7 @@ export function clientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   const dataDir = flags.dataDir ? { dataDir: flags.dataDir } : {};
   const serverBy = flags.server ? '--server' : set(env, 'CUTOVER_SERVER') ? 'CUTOVER_SERVER' : null;
   const server = flags.server ?? set(env, 'CUTOVER_SERVER') ?? selected?.context.server;
-  const base = { ...(server ? { server } : {}), ...dataDir };
+  const base = { ...(server ? { server } : {}), ...dataDir, ...(selected && !serverBy ? { serverFrom: `context ${selected.name}` } : {}) };
   if (!selected) return base;
   const credentialsBy = set(env, 'CUTOVER_TOKEN')
     ? 'CUTOVER_TOKEN'
