@@ -4,7 +4,7 @@ import { routePath } from 'hono/route';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { authorize, can, type Action, type Identity, type IdentityStore } from '../security/identity/index.ts';
-import { verifyRequest } from '../security/signatures/index.ts';
+import { contentDigestHasher, verifyRequest } from '../security/signatures/index.ts';
 import { permissionOf } from './permissions.ts';
 import { serviceRef } from './service-ref.ts';
 
@@ -51,9 +51,11 @@ export async function authenticate(c: Context, identities: IdentityStore, public
     // The key, the time and the nonce first, from the headers: an unknown key or a stale signature never gets its body read.
     const early = verifyRequest({ method: c.req.method, url, headers }, { ...options, headersOnly: true });
     if (!early.ok) throw refused(early.reason);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const result = verifyRequest({ method: c.req.method, url, headers, ...(body.byteLength ? { body } : {}) }, options);
+    // Then the signature itself, still before the body: it covers the Content-Digest header, which the body is checked against as it streams.
+    const hasBody = c.req.raw.body !== null && headers['content-length'] !== '0';
+    const result = verifyRequest({ method: c.req.method, url, headers }, { ...options, streamedBody: { hasBody } });
     if (!result.ok) throw refused(result.reason);
+    if (hasBody) c.req.raw = withDigestCheck(c.req.raw, headers['content-digest']!);
     const user = identities.lookupKey(result.keyid)?.user;
     const identity = user ? identities.identity(user) : undefined;
     if (!identity) throw new CutoverError(ErrorCode.Unauthorized, `key ${result.keyid} belongs to no user any more`);
@@ -66,6 +68,30 @@ export async function authenticate(c: Context, identities: IdentityStore, public
   const identity = identities.verifyToken(match[1]!);
   if (!identity) throw new CutoverError(ErrorCode.Unauthorized, 'the token is not valid (unknown or revoked); ask an admin for a token with `cutover user add NAME --role ROLE:ENV`');
   return identity;
+}
+
+/**
+ * The request with its body hashed as whoever reads it reads it: at the end
+ * of a body that does not match its signed Content-Digest, the read fails
+ * with 401, so a handler never acts on a body (an upload is not kept) that
+ * was changed after signing — and no body is ever held to be checked.
+ */
+function withDigestCheck(request: Request, header: string): Request {
+  const digest = contentDigestHasher(header);
+  if (!digest.ok) throw new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${digest.reason}`);
+  const checked = request.body!.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        digest.hasher.update(chunk);
+        controller.enqueue(chunk);
+      },
+      flush(controller) {
+        const verdict = digest.hasher.verify();
+        if (!verdict.ok) controller.error(new CutoverError(ErrorCode.Unauthorized, `the request signature was refused: ${verdict.reason}`));
+      },
+    }),
+  );
+  return new Request(request, { body: checked, duplex: 'half' } as RequestInit);
 }
 
 /** Who a call with the metrics token is, in logs and the audit trail. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentDigest, verifyContentDigest } from './content-digest.ts';
+import { contentDigest, contentDigestHasher, verifyContentDigest } from './content-digest.ts';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** RFC 9530's examples digest this body: the JSON object followed by a line feed. */
@@ -38,5 +38,19 @@ describe('Content-Digest (RFC 9530)', () => {
     expect(verifyContentDigest('sha-256=:RK/0qy18', HELLO)).toMatchObject({ ok: false, reason: expect.stringMatching(/not a structured-field dictionary/) });
     expect(verifyContentDigest('sha-256="RK/0"', HELLO)).toMatchObject({ ok: false, reason: expect.stringMatching(/must be a byte sequence/) });
     expect(verifyContentDigest('md5=:AAAA:', HELLO)).toMatchObject({ ok: false, reason: expect.stringMatching(/no supported algorithm/) });
+  });
+
+  it('checks a body hashed as it streams, in any chunking, by the same rules as the whole body', () => {
+    const header = `${contentDigest(HELLO, 'sha-256')}, ${contentDigest(HELLO, 'sha-512')}`;
+    const streamed = contentDigestHasher(header);
+    if (!streamed.ok) throw new Error(streamed.reason);
+    for (let i = 0; i < HELLO.length; i += 5) streamed.hasher.update(HELLO.subarray(i, i + 5));
+    expect(streamed.hasher.verify()).toEqual({ ok: true, algorithms: ['sha-256', 'sha-512'] });
+    const changed = contentDigestHasher(header);
+    if (!changed.ok) throw new Error(changed.reason);
+    changed.hasher.update(encode('{"hello": "there"}\n'));
+    expect(changed.hasher.verify()).toMatchObject({ ok: false, reason: expect.stringMatching(/sha-256 does not match the body/) });
+    expect(contentDigestHasher('md5=:AAAA:')).toEqual({ ok: false, reason: 'Content-Digest has no supported algorithm (sha-256 or sha-512); got md5' });
+    expect(contentDigestHasher('sha-256=1')).toMatchObject({ ok: false, reason: expect.stringMatching(/must be a byte sequence/) });
   });
 });

@@ -14,6 +14,49 @@ export function contentDigest(body: Uint8Array, alg: DigestAlgorithm = 'sha-256'
 
 export type ContentDigestCheck = { ok: true; algorithms: DigestAlgorithm[] } | { ok: false; reason: string };
 
+/** A body hashed as it streams, for every supported algorithm a Content-Digest header names; `verify` once the body has ended. */
+export interface ContentDigestHasher {
+  update(chunk: Uint8Array): void;
+  verify(): ContentDigestCheck;
+}
+
+/**
+ * Reads a Content-Digest header up front and hashes the body as it passes,
+ * so a body of any size is checked without being held (the same rules as
+ * verifyContentDigest); why not, when the header cannot be used.
+ */
+export function contentDigestHasher(header: string): { ok: true; hasher: ContentDigestHasher } | { ok: false; reason: string } {
+  let dict;
+  try {
+    dict = parseDictionary(header);
+  } catch (error) {
+    if (!(error instanceof StructuredFieldError)) throw error;
+    return { ok: false, reason: `Content-Digest is not a structured-field dictionary (${error.message})` };
+  }
+  const expected: { name: DigestAlgorithm; given: Buffer; hash: ReturnType<typeof createHash> }[] = [];
+  for (const [name, member] of dict) {
+    if (name !== 'sha-256' && name !== 'sha-512') continue;
+    if (member.kind !== 'item' || member.value.type !== 'bytes') return { ok: false, reason: `Content-Digest ${name} must be a byte sequence like ${name}=:base64:` };
+    expected.push({ name, given: Buffer.from(member.value.value), hash: createHash(NODE_HASH[name]) });
+  }
+  if (expected.length === 0) return { ok: false, reason: `Content-Digest has no supported algorithm (sha-256 or sha-512); got ${[...dict.keys()].join(', ') || 'nothing'}` };
+  return {
+    ok: true,
+    hasher: {
+      update: (chunk) => expected.forEach(({ hash }) => hash.update(chunk)),
+      verify: () => {
+        for (const { name, given, hash } of expected) {
+          const actual = hash.digest();
+          if (given.length !== actual.length || !timingSafeEqual(given, actual)) {
+            return { ok: false, reason: `Content-Digest ${name} does not match the body: the body was changed after the digest was computed` };
+          }
+        }
+        return { ok: true, algorithms: expected.map(({ name }) => name) };
+      },
+    },
+  };
+}
+
 /**
  * Checks a Content-Digest header against the body. Every supported algorithm
  * present must match (a wrong sha-256 is not excused by a right sha-512);

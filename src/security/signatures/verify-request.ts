@@ -1,7 +1,7 @@
 import { isCutoverError } from '../../core/errors.ts';
 import { verifyBase } from './algorithms.ts';
 import { describeComponent, headerValue } from './components.ts';
-import { verifyContentDigest } from './content-digest.ts';
+import { contentDigestHasher, verifyContentDigest } from './content-digest.ts';
 import { signatureBase } from './signature-base.ts';
 import { readSignature } from './signature-headers.ts';
 import { StructuredFieldError } from './structured-fields.ts';
@@ -38,6 +38,13 @@ export interface VerifyRequestOptions {
    * unauthenticated caller cannot make it read one.
    */
   headersOnly?: boolean;
+  /**
+   * Verifies everything but the body itself: the signature (over the
+   * Content-Digest header when `hasBody`), the nonce recorded; the caller
+   * then hashes the body as it streams (contentDigestHasher) and refuses it
+   * at its end when it does not match. The body is never held.
+   */
+  streamedBody?: { hasBody: boolean };
 }
 
 export type VerifyRequestResult =
@@ -108,14 +115,14 @@ export function verifyRequest(request: HttpRequest, options: VerifyRequestOption
   if (options.headersOnly) return { ok: true, keyid, label, components: input.items.map(describeComponent) };
 
   const covered = input.items.map(describeComponent);
-  const hasBody = request.body !== undefined && request.body.byteLength > 0;
+  const hasBody = options.streamedBody ? options.streamedBody.hasBody : request.body !== undefined && request.body.byteLength > 0;
   const required = [...(options.requiredComponents ?? ['@method', '@target-uri']), ...(hasBody ? ['content-digest'] : [])];
   const uncovered = required.filter((name) => !covered.includes(name));
   if (uncovered.length > 0) return refuse(`signature does not cover ${uncovered.join(', ')}; sign those components too`);
-  if (hasBody && request.body) {
+  if (hasBody) {
     const digestHeader = headerValue(request.headers, 'content-digest');
     if (digestHeader === undefined) return refuse('the request has a body but no Content-Digest header');
-    const digest = verifyContentDigest(digestHeader, request.body);
+    const digest = options.streamedBody ? contentDigestHasher(digestHeader) : verifyContentDigest(digestHeader, request.body ?? new Uint8Array());
     if (!digest.ok) return refuse(digest.reason);
   }
 
