@@ -20,7 +20,7 @@ export function analyse(
     stepIndex: d.stepIndex,
     spec,
     context: { service: d.service, environment: d.environment, canaryRevision: d.revision, stableRevision: d.previousRevision },
-    providerFor: (metric) => createProvider(metric.provider, { traffic: ctx.traffic, sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment) }),
+    providerFor: (metric) => createProvider(metric.provider, { traffic: ctx.traffic, sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment), openHeaders: (headers) => ctx.secrets.openHeaders(headers) }),
     recorder: {
       started: (analysis) => record({ type: 'AnalysisStarted', analysis }),
       measured: (id, metric, measurement, phase, counts) => record({ type: 'AnalysisMeasured', id, metric, measurement, phase, counts }),

@@ -23,7 +23,7 @@ export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<v
   await pruneArtifacts(ctx);
   const hooks = hooksFor(ctx, d, 'cleanup');
   if (hooks.length) {
-    const result = await runHooks(hooks, { hook: 'cleanup', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment) });
+    const result = await runHooks(hooks, { hook: 'cleanup', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment), openHeaders: (headers) => ctx.secrets.openHeaders(headers) });
     if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'cleanup hook failed');
   }
 }
@@ -58,7 +58,7 @@ export async function pruneArtifacts(ctx: EngineContext): Promise<string[]> {
 export async function runRollbackHooks(ctx: EngineContext, d: Deployment): Promise<void> {
   const hooks = hooksFor(ctx, d, 'onRollback');
   if (!hooks.length) return;
-  const result = await runHooks(hooks, { hook: 'onRollback', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment) });
+  const result = await runHooks(hooks, { hook: 'onRollback', service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment), openHeaders: (headers) => ctx.secrets.openHeaders(headers) });
   if (!result.ok) ctx.log.warn({ service: d.service, deployment: d.id, err: result.message }, 'onRollback hook failed');
 }
 

@@ -15,7 +15,7 @@ export function hooksFor(ctx: EngineContext, d: Pick<Deployment, 'id' | 'environ
 export async function runDeploymentHooks(ctx: EngineContext, d: Deployment, point: HookPoint, signal?: AbortSignal): Promise<void> {
   const hooks = hooksFor(ctx, d, point);
   if (!hooks.length) return;
-  const result = await runHooks(hooks, { hook: point, service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment) }, signal);
+  const result = await runHooks(hooks, { hook: point, service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment), openHeaders: (headers) => ctx.secrets.openHeaders(headers) }, signal);
   if (!result.ok) throw new CutoverError(ErrorCode.HookFailed, result.message, { context: { service: d.service, deployment: d.id, hook: point } });
   ctx.log.info({ service: d.service, environment: d.environment, deployment: d.id, hook: point }, 'hooks passed');
 }

@@ -31,10 +31,20 @@ export function hookBackoff(attempt: number): number {
 export interface HookRunner {
   sandbox: CommandSandbox;
   outbound: OutboundPolicy;
+  /** Opens the sealed values of an HTTP hook's headers, just before the call (credential headers are kept sealed in the store). */
+  openHeaders?: (headers: Record<string, string>) => Promise<Record<string, string>>;
 }
 
 /** Runs one hook with its timeout, retrying with backoff; never throws. A refused HTTP call is not retried. */
-export async function runHook(spec: HookSpec, context: HookContext, runner: HookRunner, signal?: AbortSignal): Promise<HookResult> {
+export async function runHook(sealed: HookSpec, context: HookContext, runner: HookRunner, signal?: AbortSignal): Promise<HookResult> {
+  let spec = sealed;
+  if (spec.http && runner.openHeaders) {
+    try {
+      spec = { ...spec, http: { ...spec.http, headers: await runner.openHeaders(spec.http.headers) } };
+    } catch (error) {
+      return { ok: false, attempts: 0, detail: `its sealed headers cannot be opened (${messageOf(error)}); was the key that sealed them retired?` };
+    }
+  }
   let last: HookResult = { ok: false, attempts: 0, detail: 'not run' };
   for (let attempt = 1; attempt <= spec.retries + 1; attempt++) {
     const result = spec.command ? await runHookCommand(spec.command, spec.timeoutMs, context, runner.sandbox, signal) : await callHttp(spec.http!, spec.timeoutMs, context, runner.outbound, signal);

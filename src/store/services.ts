@@ -152,6 +152,16 @@ export class ServiceStore {
     this.db.prepare('UPDATE revisions SET spec = ? WHERE service = ? AND environment = ? AND number = ?').run(JSON.stringify(spec), ref.service, ref.environment, number);
   }
 
+  /** Replaces a revision's stored document (what the user sent), e.g. with its sealed values sealed to a new key. */
+  updateRevisionDocument(ref: ServiceRef, number: number, document: unknown): void {
+    this.db.prepare('UPDATE revisions SET document = ? WHERE service = ? AND environment = ? AND number = ?').run(JSON.stringify(document), ref.service, ref.environment, number);
+  }
+
+  /** Replaces a service's current spec in place (deleted or not), e.g. with its sealed values sealed to a new key. */
+  updateSpec(ref: ServiceRef, spec: ServiceSpec): void {
+    this.db.prepare('UPDATE services SET spec = ? WHERE name = ? AND environment = ?').run(JSON.stringify(spec), ref.service, ref.environment);
+  }
+
   revision(ref: ServiceRef, number: number): RevisionRecord | null {
     const row = this.db.prepare('SELECT * FROM revisions WHERE service = ? AND environment = ? AND number = ?').get(ref.service, ref.environment, number) as RevisionRow | undefined;
     return row ? toRevision(row) : null;

@@ -29,11 +29,13 @@ export class HttpProvider implements MetricProvider {
   constructor(
     private readonly spec: Spec,
     private readonly outbound: OutboundPolicy,
+    /** Opens sealed credential headers just before each request. */
+    private readonly openHeaders: (headers: Record<string, string>) => Promise<Record<string, string>> = (headers) => Promise.resolve(headers),
   ) {}
 
   async measure(context: MeasureContext) {
     const url = substitute(this.spec.url, context);
-    const response = await outboundRequest(this.outbound, { method: 'GET', url, headers: this.spec.headers, timeoutMs: this.spec.timeoutMs, signal: context.signal });
+    const response = await outboundRequest(this.outbound, { method: 'GET', url, headers: await this.openHeaders(this.spec.headers), timeoutMs: this.spec.timeoutMs, signal: context.signal });
     const text = response.body.toString('utf8');
     if (response.status < 200 || response.status > 299) return { phase: 'Error' as const, message: `GET ${url} answered ${response.status}${response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''}` };
     let body: unknown;

@@ -11,14 +11,14 @@ import type { MetricProvider } from './provider.ts';
 import { RouterProvider } from './router.ts';
 
 /** The registry of metric providers: one explicit switch. */
-export function createProvider(spec: MetricProviderSpec, deps: { traffic: TrafficRouter; sandbox: CommandSandbox; outbound: OutboundPolicy }): MetricProvider {
+export function createProvider(spec: MetricProviderSpec, deps: { traffic: TrafficRouter; sandbox: CommandSandbox; outbound: OutboundPolicy; openHeaders?: (headers: Record<string, string>) => Promise<Record<string, string>> }): MetricProvider {
   switch (spec.type) {
     case 'router':
       return new RouterProvider(spec, deps.traffic);
     case 'prometheus':
       return new PrometheusProvider(spec, deps.outbound);
     case 'http':
-      return new HttpProvider(spec, deps.outbound);
+      return new HttpProvider(spec, deps.outbound, deps.openHeaders);
     case 'command':
       return new CommandProvider(spec, deps.sandbox);
     case 'compare':
