@@ -109,4 +109,17 @@ docker.describe('a service on the docker platform', () => {
     expect((await containers('hello')).map((c) => c.Id).sort()).toEqual(before);
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
   }, 180_000);
+
+  docker.it('stops on SIGTERM by itself (the log streams do not hold it), leaving the containers serving', async () => {
+    const server = cluster.server!;
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+    server.kill('SIGTERM');
+    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 30_000).unref());
+    const outcome = await Promise.race([exited, timeout]);
+    if (outcome === 'still running') server.kill('SIGKILL');
+    expect(outcome).toEqual({ code: 0, signal: null });
+    cluster.server = null;
+    expect(await containers('hello')).toHaveLength(3);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  }, 120_000);
 });

@@ -234,7 +234,7 @@ export class DockerPlatform implements Platform {
         .catch(() => null);
       // The stream broke (an engine restart) while the container runs: copy again from the last write.
       if (state?.Running) {
-        await sleep(1000);
+        await sleep(1000, undefined, { ref: false });
         continue;
       }
       entry.running = false;

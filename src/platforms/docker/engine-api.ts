@@ -40,6 +40,8 @@ export interface EngineRequest {
   /** A raw body (an image's root filesystem as a tar stream). */
   stream?: { pipe(destination: NodeJS.WritableStream): unknown };
   timeoutMs?: number;
+  /** A long-lived stream (logs that follow) that must not keep the process alive: the server exits on SIGTERM without closing it. */
+  unref?: boolean;
 }
 
 export class DockerEngine {
@@ -63,6 +65,7 @@ export class DockerEngine {
         },
         resolve,
       );
+      if (req.unref) sent.once('socket', (socket) => socket.unref());
       sent.once('error', (error) => reject(new EngineError(0, `the Docker engine at ${this.socket} does not answer: ${messageOf(error)}`)));
       sent.once('timeout', () => sent.destroy(new Error(`no answer within ${req.timeoutMs} ms`)));
       if (req.stream) req.stream.pipe(sent);

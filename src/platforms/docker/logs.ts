@@ -15,6 +15,7 @@ export async function copyLogs(engine: DockerEngine, container: string, logPath:
   const response = await engine.open({
     path: `/containers/${container}/logs`,
     query: { follow: 1, stdout: 1, stderr: 1, since: lastWrite(logPath) },
+    unref: true,
   });
   const fd = openSync(logPath, 'a', 0o600);
   try {
