@@ -2,8 +2,9 @@
  * Chaos trials, shared by `npm run chaos` (bench/chaos.ts, many trials, prints
  * figures) and its short seeded CI version (test/chaos.test.ts): each trial
  * deploys the next version of one service with a random strategy under paced
- * load, SIGKILLs one process (the control plane, a router worker — or the
- * router when it runs as one process — or an instance) at a random instant,
+ * load, SIGKILLs one process (the control plane, a router worker or the
+ * router's supervisor — or the router when it runs as one process — or an
+ * instance) at a random instant,
  * and then checks the service converged: its deployment reached an end
  * phase, the router serves the version the store calls stable, and exactly
  * the recorded processes run (no duplicate, no orphan, one router).
@@ -52,7 +53,8 @@ export interface ChaosOptions {
 
 export const CHAOS_DEFAULTS: Omit<ChaosOptions, 'seed' | 'trials'> = {
   rate: 200,
-  workers: 1,
+  /** The router's default layout: a supervisor and 2 workers. */
+  workers: 2,
   instances: 3,
   maxKillDelayMs: 4_000,
   convergeTimeoutMs: 120_000,
@@ -230,11 +232,13 @@ class ChaosService {
         // Workers carry no data-dir mark (the control plane must not mistake them for routers): they are the routers' children.
         const supervisors = new Set(routers.map((p) => p.pid));
         const workers = findMarked({ CUTOVER_ROUTER_WORKER: '1' }).filter((p) => supervisors.has(parentOf(p.pid) ?? -1));
-        // With workers, kill one of them (the supervisor restarts it); alone, the router itself (the server restarts it).
-        const victim = workers.length > 0 ? workers[Math.floor(choice * workers.length)]! : routers[0];
+        // With workers, one of them (the supervisor replaces it) or the supervisor (its workers go on serving and
+        // start a new router); alone, the router itself (the server restarts it).
+        const candidates = [...workers.map((w) => ({ pid: w.pid, what: 'router worker' })), ...routers.map((r) => ({ pid: r.pid, what: workers.length > 0 ? 'router supervisor' : 'router' }))];
+        const victim = candidates[Math.floor(choice * candidates.length)];
         if (!victim) return 'no router was running';
         process.kill(victim.pid, 'SIGKILL');
-        return `${workers.length > 0 ? 'router worker' : 'router'} ${victim.pid}`;
+        return `${victim.what} ${victim.pid}`;
       }
       case 'instance': {
         const instances = this.cluster.processes().filter((p) => p.instance);
