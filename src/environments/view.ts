@@ -16,6 +16,7 @@ export const ENFORCEMENT: Record<string, { enforced: boolean; note: string }> = 
   signatureRequired: { enforced: true, note: 'the artifact needs a minisign signature by one of trustedKeys' },
   blockVulnerabilitiesAt: { enforced: true, note: 'enforced when the server has an advisory database (security.advisoryDb); policies deny unscanned artifacts in production' },
   trustedKeys: { enforced: true, note: 'minisign public keys whose signatures count' },
+  outbound: { enforced: true, note: 'http/prometheus providers and http hooks call only hosts in outbound.allow; loopback, private, link-local and metadata addresses only when an entry names them' },
 };
 
 /** An environment as the API shows it: credentials in its hooks (headers, URL passwords) as `***`. */

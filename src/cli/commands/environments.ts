@@ -112,5 +112,7 @@ function environmentText(e: EnvironmentView): string {
     `deploy windows:     ${e.deployWindows.length ? e.deployWindows.map((w) => `${w.days.join(',')} ${w.start}-${w.end} ${w.timezone}`).join('; ') : 'any time'}`,
     `keep revisions:     ${e.keepRevisions}`,
     `hooks:              ${hooks.length ? hooks.join('\n                    ') : 'none'}`,
+    // Older servers do not send it.
+    `outbound allowed:   ${e.outbound?.allow.length ? e.outbound.allow.join(', ') : 'nowhere (http/prometheus providers and http hooks are refused)'}`,
   ].join('\n');
 }
