@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { CLI_ENTRY, Cluster, helloSpec, waitFor, type CliResult } from './support/cluster.ts';
+import { requireTool } from './support/tools.ts';
 
 /**
  * Conventions of the CLI checked through a real server: `policy test --env`
@@ -16,12 +17,17 @@ describe('cutover off a terminal, and policy test --env', () => {
   const cluster = new Cluster();
   let port = 0;
 
-  /** The CLI with stdout and stderr to pipes, in an environment that would colour a terminal (no NO_COLOR, no FORCE_COLOR, TERM set). */
-  function piped(args: string[]): Promise<CliResult> {
+  /**
+   * The CLI with stdout and stderr to pipes, in an environment that would colour a terminal (no NO_COLOR, no FORCE_COLOR, TERM set);
+   * or, `onTerminal`, on a pseudo-terminal that script(1) opens (its output then comes through script's stdout).
+   */
+  function piped(args: string[], onTerminal = false, extra: Record<string, string> = {}): Promise<CliResult> {
     const { NO_COLOR: _no, FORCE_COLOR: _force, ...inherited } = process.env;
+    const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+    const [command, argv] = onTerminal ? ['script', ['-qec', [process.execPath, CLI_ENTRY, ...args].map(quote).join(' '), '/dev/null']] : [process.execPath, [CLI_ENTRY, ...args]];
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
-        env: { ...inherited, TERM: 'xterm-256color', CUTOVER_SERVER: cluster.url, CUTOVER_DATA_DIR: cluster.dataDir, CUTOVER_TOKEN: '', CUTOVER_CONTEXT: '' },
+      const child = spawn(command, argv, {
+        env: { ...inherited, TERM: 'xterm-256color', CUTOVER_SERVER: cluster.url, CUTOVER_DATA_DIR: cluster.dataDir, CUTOVER_TOKEN: '', CUTOVER_CONTEXT: '', ...extra },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -90,6 +96,20 @@ describe('cutover off a terminal, and policy test --env', () => {
     const promoted = await piped(['promote', SERVICE, '--wait']);
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
     plain(promoted);
+  });
+
+  const withScript = requireTool('script');
+  withScript.it('on a terminal instead, redraws one live line with the phase coloured; NO_COLOR keeps the redraw and drops the colour', async () => {
+    const canary = (version: string) => cluster.writeSpec(SERVICE, helloSpec({ port, instances: 2, version, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] } } }));
+    const coloured = await piped(['apply', '-f', canary('4.0.0'), '--wait'], true);
+    expect(coloured.code, coloured.stdout).toBe(0);
+    expect(coloured.stdout).toContain('\r\x1b[2K');
+    expect(coloured.stdout).toContain(`${ESCAPE}32mSucceeded${ESCAPE}0m`);
+    const uncoloured = await piped(['apply', '-f', canary('5.0.0'), '--wait'], true, { NO_COLOR: '1' });
+    expect(uncoloured.code, uncoloured.stdout).toBe(0);
+    expect(uncoloured.stdout).toContain('\r\x1b[2K');
+    // SGR codes (`ESC [ n m`) are colour; `ESC [ 2K` (clear the line) is the redraw.
+    expect([...uncoloured.stdout.matchAll(/\[\d+m/g)].filter((m) => uncoloured.stdout[m.index - 1] === '\x1b')).toEqual([]);
   });
 
   it('judges a spec for the environment --env names, as apply would deploy it there', async () => {

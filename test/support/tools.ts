@@ -16,6 +16,7 @@ export const TOOLS = {
   haproxy: { probe: ['-v'], debian: 'haproxy' },
   'systemd-analyze': { probe: ['--version'], debian: 'systemd' },
   chromium: { probe: ['--version'], debian: 'chromium' },
+  script: { probe: ['-qec', 'true', '/dev/null'], debian: 'bsdutils' },
   zsh: { probe: ['-f', '-c', 'true'], debian: 'zsh' },
   fish: { probe: ['--version'], debian: 'fish' },
   bwrap: { probe: ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', 'true'], debian: 'bubblewrap' },
