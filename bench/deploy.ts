@@ -8,6 +8,13 @@
  * platform, one server each, rows side by side. docker uses the engine at
  * DOCKER_HOST when set; else, as root, it starts a private engine for the
  * run (test/support/private-engine.ts) and stops it at the end.
+ *
+ * `--router haproxy` runs each platform's strategies behind the built-in
+ * router and behind HAProxy, rows side by side, at 1,000 requests/s
+ * (BENCH_RATE still wins), then the issue's bad canary once per router
+ * (stable at 1% errors, the canary at 5% on 20% of the traffic, the
+ * comparative judge) with the seconds from its first answered request to
+ * the rollback decision.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +29,9 @@ import { percentile, startLoad } from '../src/load/index.ts';
 import { findMarked, signalGroup } from '../src/platforms/index.ts';
 import { startPrivateEngine, type PrivateEngine } from '../test/support/private-engine.ts';
 
-const RATE = Number(process.env.BENCH_RATE ?? 400);
+const routerFlag = process.argv.indexOf('--router');
+const ROUTERS = routerFlag === -1 ? ['builtin'] : [...new Set(['builtin', ...(process.argv[routerFlag + 1] ?? '').split(',').filter(Boolean)])];
+const RATE = Number(process.env.BENCH_RATE ?? (routerFlag === -1 ? 400 : 1000));
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
 
 const STRATEGIES: Record<string, unknown> = {
@@ -43,6 +52,7 @@ function platformsFromArgs(argv: string[]): BenchPlatform[] {
 
 async function main(): Promise<void> {
   const rows: string[][] = [];
+  const rollbacks: string[][] = [];
   let engine: PrivateEngine | undefined;
   try {
     for (const platform of platformsFromArgs(process.argv.slice(2))) {
@@ -51,19 +61,63 @@ async function main(): Promise<void> {
         engine = await startPrivateEngine();
         dockerHost = engine.host;
       }
-      rows.push(...(await runOn(platform, dockerHost)));
+      const ran = await runOn(platform, dockerHost);
+      rows.push(...ran.rows);
+      rollbacks.push(...ran.rollbacks);
     }
   } finally {
     await engine?.stop();
   }
-  const headers = ['platform', 'strategy', 'sent during deploy', 'failed (whole run)', 'p50 ms', 'p99 ms', 'apply→Succeeded s', 'outcome'];
+  const headers = ['platform', 'router', 'strategy', 'sent during deploy', 'failed (whole run)', 'p50 ms', 'p99 ms', 'apply→Succeeded s', 'outcome'];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   process.stdout.write(`cutover deploy benchmark: ${INSTANCES} instances of examples/hello, ${RATE} requests/s, node ${process.version}\n`);
   for (const row of [headers, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+  if (rollbacks.length === 0) return;
+  const badHeaders = ['platform', 'router', 'first canary answer → rollback decided s', 'apply→RolledBack s', 'failed (not the canary\'s own 500s)', 'outcome'];
+  const badWidths = badHeaders.map((h, i) => Math.max(h.length, ...rollbacks.map((r) => r[i]!.length)));
+  process.stdout.write(`\nbad canary: stable 1% errors, canary 5% on 20% of ${RATE} requests/s, comparative judge\n`);
+  for (const row of [badHeaders, ...rollbacks]) process.stdout.write(`${row.map((c, i) => c.padEnd(badWidths[i]!)).join('  ')}\n`);
+}
+
+type Deploy = (file: string) => Promise<{ phase: string }>;
+
+function writeSpec(dataDir: string, service: string, port: number, version: string, strategy: unknown, router: string, env: Record<string, string> = {}): string {
+  const file = join(dataDir, `${service}-${version}.yaml`);
+  writeFileSync(file, stringify({
+    apiVersion: 'cutover/v1', kind: 'Service', metadata: { name: service },
+    spec: {
+      version, artifact: { path: join(PROJECT_ROOT, 'examples/hello') }, run: { command: ['node', 'server.js'], env },
+      instances: INSTANCES, port, healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s' }, strategy, drainTimeout: '10s',
+      traffic: { router },
+    },
+  }));
+  return file;
+}
+
+/** The issue's bad canary behind one router: seconds from the canary's first answered request to the EndRequested event. */
+async function badCanary(client: ApiClient, deploy: Deploy, dataDir: string, router: string): Promise<string[]> {
+  const port = await freePort();
+  const service = `bench-judge-${router}`;
+  const strategy = { canary: { analysis: { metrics: [{ name: 'judge', provider: { compare: {} } }] }, steps: [{ setWeight: 20 }, { pause: { duration: '60s' } }] } };
+  await deploy(writeSpec(dataDir, service, port, '1.0.0', strategy, router, { ERROR_RATE: '0.01' }));
+  const since = (await client.request<{ last: number }>('GET', `/v1/events?after=${Number.MAX_SAFE_INTEGER}`)).last;
+  const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+  await sleep(1000);
+  const started = performance.now();
+  const final = await deploy(writeSpec(dataDir, service, port, '2.0.0', strategy, router, { ERROR_RATE: '0.05' }));
+  const seconds = (performance.now() - started) / 1000;
+  const report = await load.stop();
+  const { events } = await client.request<{ events: { type: string; at: number }[] }>('GET', `/v1/events?service=${service}&after=${since}`);
+  const decided = events.find((event) => event.type === 'EndRequested');
+  const first = report.timeline.find((response) => response.version === '2.0.0');
+  const toDecision = decided && first ? ((decided.at - (report.startedAt + first.at)) / 1000).toFixed(1) : 'n/a';
+  const foreign = report.failures.filter((failure) => failure.status !== 500 || !failure.body?.includes('injected failure')).length;
+  await client.request('DELETE', `/v1/environments/development/services/${service}`);
+  return [router, toDecision, seconds.toFixed(1), String(foreign), final.phase];
 }
 
 /** One server whose development environment runs on `platform`; every strategy once. */
-async function runOn(platform: BenchPlatform, dockerHost: string | undefined): Promise<string[][]> {
+async function runOn(platform: BenchPlatform, dockerHost: string | undefined): Promise<{ rows: string[][]; rollbacks: string[][] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
   const config = join(dataDir, 'config.yaml');
   writeFileSync(config, platform === 'docker' ? 'environments:\n  development:\n    platform: docker\n' : 'environments: {}\n');
@@ -74,6 +128,7 @@ async function runOn(platform: BenchPlatform, dockerHost: string | undefined): P
   });
   const url = `http://127.0.0.1:${apiPort}`;
   const rows: string[][] = [];
+  const rollbacks: string[][] = [];
   try {
     while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) await sleep(100);
     const client = new ApiClient({ server: url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() });
@@ -82,44 +137,37 @@ async function runOn(platform: BenchPlatform, dockerHost: string | undefined): P
       const started = await deploySpecFile(client, file);
       return followDeployment(client, { service: started.service, environment: started.status.environment }, started.deployment);
     };
-    for (const [name, strategy] of Object.entries(STRATEGIES)) {
-      const port = await freePort();
-      const service = `bench-${name.toLowerCase()}`;
-      const spec = (version: string) => {
-        const file = join(dataDir, `${service}-${version}.yaml`);
-        writeFileSync(file, stringify({
-          apiVersion: 'cutover/v1', kind: 'Service', metadata: { name: service },
-          spec: {
-            version, artifact: { path: join(PROJECT_ROOT, 'examples/hello') }, run: { command: ['node', 'server.js'] },
-            instances: INSTANCES, port, healthCheck: { path: '/healthz', interval: '500ms', timeout: '1s' }, strategy, drainTimeout: '10s',
-          },
-        }));
-        return file;
-      };
-      await deploy(spec('1.0.0'));
-      const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
-      await sleep(1000);
-      const before = load.snapshot();
-      const started = performance.now();
-      const final = await deploy(spec('2.0.0'));
-      const seconds = (performance.now() - started) / 1000;
-      const during = load.snapshot();
-      const report = await load.stop();
-      // Latency of the requests answered while the deployment ran, not before or after it.
-      const window = report.timeline.filter((r) => r.ok && r.at >= before.durationMs && r.at <= during.durationMs).map((r) => r.latencyMs);
-      rows.push([
-        platform, name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
-        seconds.toFixed(1), final.phase,
-      ]);
-      await client.request('DELETE', `/v1/environments/development/services/${service}`);
+    for (const router of ROUTERS) {
+      for (const [name, strategy] of Object.entries(STRATEGIES)) {
+        const port = await freePort();
+        const service = `bench-${name.toLowerCase()}-${router}`;
+        const spec = (version: string) => writeSpec(dataDir, service, port, version, strategy, router);
+        await deploy(spec('1.0.0'));
+        const load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: RATE });
+        await sleep(1000);
+        const before = load.snapshot();
+        const started = performance.now();
+        const final = await deploy(spec('2.0.0'));
+        const seconds = (performance.now() - started) / 1000;
+        const during = load.snapshot();
+        const report = await load.stop();
+        // Latency of the requests answered while the deployment ran, not before or after it.
+        const window = report.timeline.filter((r) => r.ok && r.at >= before.durationMs && r.at <= during.durationMs).map((r) => r.latencyMs);
+        rows.push([
+          platform, router, name, String(during.sent - before.sent), String(report.failed), percentile(window, 50).toFixed(1), percentile(window, 99).toFixed(1),
+          seconds.toFixed(1), final.phase,
+        ]);
+        await client.request('DELETE', `/v1/environments/development/services/${service}`);
+      }
     }
+    if (routerFlag !== -1) for (const router of ROUTERS) rollbacks.push([platform, ...(await badCanary(client, deploy, dataDir, router))]);
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
     for (const { pid } of findMarked({ CUTOVER_DATA_DIR: dataDir })) signalGroup(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return rows;
+  return { rows, rollbacks };
 }
 
 await main();
