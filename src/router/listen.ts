@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Server as NetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 
@@ -45,14 +46,28 @@ export function portOf(server: Server): number {
 }
 
 /**
- * Stops accepting, lets requests in flight finish (at most `timeoutMs`), then
- * closes what is left. Answers given meanwhile say "Connection: close", and
- * connections that fall idle are closed at once, so keep-alive clients move on.
+ * How long an idle keep-alive connection stays open after its listener
+ * closed. A client may be sending a request on it at that very instant, and
+ * closing it then answers that request with a reset; kept a moment, the
+ * connection carries whatever comes, answered with "Connection: close".
+ */
+const IDLE_GRACE_MS = 500;
+
+/**
+ * Stops accepting at once, lets requests in flight finish (at most
+ * `timeoutMs`), then closes what is left. Answers given meanwhile say
+ * "Connection: close", so keep-alive clients move on; connections still idle
+ * after IDLE_GRACE_MS are closed (every 50 ms from then on).
  */
 export async function closeGracefully(server: Server, timeoutMs: number): Promise<void> {
   server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  // net.Server's close, not http.Server's, which would also close every idle connection now (see IDLE_GRACE_MS).
+  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+  let sweeper: NodeJS.Timeout | undefined;
+  const grace = setTimeout(() => {
+    server.closeIdleConnections();
+    sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  }, Math.min(IDLE_GRACE_MS, timeoutMs));
   let deadline: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     deadline = setTimeout(() => resolve('late'), timeoutMs);
@@ -63,6 +78,7 @@ export async function closeGracefully(server: Server, timeoutMs: number): Promis
       await closed;
     }
   } finally {
+    clearTimeout(grace);
     clearInterval(sweeper);
     clearTimeout(deadline);
   }
