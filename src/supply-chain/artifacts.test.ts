@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../core/errors.ts';
 import { KeyRing, decrypt, encrypt } from '../security/encryption/index.ts';
 import { ArtifactStore } from './artifacts.ts';
-import { tarGz } from '../../test/support/fuzz/tar.ts';
+import { tarGz, type TarEntry } from '../../test/support/fuzz/tar.ts';
 
 const MARKER = 'CUTOVER-PLAINTEXT-MARKER';
 let root = '';
@@ -253,6 +253,36 @@ describe('ArtifactStore without a key ring', () => {
     const linked = await store.put(tarGz([{ path: 'a/f', type: '0', mode: 0o644, content: Buffer.from('hi') }, { path: 'a/g', type: '1', mode: 0o644, linkpath: './a/f' }]));
     await store.unpack(linked.digest, join(root, 'y'));
     expect(readFileSync(join(root, 'y', 'a', 'g'), 'utf8')).toBe('hi');
+  });
+
+  it('unpacks no setuid, setgid or sticky bit and none of the archive\'s owners, whatever its headers say', async () => {
+    const store = new ArtifactStore(join(root, 'artifacts'));
+    const owned = (entry: TarEntry): TarEntry => ({ ...entry, uid: 4242, gid: 4243 });
+    const { digest } = await store.put(
+      tarGz([
+        owned({ path: 'bin', type: '5', mode: 0o3777 }),
+        owned({ path: 'bin/su', type: '0', mode: 0o4755, content: Buffer.from('#!/bin/sh\n') }),
+        owned({ path: 'bin/sg', type: '0', mode: 0o2755, content: Buffer.from('#!/bin/sh\n') }),
+        owned({ path: 'all', type: '0', mode: 0o7777, content: Buffer.from('x') }),
+      ]),
+    );
+    await store.unpack(digest, join(root, 'x'));
+    for (const path of ['bin', 'bin/su', 'bin/sg', 'all']) {
+      const stat = statSync(join(root, 'x', path));
+      expect(stat.mode & 0o7000, `${path} is ${(stat.mode & 0o7777).toString(8)}`).toBe(0);
+      expect([stat.uid, stat.gid], path).toEqual([process.getuid!(), process.getgid!()]);
+    }
+  });
+
+  it('refuses an archive that unpacks past the absolute size cap, saying what to do, and leaves nothing behind', async () => {
+    const store = new ArtifactStore(join(root, 'artifacts'), undefined, { bytes: 1024 * 1024, entries: 100 });
+    const chunk = Buffer.alloc(400 * 1024, 7);
+    const { digest } = await store.put(tarGz(['a', 'b', 'c'].map((path) => ({ path, type: '0', mode: 0o644, content: chunk }))));
+    await expect(store.unpack(digest, join(root, 'x'))).rejects.toMatchObject({ code: ErrorCode.InvalidRequest, message: expect.stringMatching(/cannot be unpacked: it unpacks to more than 1 MiB; make the artifact smaller/) });
+    expect(existsSync(join(root, 'x'))).toBe(false);
+    expect(existsSync(join(root, 'x.unpacking'))).toBe(false);
+    const many = await store.put(tarGz(Array.from({ length: 101 }, (_, i) => ({ path: `f${i}`, type: '0', mode: 0o644, content: Buffer.from('.') }))));
+    await expect(store.unpack(many.digest, join(root, 'y'))).rejects.toThrow('it holds more than 100 files');
   });
 
   it('an artifact that was never stored is reported missing', async () => {

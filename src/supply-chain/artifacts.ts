@@ -51,6 +51,8 @@ export class ArtifactStore implements KeyUser {
   constructor(
     private readonly dir: string,
     private readonly keys?: KeyRing,
+    /** What one artifact may unpack to, whatever its archive says. @default MAX_UNPACKED_BYTES and MAX_UNPACKED_ENTRIES */
+    private readonly unpackLimits: { bytes: number; entries: number } = { bytes: MAX_UNPACKED_BYTES, entries: MAX_UNPACKED_ENTRIES },
   ) {}
 
   /**
@@ -195,8 +197,8 @@ export class ArtifactStore implements KeyUser {
             }
             limit.bytes += entry.size ?? 0;
             limit.entries += 1;
-            if (limit.bytes > MAX_UNPACKED_BYTES) limit.over ||= `it unpacks to more than ${MAX_UNPACKED_BYTES / 1024 / 1024 / 1024} GiB`;
-            if (limit.entries > MAX_UNPACKED_ENTRIES) limit.over ||= `it holds more than ${MAX_UNPACKED_ENTRIES} files`;
+            if (limit.bytes > this.unpackLimits.bytes) limit.over ||= `it unpacks to more than ${sizeText(this.unpackLimits.bytes)}`;
+            if (limit.entries > this.unpackLimits.entries) limit.over ||= `it holds more than ${this.unpackLimits.entries} files`;
             return !limit.over && !limit.refused;
           },
         }),
@@ -481,4 +483,12 @@ function archiveFault(error: unknown, digest: string, temp: string): CutoverErro
     cause: error,
     context: { digest },
   });
+}
+
+/** 4 GiB, 512 MiB, 1000 bytes: a limit as people say it. */
+function sizeText(bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }

@@ -14,6 +14,9 @@ export interface TarEntry {
   content?: Buffer;
   /** The size written in the header; the content's length when absent. */
   declaredSize?: number;
+  /** The owner written in the header. @default 0 */
+  uid?: number;
+  gid?: number;
 }
 
 function field(text: string, length: number): Buffer {
@@ -30,7 +33,7 @@ function octal(value: number, length: number): Buffer {
 function header(entry: TarEntry): Buffer {
   const size = entry.declaredSize ?? entry.content?.length ?? 0;
   const block = Buffer.concat([
-    field(entry.path, 100), octal(entry.mode, 8), octal(0, 8), octal(0, 8), octal(size, 12), octal(1_700_000_000, 12),
+    field(entry.path, 100), octal(entry.mode, 8), octal(entry.uid ?? 0, 8), octal(entry.gid ?? 0, 8), octal(size, 12), octal(1_700_000_000, 12),
     Buffer.from('        '), field(entry.type, 1), field(entry.linkpath ?? '', 100), field('ustar', 6), field('00', 2),
     Buffer.alloc(512 - 265),
   ]);
