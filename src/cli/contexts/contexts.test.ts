@@ -61,6 +61,16 @@ describe('where a command sends its requests', () => {
     expect(clientOptions({}, {}, undefined, () => ({ currentContext: 'bare', contexts: { bare: { server: 'https://x' } } }))).toEqual({ server: 'https://x', serverFrom: 'context bare', token: '' });
   });
 
+  it('does not read the config file when flags and variables say everything and no context is named', () => {
+    const unreadable = () => {
+      throw new Error('read');
+    };
+    expect(clientOptions({ server: 'http://flag' }, { CUTOVER_TOKEN: 't' }, undefined, unreadable)).toEqual({ server: 'http://flag' });
+    expect(clientOptions({}, { CUTOVER_SERVER: 'http://env', CUTOVER_DATA_DIR: '/d' }, undefined, unreadable)).toEqual({ server: 'http://env' });
+    expect(() => clientOptions({ server: 'http://flag', context: 'prod' }, { CUTOVER_TOKEN: 't' }, undefined, unreadable)).toThrow('read');
+    expect(() => clientOptions({ server: 'http://flag' }, {}, undefined, unreadable)).toThrow('read');
+  });
+
   it('refuses a context that does not exist, naming the ones that do', () => {
     expect(() => clientOptions({ context: 'nope' }, {}, undefined, read)).toThrow(/no context named "nope" \(--context\).*there are: prod, lab/);
     expect(() => clientOptions({}, { CUTOVER_CONTEXT: 'nope' }, undefined, none)).toThrow(/there are none/);

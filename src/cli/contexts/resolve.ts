@@ -56,12 +56,8 @@ export function selectedContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pro
  * `note` hears when a setting overrides the context that was asked for by name.
  */
 export function clientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, note: (text: string) => void = () => undefined, read?: (file: string) => CliConfig | null): ClientOptions {
-  const selected = selectedContext(flags, env, read);
   const dataDir = flags.dataDir ? { dataDir: flags.dataDir } : {};
   const serverBy = flags.server ? '--server' : set(env, 'CUTOVER_SERVER') ? 'CUTOVER_SERVER' : null;
-  const server = flags.server ?? set(env, 'CUTOVER_SERVER') ?? selected?.context.server;
-  const base = { ...(server ? { server } : {}), ...dataDir, ...(selected && !serverBy ? { serverFrom: `context ${selected.name}` } : {}) };
-  if (!selected) return base;
   const credentialsBy = set(env, 'CUTOVER_TOKEN')
     ? 'CUTOVER_TOKEN'
     : set(env, 'CUTOVER_KEY_ID') && set(env, 'CUTOVER_KEY_FILE')
@@ -71,6 +67,13 @@ export function clientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
         : set(env, 'CUTOVER_DATA_DIR')
           ? 'CUTOVER_DATA_DIR'
           : null;
+  // Everything said by flags and variables, and no context asked for by name: the config file is not read
+  // (so a script that sets them all runs the same whatever the user's contexts, or a broken config file, are).
+  const asked = Boolean(flags.context || set(env, 'CUTOVER_CONTEXT'));
+  const selected = serverBy && credentialsBy && !asked ? null : selectedContext(flags, env, read);
+  const server = flags.server ?? set(env, 'CUTOVER_SERVER') ?? selected?.context.server;
+  const base = { ...(server ? { server } : {}), ...dataDir, ...(selected && !serverBy ? { serverFrom: `context ${selected.name}` } : {}) };
+  if (!selected) return base;
   if (selected.chosenBy !== 'currentContext') {
     if (serverBy) note(`${serverBy} overrides the server of context ${selected.name}`);
     if (credentialsBy) note(`${credentialsBy} overrides the credentials of context ${selected.name}`);
