@@ -16,6 +16,10 @@ describe('outboundRequest', () => {
       if (req.url === '/redirect') res.writeHead(302, { location: '/secret' }).end();
       else if (req.url === '/big') res.end(Buffer.alloc(64 * 1024, 'x'));
       else if (req.url === '/slow') setTimeout(() => res.end('late'), 5000).unref();
+      else if (req.url === '/stall') {
+        res.write('{"partial": ');
+        setTimeout(() => res.end('1}'), 5000).unref();
+      }
       else if (req.url === '/secret') res.end('the secret');
       else res.end(JSON.stringify({ method: req.method, body: req.headers['content-length'] ?? null }));
     });
@@ -66,6 +70,10 @@ describe('outboundRequest', () => {
 
   it('gives up after its timeout', async () => {
     await expect(outboundRequest(policy(`127.0.0.1:${port}`), { method: 'GET', url: `http://127.0.0.1:${port}/slow`, timeoutMs: 300 })).rejects.toThrow(/timed out after 300ms/);
+  });
+
+  it('gives up after its timeout while the body is still arriving', async () => {
+    await expect(outboundRequest(policy(`127.0.0.1:${port}`), { method: 'GET', url: `http://127.0.0.1:${port}/stall`, timeoutMs: 300 })).rejects.toThrow(/timed out after 300ms/);
   });
 
   it('refuses schemes other than http and https', async () => {

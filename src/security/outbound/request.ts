@@ -60,6 +60,8 @@ export async function outboundRequest(policy: OutboundPolicy, call: OutboundRequ
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const limit = call.maxReplyBytes ?? MAX_REPLY_BYTES;
   return await new Promise<OutboundReply>((resolvePromise, reject) => {
+    // The timeout may fire before the answer or while its body arrives: either way it is said as a timeout.
+    const fail = (error: Error) => reject(signal.aborted && !call.signal?.aborted ? new Error(`timed out after ${call.timeoutMs}ms`) : error);
     const req = send(url, { method: call.method, headers: call.headers ?? {}, lookup: pinnedLookup, agent: false, signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -72,9 +74,9 @@ export async function outboundRequest(policy: OutboundPolicy, call: OutboundRequ
         chunks.push(chunk);
       });
       res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
+      res.on('error', fail);
     });
-    req.on('error', (error) => reject(signal.aborted && !call.signal?.aborted ? new Error(`timed out after ${call.timeoutMs}ms`) : error));
+    req.on('error', fail);
     req.end(call.body);
   });
 }
