@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { startLoad } from '../src/load/index.ts';
@@ -61,14 +63,22 @@ haproxy.describe('a dark launch through the HAProxy driver', () => {
 
   beforeAll(async () => {
     port = await freePort();
+    // HAProxy chosen by the environment, so the spec alone cannot tell it is refused.
+    const config = join(cluster.dataDir, 'server-config.yaml');
+    writeFileSync(config, 'environments:\n  development:\n    traffic:\n      router: haproxy\n');
+    cluster.serverArgs = ['--config', config];
     await cluster.start();
-    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: darkLaunch, traffic: { router: 'haproxy' } })), '--wait');
+    const v1 = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, strategy: darkLaunch })), '--wait');
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
   });
   afterAll(() => cluster.destroy());
 
-  it('is refused at the setMirrorRoute step, naming the built-in router, and stable keeps serving', async () => {
-    const result = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: darkLaunch, traffic: { router: 'haproxy' } })), '--wait');
+  it('is refused up front when the spec names HAProxy, and at the step when its environment does, stable serving throughout', async () => {
+    const named = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: darkLaunch, traffic: { router: 'haproxy' } })));
+    expect(named.code).not.toBe(0);
+    expect(named.stderr).toMatch(/setMirrorRoute.*built-in router/s);
+
+    const result = await cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port, version: '2.0.0', strategy: darkLaunch })), '--wait');
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const status = await cluster.status(service);
     expect(status.message).toMatch(/cannot mirror requests.*built-in router/);

@@ -149,6 +149,16 @@ describe('validateSpec', () => {
     ]);
   });
 
+  it('refuses a setMirrorRoute step in a spec served by HAProxy, naming the step and the built-in router', () => {
+    const doc = { ...minimal, spec: { ...minimal.spec, traffic: { router: 'haproxy' }, strategy: { canary: { steps: [{ setWeight: 10 }, { setMirrorRoute: { percentage: 50 } }] } } } };
+    try {
+      validateSpec(doc);
+      expect.unreachable('validateSpec accepted it');
+    } catch (error) {
+      expect((error as CutoverError).problems).toEqual([{ path: 'spec.strategy.canary.steps[1].setMirrorRoute', message: expect.stringMatching(/built-in router/) }]);
+    }
+  });
+
   it('accepts an empty list of canary steps', () => {
     const doc = { ...minimal, spec: { ...minimal.spec, strategy: { canary: { steps: [] } } } };
     expect(validateSpec(doc).spec.strategy).toEqual({ type: 'canary', steps: [] });

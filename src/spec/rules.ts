@@ -46,6 +46,22 @@ export const previewPortDiffersFromPort = z.superRefine((spec: Mapping, ctx) => 
   });
 }, whenMapping);
 
+/** A dark launch needs the built-in router: the HAProxy driver cannot mirror (it would refuse the step mid-deployment). */
+export const mirrorNeedsBuiltinRouter = z.superRefine((spec: Mapping, ctx) => {
+  if (!isMapping(spec.traffic) || spec.traffic.router !== 'haproxy') return;
+  const canary = isMapping(spec.strategy) ? spec.strategy.canary : undefined;
+  const steps = isMapping(canary) && Array.isArray(canary.steps) ? canary.steps : [];
+  for (const [index, step] of steps.entries()) {
+    if (!isMapping(step) || !isMapping(step.setMirrorRoute)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['strategy', 'canary', 'steps', index, 'setMirrorRoute'],
+      input: step.setMirrorRoute,
+      message: 'expected no setMirrorRoute with traffic.router haproxy: HAProxy 2.6 mirrors only through an external SPOE agent; use the built-in router (traffic: { router: builtin }) for a dark launch, or remove the step',
+    });
+  }
+}, whenMapping);
+
 const isZero = (value: unknown) => value === 0 || value === '0%';
 
 /** Like Kubernetes: with no surge and no unavailability, a rolling update could never replace an instance. */

@@ -20,7 +20,7 @@ import {
   serviceName,
   text,
 } from './fields.ts';
-import { exactlyOneOf, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
+import { exactlyOneOf, mirrorNeedsBuiltinRouter, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
 import { analysisSchema } from './analysis-schema.ts';
 import { exactValueProblem, headerNameProblem, MAX_REGEX_LENGTH, regexProblem } from '../core/header-route.ts';
 import { TRAFFIC_ROUTER_TYPES } from './types.ts';
@@ -245,7 +245,7 @@ const service = z
     },
     mapping('with version, artifact, run and port'),
   )
-  .check(previewPortDiffersFromPort);
+  .check(previewPortDiffersFromPort, mirrorNeedsBuiltinRouter);
 
 export const specDocumentSchema = z.strictObject(
   {
