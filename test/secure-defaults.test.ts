@@ -68,8 +68,9 @@ describe('secure defaults', () => {
     let log = '';
     server.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     try {
-      await waitFor('the insecure warning', () => log.includes('INSECURE'));
+      await waitFor('the insecure warnings', () => log.includes('INSECURE') && log.includes('security.publicUrl is not set'));
       expect(log).toMatch(/"level":40.*INSECURE: the API listens on a non-loopback address WITHOUT TLS/);
+      expect(log).toMatch(/"level":40.*security\.publicUrl is not set: signed requests are checked against the Host header/);
     } finally {
       await stop(server);
     }

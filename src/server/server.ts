@@ -68,6 +68,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const dataDir = resolve(options.dataDir);
   const configFile = resolve(options.configFile ?? join(options.dataDir, 'config.yaml'));
   const config = await loadServerConfig(configFile, options.configFile !== undefined);
+  if (!LOOPBACK.has(options.host) && config.publicUrl === null) {
+    options.log.warn({ host: options.host }, 'security.publicUrl is not set: signed requests are checked against the Host header the client sends, so a request signed for another server that trusts the same key is accepted here; set security.publicUrl to the URL clients use');
+  }
   const sandbox = Sandbox.open(config.isolation, { hidden: [dataDir, configFile], revisionsDir: revisionsDirOf(dataDir, config.isolation.revisionsDir) }, options.log);
   const storeFile = join(options.dataDir, 'cutover.db');
   // A lost or damaged store is refused here, before anything could be stopped as "a process no record owns".
