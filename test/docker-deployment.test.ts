@@ -122,4 +122,33 @@ docker.describe('a service on the docker platform', () => {
     expect(await containers('hello')).toHaveLength(3);
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
   }, 120_000);
+
+  docker.it('keeps serving through a crash of the engine restarted with live restore, and replaces the instances one without it stops', async () => {
+    await cluster.start();
+    await waitFor('the adopted instances to be healthy', async () => (await cluster.status('hello')).instances.filter((i) => i.healthy).length === 3, 60_000);
+    const before = (await containers('hello')).map((c) => c.Id).sort();
+
+    // With live restore the containers outlive the engine: cutover keeps them (their processes still run) and not one request fails.
+    let load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 50 });
+    await engine().crashAndRestart({ liveRestore: true });
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    let report = await load.stop();
+    expect(report.failed, JSON.stringify(report.failures.slice(0, 3))).toBe(0);
+    expect((await containers('hello')).map((c) => c.Id).sort()).toEqual(before);
+    expect((await cluster.status('hello')).instances.filter((i) => i.healthy).map((i) => i.pid).length).toBe(3);
+
+    // Without it the restarted engine stops them: cutover sees them exit and starts new ones.
+    load = startLoad({ url: `http://127.0.0.1:${port}/`, ratePerSecond: 50 });
+    await engine().crashAndRestart();
+    await waitFor('three new healthy instances', async () => {
+      const status = await cluster.status('hello');
+      const now = (await containers('hello')).map((c) => c.Id);
+      return status.instances.filter((i) => i.healthy).length === 3 && now.length === 3 && now.every((id) => !before.includes(id));
+    }, 120_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    report = await load.stop();
+    console.log(`engine crash without live restore: ${report.failed} of ${report.sent} requests failed while the instances were replaced`);
+    expect(lastVersions(report, 1000)).toEqual({ '2.0.0': expect.any(Number) });
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  }, 240_000);
 });

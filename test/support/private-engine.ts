@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerEngine } from '../../src/platforms/docker/engine-api.ts';
+import { isProcessAlive } from '../../src/platforms/local/proc.ts';
 import { buildBaseImage, BASE_IMAGE } from '../../src/platforms/docker/base-image.ts';
 
 /** A private Docker engine: its own data root, exec root, pid file and socket; nothing of the host's engine is touched. */
@@ -14,6 +15,12 @@ export interface PrivateEngine {
   api: DockerEngine;
   /** Removes its containers, stops the engine and deletes its folders. */
   stop(): Promise<void>;
+  /**
+   * SIGKILLs dockerd and its containerd and starts it again on the same
+   * folders; with `liveRestore` the new engine keeps the containers that
+   * still run, else it stops them.
+   */
+  crashAndRestart(options?: { liveRestore?: boolean }): Promise<void>;
 }
 
 /**
@@ -27,39 +34,74 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
   const root = mkdtempSync(join(tmpdir(), 'cutover-dockerd-'));
   const socket = join(root, 'docker.sock');
   const logFile = join(root, 'dockerd.log');
-  const log = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      'dockerd',
-      [
-        '--data-root', join(root, 'data'),
-        '--exec-root', join(root, 'exec'),
-        '--pidfile', join(root, 'dockerd.pid'),
-        '-H', `unix://${socket}`,
-        '--storage-driver', 'vfs',
-        '--iptables=false',
-        '--bridge=none',
-        '--ip-masq=false',
-      ],
-      { stdio: ['ignore', log, log], detached: false },
-    );
-  } finally {
-    closeSync(log);
-  }
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (error) => resolve(error.message));
-    child.once('exit', (code, signal) => resolve(`dockerd exited (${code ?? signal})`));
-  });
   const api = new DockerEngine(socket);
+  let child: ChildProcess;
+  let exited: Promise<string>;
+  const running = () => child.exitCode === null && child.signalCode === null;
+
+  const launch = (extra: string[] = []): void => {
+    const log = openSync(logFile, 'a');
+    try {
+      child = spawn(
+        'dockerd',
+        [
+          '--data-root', join(root, 'data'),
+          '--exec-root', join(root, 'exec'),
+          '--pidfile', join(root, 'dockerd.pid'),
+          '-H', `unix://${socket}`,
+          '--storage-driver', 'vfs',
+          '--iptables=false',
+          '--bridge=none',
+          '--ip-masq=false',
+          ...extra,
+        ],
+        { stdio: ['ignore', log, log], detached: false },
+      );
+    } finally {
+      closeSync(log);
+    }
+    const started = child;
+    exited = new Promise<string>((resolve) => {
+      started.once('error', (error) => resolve(error.message));
+      started.once('exit', (code, signal) => resolve(`dockerd exited (${code ?? signal})`));
+    });
+  };
+
+  /** Waits until the engine answers; throws its last words when it exits or does not answer within a minute. */
+  const answering = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    let lastError = 'it did not answer within 60 s';
+    for (;;) {
+      const ended = await Promise.race([exited, sleep(250).then(() => null)]);
+      if (ended !== null) throw new Error(`the Docker engine (dockerd) could not start: ${lastWords(logFile) || ended}`);
+      if (existsSync(socket)) {
+        try {
+          await api.version();
+          return;
+        } catch (error) {
+          lastError = (error as Error).message;
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`the Docker engine (dockerd) could not start: ${lastWords(logFile) || lastError}`);
+    }
+  };
+
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       const containers = await api.call<{ Id: string }[]>({ path: '/containers/json', query: { all: 1 } }).catch(() => []);
       for (const container of containers) await api.call({ method: 'DELETE', path: `/containers/${container.Id}`, query: { force: 1 } }).catch(() => undefined);
       child.kill('SIGTERM');
       const deadline = Date.now() + 20_000;
-      while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) await sleep(100);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      while (running() && Date.now() < deadline) await sleep(100);
+      if (running()) child.kill('SIGKILL');
+    }
+    // What this engine started and left (its containerd and shims after a crash) names its folder: stop exactly those.
+    for (const pid of processesNaming(root)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
     }
     // The engine leaves a mount or two under its exec root (netns/default): unmount them before removing.
     const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '').filter((path) => path.startsWith(`${root}/`));
@@ -70,36 +112,44 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
       console.warn(`could not remove the private engine's folder ${root}: ${(error as Error).message}`);
     }
   };
-  const deadline = Date.now() + 60_000;
-  let lastError = 'it did not answer within 60 s';
-  for (;;) {
-    const ended = await Promise.race([exited, sleep(250).then(() => null)]);
-    if (ended !== null) {
-      const words = lastWords(logFile) || ended;
-      await stop();
-      throw new Error(`the Docker engine (dockerd) could not start: ${words}`);
-    }
-    if (existsSync(socket)) {
-      try {
-        await api.version();
-        break;
-      } catch (error) {
-        lastError = (error as Error).message;
-      }
-    }
-    if (Date.now() > deadline) {
-      const words = lastWords(logFile) || lastError;
-      await stop();
-      throw new Error(`the Docker engine (dockerd) could not start: ${words}`);
-    }
-  }
+
+  const crashAndRestart = async (options: { liveRestore?: boolean } = {}): Promise<void> => {
+    // The engine and its containerd die at once, as on a crash of the machine's engine; the containers' shims live on.
+    const containerd = processesNaming(root).filter((pid) => /^(\/\S*\/)?containerd\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    child.kill('SIGKILL');
+    for (const pid of containerd) process.kill(pid, 'SIGKILL');
+    await exited;
+    const deadline = Date.now() + 20_000;
+    while (containerd.some((pid) => isProcessAlive(pid)) && Date.now() < deadline) await sleep(100);
+    // dockerd 20.10 trusts containerd's pid file: a pid reused since (a busy machine) makes it wait for a containerd that is gone.
+    rmSync(join(root, 'exec', 'containerd', 'containerd.pid'), { force: true });
+    launch(options.liveRestore ? ['--live-restore'] : []);
+    await answering();
+  };
+
+  launch();
   try {
+    await answering();
     await buildBaseImage(api, BASE_IMAGE);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { host: `unix://${socket}`, socket, api, stop };
+  return { host: `unix://${socket}`, socket, api, stop, crashAndRestart };
+}
+
+/** Pids whose command line names `path` (the private engine's own folder is unique to it). */
+function processesNaming(path: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(path);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** The engine's error lines (level=error or fatal), else its last line. */

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import { httpProbe } from '../local/http-probe.ts';
+import { isProcessAlive } from '../local/proc.ts';
 import type { InstanceLaunch, Platform, ProbeResult } from '../platform.ts';
 import { BASE_IMAGE, buildBaseImage, hasImage } from './base-image.ts';
 import { EngineError, isGone, type DockerEngine } from './engine-api.ts';
@@ -59,8 +61,10 @@ interface Container {
  * its log stream, which the engine ends when the container stops. Then its
  * exit code is read (so a stopped instance always has one), and the
  * container is removed, so stopped containers do not pile up. The pid is
- * the host pid of the container's main process, for messages; the
- * container's id, not the pid, says which instance it is.
+ * the host pid of the container's main process; the container's id, not
+ * the pid, says which instance it is. While the engine does not answer, an
+ * instance whose process still runs inside its container's cgroup (/proc)
+ * is kept: an engine restarted with live restore finds it running.
  */
 export class DockerPlatform implements Platform {
   readonly type = 'docker';
@@ -232,8 +236,9 @@ export class DockerPlatform implements Platform {
         .call<{ State: { Running: boolean; ExitCode: number } }>({ path: `/containers/${entry.container}/json` })
         .then((inspected) => inspected.State)
         .catch(() => null);
-      // The stream broke (an engine restart) while the container runs: copy again from the last write.
-      if (state?.Running) {
+      // The stream broke while the container runs, or the engine is down (restarting) while its process
+      // still serves: keep the instance, and copy again from the last write once the engine answers.
+      if (state?.Running || (state === null && runsIn(entry.pid, entry.container))) {
         await sleep(1000, undefined, { ref: false });
         continue;
       }
@@ -251,5 +256,15 @@ export class DockerPlatform implements Platform {
     await this.engine.call({ method: 'DELETE', path: `/containers/${container}`, query: { force: 1, v: 1 } }).catch((error: unknown) => {
       if (!isGone(error)) this.options.log.warn({ container, err: messageOf(error) }, 'could not remove the container');
     });
+  }
+}
+
+/** Whether `pid` is alive and the main process of `container` (its cgroup names the container): a reused pid never passes. */
+function runsIn(pid: number, container: string): boolean {
+  if (pid <= 0 || !isProcessAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(container);
+  } catch {
+    return false;
   }
 }
