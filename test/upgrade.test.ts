@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { findMarked, MARK_VARIABLE, serverMark } from '../src/platforms/index.ts';
@@ -58,6 +60,10 @@ describe(`upgrading a data dir written by release ${PREVIOUS_RELEASE.slice(0, 12
     // The old router serves the new revision: it was adopted by its old mark and took the new config.
     const routerPid = before.find((p) => p.router)!.pid;
     expect(legacy().find((p) => p.router)?.pid).toBe(routerPid);
+    // That router answers to the token all routers shared in that release and cannot change it: it keeps it, in its own file, until it restarts.
+    expect(existsSync(join(cluster.dataDir, 'router-token'))).toBe(false);
+    expect(readFileSync(join(cluster.dataDir, 'routers/legacy/admin-token'), 'utf8').trim()).toMatch(/^\S{32,}$/);
+    expect(cluster.log()).toContain('cannot change its admin token');
     const report = await load.stop();
     expect(report.byVersion['2.0.0']).toBeGreaterThan(0);
     expect(report.failed, JSON.stringify(report.byVersion)).toBe(0);
