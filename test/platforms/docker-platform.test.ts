@@ -23,6 +23,7 @@ const APP = `
 const http = require('node:http');
 const fs = require('node:fs');
 const port = Number(process.env.PORT);
+if (process.env.ALLOCATE_MB) { const kept = []; setInterval(() => { for (let i = 0; i < 8; i++) kept.push(Buffer.alloc(1 << 20, 1)); }, 10); }
 if (process.env.EXIT_CODE) { console.log('exiting with', process.env.EXIT_CODE); process.exit(Number(process.env.EXIT_CODE)); }
 const server = http.createServer((req, res) => {
   if (req.url === '/whoami') return res.end(JSON.stringify({ uid: process.getuid(), instance: process.env.CUTOVER_INSTANCE }));
@@ -245,3 +246,22 @@ docker.describe('images on the docker platform', () => {
     await expect(launch('example/missing:1')).rejects.toThrow(/could not start instance .* as a container of image example\/missing:1 .*No such image.*; load it into the engine/i);
   }, 120_000);
 });
+
+docker.describe('memory limits on the docker platform', () => {
+  it('says an instance was killed at its memory limit, not that it crashed', async () => {
+    const platform = makeDocker(randomBytes(16).toString('hex'), sandbox, docker.engine!.socket).platform;
+    const id = `contract-development-r1-${randomBytes(3).toString('hex')}`;
+    const port = await freePort();
+    const { pid } = await platform.start({
+      id, service: 'contract', environment: 'development', revision: 1, version: '1.0.0', dir: appDir, command: ['node', 'app.js'], env: { ALLOCATE_MB: '1' }, port,
+      logPath: join(root, 'logs', `${id}.log`), resources: { memoryBytes: 64 * 1024 ** 2 },
+    });
+    try {
+      await until('the kernel to kill it', () => !platform.isRunning(id, pid) && platform.exitOf(id));
+      expect(platform.exitOf(id)).toEqual({ code: null, signal: 'SIGKILL at its memory limit (resources.memory)' });
+    } finally {
+      await platform.stop(id, pid, 1000);
+    }
+  }, 120_000);
+});
+

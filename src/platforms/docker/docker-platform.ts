@@ -233,7 +233,7 @@ export class DockerPlatform implements Platform {
         if (!isGone(error)) this.options.log.warn({ instance: entry.instance, err: messageOf(error) }, 'could not copy the container\'s output to its log file');
       });
       const state = await this.engine
-        .call<{ State: { Running: boolean; ExitCode: number } }>({ path: `/containers/${entry.container}/json` })
+        .call<{ State: { Running: boolean; ExitCode: number; OOMKilled: boolean } }>({ path: `/containers/${entry.container}/json` })
         .then((inspected) => inspected.State)
         .catch(() => null);
       // The stream broke while the container runs, or the engine is down (restarting) while its process
@@ -243,7 +243,8 @@ export class DockerPlatform implements Platform {
         continue;
       }
       entry.running = false;
-      if (state) this.exits.set(entry.instance, { code: state.ExitCode, signal: null });
+      // The kernel's kill at the memory limit is told apart from a crash: the message names the limit.
+      if (state) this.exits.set(entry.instance, state.OOMKilled ? { code: null, signal: 'SIGKILL at its memory limit (resources.memory)' } : { code: state.ExitCode, signal: null });
       if (!entry.stopping) {
         await this.remove(entry.container);
         if (this.containers.get(entry.instance) === entry) this.containers.delete(entry.instance);
