@@ -3,7 +3,7 @@ import { instanceAgeMs, type BackendPool } from './backends.ts';
 import type { RawHeaders } from './headers.ts';
 import type { RoutingTable } from './routing-table.ts';
 import type { TrafficStats } from './stats.ts';
-import { sendToBackend } from './upstream.ts';
+import { Cancellation, sendToBackend } from './upstream.ts';
 
 /** Only these are mirrored: sending them twice changes nothing (RFC 9110 §9.2.1), and they carry no body to hold. */
 const MIRRORED_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -52,10 +52,13 @@ export class Mirror {
     if (!backend) return;
     const pool: BackendPool = this.table.pool;
     const started = performance.now();
-    const timeout = AbortSignal.timeout(MIRROR_TIMEOUT_MS);
+    const cancel = new Cancellation();
+    const timeout = setTimeout(() => cancel.cancel('the mirrored answer took too long'), MIRROR_TIMEOUT_MS);
+    timeout.unref();
     const tags = { route, pinned: false, instanceAgeMs: instanceAgeMs(backend) };
     this.inFlight++;
     const done = (): void => {
+      clearTimeout(timeout);
       this.inFlight--;
     };
     void sendToBackend(pool, backend, {
@@ -64,7 +67,7 @@ export class Mirror {
       headers: [...headers, MIRROR_HEADER, '1'],
       body: { kind: 'buffered', data: Buffer.alloc(0) },
       source: req,
-      signal: timeout,
+      cancel,
     }).then((outcome) => {
       if (outcome.kind !== 'answered') {
         // Could not connect, broke off before an answer, or timed out: the canary failed this request.

@@ -20,8 +20,27 @@ export interface AttemptRequest {
   body: Exclude<RequestBody, { kind: 'abandoned' }>;
   /** The client's request, for the part of a streaming body not yet read. */
   source: IncomingMessage;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  /** Cancelled when the client goes away (or a mirror's time is up). */
+  cancel: Cancellation;
+}
+
+/**
+ * Cuts off the attempt in progress when whoever waits for it leaves. One per
+ * request: cheaper than an AbortController (no event target, no listener on
+ * every upstream request, no DOMException built when it ends), which showed
+ * in the router's profiles.
+ */
+export class Cancellation {
+  cancelled = false;
+  /** The upstream request of the attempt in progress, until it closes. */
+  current: ClientRequest | undefined = undefined;
+
+  cancel(reason = 'the client went away'): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    // With an error, so an attempt still waiting for a socket fails too (destroy() alone only closes it).
+    this.current?.destroy(Object.assign(new Error(reason), { code: 'ABORT_ERR', name: 'AbortError' }));
+  }
 }
 
 /**
@@ -31,6 +50,9 @@ export interface AttemptRequest {
  * on it being exact.
  */
 export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: AttemptRequest): Promise<Attempt> {
+  const { cancel } = attempt;
+  // Gone before anything was sent.
+  if (cancel.cancelled) return Promise.resolve({ kind: 'abandoned' });
   return new Promise((resolve) => {
     let upstream: ClientRequest;
     try {
@@ -41,13 +63,13 @@ export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: 
         path: attempt.path,
         headers: attempt.headers,
         agent: backend.agent,
-        signal: attempt.signal,
       });
     } catch (error) {
       // Node refused to build the request (a header it will not send): nothing was sent.
       resolve({ kind: 'failed', error: error as NodeJS.ErrnoException });
       return;
     }
+    cancel.current = upstream;
     pool.begin(backend);
     let done = false;
     const release = (): void => {
@@ -55,7 +77,10 @@ export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: 
       done = true;
       pool.end(backend);
     };
-    upstream.once('close', release);
+    upstream.once('close', () => {
+      if (cancel.current === upstream) cancel.current = undefined;
+      release();
+    });
     upstream.once('response', (response) => {
       response.once('end', release);
       response.once('close', release);
@@ -65,7 +90,7 @@ export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: 
     // settled and relaying the body deals with them.
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       release();
-      resolve(attempt.signal.aborted ? { kind: 'abandoned' } : { kind: 'failed', error });
+      resolve(cancel.cancelled ? { kind: 'abandoned' } : { kind: 'failed', error });
     });
     const { body } = attempt;
     if (body.kind === 'buffered') {
