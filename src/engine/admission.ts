@@ -49,13 +49,7 @@ export function nextRevision(ctx: EngineContext, spec: ServiceSpec): number {
 
 /** Environments in which a deployment of this exact artifact succeeded (any service). */
 export function succeededIn(ctx: EngineContext, digest: string): string[] {
-  const environments = new Set<string>();
-  for (const revision of ctx.store.services.revisionsOf(digest)) {
-    for (const d of ctx.store.deployments.list(revision)) {
-      if (d.phase === 'Succeeded' && d.revision === revision.number) environments.add(d.environment);
-    }
-  }
-  return [...environments];
+  return ctx.store.deployments.succeededWith(digest);
 }
 
 /** The service port must be free or already this service's router; so must the preview port. */
@@ -64,7 +58,7 @@ async function portChecks(ctx: EngineContext, spec: ServiceSpec) {
   if (spec.strategy.type === 'blueGreen' && spec.strategy.previewPort !== undefined) ports.push({ port: spec.strategy.previewPort, field: 'spec.strategy.blueGreen.previewPort' });
   const checks = [];
   for (const { port, field } of ports) {
-    const owner = ctx.store.services.list().find((s) => s.port === port || (s.spec.strategy.type === 'blueGreen' && s.spec.strategy.previewPort === port));
+    const owner = ctx.store.services.owningPort(port)[0];
     if (owner) checks.push({ field, port, ok: owner.name === spec.name && owner.environment === spec.environment, owner: describeRef(refOf(owner)) });
     else checks.push({ field, port, ok: await isPortFree(port) });
   }

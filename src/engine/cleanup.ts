@@ -5,7 +5,7 @@ import { messageOf } from '../core/errors.ts';
 import { runHooks } from '../environments/hooks.ts';
 import { outboundFor, revisionsDir, type EngineContext } from './context.ts';
 import { removeUnusedFolder } from './folders.ts';
-import { refOf } from '../core/types.ts';
+import { serviceKey } from '../core/types.ts';
 import { hooksFor } from './hooks.ts';
 
 /**
@@ -35,16 +35,22 @@ export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<v
  * names yet is never touched: it may be on its way into an apply.
  */
 export async function pruneArtifacts(ctx: EngineContext): Promise<string[]> {
+  // Three reads of the columns that decide, whatever the number of services: this runs after every deployment.
+  const running = new Set(ctx.store.instances.liveRevisions().map((r) => `${serviceKey(r)}#${r.revision}`));
+  const active = new Map(ctx.store.deployments.unfinished().map((d) => [serviceKey(d), d.revision]));
+  const byService = new Map<string, ReturnType<EngineContext['store']['services']['revisionDigests']>>();
+  for (const revision of ctx.store.services.revisionDigests()) {
+    const key = serviceKey(revision);
+    const list = byService.get(key);
+    if (list) list.push(revision);
+    else byService.set(key, [revision]);
+  }
   const keep = new Set<string>();
   const old = new Set<string>();
-  for (const service of ctx.store.services.all()) {
-    const n = ctx.environments[service.environment]?.keepRevisions ?? 10;
-    const ref = refOf(service);
-    const revisions = ctx.store.services.revisions(ref);
-    const running = new Set(ctx.store.instances.live(ref).map((i) => i.revision));
-    const active = ctx.store.deployments.active(ref)?.revision;
+  for (const [key, revisions] of byService) {
+    const n = ctx.environments[revisions[0]!.environment]?.keepRevisions ?? 10;
     revisions.forEach((revision, i) => {
-      const kept = i >= revisions.length - n || running.has(revision.number) || revision.number === active || revision.number === service.stableRevision;
+      const kept = i >= revisions.length - n || running.has(`${key}#${revision.number}`) || revision.number === active.get(key) || revision.number === revision.stableRevision;
       (kept ? keep : old).add(revision.digest);
     });
   }

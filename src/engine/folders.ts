@@ -20,7 +20,7 @@ export function withFolder<T>(dir: string, section: () => Promise<T>): Promise<T
 
 /** How many instances, of any service and revision, may be running (or starting) in `dir`: its reference count. */
 export function folderUsers(ctx: EngineContext, dir: string): number {
-  return ctx.store.instances.live().filter((instance) => instance.dir === dir).length;
+  return ctx.store.instances.liveIn(dir);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { timerDelay } from '../core/duration.ts';
 import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
-import { pickRef, refOf, serviceKey } from '../core/types.ts';
+import { pickRef, serviceKey } from '../core/types.ts';
 import type { RevisionRecord } from '../store/index.ts';
 import { admitWhenHealthy, drainAndStop, startInstance } from './instances.ts';
 
@@ -16,18 +16,21 @@ const state = new Map<string, { busy: boolean; nextAt: number; failures: number 
  * spin.
  */
 export function healServices(ctx: EngineContext): void {
-  for (const service of ctx.store.services.list()) {
-    const ref = refOf(service);
-    const entry = state.get(serviceKey(ref)) ?? { busy: false, nextAt: 0, failures: 0 };
-    state.set(serviceKey(ref), entry);
-    if (entry.busy || Date.now() < entry.nextAt || ctx.store.deployments.active(ref) || service.stableRevision === null) continue;
-    const revision = ctx.store.services.revision(ref, service.stableRevision);
-    if (!revision) continue;
-    const serving = ctx.store.instances.live(ref, revision.number).filter((i) => i.retireAt === null && i.state !== 'draining');
-    if (serving.length >= revision.spec.instances) {
+  // Three reads per pass whatever the number of services; a service's revision is read only when it is short.
+  const deploying = new Set(ctx.store.deployments.unfinished().map((d) => serviceKey(d)));
+  const serving = new Map(ctx.store.instances.servingCounts().map((c) => [`${serviceKey(c)}#${c.revision}`, c.count]));
+  for (const stable of ctx.store.services.stableSizes()) {
+    const ref = pickRef(stable);
+    const key = serviceKey(ref);
+    const entry = state.get(key) ?? { busy: false, nextAt: 0, failures: 0 };
+    state.set(key, entry);
+    if (entry.busy || Date.now() < entry.nextAt || deploying.has(key)) continue;
+    if ((serving.get(`${key}#${stable.revision}`) ?? 0) >= stable.instances) {
       entry.failures = 0;
       continue;
     }
+    const revision = ctx.store.services.revision(ref, stable.revision);
+    if (!revision) continue;
     entry.busy = true;
     void replaceOne(ctx, revision)
       .then(() => {

@@ -1,7 +1,7 @@
 import type { Db } from './database.ts';
 import { applyEvent, type Deployment, type DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
-import type { ServiceRef } from '../core/types.ts';
+import { serviceKey, type ServiceRef } from '../core/types.ts';
 
 export interface StoredEvent {
   seq: number;
@@ -74,6 +74,31 @@ export class DeploymentStore {
       .prepare('SELECT state FROM deployments WHERE service = ? AND environment = ? ORDER BY id DESC LIMIT 1')
       .get(ref.service, ref.environment) as { state: string } | undefined;
     return row ? (JSON.parse(row.state) as Deployment) : null;
+  }
+
+  /** The latest deployment of every service that has one, by the serviceKey of the service that owns it (its row): one query for a list of services. */
+  latestOfEach(): Map<string, Deployment> {
+    const rows = this.db
+      .prepare('SELECT service, environment, state FROM deployments WHERE id IN (SELECT MAX(id) FROM deployments GROUP BY service, environment)')
+      .all() as (ServiceRef & { state: string })[];
+    return new Map(rows.map((row) => [serviceKey(row), JSON.parse(row.state) as Deployment]));
+  }
+
+  /**
+   * The environments in which a deployment of a revision made of `digest`
+   * succeeded (each deployment's own environment, as it ran): one query,
+   * not a read of every deployment of every service sharing the artifact.
+   */
+  succeededWith(digest: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT json_extract(d.state, '$.environment') AS environment
+         FROM revisions r JOIN deployments d ON d.service = r.service AND d.environment = r.environment
+         WHERE r.digest = ? AND json_extract(d.state, '$.phase') = 'Succeeded' AND json_extract(d.state, '$.revision') = r.number
+         ORDER BY d.id`,
+      )
+      .all(digest) as { environment: string }[];
+    return rows.map((row) => row.environment);
   }
 
   active(ref: ServiceRef): Deployment | null {

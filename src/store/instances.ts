@@ -106,6 +106,23 @@ export class InstanceStore {
     return rows.map(toInstance);
   }
 
+  /** How many instances may be running (or starting) in the folder `dir`: one count, not a read of every instance. */
+  liveIn(dir: string): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM instances WHERE dir = ? AND state IN ('starting', 'ready', 'draining')").get(dir) as { n: number }).n;
+  }
+
+  /** Each (service, environment, revision) that has an instance which may be running. */
+  liveRevisions(): (ServiceRef & { revision: number })[] {
+    return this.db.prepare("SELECT DISTINCT service, environment, revision FROM instances WHERE state IN ('starting', 'ready', 'draining')").all() as (ServiceRef & { revision: number })[];
+  }
+
+  /** Per (service, environment, revision): its instances starting or ready and not due for retirement (those that serve, or will). */
+  servingCounts(): (ServiceRef & { revision: number; count: number })[] {
+    return this.db
+      .prepare("SELECT service, environment, revision, COUNT(*) AS count FROM instances WHERE state IN ('starting', 'ready') AND retire_at IS NULL GROUP BY service, environment, revision")
+      .all() as (ServiceRef & { revision: number; count: number })[];
+  }
+
   all(ref: ServiceRef): InstanceRecord[] {
     return (this.db.prepare('SELECT * FROM instances WHERE service = ? AND environment = ? ORDER BY created_at, id').all(ref.service, ref.environment) as InstanceRow[]).map(toInstance);
   }

@@ -1,6 +1,7 @@
 import { AUDIT_SCHEMA } from '../security/audit/schema.ts';
 import { IDENTITY_FLAGS_SCHEMA, IDENTITY_SCHEMA, SEALED_SECRETS_SCHEMA } from '../security/identity/schema.ts';
 import { SERVICE_ENVIRONMENT_IDENTITY } from './migrations/service-environment.ts';
+import { SCALE_INDEXES } from './migrations/scale-indexes.ts';
 
 /**
  * The schema, as an ordered list of migrations. A migration is never edited
@@ -123,4 +124,6 @@ export const MIGRATIONS: readonly string[] = [
   SEALED_SECRETS_SCHEMA,
   // An artifact's signature is kept per environment that accepted it (finding 11).
   SIGNATURES_PER_ENVIRONMENT,
+  // Indexes for many services (issue 15).
+  SCALE_INDEXES,
 ];

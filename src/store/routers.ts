@@ -34,6 +34,11 @@ export class RouterStore {
     return (this.db.prepare('SELECT service, environment, mark, pid, admin_port, generation FROM routers').all() as RouterRow[]).map(toRecord);
   }
 
+  all(): RouterRecord[] {
+    const rows = this.db.prepare('SELECT service, environment, mark, pid, admin_port, generation FROM routers').all() as RouterRow[];
+    return rows.map((row) => ({ service: row.service, environment: row.environment, mark: row.mark, pid: row.pid, adminPort: row.admin_port, generation: row.generation }));
+  }
+
   save(record: RouterRecord, now = Date.now()): void {
     this.db
       .prepare(

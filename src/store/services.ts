@@ -111,6 +111,19 @@ export class ServiceStore {
     return row ? toService(row) : null;
   }
 
+  /**
+   * The live services whose port or blue-green preview port is `port`:
+   * matched by SQLite over the stored spec, so an apply does not parse every
+   * service's spec (that made 1,000 applies cost 500,000 parses).
+   */
+  owningPort(port: number): ServiceRecord[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM services WHERE deleted_at IS NULL AND (port = ? OR (json_extract(spec, '$.strategy.type') = 'blueGreen' AND json_extract(spec, '$.strategy.previewPort') = ?)) ORDER BY name, environment")
+        .all(port, port) as ServiceRow[]
+    ).map(toService);
+  }
+
   /** Creates or updates the service (spec.name, spec.environment); never touches the same name in another environment. */
   upsert(spec: ServiceSpec, now = Date.now()): ServiceRecord {
     const ref = { service: spec.name, environment: spec.environment };
@@ -169,6 +182,30 @@ export class ServiceStore {
 
   revisions(ref: ServiceRef): RevisionRecord[] {
     return (this.db.prepare('SELECT * FROM revisions WHERE service = ? AND environment = ? ORDER BY number').all(ref.service, ref.environment) as RevisionRow[]).map(toRevision);
+  }
+
+  /**
+   * Every revision of every service, deleted ones too, oldest first per
+   * service: only the columns artifact pruning needs, no spec parsed.
+   */
+  revisionDigests(): (ServiceRef & { number: number; digest: string; stableRevision: number | null })[] {
+    return this.db
+      .prepare(
+        `SELECT r.service AS service, r.environment AS environment, r.number AS number, r.digest AS digest, s.stable_revision AS stableRevision
+         FROM revisions r JOIN services s ON s.name = r.service AND s.environment = r.environment ORDER BY r.service, r.environment, r.number`,
+      )
+      .all() as (ServiceRef & { number: number; digest: string; stableRevision: number | null })[];
+  }
+
+  /** Each live service with a stable revision, and the instances that revision's spec declares: one query for the healing pass. */
+  stableSizes(): (ServiceRef & { revision: number; instances: number })[] {
+    return this.db
+      .prepare(
+        `SELECT s.name AS service, s.environment AS environment, s.stable_revision AS revision, json_extract(r.spec, '$.instances') AS instances
+         FROM services s JOIN revisions r ON r.service = s.name AND r.environment = s.environment AND r.number = s.stable_revision
+         WHERE s.deleted_at IS NULL ORDER BY s.name, s.environment`,
+      )
+      .all() as (ServiceRef & { revision: number; instances: number })[];
   }
 
   /** Every revision of any service made of the artifact `digest`. */

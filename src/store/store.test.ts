@@ -101,3 +101,45 @@ describe('the store (real SQLite)', () => {
     expect(s.routers.nextGeneration({ service: 'hello', environment: 'production' })).toBe(1);
   });
 });
+
+describe('ports in the store', () => {
+  it('finds the live service owning a port or a blue-green preview port, and not a deleted one', async () => {
+    const { sampleSpec } = await import('../../test/support/sample-spec.ts');
+    const s = open();
+    s.services.upsert(sampleSpec({ name: 'a', port: 9001 }));
+    s.services.upsert(sampleSpec({ name: 'b', port: 9002, strategy: { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0, previewPort: 9003 } }));
+    s.services.upsert(sampleSpec({ name: 'c', port: 9004 }));
+    s.services.markDeleted({ service: 'c', environment: sampleSpec().environment });
+    expect(s.services.owningPort(9001).map((r) => r.name)).toEqual(['a']);
+    expect(s.services.owningPort(9003).map((r) => r.name)).toEqual(['b']);
+    expect(s.services.owningPort(9004)).toEqual([]);
+    expect(s.services.owningPort(9999)).toEqual([]);
+  });
+});
+
+describe('the store reads that do not grow with the number of services', () => {
+  it('answers where an artifact succeeded, each service\'s stable size, serving counts and folder users in one query each', async () => {
+    const { sampleSpec } = await import('../../test/support/sample-spec.ts');
+    const s = open();
+    const spec = sampleSpec({ name: 'a', instances: 3 });
+    const a = { service: 'a', environment: spec.environment };
+    s.services.upsert(spec);
+    s.services.addRevision(a, { version: '1', digest: 'shared', spec, document: {}, createdAt: 1 });
+    s.services.setStableRevision(a, 1);
+    const d = s.deployments.create({ ...init, service: 'a', environment: spec.environment, revision: 1 });
+    expect(s.deployments.succeededWith('shared')).toEqual([]);
+    s.deployments.append(d.id, { type: 'Finished', phase: 'Succeeded', message: 'ok' });
+    expect(s.deployments.succeededWith('shared')).toEqual([spec.environment]);
+    expect(s.deployments.succeededWith('other')).toEqual([]);
+    expect(s.services.stableSizes()).toEqual([{ ...a, revision: 1, instances: 3 }]);
+    s.instances.insert({ id: 'i1', ...a, revision: 1, port: 1, dir: '/r/1', logPath: '/x.log' });
+    s.instances.insert({ id: 'i2', ...a, revision: 1, port: 2, dir: '/r/1', logPath: '/x.log' });
+    s.instances.insert({ id: 'i3', ...a, revision: 1, port: 3, dir: '/r/1', logPath: '/x.log' });
+    s.instances.update('i2', { state: 'draining' });
+    s.instances.update('i3', { state: 'stopped' });
+    expect(s.instances.servingCounts()).toEqual([{ ...a, revision: 1, count: 1 }]);
+    expect(s.instances.liveIn('/r/1')).toBe(2);
+    expect(s.instances.liveRevisions()).toEqual([{ ...a, revision: 1 }]);
+    expect(s.deployments.latestOfEach().get(`${spec.environment}/a`)?.id).toBe(d.id);
+  });
+});

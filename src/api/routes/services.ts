@@ -7,7 +7,7 @@ import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
 import { serviceLogs, startFollowing } from '../logs.ts';
 import { serviceRef } from '../service-ref.ts';
-import { historyView, statusView } from '../views.ts';
+import { historyView, statusView, statusViews } from '../views.ts';
 import { sees, visibleEnvironments } from '../visibility.ts';
 import { lockRoutes } from './locks.ts';
 import { supersedeOption } from './apply.ts';
@@ -19,7 +19,7 @@ export function serviceListRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
     const name = c.req.query('name');
     const visible = visibleEnvironments(c);
     const services = (name ? ctx.store.services.named(name) : ctx.store.services.list()).filter((s) => sees(visible, s.environment));
-    return c.json({ services: services.map((s) => statusView(ctx, { service: s.name, environment: s.environment })) });
+    return c.json({ services: statusViews(ctx, services) });
   });
   return app;
 }
