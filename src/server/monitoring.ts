@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import type { Deployment } from '../core/deployment.ts';
 import { refOf } from '../core/types.ts';
 import { messageOf } from '../core/errors.ts';
@@ -26,6 +27,17 @@ export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { met
       return { service: record.name, environment: record.environment, weights: record.traffic.weights, deployment, ...(deadline !== undefined ? { progressDeadlineMs: deadline } : {}) };
     }),
   );
+  // Read at each scrape from SQLite's own count on the server's connection: no cost per write.
+  const changes = ctx.store.db.prepare('SELECT total_changes() AS n');
+  new Counter({
+    name: 'cutover_store_rows_written_total',
+    help: 'Rows the control plane inserted, updated or deleted in its store since it started.',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc((changes.get() as { n: number }).n);
+    },
+  });
   const dispatcher = new AlertDispatcher(alerts, { logger: ctx.log });
   const unsubscribe = ctx.store.deployments.onEvent((event, before) => {
     try {

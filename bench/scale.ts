@@ -1,0 +1,319 @@
+/**
+ * `npm run bench:scale`: how far one control plane goes. Against a real
+ * `cutover server` process on SQLite, with its environment on the simulated
+ * platform (no instance process, no data plane), it deploys N services × 10
+ * instances for N = 10, 100, 1,000, then keeps C = 1, 10, 100 deployments in
+ * flight for a window while a reader asks for one service's status and for
+ * the list of services. It prints API p50/p99 for status and list, engine
+ * overhead per step (a step's time minus its own waiting), store rows
+ * written per second, server RSS, and a growth table: each figure's ratio per
+ * 10× services. A benchmark, not a test: it prints figures and asserts
+ * nothing (test/bench-scale.test.ts runs a short seeded slice).
+ *
+ * BENCH_SERVICES=10,100 BENCH_CONCURRENCY=1,10 BENCH_WINDOW_S=5 for a short run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { ApiClient, readSpecFile } from '../src/client/index.ts';
+import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
+import { freePort } from '../src/core/net.ts';
+import { percentile } from '../src/load/index.ts';
+
+export interface ScaleOptions {
+  services: number[];
+  concurrency: number[];
+  instances: number;
+  /** How long each (services, concurrency) cell keeps deployments in flight, in ms. */
+  windowMs: number;
+  /** Print progress to stderr. */
+  verbose?: boolean;
+}
+
+export interface ScaleRow {
+  services: number;
+  concurrency: number;
+  /** Deployments started in the window and finished (all of them, after the drain). */
+  deployments: number;
+  succeeded: number;
+  statusP50: number;
+  statusP99: number;
+  listP50: number;
+  listP99: number;
+  /** Requests the reader made of each kind. */
+  reads: number;
+  /** Engine time per step beyond the step's own waiting (pauses), ms. */
+  stepP50: number;
+  stepP99: number;
+  steps: number;
+  writesPerSecond: number;
+  rssMb: number;
+  /** Seconds to deploy the first revision of all N services (100 at a time). */
+  populateSeconds: number;
+}
+
+const ENVIRONMENT = 'bench';
+const PAUSE_MS = 1000;
+const BASE_PORT = 30_000;
+
+interface EventRow {
+  seq: number;
+  deployment: number | null;
+  service: string;
+  type: string;
+  at: number;
+  data: { type: string; index?: number; pausedUntil?: number | null; phase?: string };
+}
+
+/** A server process in its own temp data dir, with the bench environment on the simulated platform. */
+async function startServer(): Promise<{ url: string; token: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-scale-'));
+  // A low rate per service: the simulated router's work is not what is measured.
+  writeFileSync(join(dataDir, 'config.yaml'), stringify({ environments: { [ENVIRONMENT]: { extends: 'development', platform: 'simulated' } }, simulation: { requestsPerSecond: 5 } }));
+  const port = await freePort();
+  // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, ...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not start (exit ${child.exitCode})`);
+    await sleep(100);
+  }
+  return {
+    url,
+    child,
+    dataDir,
+    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}-revisions`, { recursive: true, force: true });
+    },
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Runs every (services, concurrency) cell; one fresh server per number of services. */
+export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> {
+  const rows: ScaleRow[] = [];
+  const log = (message: string) => options.verbose && process.stderr.write(`bench:scale ${message}\n`);
+  for (const services of options.services) {
+    const server = await startServer();
+    try {
+      const client = new ApiClient({ server: server.url, token: server.token });
+      const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+      // One artifact for every service: uploaded once, stored by digest.
+      const specFile = join(server.dataDir, '..', `${server.dataDir.split('/').pop()}-spec.yaml`);
+      writeFileSync(specFile, stringify({ apiVersion: 'cutover/v1', kind: 'Service', metadata: { name: 'template' }, spec: { environment: ENVIRONMENT, version: '1', artifact: { path: join(PROJECT_ROOT, 'examples/hello') }, run: { command: ['node', 'server.js'] }, port: BASE_PORT } }));
+      const read = await readSpecFile(specFile);
+      rmSync(specFile, { force: true });
+      const { digest } = await client.upload<{ digest: string }>('/v1/artifacts', read.data);
+      const versions = new Map<number, number>();
+      const document = (i: number) => {
+        const version = (versions.get(i) ?? 0) + 1;
+        versions.set(i, version);
+        return {
+          apiVersion: 'cutover/v1', kind: 'Service', metadata: { name: `svc-${i}` },
+          spec: {
+            environment: ENVIRONMENT, version: `1.0.${version}`, artifact: { path: '.' },
+            run: { command: ['node', 'server.js'], env: { CUTOVER_SIMULATED_START_MS: '0' } },
+            instances: options.instances, port: BASE_PORT + i,
+            healthCheck: { path: '/healthz', interval: '1s', timeout: '1s', healthyThreshold: 1 },
+            strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: `${PAUSE_MS}ms` } }] } },
+            drainTimeout: '1s', progressDeadline: '10m',
+          },
+        };
+      };
+
+      // Every event, read in pages by one poller: how deployments are known to be finished, and what step timings come from.
+      const events = new Map<number, EventRow[]>();
+      const finished = new Map<number, string>();
+      let after = 0;
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          const page = await retried(() => fetch(`${server.url}/v1/events?after=${after}`, { headers }).then(async (r) => {
+            if (!r.ok) throw new Error(`GET /v1/events: HTTP ${r.status} ${await r.text()}`);
+            return (await r.json()) as { events: EventRow[] };
+          }));
+          for (const event of page.events) {
+            after = Math.max(after, event.seq);
+            if (event.deployment === null) continue;
+            const list = events.get(event.deployment) ?? [];
+            list.push(event);
+            events.set(event.deployment, list);
+            if (event.type === 'Finished') finished.set(event.deployment, event.data.phase ?? '');
+          }
+          if (page.events.length < 1000) await sleep(200);
+        }
+      })();
+      let pollFailure: unknown;
+      poller.catch((error: unknown) => (pollFailure = error ?? new Error('the event poller stopped')));
+      const deploy = async (i: number): Promise<number> => {
+        // Retried when the connection breaks before an answer (a kept-alive socket the server closed): a second apply supersedes the first.
+        const body0 = JSON.stringify({ spec: document(i), artifact: { digest, size: read.artifact.size } });
+        const response = await retried(() => fetch(`${server.url}/v1/apply`, { method: 'POST', headers, body: body0 }));
+        const body = (await response.json()) as { deployment?: number; error?: { message: string } };
+        if (!response.ok || body.deployment === undefined) throw new Error(`apply svc-${i}: HTTP ${response.status} ${body.error?.message ?? ''}`);
+        const id = body.deployment;
+        const deadline = Date.now() + 10 * 60_000;
+        while (!finished.has(id)) {
+          if (pollFailure !== undefined) throw pollFailure;
+          if (Date.now() > deadline) throw new Error(`deployment ${id} of svc-${i} did not finish within 10 minutes`);
+          await sleep(100);
+        }
+        return id;
+      };
+      /** Keeps `concurrency` deployments in flight, each of the service `next()` names, until it names none; resolves with the ids deployed. */
+      const keepDeploying = async (concurrency: number, next: () => number | null, done: (i: number) => void = () => {}): Promise<number[]> => {
+        const ids: number[] = [];
+        await Promise.all(Array.from({ length: concurrency }, async () => {
+          for (let i = next(); i !== null; i = next()) {
+            ids.push(await deploy(i));
+            done(i);
+          }
+        }));
+        return ids;
+      };
+
+      log(`${services} services: populating`);
+      const populateStart = performance.now();
+      let populated = 0;
+      await keepDeploying(Math.min(100, services), () => (populated < services ? populated++ : null));
+      const populateSeconds = (performance.now() - populateStart) / 1000;
+
+      let cursor = 0;
+      for (const concurrency of options.concurrency.filter((c) => c <= services)) {
+        log(`${services} services, ${concurrency} concurrent: measuring`);
+        const writesBefore = await storeWrites(server.url, headers);
+        const started = performance.now();
+        const windowEnds = started + options.windowMs;
+        // Each service has at most one deployment in flight: a window never wraps round onto a service still deploying.
+        const inFlight = new Set<number>();
+        const deploying = keepDeploying(concurrency, () => {
+          if (performance.now() >= windowEnds) return null;
+          let i = cursor++ % services;
+          while (inFlight.has(i)) i = cursor++ % services;
+          inFlight.add(i);
+          return i;
+        }, (i) => inFlight.delete(i));
+        const reads = { status: [] as number[], list: [] as number[] };
+        const reader = (async () => {
+          for (let n = 0; performance.now() < windowEnds; n++) {
+            const kind = n % 2 === 0 ? 'status' : 'list';
+            const path = kind === 'status' ? `/v1/environments/${ENVIRONMENT}/services/svc-${(n * 7919) % services}` : '/v1/services';
+            const t0 = performance.now();
+            const response = await retried(() => fetch(`${server.url}${path}`, { headers }));
+            await response.arrayBuffer();
+            if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+            reads[kind].push(performance.now() - t0);
+            await sleep(20);
+          }
+        })();
+        const [ids] = await Promise.all([deploying, reader]);
+        const seconds = (performance.now() - started) / 1000;
+        const writes = (await storeWrites(server.url, headers)) - writesBefore;
+        // Let the poller catch up with the last events.
+        await sleep(500);
+        const overheads = ids.flatMap((id) => stepOverheads(events.get(id) ?? []));
+        rows.push({
+          services, concurrency, deployments: ids.length, succeeded: ids.filter((id) => finished.get(id) === 'Succeeded').length,
+          statusP50: percentile(reads.status, 50), statusP99: percentile(reads.status, 99), listP50: percentile(reads.list, 50), listP99: percentile(reads.list, 99),
+          reads: Math.min(reads.status.length, reads.list.length),
+          stepP50: percentile(overheads, 50), stepP99: percentile(overheads, 99), steps: overheads.length,
+          writesPerSecond: writes / seconds, rssMb: rssMb(server.child.pid!), populateSeconds,
+        });
+        log(JSON.stringify(rows.at(-1)));
+      }
+      polling = false;
+      await poller;
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
+}
+
+/** Runs `request` again (up to 5 times) when the connection broke before an answer; an HTTP error is not retried. */
+async function retried<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof TypeError)) throw error;
+      await sleep(100 * attempt);
+    }
+  }
+}
+
+async function storeWrites(url: string, headers: Record<string, string>): Promise<number> {
+  const text = await fetch(`${url}/metrics`, { headers }).then((r) => r.text());
+  return Number(/^cutover_store_rows_written_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/** Each completed step's time minus its own waiting (a timed pause waits until pausedUntil). */
+export function stepOverheads(events: EventRow[]): number[] {
+  const out: number[] = [];
+  const started = new Map<number, EventRow>();
+  for (const event of events) {
+    if (event.type === 'StepStarted' && event.data.index !== undefined) started.set(event.data.index, event);
+    if (event.type !== 'StepCompleted' || event.data.index === undefined) continue;
+    const start = started.get(event.data.index);
+    if (!start) continue;
+    const waiting = start.data.pausedUntil ? Math.max(0, start.data.pausedUntil - start.at) : 0;
+    out.push(Math.max(0, event.at - start.at - waiting));
+  }
+  return out;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The figures as a table, then each figure's ratio per 10× services at each concurrency. */
+export function formatScale(rows: ScaleRow[]): string {
+  const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+  const main = table(
+    ['services', 'concurrent', 'deploys', 'ok', 'status p50', 'status p99', 'list p50', 'list p99', 'step p50', 'step p99', 'writes/s', 'RSS MB', 'populate s'],
+    rows.map((r) => [String(r.services), String(r.concurrency), String(r.deployments), String(r.succeeded), f(r.statusP50), f(r.statusP99), f(r.listP50), f(r.listP99), f(r.stepP50), f(r.stepP99), f(r.writesPerSecond, 0), f(r.rssMb, 0), f(r.populateSeconds)]),
+  );
+  const growth: string[][] = [];
+  for (const row of rows) {
+    const smaller = rows.find((r) => r.concurrency === row.concurrency && r.services * 10 === row.services);
+    if (!smaller) continue;
+    const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(2)}` : '-');
+    growth.push([`${smaller.services}→${row.services}`, String(row.concurrency), ratio(row.statusP99, smaller.statusP99), ratio(row.listP99, smaller.listP99), ratio(row.stepP99, smaller.stepP99), ratio(row.writesPerSecond, smaller.writesPerSecond), ratio(row.rssMb, smaller.rssMb)]);
+  }
+  const growthTable = growth.length ? `\n\ngrowth per 10× services (×10.00 would be linear; ×1.00 flat)\n${table(['services', 'concurrent', 'status p99', 'list p99', 'step p99', 'writes/s', 'RSS'], growth)}` : '';
+  return `${main}${growthTable}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; RSS of the server at the end of the window.`;
+}
+
+const list = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const options: ScaleOptions = {
+    services: list(process.env.BENCH_SERVICES, [10, 100, 1000]),
+    concurrency: list(process.env.BENCH_CONCURRENCY, [1, 10, 100]),
+    instances: Number(process.env.BENCH_INSTANCES ?? 10),
+    windowMs: Number(process.env.BENCH_WINDOW_S ?? 20) * 1000,
+    verbose: true,
+  };
+  const rows = await runScaleBench(options);
+  console.log(formatScale(rows));
+}
