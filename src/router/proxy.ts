@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { instanceAgeMs, type LiveBackend } from './backends.ts';
 import { downstreamHeaders, requestHead } from './headers.ts';
-import { readRequestBody } from './request-body.ts';
+import { readRequestBody, type RequestBody } from './request-body.ts';
 import type { Mirror } from './mirror.ts';
 import { MAX_ATTEMPTS, isRefused, mayRetry } from './retry.ts';
 import { answerRouterError } from './router-errors.ts';
@@ -19,6 +19,9 @@ export interface ProxyContext {
   /** Called when a request fails in a way the router did not expect (a bug): it must not crash the router. */
   onUnexpected(error: unknown): void;
 }
+
+/** The body of a request that has none; never written to. */
+const NO_BODY: RequestBody = { kind: 'buffered', data: Buffer.alloc(0) };
 
 /** The request handler of one traffic listener. */
 export function createProxyHandler(context: ProxyContext, lane: Lane): RequestListener {
@@ -45,8 +48,10 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
     return;
   }
   const { target } = route;
-  const body = await readRequestBody(req);
+  // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 §6.3): nothing to wait for.
+  const body = head.hadBody ? await readRequestBody(req) : NO_BODY;
   if (body.kind === 'abandoned') return;
+  const routeName = routeKey(req.method, req.url);
 
   const { headers } = head;
   if (body.kind === 'buffered') {
@@ -63,7 +68,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
       // Once per request, on its first attempt, beside it: both instances see the request at the same moment.
       mirrored = true;
       const revision = context.mirror!.wanted(req.method, head.hadBody, backend.revision);
-      if (revision !== undefined) context.mirror!.send(revision, req, headers, routeKey(req.method, req.url));
+      if (revision !== undefined) context.mirror!.send(revision, req, headers, routeName);
     }
     const outcome = await sendToBackend(table.pool, backend, {
       method: req.method,
@@ -79,7 +84,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
     }
     if (outcome.kind === 'answered') {
       const relayed = await relay(outcome.response, res, clientGone);
-      const tags = { route: routeKey(req.method, req.url), pinned: target.kind === 'only', instanceAgeMs: instanceAgeMs(backend) };
+      const tags = { route: routeName, pinned: target.kind === 'only', instanceAgeMs: instanceAgeMs(backend) };
       if (relayed === 'completed') stats.answered(backend.revision, outcome.response.statusCode ?? 0, performance.now() - started, tags);
       else if (relayed === 'broke-off') stats.brokeOff(backend.revision, tags);
       else stats.abandoned(backend.revision);

@@ -12,7 +12,22 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 const IDENTIFIER = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{12,}|(?=.*\d)[A-Za-z0-9_-]{20,})$/i;
 
+/** Keys of the paths seen lately: most requests repeat a few paths. Bounded, since clients choose paths. */
+const CACHE_LIMIT = 1024;
+const cache = new Map<string, string>();
+
 export function routeKey(method: string | undefined, url: string | undefined): string {
+  const seen = `${method ?? ''} ${url ?? ''}`;
+  let key = cache.get(seen);
+  if (key === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    key = templateOf(method, url);
+    cache.set(seen, key);
+  }
+  return key;
+}
+
+function templateOf(method: string | undefined, url: string | undefined): string {
   const verb = method && METHODS.has(method) ? method : 'OTHER';
   const path = (url ?? '/').split(/[?#]/, 1)[0] ?? '/';
   const segments = path.split('/').filter(Boolean);
