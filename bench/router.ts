@@ -181,12 +181,19 @@ async function main(): Promise<void> {
     rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`));
 
     writeFileSync(join(dir, 'token'), 'bench-token\n', { mode: 0o600 });
-    // The default (one process) and one worker per core under a supervisor, to show what the workers buy.
-    for (const workers of [undefined, 'auto']) {
+    // One process (--workers 1) and the default layout (a supervisor and its workers), to show what the workers buy;
+    // with BENCH_ROUTER_BASELINE (another build's dist/router/main.js), that build's router too, for a before/after in one run.
+    const baseline = process.env.BENCH_ROUTER_BASELINE;
+    const routers: { name: string; args: string[]; workers?: string }[] = [
+      { name: 'cutover built-in, 1 process', args: nodeArgsFor(Program.router, 'dist'), workers: '1' },
+      { name: 'cutover built-in (default)', args: nodeArgsFor(Program.router, 'dist') },
+      ...(baseline ? [{ name: 'baseline, 1 process', args: [baseline], workers: '1' }, { name: 'baseline (default)', args: [baseline] }] : []),
+    ];
+    for (const [i, router] of routers.entries()) {
       const routerPort = await freePort();
       const adminPort = await freePort();
-      const state = join(dir, `state-${workers ?? 'default'}.json`);
-      start(process.execPath, [...nodeArgsFor(Program.router, 'dist'), '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(workers ? ['--workers', workers] : [])]);
+      const state = join(dir, `state-${i}.json`);
+      start(process.execPath, [...router.args, '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(router.workers ? ['--workers', router.workers] : [])]);
       await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
       await new RouterAdminClient(adminPort, 'bench-token').pushConfig({
         service: 'bench',
@@ -196,7 +203,7 @@ async function main(): Promise<void> {
         healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
         generation: 1,
       });
-      rows.push(await measure(workers ? 'cutover built-in, workers' : 'cutover built-in', `http://127.0.0.1:${routerPort}/`));
+      rows.push(await measure(router.name, `http://127.0.0.1:${routerPort}/`));
     }
 
     if (hasProgram('haproxy', ['-v'])) {
