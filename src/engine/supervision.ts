@@ -4,7 +4,6 @@ import { drainAndStop } from './instances.ts';
 import { removeRouter, sweepRouters, syncRouter } from './routing.ts';
 import { describeRef, pickRef, refOf, serviceKey, type ServiceRef } from '../core/types.ts';
 import { healServices } from './healing.ts';
-import type { ServiceRecord } from '../store/index.ts';
 
 /**
  * Adopts what a previous server left running: every recorded instance is
@@ -56,35 +55,29 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
 
 /** One pass of the background loop: restart dead routers, retire instances that are due, notice exits. */
 export async function superviseOnce(ctx: EngineContext): Promise<void> {
-  // Read once per pass, not once per instance: a pass over 10,000 instances would otherwise parse each service's spec 10 times.
-  const services = ctx.store.services.list();
-  const byKey = new Map<string, ServiceRecord>();
-  // Deleted services are not listed: those few are read from the store, as before.
-  const serviceOf = (ref: ServiceRef) => byKey.get(serviceKey(ref)) ?? ctx.store.services.get(ref);
-  for (const ref of await ctx.traffic.supervise(services.map(refOf))) {
+  for (const ref of await ctx.traffic.supervise(ctx.store.services.liveRefs())) {
     ctx.store.deployments.note(ref, 'RouterRestarted', { message: `the router of ${describeRef(ref)} had stopped; restarted on its last config` });
     ctx.log.warn({ ...ref }, 'router restarted');
     await syncRouter(ctx, ref);
   }
-  // traffic.supervise awaited: list again before the instances are judged.
-  const fresh = ctx.store.services.list();
-  byKey.clear();
-  for (const service of fresh) byKey.set(serviceKey(refOf(service)), service);
+  // The live services, read once (names only, no spec parsed) instead of once per instance: a pass over
+  // 10,000 instances read and parsed each service 10 times. Dropped after any await (a delete may have
+  // begun meanwhile): from then on each instance's service is read from the store, as before.
+  let live: Set<string> | null = new Set(ctx.store.services.liveRefs().map(serviceKey));
+  const beingDeleted = (ref: ServiceRef) => (live?.has(serviceKey(ref)) ? false : ctx.store.services.get(ref)?.deletedAt != null);
+  const drainTimeoutOf = (ref: ServiceRef) => ctx.store.services.get(ref)?.spec.drainTimeoutMs ?? 30_000;
   for (const instance of ctx.store.instances.dueForRetirement()) {
-    const service = serviceOf(instance);
-    if (service?.deletedAt != null) continue;
-    await drainAndStop(ctx, instance, service?.spec.drainTimeoutMs ?? 30_000);
-    byKey.clear();
+    if (beingDeleted(instance)) continue;
+    await drainAndStop(ctx, instance, drainTimeoutOf(instance));
+    live = null;
   }
   for (const instance of ctx.store.instances.live()) {
     // A service being deleted: the delete stops its instances.
-    const service = serviceOf(instance);
-    if (service?.deletedAt != null) continue;
+    if (beingDeleted(instance)) continue;
     // Left draining by a crash with no deployment to finish it: finish stopping it.
     if (instance.state === 'draining' && !ctx.store.deployments.active(instance)) {
-      await drainAndStop(ctx, instance, service?.spec.drainTimeoutMs ?? 30_000);
-      // After an await the list may be stale (a delete may have begun): the rest of the pass reads the store.
-      byKey.clear();
+      await drainAndStop(ctx, instance, drainTimeoutOf(instance));
+      live = null;
       continue;
     }
     if (instance.state === 'starting' || ctx.platform.isRunning(instance.id, instance.pid)) continue;
@@ -95,8 +88,7 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     ctx.log.warn({ ...pickRef(instance), instance: instance.id }, 'instance exited');
     // Not fatal: the router already routes around an instance that does not answer; the next pass pushes again.
     await syncRouter(ctx, instance).catch((error: unknown) => ctx.log.warn({ ...pickRef(instance), instance: instance.id, err: messageOf(error) }, 'could not tell the router an instance exited'));
-    byKey.clear();
+    live = null;
   }
-  // Listed again: a service deleted while this pass awaited must not be healed.
   healServices(ctx);
 }

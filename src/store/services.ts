@@ -95,6 +95,11 @@ export class ServiceStore {
     return (this.db.prepare('SELECT * FROM services WHERE deleted_at IS NULL ORDER BY name, environment').all() as ServiceRow[]).map(toService);
   }
 
+  /** The live services' names and environments only, no spec parsed: for passes over every service. */
+  liveRefs(): ServiceRef[] {
+    return this.db.prepare('SELECT name AS service, environment FROM services WHERE deleted_at IS NULL ORDER BY name, environment').all() as ServiceRef[];
+  }
+
   /** Every service ever created, deleted ones too (their history stays). */
   all(): ServiceRecord[] {
     return (this.db.prepare('SELECT * FROM services ORDER BY name, environment').all() as ServiceRow[]).map(toService);

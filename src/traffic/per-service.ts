@@ -38,7 +38,9 @@ export class PerServiceTrafficRouter implements TrafficRouter {
   async apply(config: TrafficConfig): Promise<void> {
     const type = this.choose(config);
     const key = `${serviceKey(config)} ${type}`;
-    if (!this.settled.has(key)) {
+    // The simulation is chosen by the server's config, which changes only with a restart, and the sweep at
+    // start stops the routers a simulated service left: no need to look for them (a scan of every process) per service.
+    if (type !== 'simulated' && !this.settled.has(key)) {
       for (const [other, router] of Object.entries(this.routers)) if (other !== type) await router.remove(pickRef(config));
       this.settled.add(key);
     }
