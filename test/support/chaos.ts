@@ -15,7 +15,7 @@ import type { StatusView } from '../../src/api/views.ts';
 import { freePort } from '../../src/core/net.ts';
 import { lastVersions, startLoad, type LoadReport } from '../../src/load/index.ts';
 import { findMarked, isProcessAlive, outermost, signalGroup } from '../../src/platforms/index.ts';
-import { parentOf } from '../../src/platforms/local/proc.ts';
+import { findProcesses, parentOf } from '../../src/platforms/local/proc.ts';
 import { Cluster, helloSpec, waitFor } from './cluster.ts';
 
 export const KILL_TARGETS = ['controlPlane', 'router', 'instance'] as const;
@@ -283,6 +283,9 @@ class ChaosService {
     if (expected === undefined) return problem(`no known version for stable revision ${status.stableRevision}`);
     if (duplicates > 0 || orphans > 0) return problem(`${duplicates} duplicate and ${orphans} orphan processes`);
     if (routers.length !== 1) return problem(`${routers.length} routers run`);
+    // After a supervisor's death its workers serve until the new router has taken their port over: not converged before.
+    const orphaned = findProcesses((env, pid) => env.get('CUTOVER_ROUTER_WORKER') === '1' && (env.get('CUTOVER_ROUTER_WORKER_OF') ?? '').startsWith(this.cluster.dataDir) && parentOf(pid) !== routers[0]!.pid);
+    if (orphaned.length > 0) return problem(`${orphaned.length} router workers of a dead supervisor still serve`);
     const missing = status.instances.filter((i) => !counts.has(i.id));
     if (missing.length > 0) return problem(`recorded instances not running: ${missing.map((i) => i.id).join(', ')}`);
     const stable = status.instances.filter((i) => i.revision === status.stableRevision && i.healthy);

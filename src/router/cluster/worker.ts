@@ -9,8 +9,8 @@ import { respawnSupervisor, routerStateExists } from './takeover.ts';
 
 /** While orphaned, how often a worker checks that a new router is on its way (another orphan may have started one that failed). */
 const RESPAWN_RETRY_MS = 10_000;
-/** Between two tries of a port the previous router's workers still hold. */
-const PORT_RETRY_MS = 20;
+/** Between two tries of a port the previous router's workers still hold: requests that come meanwhile are refused. */
+const PORT_RETRY_MS = 5;
 
 /**
  * A router worker: one of the processes that share the traffic ports and
