@@ -2,8 +2,13 @@ import { spawn } from 'node:child_process';
 import { messageOf } from './errors.ts';
 
 export type CommandOutcome =
-  /** The command ran and exited; `lastLine` is the last line it wrote (stdout or stderr). */
-  | { ran: true; code: number; lastLine: string }
+  /**
+   * The command ran and exited. `lastLine` is the last line it wrote to
+   * either stream (for messages); `lastOutputLine` the last line of its
+   * stdout alone (a value: stdout and stderr are two pipes, so which of them
+   * was written last is a race, and a warning on stderr must not become it).
+   */
+  | { ran: true; code: number; lastLine: string; lastOutputLine: string }
   /** It could not start (or was refused), timed out or was stopped. */
   | { ran: false; reason: string };
 
@@ -58,14 +63,22 @@ export function runCommand(
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
     let output = '';
+    let stdout = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4096));
-    child.stdout.on('data', keep);
+    child.stdout.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      stdout = (stdout + chunk.toString()).slice(-4096);
+    });
     child.stderr.on('data', keep);
     child.on('error', (error) =>
       resolve({ ran: false, reason: error.name === 'AbortError' ? (timeout.aborted ? `timed out after ${options.timeoutMs}ms` : 'stopped') : `${command[0]} could not run: ${error.message}` }),
     );
     child.on('close', (code) => {
-      if (code !== null) resolve({ ran: true, code, lastLine: output.trim().split('\n').at(-1) ?? '' });
+      if (code !== null) resolve({ ran: true, code, lastLine: lastLineOf(output), lastOutputLine: lastLineOf(stdout) });
     });
   });
+}
+
+function lastLineOf(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
 }

@@ -9,6 +9,10 @@ describe('the command metric provider', () => {
   it('passes on exit 0, with the last line as the value and the revisions in its environment', async () => {
     expect(await provider(['sh', '-c', 'echo "$CUTOVER_SERVICE $CUTOVER_REVISION $CUTOVER_STABLE_REVISION"']).measure(context)).toEqual({ phase: 'Successful', value: 'hello 3 2' });
   });
+  it('takes the value from stdout, however late a warning on stderr arrives', async () => {
+    // stderr is written after stdout here; both are pipes, so the order in which they are read is a race in general.
+    expect(await provider(['sh', '-c', 'echo 42; sleep 0.2; echo "warning: slow disk" >&2']).measure(context)).toEqual({ phase: 'Successful', value: '42' });
+  });
   it('fails on another exit code, saying which', async () => {
     expect(await provider(['sh', '-c', 'echo too slow; exit 3']).measure(context)).toEqual({ phase: 'Failed', value: 'too slow', message: 'sh -c echo too slow; exit 3 exited with 3: too slow' });
   });

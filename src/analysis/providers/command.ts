@@ -8,7 +8,7 @@ type Spec = Extract<MetricProviderSpec, { type: 'command' }>;
 /**
  * Runs a command; exit 0 passes, any other exit fails, a command that cannot
  * start or times out is an error. It gets CUTOVER_SERVICE, CUTOVER_REVISION,
- * CUTOVER_STABLE_REVISION and CUTOVER_ENVIRONMENT; its output's last line is the value.
+ * CUTOVER_STABLE_REVISION and CUTOVER_ENVIRONMENT; the last line of its stdout is the value.
  */
 export class CommandProvider implements MetricProvider {
   readonly type = 'command';
@@ -33,7 +33,7 @@ export class CommandProvider implements MetricProvider {
       signal: context.signal,
     });
     if (!outcome.ran) return { phase: 'Error' as const, message: outcome.reason };
-    if (outcome.code === 0) return { phase: 'Successful' as const, value: outcome.lastLine };
-    return { phase: 'Failed' as const, value: outcome.lastLine, message: `${this.spec.command.join(' ')} exited with ${outcome.code}${outcome.lastLine ? `: ${outcome.lastLine}` : ''}` };
+    if (outcome.code === 0) return { phase: 'Successful' as const, value: outcome.lastOutputLine };
+    return { phase: 'Failed' as const, value: outcome.lastOutputLine, message: `${this.spec.command.join(' ')} exited with ${outcome.code}${outcome.lastLine ? `: ${outcome.lastLine}` : ''}` };
   }
 }
