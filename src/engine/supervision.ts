@@ -56,7 +56,7 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
 /** One pass of the background loop: restart dead routers, retire instances that are due, notice exits. */
 export async function superviseOnce(ctx: EngineContext): Promise<void> {
   for (const ref of await ctx.traffic.supervise(ctx.store.services.liveRefs())) {
-    ctx.store.deployments.note(ref, 'RouterRestarted', { message: `the router of ${describeRef(ref)} had stopped; restarted on its last config` });
+    ctx.store.deployments.note(ref, 'RouterRestarted', { message: `the router of ${describeRef(ref)} had stopped; a new one serves its last config` });
     ctx.log.warn({ ...ref }, 'router restarted');
     await syncRouter(ctx, ref);
   }

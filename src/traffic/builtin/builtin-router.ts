@@ -221,7 +221,18 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     for (const ref of refs) {
       await this.processLock.run(serviceKey(ref), async () => {
         const record = this.store.routers.get(ref);
-        if (!record || this.runningPid(ref) !== null) return;
+        if (!record) return;
+        const running = this.runningPid(ref);
+        if (running !== null) {
+          // Another router than the one recorded (runningPid prefers the recorded pid while it still
+          // carries the marks): its workers outlived a dead supervisor and started a new one on the
+          // same config (src/router/cluster/). Record it, and report the restart.
+          if (record.pid !== null && running !== record.pid) {
+            this.store.routers.save({ ...record, pid: running });
+            restarted.push(pickRef(ref));
+          }
+          return;
+        }
         try {
           // The router reloads its last config from its state file on start.
           const pid = await this.spawnRouter(record);
