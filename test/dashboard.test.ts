@@ -186,6 +186,8 @@ withChromium.describe('the dashboard at /ui', () => {
       const applied = await cluster.cli('apply', '-f', spec('web', { version: '5.0.0', strategy: { canary: { steps } } }));
       expect(applied.code, applied.stderr).toBe(0);
       await expect.poll(async () => (await cluster.status('web')).phase, { timeout: LONG }).toBe('Paused');
+      // The audit log lists the oldest entries first: read from here on, past the earlier tests' entries.
+      const before = (await cluster.api<{ seq: number }>('GET', '/v1/audit/head')).body.seq;
       const page = await signedIn(browser.context, cluster.url, tokens.dana!, '#/services/development/web');
       await expect.poll(() => page.getByTestId('summary').textContent(), { timeout: 30_000 }).toMatch(/5\.0\.0.*Paused/);
       await page.getByRole('button', { name: 'Promote to the end' }).click();
@@ -201,7 +203,7 @@ withChromium.describe('the dashboard at /ui', () => {
       const { body } = await cluster.api<{ events: { deployment: number | null; type: string; by?: string }[] }>('GET', '/v1/events?service=web');
       expect(body.events.filter((e) => e.deployment === deployment).map((e) => e.type)).toContain('FullPromotionRequested');
       // The same audited call as `cutover promote --full`: by dana, with full: true.
-      const audit = await cluster.api<{ entries: Record<string, unknown>[] }>('GET', '/v1/audit?limit=100');
+      const audit = await cluster.api<{ entries: Record<string, unknown>[] }>('GET', `/v1/audit?after=${before}&limit=10000`);
       const promotions = audit.body.entries.filter((entry) => entry.actor === 'dana' && String(entry.action).includes('promote')).map((entry) => JSON.stringify(entry));
       expect(promotions.some((entry) => entry.includes('"full":true') || entry.includes('promoted to the end')), JSON.stringify(audit.body.entries.slice(-3))).toBe(true);
       await page.close();

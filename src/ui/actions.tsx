@@ -143,7 +143,11 @@ function Confirm({ pending, onCancel, onConfirm }: { pending: Pending; onCancel:
     dialog.current?.showModal();
   }, []);
   return (
-    <dialog ref={dialog} aria-labelledby="confirm-title" aria-describedby="confirm-text" onCancel={onCancel} data-testid="confirm">
+    // onClose too: Chromium may close a modal dialog on Escape without a cancel
+    // event (its close-watcher rules on user activation); the pending action
+    // must be dropped however the dialog closed. Confirming unmounts it instead,
+    // which fires no close event.
+    <dialog ref={dialog} aria-labelledby="confirm-title" aria-describedby="confirm-text" onCancel={onCancel} onClose={onCancel} data-testid="confirm">
       <form
         method="dialog"
         onSubmit={(e) => {
