@@ -2,7 +2,7 @@ import type { DeploymentEvent, DeploymentEventType } from '../../core/deployment
 import type { StoredEvent } from '../../store/deployments.ts';
 
 // A Record, not a list, so adding an event type to the union fails to compile here until it is listed.
-const DEPLOYMENT_EVENT_TYPES: Record<DeploymentEventType, true> = {
+export const DEPLOYMENT_EVENT_TYPES: Record<DeploymentEventType, true> = {
   DeploymentCreated: true,
   StepStarted: true,
   Approved: true,
