@@ -20,7 +20,11 @@ export const PREVIOUS_RELEASE = '3a74cde6843f37929bb29f97a0eeaccb3b43d1ad';
 export function buildPreviousRelease(commit = PREVIOUS_RELEASE): string {
   const dir = join(tmpdir(), `cutover-release-${commit.slice(0, 12)}`);
   const entry = join(dir, 'dist/cli/main.js');
-  if (existsSync(entry)) return entry;
+  if (existsSync(entry)) {
+    // The cached build links the node_modules of the checkout that built it, which may be gone since: link ours.
+    linkNodeModules(dir);
+    return entry;
+  }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   try {
@@ -29,7 +33,13 @@ export function buildPreviousRelease(commit = PREVIOUS_RELEASE): string {
   } catch (error) {
     throw new Error(`could not read release ${commit} from git history (a shallow clone? fetch the full history): ${String(error)}`);
   }
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  linkNodeModules(dir);
   execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
   return entry;
+}
+
+function linkNodeModules(dir: string): void {
+  const link = join(dir, 'node_modules');
+  rmSync(link, { force: true });
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), link, 'dir');
 }
