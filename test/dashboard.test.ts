@@ -76,6 +76,8 @@ withChromium.describe('the dashboard at /ui', () => {
       await page.keyboard.press('Enter');
       const dialog = page.getByTestId('confirm');
       await expect.poll(() => dialog.textContent()).toMatch(/Continue deployment \d+ of web in development \(revision 2, 2\.0\.0\) past its pause at step \d+\/\d+ \(pause until promoted\)/);
+      // Its text is there before it is modal; Escape means something only once it is open.
+      await page.locator('dialog[data-testid="confirm"][open]').waitFor();
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
       expect((await cluster.status('web')).phase).toBe('Paused');

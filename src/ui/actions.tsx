@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type HistoryEntry, type Status } from './api.ts';
 import { isActive } from './format.ts';
 import { may, type Session } from './session.ts';
@@ -139,7 +139,9 @@ function Result({ result }: { result: { ok: boolean; text: string } }) {
 function Confirm({ pending, onCancel, onConfirm }: { pending: Pending; onCancel: () => void; onConfirm: (reason: string) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
-  useEffect(() => {
+  // Before the browser paints, not after: a key pressed while the dialog is
+  // drawn but not yet modal would otherwise reach the page behind it.
+  useLayoutEffect(() => {
     dialog.current?.showModal();
   }, []);
   return (
