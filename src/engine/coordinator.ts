@@ -191,7 +191,7 @@ export class Coordinator {
         });
       }
       return created;
-    })();
+    });
     this.ctx.log.info({ ...pickRef(revision), deployment: deployment.id, revision: revision.number, kind, supersedes: superseded.id }, 'deployment created; it supersedes the one in flight');
     this.endNow(superseded.id);
     this.run(deployment.id);

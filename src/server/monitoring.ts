@@ -27,15 +27,15 @@ export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { met
       return { service: record.name, environment: record.environment, weights: record.traffic.weights, deployment, ...(deadline !== undefined ? { progressDeadlineMs: deadline } : {}) };
     }),
   );
-  // Read at each scrape from SQLite's own count on the server's connection: no cost per write.
-  const changes = ctx.store.db.prepare('SELECT total_changes() AS n');
+  // Read at each scrape from the database connection's own count: no cost per write.
+  const db = ctx.store.db;
   new Counter({
     name: 'cutover_store_rows_written_total',
     help: 'Rows the control plane inserted, updated or deleted in its store since it started.',
     registers: [metrics.registry],
     collect() {
       this.reset();
-      this.inc((changes.get() as { n: number }).n);
+      this.inc(db.rowsWritten());
     },
   });
   const dispatcher = new AlertDispatcher(alerts, { logger: ctx.log });

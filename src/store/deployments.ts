@@ -30,18 +30,18 @@ export class DeploymentStore {
     return this.db.transaction(() => {
       const now = init.createdAt;
       const row = this.db
-        .prepare('INSERT INTO deployments (service, environment, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-        .run(init.service, init.environment, '{}', now, now);
-      const deployment: Deployment = { ...init, id: Number(row.lastInsertRowid) };
+        .prepare('INSERT INTO deployments (service, environment, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
+        .get(init.service, init.environment, '{}', now, now) as { id: number };
+      const deployment: Deployment = { ...init, id: row.id };
       return this.appendInTransaction(deployment.id, init, { type: 'DeploymentCreated', deployment }, now);
-    })();
+    });
   }
 
   /** Appends an event and returns the deployment's new state. */
   append(id: number, event: DeploymentEvent, at = Date.now()): Deployment {
     const current = this.get(id);
     if (!current) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover history SERVICE\` lists them`, { context: { deployment: id } });
-    return this.db.transaction(() => this.appendInTransaction(id, this.ownerOf(id) ?? current, event, at))();
+    return this.db.transaction(() => this.appendInTransaction(id, this.ownerOf(id) ?? current, event, at));
   }
 
   /** The service a deployment belongs to (its row; a deployment migrated from before environments were identity may name another environment in its state). */
@@ -53,13 +53,13 @@ export class DeploymentStore {
     const { service, environment } = owner;
     const current = event.type === 'DeploymentCreated' ? null : this.get(id);
     const next = applyEvent(current, event, at);
-    const seq = this.db
-      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, service, environment, event.type, JSON.stringify(event), at).lastInsertRowid;
+    const { seq } = this.db
+      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq')
+      .get(id, service, environment, event.type, JSON.stringify(event), at) as { seq: number };
     this.db
       .prepare('UPDATE deployments SET state = ?, finished = ?, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(next), next.finishedAt === null ? 0 : 1, at, id);
-    const stored: StoredEvent = { seq: Number(seq), deployment: id, service, environment, type: event.type, data: event, at };
+    const stored: StoredEvent = { seq, deployment: id, service, environment, type: event.type, data: event, at };
     queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, current)));
     return next;
   }
@@ -92,10 +92,11 @@ export class DeploymentStore {
   succeededWith(digest: string): string[] {
     const rows = this.db
       .prepare(
-        `SELECT DISTINCT json_extract(d.state, '$.environment') AS environment
-         FROM revisions r JOIN deployments d ON d.service = r.service AND d.environment = r.environment
-         WHERE r.digest = ? AND json_extract(d.state, '$.phase') = 'Succeeded' AND json_extract(d.state, '$.revision') = r.number
-         ORDER BY d.id`,
+        `SELECT environment FROM (
+           SELECT ${this.db.jsonText('d.state', '$.environment')} AS environment, d.id AS id
+           FROM revisions r JOIN deployments d ON d.service = r.service AND d.environment = r.environment
+           WHERE r.digest = ? AND ${this.db.jsonText('d.state', '$.phase')} = 'Succeeded' AND ${this.db.jsonInteger('d.state', '$.revision')} = r.number
+         ) AS succeeded GROUP BY environment ORDER BY MIN(id)`,
       )
       .all(digest) as { environment: string }[];
     return rows.map((row) => row.environment);
@@ -148,10 +149,10 @@ export class DeploymentStore {
   /** Records an event about a service that is not part of a deployment's state (router restarts, deletes). */
   note(ref: ServiceRef, type: string, data: Record<string, unknown>, at = Date.now()): void {
     const { service, environment } = ref;
-    const seq = this.db
-      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (NULL, ?, ?, ?, ?, ?)')
-      .run(service, environment, type, JSON.stringify({ type, ...data }), at).lastInsertRowid;
-    const stored: StoredEvent = { seq: Number(seq), deployment: null, service, environment, type, data: { type, ...data }, at };
+    const { seq } = this.db
+      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (NULL, ?, ?, ?, ?, ?) RETURNING seq')
+      .get(service, environment, type, JSON.stringify({ type, ...data }), at) as { seq: number };
+    const stored: StoredEvent = { seq, deployment: null, service, environment, type, data: { type, ...data }, at };
     queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, null)));
   }
 

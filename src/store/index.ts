@@ -39,5 +39,7 @@ export type { StoredEvent } from './deployments.ts';
 export type { RouterRecord } from './routers.ts';
 export type { DeployLock } from './locks.ts';
 export type { Db } from './database.ts';
+export { Dialect } from './sql/index.ts';
+export type { SqlDatabase, Statement, RunResult, NotificationListener } from './sql/index.ts';
 export { checkStoreAtStart, integrityProblem } from './integrity.ts';
 export { backupStore, restoreStore, runningServer, writeServerPid } from './backup.ts';

@@ -53,7 +53,7 @@ export class RouterStore {
     return this.db.transaction(() => {
       this.db.prepare('UPDATE routers SET generation = generation + 1 WHERE service = ? AND environment = ?').run(ref.service, ref.environment);
       return this.get(ref)?.generation ?? 1;
-    })();
+    });
   }
 
   remove(ref: ServiceRef): void {

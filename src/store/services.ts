@@ -118,13 +118,15 @@ export class ServiceStore {
 
   /**
    * The live services whose port or blue-green preview port is `port`:
-   * matched by SQLite over the stored spec, so an apply does not parse every
+   * matched by the database over the stored spec, so an apply does not parse every
    * service's spec (that made 1,000 applies cost 500,000 parses).
    */
   owningPort(port: number): ServiceRecord[] {
     return (
       this.db
-        .prepare("SELECT * FROM services WHERE deleted_at IS NULL AND (port = ? OR (json_extract(spec, '$.strategy.type') = 'blueGreen' AND json_extract(spec, '$.strategy.previewPort') = ?)) ORDER BY name, environment")
+        .prepare(
+          `SELECT * FROM services WHERE deleted_at IS NULL AND (port = ? OR (${this.db.jsonText('spec', '$.strategy.type')} = 'blueGreen' AND ${this.db.jsonInteger('spec', '$.strategy.previewPort')} = ?)) ORDER BY name, environment`,
+        )
         .all(port, port) as ServiceRow[]
     ).map(toService);
   }
@@ -162,7 +164,7 @@ export class ServiceStore {
         .prepare('INSERT INTO revisions (service, environment, number, version, digest, spec, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(ref.service, ref.environment, number, init.version, init.digest, JSON.stringify(init.spec), JSON.stringify(init.document), init.createdAt);
       return { ...init, service: ref.service, environment: ref.environment, number };
-    })();
+    });
   }
 
   /** Replaces a revision's stored spec (secrets re-sealed to a new key; nothing else changes). */
@@ -196,7 +198,7 @@ export class ServiceStore {
   revisionDigests(): (ServiceRef & { number: number; digest: string; stableRevision: number | null })[] {
     return this.db
       .prepare(
-        `SELECT r.service AS service, r.environment AS environment, r.number AS number, r.digest AS digest, s.stable_revision AS stableRevision
+        `SELECT r.service AS service, r.environment AS environment, r.number AS number, r.digest AS digest, s.stable_revision AS "stableRevision"
          FROM revisions r JOIN services s ON s.name = r.service AND s.environment = r.environment ORDER BY r.service, r.environment, r.number`,
       )
       .all() as (ServiceRef & { number: number; digest: string; stableRevision: number | null })[];
@@ -206,7 +208,7 @@ export class ServiceStore {
   stableSizes(): (ServiceRef & { revision: number; instances: number })[] {
     return this.db
       .prepare(
-        `SELECT s.name AS service, s.environment AS environment, s.stable_revision AS revision, json_extract(r.spec, '$.instances') AS instances
+        `SELECT s.name AS service, s.environment AS environment, s.stable_revision AS revision, ${this.db.jsonInteger('r.spec', '$.instances')} AS instances
          FROM services s JOIN revisions r ON r.service = s.name AND r.environment = s.environment AND r.number = s.stable_revision
          WHERE s.deleted_at IS NULL ORDER BY s.name, s.environment`,
       )

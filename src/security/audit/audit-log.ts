@@ -49,7 +49,9 @@ export class AuditLog {
 
   append(record: AuditRecord): AuditEntry {
     const details = record.details === undefined ? undefined : cleanDetails(record.details);
-    const write = this.db.transaction((): AuditEntry => {
+    // The transaction takes the write lock before reading the head, so two
+    // processes appending at once queue up instead of both chaining to the same entry.
+    return this.db.transaction((): AuditEntry => {
       const last = this.head();
       const unhashed = {
         seq: last.seq + 1,
@@ -69,16 +71,13 @@ export class AuditLog {
         .run(entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.outcome, entry.status ?? null, entry.from, details === undefined ? null : JSON.stringify(details), entry.prevHash, entry.hash);
       return entry;
     });
-    // IMMEDIATE takes the write lock before reading the head, so two processes
-    // appending at once queue up instead of both chaining to the same entry.
-    return write.immediate();
   }
 
   list(query: AuditQuery = {}): AuditEntry[] {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? 100), 1), MAX_LIMIT);
     const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? AND (? IS NULL OR actor = ?) AND (? IS NULL OR target = ?) ORDER BY seq LIMIT ?`)
-      .all(query.afterSeq ?? 0, query.actor ?? null, query.actor ?? null, query.target ?? null, query.target ?? null, limit) as AuditRow[];
+      .prepare(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? AND actor = COALESCE(?, actor) AND target = COALESCE(?, target) ORDER BY seq LIMIT ?`)
+      .all(query.afterSeq ?? 0, query.actor ?? null, query.target ?? null, limit) as AuditRow[];
     return rows.map(entryFromRow);
   }
 

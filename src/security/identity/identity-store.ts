@@ -81,7 +81,7 @@ export class IdentityStore {
         throw new CutoverError(ErrorCode.Conflict, `user ${name} exists already; add roles to it rather than adding it again`, { context: { user: name } });
       }
       this.writeGrants(name, checked);
-    })();
+    });
     return this.getUser(name)!;
   }
 
@@ -94,8 +94,8 @@ export class IdentityStore {
     this.db.transaction(() => {
       if (!this.getUser(name)) this.addUser(name, [{ role: 'admin', environment: '*' }]);
       this.registerToken(name, token);
-      this.db.prepare('INSERT OR IGNORE INTO server_flags (name, set_at) VALUES (?, ?)').run(flag, this.now());
-    })();
+      this.db.prepare('INSERT INTO server_flags (name, set_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(flag, this.now());
+    });
   }
 
   /** True once `flag` was set (see server_flags in schema.ts). */
@@ -110,7 +110,7 @@ export class IdentityStore {
       this.keepAnAdmin(name, [{ role: 'admin', environment: '*' }], `removing user ${name}`);
       this.db.prepare('UPDATE signing_keys SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL').run(this.now(), name);
       this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
-    })();
+    });
   }
 
   /** Replaces all of the user's grants. */
@@ -120,7 +120,7 @@ export class IdentityStore {
       this.requireUser(name);
       this.db.prepare('DELETE FROM grants WHERE username = ?').run(name);
       this.writeGrants(name, checked);
-    })();
+    });
   }
 
   /** Adds grants to an existing user, keeping the ones it has. */
@@ -129,7 +129,7 @@ export class IdentityStore {
     this.db.transaction(() => {
       this.requireUser(name);
       this.writeGrants(name, checked);
-    })();
+    });
   }
 
   /**
@@ -143,7 +143,7 @@ export class IdentityStore {
       this.keepAnAdmin(name, checked, `taking ${checked.map((g) => `${g.role}:${g.environment}`).join(', ')} from ${name}`);
       const remove = this.db.prepare('DELETE FROM grants WHERE username = ? AND role = ? AND environment = ?');
       return checked.filter((grant) => remove.run(name, grant.role, grant.environment).changes === 1);
-    })();
+    });
   }
 
   getUser(name: string): UserSummary | undefined {
@@ -175,7 +175,7 @@ export class IdentityStore {
       this.requireUser(user);
       const inserted = this.db.prepare('INSERT INTO api_tokens (hash, username, created_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING').run(hashToken(token), user, this.now());
       return inserted.changes === 1;
-    })();
+    });
   }
 
   /**
@@ -194,7 +194,7 @@ export class IdentityStore {
     return this.db.transaction(() => {
       this.requireUser(user);
       return this.db.prepare('DELETE FROM api_tokens WHERE username = ?').run(user).changes;
-    })();
+    });
   }
 
   addKey(user: string, key: NewKey): AddedKey {
@@ -237,7 +237,7 @@ export class IdentityStore {
     for (const row of rows) {
       if (row.secret_plaintext) {
         const sealed = await sealer.seal(row.secret_plaintext);
-        this.db.pragma('secure_delete = ON');
+        this.db.eraseDeleted();
         this.db.prepare('UPDATE signing_keys SET secret_sealed = ?, secret_plaintext = NULL WHERE keyid = ?').run(sealed, row.keyid);
         this.opened.set(row.keyid, row.secret_plaintext);
         sealedNow++;
@@ -246,7 +246,7 @@ export class IdentityStore {
       }
     }
     // The WAL may still hold pages with the plaintext: written back and emptied now.
-    if (sealedNow > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (sealedNow > 0) this.db.flushDeleted();
     return sealedNow;
   }
 
@@ -275,7 +275,7 @@ export class IdentityStore {
       if (inserted.changes === 0) {
         throw new CutoverError(ErrorCode.Conflict, `keyid ${key.keyid} is taken (keyids are never reused, even after a revoke, so old signatures can never verify again); choose another keyid`, { context: { keyid: key.keyid } });
       }
-    })();
+    });
   }
 
   /** The key for verifying a signature, with the user it speaks for; undefined when unknown or revoked. */
@@ -303,7 +303,7 @@ export class IdentityStore {
         .prepare('INSERT INTO signature_nonces (keyid, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT (keyid, nonce) DO NOTHING')
         .run(keyid, nonce, Math.ceil(expiresAt));
       return inserted.changes === 0;
-    })();
+    });
   }
 
   /** Throws when `name` is the only admin on every environment and `losing` includes that grant. */

@@ -141,7 +141,7 @@ describe('IdentityStore nonces', () => {
     store.seenNonce('k1', 'young', now() + 600);
     clock += 60_000;
     expect(store.seenNonce('k1', 'other', now() + 300)).toBe(false);
-    expect(db.prepare('SELECT nonce FROM signature_nonces ORDER BY nonce').pluck().all()).toEqual(['other', 'young']);
+    expect((db.prepare('SELECT nonce FROM signature_nonces ORDER BY nonce').all() as { nonce: string }[]).map((row) => row.nonce)).toEqual(['other', 'young']);
     expect(store.seenNonce('k1', 'young', now() + 300)).toBe(true);
   });
 

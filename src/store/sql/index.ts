@@ -1,0 +1,3 @@
+export { Dialect } from './port.ts';
+export type { SqlDatabase, Statement, RunResult, SqlValue, NotificationListener } from './port.ts';
+export { SqliteDatabase } from './sqlite.ts';
