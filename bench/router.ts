@@ -12,8 +12,8 @@
  * columns are skipped, saying so, when their program is missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
@@ -34,12 +34,79 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** Requests answered in the closed loop (wrk's count), for the CPU each cost. */
+  requests?: number;
 }
 
 interface Row {
   name: string;
   closed: Figures;
   open: Figures;
+  /**
+   * The proxy's own CPU time (user + system, all its processes) per request
+   * of the closed loop, in µs. Unlike req/s it hardly moves with the
+   * machine's load: it says what a request costs, not how much of the
+   * cores the proxy got.
+   */
+  cpuUsPerRequest: number;
+  /** How many cores' worth of CPU the proxy used during the closed loop: what the machine gave it. */
+  coresUsed: number;
+  /** Its processes (and, for HAProxy, threads) while measured: what each contender was allowed to use. */
+  layout: string;
+}
+
+/** Clock ticks per second of /proc/PID/stat's times (USER_HZ; 100 on Linux). */
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time (user + system) of these processes, in ms; a process gone meanwhile counts as 0. */
+function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command (which may hold spaces) start at the state: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** Every process of a process group (each proxy is started as its own group). */
+function groupPids(group: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[2]) === group) pids.push(Number(entry));
+    } catch {
+      // Gone.
+    }
+  }
+  return pids;
+}
+
+/** The threads of a process (/proc/PID/task), for HAProxy's nbthread. */
+function threadsOf(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a proxy runs as: "3 processes", or for HAProxy "master + 1 worker × 2 threads". */
+function describeLayout(pids: readonly number[], kind: 'node' | 'haproxy' | 'nginx'): string {
+  if (kind === 'haproxy') {
+    // The master has one thread; each worker has nbthread.
+    const workers = pids.filter((pid) => threadsOf(pid) > 1);
+    const threads = workers.map(threadsOf);
+    return `master + ${workers.length} worker × ${threads.join('/') || '?'} threads`;
+  }
+  if (kind === 'nginx') return `master + ${pids.length - 1} workers`;
+  return pids.length === 1 ? '1 process' : `supervisor + ${pids.length - 1} workers`;
 }
 
 function wrk(url: string): Figures {
@@ -53,6 +120,7 @@ function wrk(url: string): Figures {
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
     p50: ms('50'),
     p99: ms('99'),
@@ -67,11 +135,22 @@ async function openLoop(url: string): Promise<Figures> {
   return { rps: report.ok / (report.durationMs / 1000), p50: report.latencyMs.p50, p99: report.latencyMs.p99, errors: report.failed };
 }
 
-async function measure(name: string, url: string): Promise<Row> {
+/** `pids` lists the proxy's processes once it serves (they may fork workers after it starts). */
+async function measure(name: string, url: string, pids: () => number[], kind: 'node' | 'haproxy' | 'nginx'): Promise<Row> {
   await waitFor(url);
+  const processes = pids();
+  const cpuBefore = cpuMs(processes);
   const closed = wrk(url);
+  const cpu = cpuMs(processes) - cpuBefore;
   const open = await openLoop(url);
-  return { name, closed, open };
+  return {
+    name,
+    closed,
+    open,
+    cpuUsPerRequest: (cpu * 1000) / (closed.requests ?? NaN),
+    coresUsed: cpu / (SECONDS * 1000),
+    layout: describeLayout(processes, kind),
+  };
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -80,6 +159,21 @@ async function waitFor(url: string): Promise<void> {
     await sleep(50);
   }
   throw new Error(`${url} did not answer`);
+}
+
+/** HAProxy processes whose command line names a file in `dir` (the driver's config). */
+function haproxyProcessesIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (command.startsWith('haproxy\0') && command.includes(dir)) pids.push(Number(entry));
+    } catch {
+      // Gone.
+    }
+  }
+  return pids;
 }
 
 function hasProgram(command: string, args: string[]): boolean {
@@ -156,6 +250,54 @@ function print(rows: Row[]): void {
       );
     }
   }
+  console.log(`\nwhat each proxy cost and got during the closed loop (its own processes' user + system CPU; ${availableParallelism()} cores shared with wrk and the instances)`);
+  console.log(`${'target'.padEnd(28)} ${'CPU µs/req'.padStart(10)} ${'×HAProxy'.padStart(9)} ${'cores used'.padStart(10)}  layout`);
+  for (const row of rows) {
+    console.log(
+      `${row.name.padEnd(28)} ${row.cpuUsPerRequest.toFixed(0).padStart(10)} ${(haproxy ? ratio(row.cpuUsPerRequest, haproxy.cpuUsPerRequest) : '-').padStart(9)} ${row.coresUsed.toFixed(2).padStart(10)}  ${row.layout}`,
+    );
+  }
+  printVerdict(rows, haproxy);
+  printMarkdown(rows, haproxy);
+}
+
+/** The issue's targets, said plainly: built-in ≥ 0.6× HAProxy's req/s with p99 ≤ 2×, cutover-driven HAProxy ≥ 0.95×. */
+function printVerdict(rows: Row[], haproxy: Row | undefined): void {
+  if (!haproxy) return;
+  console.log('\ntargets (closed loop, against plain HAProxy in this run):');
+  for (const row of rows) {
+    if (row.name.startsWith('cutover built-in')) {
+      const rps = row.closed.rps / haproxy.closed.rps;
+      const p99 = row.closed.p99 / haproxy.closed.p99;
+      console.log(`  ${row.name}: ${rps.toFixed(2)}× req/s (target ≥ 0.60: ${rps >= 0.6 ? 'met' : 'NOT met'}), ${p99.toFixed(2)}× p99 (target ≤ 2.00: ${p99 <= 2 ? 'met' : 'NOT met'})`);
+    }
+    if (row.name === 'haproxy (cutover-driven)') {
+      const rps = row.closed.rps / haproxy.closed.rps;
+      console.log(`  ${row.name}: ${rps.toFixed(2)}× req/s (target ≥ 0.95: ${rps >= 0.95 ? 'met' : 'NOT met'})`);
+    }
+  }
+}
+
+/** The same figures as the README's table, to paste as they are. */
+function printMarkdown(rows: Row[], haproxy: Row | undefined): void {
+  console.log('\nmarkdown (README):\n');
+  console.log('| target | layout | closed loop req/s | p50 ms | p99 ms | × plain HAProxy req/s | × p99 | CPU µs/req | open loop (' + OPEN_RATE + '/s) p50 / p99 ms |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) {
+    const { closed, open } = row;
+    const cells = [
+      row.name,
+      row.layout,
+      closed.rps.toFixed(0),
+      closed.p50.toFixed(2),
+      closed.p99.toFixed(1),
+      haproxy ? ratio(closed.rps, haproxy.closed.rps) : '-',
+      haproxy ? ratio(closed.p99, haproxy.closed.p99) : '-',
+      row.cpuUsPerRequest.toFixed(0),
+      `${open.p50.toFixed(2)} / ${open.p99.toFixed(1)}`,
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -165,20 +307,24 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-router-'));
   const children: ChildProcess[] = [];
-  const start = (command: string, args: string[], options: Parameters<typeof spawn>[2] = {}): void => {
+  /** Returns its process group: it and every process it forks. */
+  const start = (command: string, args: string[], options: Parameters<typeof spawn>[2] = {}): (() => number[]) => {
     // Its own process group, so stopping it stops the workers HAProxy and nginx fork too.
-    children.push(spawn(command, args, { stdio: 'ignore', ...options, detached: true }));
+    const child = spawn(command, args, { stdio: 'ignore', ...options, detached: true });
+    children.push(child);
+    return () => (child.pid ? groupPids(child.pid) : []);
   };
   try {
     const upstreams: number[] = [];
+    const instances: (() => number[])[] = [];
     for (let i = 0; i < INSTANCES; i++) {
       const port = await freePort();
       upstreams.push(port);
-      start(process.execPath, ['server.js'], { cwd: join(PROJECT_ROOT, 'examples/hello'), env: { ...process.env, PORT: String(port), CUTOVER_VERSION: '1.0.0' }, stdio: 'ignore' });
+      instances[i] = start(process.execPath, ['server.js'], { cwd: join(PROJECT_ROOT, 'examples/hello'), env: { ...process.env, PORT: String(port), CUTOVER_VERSION: '1.0.0' }, stdio: 'ignore' });
     }
     for (const port of upstreams) await waitFor(`http://127.0.0.1:${port}/healthz`);
     const rows: Row[] = [];
-    rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`));
+    rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`, instances[0]!, 'node'));
 
     writeFileSync(join(dir, 'token'), 'bench-token\n', { mode: 0o600 });
     // One process (--workers 1) and the default layout (a supervisor and its workers), to show what the workers buy;
@@ -193,7 +339,7 @@ async function main(): Promise<void> {
       const routerPort = await freePort();
       const adminPort = await freePort();
       const state = join(dir, `state-${i}.json`);
-      start(process.execPath, [...router.args, '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(router.workers ? ['--workers', router.workers] : [])]);
+      const pids = start(process.execPath, [...router.args, '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(router.workers ? ['--workers', router.workers] : [])]);
       await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
       await new RouterAdminClient(adminPort, 'bench-token').pushConfig({
         service: 'bench',
@@ -203,7 +349,7 @@ async function main(): Promise<void> {
         healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
         generation: 1,
       });
-      rows.push(await measure(router.name, `http://127.0.0.1:${routerPort}/`));
+      rows.push(await measure(router.name, `http://127.0.0.1:${routerPort}/`, pids, 'node'));
     }
 
     if (hasProgram('haproxy', ['-v'])) {
@@ -219,7 +365,9 @@ async function main(): Promise<void> {
           backends: upstreams.map((upstream, i) => ({ id: `bench-${i}`, revision: 1, port: upstream, inRotation: true })),
           healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
         });
-        rows.push(await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`));
+        // The driver starts HAProxy detached, as its own process group, with its config in this run's folder.
+        const pids = (): number[] => haproxyProcessesIn(dir);
+        rows.push(await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`, pids, 'haproxy'));
         console.log(`cutover-driven HAProxy: the control plane read ${(await driven.samples({ service: 'bench', environment: 'development' }, 0)).seq} per-request log lines`);
       } finally {
         await driven.remove({ service: 'bench', environment: 'development' });
@@ -229,16 +377,16 @@ async function main(): Promise<void> {
     if (hasProgram('haproxy', ['-v'])) {
       const port = await freePort();
       writeFileSync(join(dir, 'haproxy.cfg'), plainHaproxyConfig(port, upstreams));
-      start('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')]);
-      rows.push(await measure('haproxy (plain)', `http://127.0.0.1:${port}/`));
+      const pids = start('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')]);
+      rows.push(await measure('haproxy (plain)', `http://127.0.0.1:${port}/`, pids, 'haproxy'));
     } else console.log('haproxy column skipped: haproxy is not on PATH (apt-get install haproxy)');
 
     const nginx = hasProgram('nginx', ['-v']) ? 'nginx' : hasProgram('/usr/sbin/nginx', ['-v']) ? '/usr/sbin/nginx' : undefined;
     if (nginx) {
       const port = await freePort();
       writeFileSync(join(dir, 'nginx.conf'), plainNginxConfig(dir, port, upstreams));
-      start(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'nginx-error.log'), '-g', 'daemon off;']);
-      rows.push(await measure('nginx (plain)', `http://127.0.0.1:${port}/`));
+      const pids = start(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'nginx-error.log'), '-g', 'daemon off;']);
+      rows.push(await measure('nginx (plain)', `http://127.0.0.1:${port}/`, pids, 'nginx'));
     } else console.log('nginx column skipped: nginx is not on PATH (apt-get install nginx)');
 
     console.log(`\nbench:router: ${INSTANCES} examples/hello instances behind each proxy, node ${process.version}, one machine (wrk, proxies and instances share its cores)`);

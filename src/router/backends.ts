@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { ConnectionPool } from './http1-client.ts';
 import type { RouterBackend, RouterStats } from './wire.ts';
 import type { RouterLogger } from './log.ts';
 import type { Tunnel } from './tunnel.ts';
@@ -9,7 +9,7 @@ export interface LiveBackend {
   readonly revision: number;
   readonly port: number;
   /** Its own keep-alive pool, so removing the instance closes exactly its sockets. */
-  readonly agent: Agent;
+  readonly connections: ConnectionPool;
   inRotation: boolean;
   healthy: boolean;
   /** Consecutive failed health checks. */
@@ -54,7 +54,6 @@ export function instanceAgeMs(backend: LiveBackend, now = performance.now()): nu
  * is closing at that very moment (retries cover the rest).
  */
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
-const MAX_SOCKETS_PER_BACKEND = 1024;
 
 /** The instances of every revision, their health and their load. */
 export class BackendPool {
@@ -158,7 +157,7 @@ export class BackendPool {
   end(backend: LiveBackend): void {
     backend.inFlight -= 1;
     if (backend.retired && backend.inFlight === 0) {
-      backend.agent.destroy();
+      backend.connections.destroy();
       this.retiring.delete(backend);
     }
   }
@@ -215,7 +214,7 @@ export class BackendPool {
   close(): void {
     for (const backend of [...this.live.values(), ...this.retiring]) {
       this.keepTunnels(backend);
-      backend.agent.destroy();
+      backend.connections.destroy();
     }
   }
 
@@ -232,7 +231,7 @@ export class BackendPool {
   private retire(backend: LiveBackend): void {
     backend.retired = true;
     backend.inRotation = false;
-    if (backend.inFlight === 0) backend.agent.destroy();
+    if (backend.inFlight === 0) backend.connections.destroy();
     else this.retiring.add(backend);
   }
 }
@@ -242,7 +241,8 @@ function newBackend(config: RouterBackend): LiveBackend {
     id: config.id,
     revision: config.revision,
     port: config.port,
-    agent: new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_BACKEND, timeout: FREE_SOCKET_TIMEOUT_MS }),
+    // No cap on its connections: each carries one request of one client connection, so they are never more than the clients'.
+    connections: new ConnectionPool(config.port, FREE_SOCKET_TIMEOUT_MS),
     inRotation: config.inRotation,
     healthy: true,
     failures: 0,

@@ -99,8 +99,7 @@ export function requestHead(req: IncomingMessage, trusted: AddressRanges, pinHea
 }
 
 /** What the client receives from the instance's answer. */
-export function downstreamHeaders(response: IncomingMessage): RawHeaders {
-  const raw = response.rawHeaders;
+export function downstreamHeaders(raw: RawHeaders): RawHeaders {
   const headers: RawHeaders = [];
   let named: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {

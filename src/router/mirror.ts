@@ -76,13 +76,18 @@ export class Mirror {
         return;
       }
       const { response } = outcome;
-      response.on('error', () => undefined);
-      response.once('close', () => {
-        if (response.complete) this.stats.answered(revision, response.statusCode ?? 0, performance.now() - started, tags);
-        else this.stats.brokeOff(revision, tags);
-        done();
+      // The body is read and dropped: only its status and when it ended count.
+      response.relay({
+        write: () => true,
+        end: () => {
+          this.stats.answered(revision, response.statusCode, performance.now() - started, tags);
+          done();
+        },
+        fail: () => {
+          this.stats.brokeOff(revision, tags);
+          done();
+        },
       });
-      response.resume();
     });
   }
 }

@@ -1,13 +1,14 @@
-import { request } from 'node:http';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { BackendPool, LiveBackend } from './backends.ts';
 import type { RawHeaders } from './headers.ts';
+import { requestHeadText, type UpstreamConnection, type UpstreamResponse } from './http1-client.ts';
 import type { RequestBody } from './request-body.ts';
 
 /** How one attempt to reach an instance ended, up to its response head. */
 export type Attempt =
   /** The instance answered; its body is still to be relayed. */
-  | { kind: 'answered'; response: IncomingMessage }
+  | { kind: 'answered'; response: UpstreamResponse }
   /** No response came: the connection failed or broke first. */
   | { kind: 'failed'; error: NodeJS.ErrnoException }
   /** The client went away; the upstream request was aborted with it. */
@@ -32,13 +33,12 @@ export interface AttemptRequest {
  */
 export class Cancellation {
   cancelled = false;
-  /** The upstream request of the attempt in progress, until it closes. */
-  current: ClientRequest | undefined = undefined;
+  /** The connection of the attempt in progress, until its exchange is over. */
+  current: UpstreamConnection | undefined = undefined;
 
   cancel(reason = 'the client went away'): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    // With an error, so an attempt still waiting for a socket fails too (destroy() alone only closes it).
     this.current?.destroy(Object.assign(new Error(reason), { code: 'ABORT_ERR', name: 'AbortError' }));
   }
 }
@@ -50,55 +50,71 @@ export class Cancellation {
  * on it being exact.
  */
 export function sendToBackend(pool: BackendPool, backend: LiveBackend, attempt: AttemptRequest): Promise<Attempt> {
-  const { cancel } = attempt;
+  const { cancel, body } = attempt;
   // Gone before anything was sent.
   if (cancel.cancelled) return Promise.resolve({ kind: 'abandoned' });
+  const method = attempt.method ?? 'GET';
+  let head: string;
+  try {
+    const headers = body.kind === 'streaming' && !hasContentLength(attempt.headers) ? [...attempt.headers, 'transfer-encoding', 'chunked'] : attempt.headers;
+    head = requestHeadText(method, attempt.path ?? '/', headers);
+  } catch (error) {
+    // A header that cannot be sent: nothing was sent.
+    return Promise.resolve({ kind: 'failed', error: error as NodeJS.ErrnoException });
+  }
   return new Promise((resolve) => {
-    let upstream: ClientRequest;
-    try {
-      upstream = request({
-        host: '127.0.0.1',
-        port: backend.port,
-        method: attempt.method,
-        path: attempt.path,
-        headers: attempt.headers,
-        agent: backend.agent,
-      });
-    } catch (error) {
-      // Node refused to build the request (a header it will not send): nothing was sent.
-      resolve({ kind: 'failed', error: error as NodeJS.ErrnoException });
-      return;
-    }
-    cancel.current = upstream;
+    const connection = backend.connections.take();
+    cancel.current = connection;
     pool.begin(backend);
-    let done = false;
-    const release = (): void => {
-      if (done) return;
-      done = true;
-      pool.end(backend);
-    };
-    upstream.once('close', () => {
-      if (cancel.current === upstream) cancel.current = undefined;
-      release();
-    });
-    upstream.once('response', (response) => {
-      response.once('end', release);
-      response.once('close', release);
-      resolve({ kind: 'answered', response });
-    });
-    // Also catches failures after the response head; by then the promise is
-    // settled and relaying the body deals with them.
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      release();
-      resolve(cancel.cancelled ? { kind: 'abandoned' } : { kind: 'failed', error });
-    });
-    const { body } = attempt;
-    if (body.kind === 'buffered') {
-      if (body.data.length > 0) upstream.end(body.data);
-      else upstream.end();
-    } else {
-      for (const chunk of body.head) upstream.write(chunk);
-      attempt.source.pipe(upstream);
-    }
+    connection.send(
+      {
+        head: method === 'HEAD',
+        answered: (response) => resolve({ kind: 'answered', response }),
+        failed: (error) => resolve(cancel.cancelled ? { kind: 'abandoned' } : { kind: 'failed', error }),
+        done: () => {
+          if (cancel.current === connection) cancel.current = undefined;
+          pool.end(backend);
+        },
+      },
+      head,
+      body.kind === 'buffered' ? body.data : undefined,
+    );
+    if (body.kind === 'streaming') streamBody(connection.socket, attempt.source, body.head, head.includes('transfer-encoding: chunked\r\n'));
   });
+}
+
+function hasContentLength(headers: RawHeaders): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'content-length') return true;
+  return false;
+}
+
+/**
+ * A body too big to hold: the chunks read so far, then the rest of the
+ * client's request as it comes, at the pace the instance reads it. Framed
+ * as chunks when the client gave no length.
+ */
+function streamBody(socket: Socket, source: IncomingMessage, first: readonly Buffer[], chunked: boolean): void {
+  const send = (chunk: Buffer): boolean => {
+    if (!chunked) return socket.write(chunk);
+    if (chunk.length === 0) return true;
+    socket.cork();
+    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    socket.write(chunk);
+    const more = socket.write('\r\n', 'latin1');
+    socket.uncork();
+    return more;
+  };
+  for (const chunk of first) send(chunk);
+  const onDrain = (): void => {
+    source.resume();
+  };
+  socket.on('drain', onDrain);
+  source.on('data', (chunk: Buffer) => {
+    if (!send(chunk)) source.pause();
+  });
+  source.once('end', () => {
+    socket.off('drain', onDrain);
+    if (chunked && !socket.destroyed) socket.write('0\r\n\r\n', 'latin1');
+  });
+  source.resume();
 }
