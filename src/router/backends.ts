@@ -1,4 +1,5 @@
 import { ConnectionPool } from './http1-client.ts';
+import { LOOPBACK } from './listen.ts';
 import type { RouterBackend, RouterStats } from './wire.ts';
 import type { RouterLogger } from './log.ts';
 import type { Tunnel } from './tunnel.ts';
@@ -8,6 +9,8 @@ export interface LiveBackend {
   readonly id: string;
   readonly revision: number;
   readonly port: number;
+  /** Its node's address (127.0.0.1 for an instance on this host). */
+  readonly host: string;
   /** Its own keep-alive pool, so removing the instance closes exactly its sockets. */
   readonly connections: ConnectionPool;
   inRotation: boolean;
@@ -221,7 +224,7 @@ export class BackendPool {
   /** The same instance: same id, revision and port, live or still retiring. */
   private find(wanted: RouterBackend): LiveBackend | undefined {
     const same = (backend: LiveBackend): boolean =>
-      backend.id === wanted.id && backend.revision === wanted.revision && backend.port === wanted.port;
+      backend.id === wanted.id && backend.revision === wanted.revision && backend.port === wanted.port && backend.host === (wanted.host ?? LOOPBACK);
     const live = this.live.get(wanted.id);
     if (live && same(live)) return live;
     for (const backend of this.retiring) if (same(backend)) return backend;
@@ -241,8 +244,9 @@ function newBackend(config: RouterBackend): LiveBackend {
     id: config.id,
     revision: config.revision,
     port: config.port,
+    host: config.host ?? LOOPBACK,
     // No cap on its connections: each carries one request of one client connection, so they are never more than the clients'.
-    connections: new ConnectionPool(config.port, FREE_SOCKET_TIMEOUT_MS),
+    connections: new ConnectionPool(config.port, FREE_SOCKET_TIMEOUT_MS, config.host ?? LOOPBACK),
     inRotation: config.inRotation,
     healthy: true,
     failures: 0,

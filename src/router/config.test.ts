@@ -22,6 +22,14 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('validateRouterConfig', () => {
+  it('keeps a backend\'s node address and refuses a name or an IPv6 address', () => {
+    const at = (host: unknown) => ({ ...valid, backends: [{ ...valid.backends[0], host }] });
+    expect(validateRouterConfig(at('10.0.0.2')).backends[0]?.host).toBe('10.0.0.2');
+    expect(validateRouterConfig(valid).backends[0]).not.toHaveProperty('host');
+    expect(problemsOf(at('example.com'))).toEqual(['backends[0].host: must be an IPv4 address, not "example.com"']);
+    expect(problemsOf(at('::1'))).toEqual(['backends[0].host: must be an IPv4 address, not "::1"']);
+  });
+
   it('keeps a mirror and names a bad share', () => {
     expect(validateRouterConfig({ ...valid, mirror: { revision: 2, percentage: 25 } }).mirror).toEqual({ revision: 2, percentage: 25 });
     expect(problemsOf({ ...valid, mirror: { revision: 2, percentage: 101 } })).toEqual([expect.stringMatching(/^mirror.percentage: /)]);

@@ -1,4 +1,5 @@
 import { isAddressRange, MAX_ADDRESS_RANGES } from '../core/address-range.ts';
+import { isIP } from 'node:net';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
 import type { RouterBackend, RouterConfig } from './wire.ts';
@@ -155,12 +156,15 @@ function checkBackends(check: Checker, input: unknown): RouterBackend[] | undefi
     const revision = check.int(backend.revision, `${at}.revision`, 0);
     const port = check.int(backend.port, `${at}.port`, 1, MAX_PORT);
     const inRotation = check.boolean(backend.inRotation, `${at}.inRotation`);
+    // Only an address (never a name to resolve): the router connects where the control plane saw the instance.
+    const host = backend.host === undefined ? undefined : check.string(backend.host, `${at}.host`);
+    if (host !== undefined && isIP(host) !== 4) check.problem(`${at}.host`, `must be an IPv4 address, not ${JSON.stringify(host.slice(0, 64))}`);
     if (id !== undefined) {
       if (seen.has(id)) check.problem(`${at}.id`, `duplicate backend id "${id}"`);
       seen.add(id);
     }
     if (id !== undefined && revision !== undefined && port !== undefined && inRotation !== undefined) {
-      backends.push({ id, revision, port, inRotation });
+      backends.push({ id, revision, port, inRotation, ...(host !== undefined ? { host } : {}) });
     }
   }
   return backends;

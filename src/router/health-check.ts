@@ -52,7 +52,7 @@ export class HealthChecker {
   private async check(backend: LiveBackend, settings: HealthCheck): Promise<void> {
     this.checking.add(backend);
     try {
-      const problem = await probe(backend.port, settings.path, settings.timeoutMs);
+      const problem = await probe(backend.port, settings.path, settings.timeoutMs, backend.host);
       if (this.running) this.pool.recordCheck(backend, problem === undefined, settings.unhealthyThreshold, problem ?? '');
     } finally {
       this.checking.delete(backend);
@@ -61,10 +61,10 @@ export class HealthChecker {
 }
 
 /** One health check: undefined when it passed (2xx or 3xx in time), else what went wrong. */
-export function probe(port: number, path: string, timeoutMs: number): Promise<string | undefined> {
+export function probe(port: number, path: string, timeoutMs: number, host = '127.0.0.1'): Promise<string | undefined> {
   return new Promise((resolve) => {
     // A fresh connection each time: the check must not take a socket from the traffic pool.
-    const req = get({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(timerDelay(timeoutMs)) }, (res) => {
+    const req = get({ host, port, path, agent: false, signal: AbortSignal.timeout(timerDelay(timeoutMs)) }, (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
       res.once('end', () => resolve(status >= 200 && status < 400 ? undefined : `health check answered ${status}`));

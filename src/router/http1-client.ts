@@ -132,8 +132,9 @@ export class UpstreamConnection {
   constructor(
     port: number,
     private readonly pool: ConnectionPool,
+    host = '127.0.0.1',
   ) {
-    this.socket = connect({ host: '127.0.0.1', port, noDelay: true });
+    this.socket = connect({ host, port, noDelay: true });
     const parser = new HTTPParser() as Parser;
     parser.initialize(HTTPParser.RESPONSE, {}, MAX_HEADER_BYTES, 0);
     parser[kOnHeaders] = (headers: string[]) => {
@@ -269,13 +270,15 @@ export class ConnectionPool {
   constructor(
     private readonly port: number,
     private readonly idleTimeoutMs: number,
+    /** The instance's address: its node's, on a swarm. */
+    private readonly host = '127.0.0.1',
   ) {}
 
   /** The most recently used idle connection (the warmest), or a new one. */
   take(): UpstreamConnection {
     const reused = this.idle.pop();
     if (reused) return reused;
-    const connection = new UpstreamConnection(this.port, this);
+    const connection = new UpstreamConnection(this.port, this, this.host);
     this.all.add(connection);
     return connection;
   }

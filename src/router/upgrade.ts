@@ -91,7 +91,7 @@ async function proxyUpgrade(context: ProxyContext, lane: Lane, req: IncomingMess
 
 function askUpgrade(backend: LiveBackend, req: IncomingMessage, headers: RawHeaders, client: Duplex): Promise<UpgradeAttempt> {
   return new Promise((resolve) => {
-    const upstream = request({ host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent: false });
+    const upstream = request({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers, agent: false });
     const onClientGone = (): void => {
       upstream.destroy();
     };

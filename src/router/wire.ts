@@ -42,6 +42,11 @@ export interface RouterBackend {
   id: string;
   revision: number;
   port: number;
+  /**
+   * The IPv4 address the instance listens on: its node's, on a swarm.
+   * @default '127.0.0.1' (an instance on the router's own host)
+   */
+  host?: string;
   /** False while starting (not yet healthy) and while draining. */
   inRotation: boolean;
 }
