@@ -59,7 +59,8 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 
-server.listen(port, '127.0.0.1', () => {
+// On a swarm the router reaches an instance at its node's address: the platform sets HOST=0.0.0.0 there.
+server.listen(port, process.env.HOST ?? '127.0.0.1', () => {
   log(`listening on ${port}`);
 });
 

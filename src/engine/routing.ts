@@ -53,6 +53,8 @@ async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
       id: instance.id,
       revision: instance.revision,
       port: instance.port,
+      // A swarm task listens on its node's address; everything else on this host's loopback.
+      ...hostOf(ctx, instance.id),
       inRotation: instance.inRotation && instance.state === 'ready',
     }));
   const { spec, traffic } = record;
@@ -122,4 +124,9 @@ export async function checkServing(ctx: EngineContext, ref: ServiceRef): Promise
     context: { ...pickRef(ref) },
     retryable: true,
   });
+}
+
+function hostOf(ctx: EngineContext, id: string): { host?: string } {
+  const host = ctx.platform.addressOf?.(id);
+  return host ? { host } : {};
 }

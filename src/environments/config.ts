@@ -46,7 +46,7 @@ const environment = z.strictObject({
   keepRevisions: z.int().min(1).optional(),
   trustedKeys: z.array(z.string().min(1)).optional().describe('minisign public keys (the base64 line of minisign.pub)'),
   traffic: z.strictObject({ router: z.enum(TRAFFIC_ROUTER_TYPES) }).optional().describe('The traffic router of services that do not choose one'),
-  platform: z.enum(['local', 'simulated', 'docker']).optional().describe('Where instances run: local processes (default), containers on the Docker engine at DOCKER_HOST (docker), or simulated records that fake outcomes (benchmarks)'),
+  platform: z.enum(['local', 'simulated', 'docker', 'swarm']).optional().describe('Where instances run: local processes (default), containers on the Docker engine at DOCKER_HOST (docker), services on the Docker Swarm whose manager is at DOCKER_HOST (swarm), or simulated records that fake outcomes (benchmarks)'),
   image: z.string().min(1).optional().describe('The image docker instances run on when the spec names no run.image; default: cutover/base-node:<node version>, built from this host\'s node'),
   outbound: z
     .strictObject({ allow: z.array(z.string().check((ctx) => {
@@ -101,8 +101,8 @@ export function resolveEnvironments(config: ConfigFile): Record<string, Environm
     };
     // A simulated environment is never inherited: `extends` copies rules, not the fake platform.
     delete merged.platform;
-    // Containers are: an environment that extends a docker one runs containers too, unless it says `platform: local`.
-    if (entry.platform === 'docker' || (entry.platform === undefined && from.platform === 'docker')) merged.platform = 'docker';
+    // Containers are: an environment that extends a docker (or swarm) one runs there too, unless it says `platform: local`.
+    for (const engine of ['docker', 'swarm'] as const) if (entry.platform === engine || (entry.platform === undefined && from.platform === engine)) merged.platform = engine;
     if (entry.image) merged.image = entry.image;
     if (productionLike.has(parent)) productionLike.add(name);
     if (entry.platform === 'simulated') {

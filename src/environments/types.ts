@@ -43,9 +43,11 @@ export interface Environment {
    * never inherited through `extends`, refused for production and for any
    * environment that extends it or requires approval or signatures.
    * `docker` runs each instance as a container on the Docker engine at
-   * DOCKER_HOST (src/platforms/docker/); inherited through `extends`.
+   * DOCKER_HOST (src/platforms/docker/); `swarm` each instance as a
+   * one-task service on the swarm whose manager is at DOCKER_HOST
+   * (src/platforms/swarm/); both inherited through `extends`.
    */
-  platform?: 'simulated' | 'docker';
+  platform?: 'simulated' | 'docker' | 'swarm';
   /** The image this environment's containers run on when a spec names no `run.image`; absent: cutover's base image. */
   image?: string;
   /**

@@ -6,9 +6,10 @@ import type { Sandbox } from './isolation/index.ts';
 import type { Platform } from './platform.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { DockerEngine, DockerPlatform, engineSocket } from './docker/index.ts';
+import { SwarmPlatform } from './swarm/index.ts';
 
 /** The platforms an environment can run on (`platform:` in the server's config). */
-export const PLATFORM_TYPES = ['local', 'simulated', 'docker'] as const;
+export const PLATFORM_TYPES = ['local', 'simulated', 'docker', 'swarm'] as const;
 export type PlatformType = (typeof PLATFORM_TYPES)[number];
 
 /** The registry of platforms: one explicit switch, a clear error for an unknown type. */
@@ -24,6 +25,13 @@ export function createPlatform(type: string, options: PlatformOptions): Platform
       return new SimulatedPlatform();
     case 'docker':
       return new DockerPlatform(new DockerEngine(engineSocket()), {
+        mark: options.mark,
+        account: (environment) => options.sandbox.containerAccount(environment),
+        imageFor: (environment) => options.imageFor?.(environment),
+        log: options.log ?? { info: () => undefined, warn: () => undefined },
+      });
+    case 'swarm':
+      return new SwarmPlatform(new DockerEngine(engineSocket()), {
         mark: options.mark,
         account: (environment) => options.sandbox.containerAccount(environment),
         imageFor: (environment) => options.imageFor?.(environment),
@@ -46,6 +54,7 @@ export interface PlatformOptions {
 export type { Platform, InstanceLaunch, ProbeResult } from './platform.ts';
 export { DockerPlatform, DockerEngine, engineSocket, buildBaseImage, BASE_IMAGE, LABEL as DOCKER_LABEL } from './docker/index.ts';
 export { PerEnvironmentPlatform } from './per-environment.ts';
+export { SwarmPlatform, serviceName as swarmServiceName, type SwarmPlatformOptions } from './swarm/index.ts';
 export { SimulatedPlatform, SimulatedVariable, outcomesOf, type SimulatedInstance, type SimulatedOutcomes } from './simulated/index.ts';
 export { httpProbe } from './local/http-probe.ts';
 export { LocalPlatform, signalGroup } from './local/local-platform.ts';

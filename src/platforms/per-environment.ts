@@ -1,16 +1,17 @@
 import type { InstanceLaunch, Platform, ProbeResult } from './platform.ts';
 import type { SimulatedPlatform } from './simulated/simulated-platform.ts';
 import type { DockerPlatform } from './docker/docker-platform.ts';
+import type { SwarmPlatform } from './swarm/swarm-platform.ts';
 
 /** The platform types an environment's config can name; absent: local. */
-export type EnvironmentPlatform = 'local' | 'simulated' | 'docker';
+export type EnvironmentPlatform = 'local' | 'simulated' | 'docker' | 'swarm';
 
 /**
  * Each environment's instances on the platform its server config chose
  * (`platform: simulated` or `docker`, else local). The engine sees one
  * Platform: a start goes by the launch's environment, every other call by
  * who started the instance (the simulated platform knows its records, the
- * docker one its containers; anything else is a process of the local one).
+ * docker one its containers, the swarm one its services; anything else is a process of the local one).
  */
 export class PerEnvironmentPlatform implements Platform {
   readonly type = 'per-environment';
@@ -21,16 +22,20 @@ export class PerEnvironmentPlatform implements Platform {
     private readonly platformOf: (environment: string) => EnvironmentPlatform,
     /** Only when some environment runs containers: the engine is not asked otherwise. */
     private readonly docker?: DockerPlatform,
+    /** Only when some environment runs on a swarm. */
+    private readonly swarm?: SwarmPlatform,
   ) {}
 
   private of(id: string): Platform {
     if (this.simulated.has(id)) return this.simulated;
     if (this.docker?.has(id)) return this.docker;
+    if (this.swarm?.has(id)) return this.swarm;
     return this.local;
   }
 
   async prepare(): Promise<void> {
     await this.docker?.prepare();
+    await this.swarm?.prepare();
   }
 
   start(launch: InstanceLaunch): Promise<{ pid: number }> {
@@ -39,6 +44,10 @@ export class PerEnvironmentPlatform implements Platform {
     if (type === 'docker') {
       if (!this.docker) throw new Error(`environment ${launch.environment} runs on docker, but this server has no docker platform`);
       return this.docker.start(launch);
+    }
+    if (type === 'swarm') {
+      if (!this.swarm) throw new Error(`environment ${launch.environment} runs on swarm, but this server has no swarm platform`);
+      return this.swarm.start(launch);
     }
     return this.local.start(launch);
   }
@@ -56,7 +65,7 @@ export class PerEnvironmentPlatform implements Platform {
   }
 
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[] {
-    return [...this.local.orphans(known), ...this.simulated.orphans(), ...(this.docker?.orphans(known) ?? [])];
+    return [...this.local.orphans(known), ...this.simulated.orphans(), ...(this.docker?.orphans(known) ?? []), ...(this.swarm?.orphans(known) ?? [])];
   }
 
   fromPreviousRelease(id: string, pid: number): boolean {
@@ -69,5 +78,9 @@ export class PerEnvironmentPlatform implements Platform {
 
   exitOf(id: string): { code: number | null; signal: string | null } | undefined {
     return this.of(id).exitOf(id);
+  }
+
+  addressOf(id: string): string | undefined {
+    return this.of(id).addressOf?.(id);
   }
 }

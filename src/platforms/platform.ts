@@ -50,4 +50,6 @@ export interface Platform {
   probe(instance: { id: string; port: number }, path: string, timeoutMs: number): Promise<ProbeResult>;
   /** How the instance's process ended, when this platform saw it end. */
   exitOf(id: string): { code: number | null; signal: string | null } | undefined;
+  /** The IPv4 address the instance listens on when not this host's loopback (a swarm task's node); absent or undefined: 127.0.0.1. */
+  addressOf?(id: string): string | undefined;
 }

@@ -8,7 +8,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { Coordinator } from '../engine/coordinator.ts';
 import { startUploadPruning } from '../engine/uploads.ts';
 import type { Logger } from '../monitoring/logger.ts';
-import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform } from '../platforms/index.ts';
+import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform, type SwarmPlatform } from '../platforms/index.ts';
 import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
@@ -88,6 +88,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const platformOptions = { mark: serverMark(options.dataDir), sandbox, dataDir, log: options.log, imageFor: (environment: string) => config.environments[environment]?.image };
   const dockerEnvironments = Object.values(config.environments).filter((env) => env.platform === 'docker').map((env) => env.name);
   if (dockerEnvironments.length) options.log.info({ environments: dockerEnvironments, engine: engineSocket() }, 'these environments run their instances as containers on the Docker engine');
+  const swarmEnvironments = Object.values(config.environments).filter((env) => env.platform === 'swarm').map((env) => env.name);
+  if (swarmEnvironments.length) options.log.info({ environments: swarmEnvironments, manager: engineSocket() }, 'these environments run their instances as services on the Docker Swarm');
   const ctx: EngineContext = {
     dataDir: options.dataDir,
     store,
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       (environment) => config.environments[environment]?.platform ?? 'local',
       // The engine is asked for only when an environment runs containers.
       dockerEnvironments.length ? (createPlatform('docker', platformOptions) as DockerPlatform) : undefined,
+      swarmEnvironments.length ? (createPlatform('swarm', platformOptions) as SwarmPlatform) : undefined,
     ),
     traffic: new PerServiceTrafficRouter(
       {

@@ -2,7 +2,8 @@
  * One contract every platform passes (DESIGN.md: one contract, several
  * implementations): the local platform with real processes of the sample
  * service, the simulated one with records, the docker one with containers
- * on a private engine (test/support/docker.ts). A new platform is one more
+ * on a private engine (test/support/docker.ts), the swarm one with services
+ * on a three-node swarm (test/support/swarm.ts). A new platform is one more
  * `platformContract(...)` line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/core/entry.ts';
 import { freePort } from '../../src/core/net.ts';
-import { DockerEngine, DockerPlatform, LocalPlatform, Sandbox, SimulatedPlatform, type InstanceLaunch, type Platform } from '../../src/platforms/index.ts';
+import { DockerEngine, DockerPlatform, LocalPlatform, Sandbox, SimulatedPlatform, SwarmPlatform, type InstanceLaunch, type Platform } from '../../src/platforms/index.ts';
+import { requireSwarm } from '../support/swarm.ts';
 import { requireDocker } from '../support/docker.ts';
 import { silentLogger } from '../../src/monitoring/logger.ts';
 
@@ -109,4 +111,10 @@ platformContract(
   'docker',
   () => new DockerPlatform(new DockerEngine(docker.engine?.socket ?? '/nonexistent'), { mark: `contract-${process.pid}`, account: () => ({ uid: 65534, gid: 65534 }), imageFor: () => undefined, log: silentLogger() }),
   { exitSoon: { CRASH_AFTER_MS: '300' }, unhealthy: { FAIL_HEALTH: '1' }, command: ['node', 'server.js'], gate: docker },
+);
+const swarm = await requireSwarm();
+platformContract(
+  'swarm',
+  () => new SwarmPlatform(new DockerEngine(swarm.swarm?.manager.socket ?? '/nonexistent'), { mark: `contract-${process.pid}`, account: () => ({ uid: 65534, gid: 65534 }), imageFor: () => undefined, log: silentLogger(), pollMs: 250 }),
+  { exitSoon: { CRASH_AFTER_MS: '300' }, unhealthy: { FAIL_HEALTH: '1' }, command: ['node', 'server.js'], gate: swarm },
 );

@@ -23,6 +23,18 @@ export interface PrivateEngine {
   crashAndRestart(options?: { liveRestore?: boolean }): Promise<void>;
 }
 
+export interface PrivateEngineOptions {
+  /**
+   * Runs the engine in this network namespace (/run/netns/NAME), entered
+   * with `nsenter --net` so it keeps the host's cgroup mounts (`ip netns
+   * exec` remounts /sys and hides them), and in its own UTS namespace with
+   * this hostname (a swarm node's name in messages).
+   */
+  netns?: { name: string; hostname: string };
+  /** Builds the base image once it answers. @default true (a swarm worker gets it by docker load instead) */
+  baseImage?: boolean;
+}
+
 /**
  * Starts dockerd for one test file: vfs storage (no overlay mounts needed),
  * no iptables and no bridge (instances use the host's network), everything
@@ -30,7 +42,7 @@ export interface PrivateEngine {
  * has the base image (built from this host's node); rejects with the
  * engine's own last words when it cannot start.
  */
-export async function startPrivateEngine(): Promise<PrivateEngine> {
+export async function startPrivateEngine(options: PrivateEngineOptions = {}): Promise<PrivateEngine> {
   const root = mkdtempSync(join(tmpdir(), 'cutover-dockerd-'));
   const socket = join(root, 'docker.sock');
   const logFile = join(root, 'dockerd.log');
@@ -42,21 +54,21 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
   const launch = (extra: string[] = []): void => {
     const log = openSync(logFile, 'a');
     try {
-      child = spawn(
-        'dockerd',
-        [
-          '--data-root', join(root, 'data'),
-          '--exec-root', join(root, 'exec'),
-          '--pidfile', join(root, 'dockerd.pid'),
-          '-H', `unix://${socket}`,
-          '--storage-driver', 'vfs',
-          '--iptables=false',
-          '--bridge=none',
-          '--ip-masq=false',
-          ...extra,
-        ],
-        { stdio: ['ignore', log, log], detached: false },
-      );
+      const args = [
+        '--data-root', join(root, 'data'),
+        '--exec-root', join(root, 'exec'),
+        '--pidfile', join(root, 'dockerd.pid'),
+        '-H', `unix://${socket}`,
+        '--storage-driver', 'vfs',
+        '--iptables=false',
+        '--bridge=none',
+        '--ip-masq=false',
+        ...extra,
+      ];
+      const { netns } = options;
+      child = netns
+        ? spawn('nsenter', [`--net=/run/netns/${netns.name}`, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec dockerd "$@"', netns.hostname, ...args], { stdio: ['ignore', log, log] })
+        : spawn('dockerd', args, { stdio: ['ignore', log, log], detached: false });
     } finally {
       closeSync(log);
     }
@@ -130,7 +142,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
   launch();
   try {
     await answering();
-    await buildBaseImage(api, BASE_IMAGE);
+    if (options.baseImage ?? true) await buildBaseImage(api, BASE_IMAGE);
   } catch (error) {
     await stop();
     throw error;

@@ -62,6 +62,9 @@ export class DockerEngine {
           path: `/${API_VERSION}${req.path}${query ? `?${query}` : ''}`,
           headers: body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : req.stream ? { 'content-type': 'application/x-tar' } : {},
           ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
+          // A stream's socket never goes back to the shared keep-alive pool: it is unref'd, and the engine
+          // may close it as the stream ends, so the next call would be sent on a dead socket (ECONNRESET).
+          ...(req.unref ? { agent: false } : {}),
         },
         resolve,
       );

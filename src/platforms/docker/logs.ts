@@ -9,11 +9,12 @@ import type { DockerEngine } from './engine-api.ts';
  * (its mtime, to the nanosecond: `since` of the logs call), so nothing is
  * lost and at most lines written in the same instant are copied twice. The
  * promise ends when the container stops (its output is complete then).
+ * A swarm service's output is read the same way, through the manager.
  */
-export async function copyLogs(engine: DockerEngine, container: string, logPath: string): Promise<void> {
+export async function copyLogs(engine: DockerEngine, container: string, logPath: string, kind: 'containers' | 'services' = 'containers'): Promise<void> {
   mkdirSync(dirname(logPath), { recursive: true });
   const response = await engine.open({
-    path: `/containers/${container}/logs`,
+    path: `/${kind}/${container}/logs`,
     query: { follow: 1, stdout: 1, stderr: 1, since: lastWrite(logPath) },
     unref: true,
   });

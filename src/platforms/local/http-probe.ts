@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import type { ProbeResult } from '../platform.ts';
 
-/** One HTTP GET of the health check path on 127.0.0.1; 2xx and 3xx are healthy. */
-export function httpProbe(port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
+/** One HTTP GET of the health check path on `host` (a swarm task's node; else 127.0.0.1); 2xx and 3xx are healthy. */
+export function httpProbe(port: number, path: string, timeoutMs: number, host = '127.0.0.1'): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+    const req = request({ host, port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       resolve({ ok: status >= 200 && status < 400, detail: `answered ${status}` });
