@@ -7,7 +7,10 @@
  * `--platform local,docker` (or `--platform docker`) runs the same on each
  * platform, one server each, rows side by side. docker uses the engine at
  * DOCKER_HOST when set; else, as root, it starts a private engine for the
- * run (test/support/private-engine.ts) and stops it at the end.
+ * run (test/support/private-engine.ts) and stops it at the end. swarm
+ * uses the swarm manager at SWARM_HOST when set; else, as root, it starts
+ * a three-node swarm for the run (test/support/swarm.ts: a manager here, two
+ * workers in network namespaces) and stops it at the end.
  *
  * `--router haproxy` runs each platform's strategies behind the built-in
  * router and behind HAProxy, rows side by side, at 1,000 requests/s
@@ -28,6 +31,7 @@ import { freePort } from '../src/core/net.ts';
 import { percentile, startLoad } from '../src/load/index.ts';
 import { findMarked, signalGroup } from '../src/platforms/index.ts';
 import { startPrivateEngine, type PrivateEngine } from '../test/support/private-engine.ts';
+import { startTestSwarm, type TestSwarm } from '../test/support/swarm.ts';
 
 const routerFlag = process.argv.indexOf('--router');
 const ROUTERS = routerFlag === -1 ? ['builtin'] : [...new Set(['builtin', ...(process.argv[routerFlag + 1] ?? '').split(',').filter(Boolean)])];
@@ -40,7 +44,7 @@ const STRATEGIES: Record<string, unknown> = {
   canary: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }] } },
 };
 
-const PLATFORMS = ['local', 'docker'] as const;
+const PLATFORMS = ['local', 'docker', 'swarm'] as const;
 type BenchPlatform = (typeof PLATFORMS)[number];
 
 /** `--platform a,b` (repeatable); default local. */
@@ -54,12 +58,18 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   const rollbacks: string[][] = [];
   let engine: PrivateEngine | undefined;
+  let swarm: TestSwarm | undefined;
   try {
     for (const platform of platformsFromArgs(process.argv.slice(2))) {
-      let dockerHost = process.env.DOCKER_HOST;
+      let dockerHost = platform === 'swarm' ? process.env.SWARM_HOST : process.env.DOCKER_HOST;
       if (platform === 'docker' && !dockerHost) {
         engine = await startPrivateEngine();
         dockerHost = engine.host;
+      }
+      if (platform === 'swarm' && !dockerHost) {
+        swarm = await startTestSwarm();
+        console.error(`a three-node swarm started in ${(swarm.setupMs / 1000).toFixed(1)} s`);
+        dockerHost = swarm.manager.host;
       }
       const ran = await runOn(platform, dockerHost);
       rows.push(...ran.rows);
@@ -67,6 +77,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await engine?.stop();
+    await swarm?.stop();
   }
   const headers = ['platform', 'router', 'strategy', 'sent during deploy', 'failed (whole run)', 'p50 ms', 'p99 ms', 'apply→Succeeded s', 'outcome'];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -120,7 +131,7 @@ async function badCanary(client: ApiClient, deploy: Deploy, dataDir: string, rou
 async function runOn(platform: BenchPlatform, dockerHost: string | undefined): Promise<{ rows: string[][]; rollbacks: string[][] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
   const config = join(dataDir, 'config.yaml');
-  writeFileSync(config, platform === 'docker' ? 'environments:\n  development:\n    platform: docker\n' : 'environments: {}\n');
+  writeFileSync(config, platform === 'local' ? 'environments: {}\n' : `environments:\n  development:\n    platform: ${platform}\n`);
   const apiPort = await freePort();
   const server = spawn(process.execPath, [...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--config', config, '--port', String(apiPort), '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
