@@ -20,7 +20,7 @@ const base: RouterConfig = {
   healthCheck: { path: '/healthz', intervalMs: 500, timeoutMs: 1000, unhealthyThreshold: 3 },
   generation: 3,
 };
-const ports = { logPort: 5140, logKey: 'k3y', metricsPort: 9101 };
+const ports = { logPort: 5140, logVia: 'ring' as const, logKey: 'k3y', metricsPort: 9101 };
 
 describe('the HAProxy config', () => {
   it('spreads each revision\'s share over its instances in rotation, 256 for the largest server', () => {

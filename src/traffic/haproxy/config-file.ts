@@ -34,8 +34,14 @@ export interface HaproxyPaths {
 }
 
 export interface HaproxyPorts {
-  /** UDP port on 127.0.0.1 where each request's log line goes (the control plane reads it). */
+  /** TCP port on 127.0.0.1 where each request's log line goes (the control plane reads it). */
   logPort: number;
+  /**
+   * How the lines get there: `ring`, HAProxy's in-memory ring forwarded over
+   * TCP (see renderConfig). Configs written before it sent a UDP datagram per
+   * request and lack it: they are rewritten and reloaded once.
+   */
+  logVia: typeof LOG_VIA;
   /** Starts every log line, so lines forged by other local processes are ignored. */
   logKey: string;
   /** 127.0.0.1 port of HAProxy's own Prometheus endpoint (`GET /metrics`). */
@@ -59,6 +65,17 @@ export interface Layout {
 }
 
 export const WEIGHTED_BACKEND = 'weighted';
+export const LOG_VIA = 'ring';
+/** The longest log line (a longer path is cut); log-stream.ts refuses connections that send longer ones. */
+const LOG_LINE_MAX = 1024;
+/**
+ * The ring holds the lines the control plane has not read yet: 4 MB is about
+ * a second at HAProxy's full speed here (~50,000 lines of ~80 bytes), many
+ * seconds at a judged canary's rate. When the control plane is slower or
+ * away, the oldest lines are overwritten (lost, as the built-in router's
+ * sample ring loses its oldest), never the requests.
+ */
+const LOG_RING_BYTES = 4 * 1024 * 1024;
 export function poolBackend(pool: number): string {
   return `pool_${pool}`;
 }
@@ -214,6 +231,9 @@ export function renderMapFile(entries: Map<string, string>): string {
 }
 
 /** A request that reached an instance is sent again only when its method is idempotent (RFC 9110 §9.2.2); a connection failure is always retried. */
+/** The ring section's name (`log ring@requests`). */
+const LOG_RING = 'requests';
+
 const RETRY_ONLY_IDEMPOTENT = '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS || { method PUT DELETE TRACE }';
 
 /** The answer HAProxy gives itself, JSON like the built-in router's errors. */
@@ -224,9 +244,11 @@ function refusal(status: number, code: string, message: string): string {
 
 /**
  * haproxy.cfg for one service. The log line per request is
- * `cutover <key> <service> <server port> <status> <active ms> <termination state> <backend> <method> <path>`,
- * sent raw over UDP to the control plane's reader (see log-stream.ts); the
- * server port names the instance, hence the revision.
+ * `cutover <key> <service> <server port> <status> <active ms> <termination state> <backend> <method> <path>`;
+ * the server port names the instance, hence the revision. Lines go into a
+ * ring (memory, no syscall per request) whose forwarder writes them, many per
+ * write under load, newline-ended, over one TCP connection per worker to the
+ * control plane's reader (log-stream.ts), reconnecting when it restarts.
  */
 export function renderConfig(config: RouterConfig, layout: Layout, ports: HaproxyPorts, paths: HaproxyPaths): string {
   const states = slotStates(config, layout);
@@ -239,7 +261,7 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     '  master-worker',
     `  pidfile ${paths.pidFile}`,
     `  stats socket ${paths.adminSocket} mode 600 level admin expose-fd listeners`,
-    `  log 127.0.0.1:${ports.logPort} len 1024 format raw local0 info`,
+    `  log ring@${LOG_RING} len ${LOG_LINE_MAX} format raw local0 info`,
     '  maxconn 4096',
     // Old workers after a reload: requests still running get this long to finish.
     '  hard-stop-after 5m',
@@ -293,6 +315,17 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
       '',
     );
   }
+  lines.push(
+    `ring ${LOG_RING}`,
+    '  format raw',
+    `  maxlen ${LOG_LINE_MAX}`,
+    `  size ${LOG_RING_BYTES}`,
+    '  timeout connect 2s',
+    // A quiet service sends nothing for long: the connection stays open meanwhile.
+    '  timeout server 1h',
+    `  server control-plane 127.0.0.1:${ports.logPort}`,
+    '',
+  );
   lines.push('frontend prometheus', `  bind 127.0.0.1:${ports.metricsPort}`, '  no log', '  http-request use-service prometheus-exporter if { path /metrics }', `  ${refusal(404, 'NotFound', 'Only GET /metrics is served here.')}`, '');
   // A refused connection takes the instance out at once, like the built-in router; health checks bring it back.
   lines.push(`backend ${WEIGHTED_BACKEND}`, '  balance roundrobin');

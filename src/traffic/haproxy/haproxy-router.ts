@@ -8,7 +8,7 @@ import { freePort } from '../../core/net.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import type { RequestSamples, RouterConfig, RouterStats } from '../../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
-import { mapEntries, planLayout, renderConfig, renderMapFile, routePatterns, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
+import { LOG_VIA, mapEntries, planLayout, renderConfig, renderMapFile, routePatterns, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
 import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, type HaproxyInstance } from './haproxy-process.ts';
 import { LogStream } from './log-stream.ts';
 import { pickRef, type ServiceRef } from '../../core/types.ts';
@@ -34,7 +34,7 @@ interface Applied {
  * only through its runtime API (instances fill fixed slots, weights, the
  * revision map: see config-file.ts), never by a reload; a new port or new
  * health-check settings rewrite haproxy.cfg and reload it. Each
- * request's log line comes back over UDP (log-stream.ts) for the counters and
+ * request's log line comes back over TCP (log-stream.ts) for the counters and
  * the comparative judge's samples; HAProxy's own Prometheus endpoint listens
  * on 127.0.0.1 (`metricsPort` in `<data-dir>/haproxy/<service>/applied.json`).
  */
@@ -51,7 +51,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     this.stream = new LogStream(loadOrCreateKey(join(dataDir, 'haproxy-log-key')), log);
   }
 
-  /** The UDP port HAProxy logs to: the one of last time when it is free, so running HAProxies need no reload. */
+  /** The TCP port HAProxy logs to: the one of last time when it is free, so running HAProxies need no reload. */
   private logPort(): Promise<number> {
     this.listening ??= (async () => {
       const file = join(this.dataDir, 'haproxy-log-port');
@@ -126,7 +126,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     const instance = this.instance(service);
     this.stream.statsOf(service);
     const previous = this.readApplied(service);
-    const ports: HaproxyPorts = { logPort: await this.logPort(), logKey: this.stream.key, metricsPort: previous?.ports.metricsPort ?? (await freePort()) };
+    const ports: HaproxyPorts = { logPort: await this.logPort(), logVia: LOG_VIA, logKey: this.stream.key, metricsPort: previous?.ports.metricsPort ?? (await freePort()) };
     const config: RouterConfig = { ...input, generation: (previous?.config.generation ?? 0) + 1 };
     const layout = planLayout(config, previous?.layout);
     const next: Applied = { config, layout, ports };
@@ -280,10 +280,10 @@ export class HaproxyTrafficRouter implements TrafficRouter {
         this.stream.learn(service, applied.config.backends);
         const running = runningMaster(instance) !== null;
         // Log lines must reach this control plane: after a restart that had to pick another port, rewrite the configs.
-        const stale = applied.ports.logPort !== logPort || applied.ports.logKey !== this.stream.key;
+        const stale = applied.ports.logPort !== logPort || applied.ports.logKey !== this.stream.key || applied.ports.logVia !== LOG_VIA;
         if (running && !stale) return;
         try {
-          const next: Applied = { ...applied, ports: { ...applied.ports, logPort, logKey: this.stream.key } };
+          const next: Applied = { ...applied, ports: { ...applied.ports, logPort, logVia: LOG_VIA, logKey: this.stream.key } };
           this.writeFiles(instance, next);
           if (running) await reloadHaproxy(instance);
           else await startHaproxy(instance);
