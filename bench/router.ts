@@ -3,8 +3,8 @@
  * In one run, the same three examples/hello instances are served directly
  * (one instance), through cutover's built-in router (a separate OS process,
  * as in production), through HAProxy as cutover drives it (traffic: { router:
- * haproxy }: health checks, a log line per request read by the control
- * plane), through plain HAProxy and plain nginx (Debian packages,
+ * haproxy }: health checks, a log line per request that this process reads
+ * during the run as the server would), through plain HAProxy and plain nginx (Debian packages,
  * hand-written configs, keep-alive to the upstreams on). Each target gets
  * the same closed loop (wrk: 2 threads, 32 connections) and the same paced
  * open-loop rate (cutover's load generator), and the table shows req/s,
@@ -34,7 +34,7 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
-  /** Requests answered in the closed loop (wrk's count), for the CPU each cost. */
+  /** Requests answered (in the closed loop wrk's count, for the CPU each cost). */
   requests?: number;
 }
 
@@ -101,16 +101,21 @@ function threadsOf(pid: number): number {
 function describeLayout(pids: readonly number[], kind: 'node' | 'haproxy' | 'nginx'): string {
   if (kind === 'haproxy') {
     // The master has one thread; each worker has nbthread.
-    const workers = pids.filter((pid) => threadsOf(pid) > 1);
+    const workers = pids.filter((pid) => pid !== process.pid && threadsOf(pid) > 1);
     const threads = workers.map(threadsOf);
-    return `master + ${workers.length} worker × ${threads.join('/') || '?'} threads`;
+    // The cutover-driven one counts this process too: it reads the log lines, as the server would.
+    return `master + ${workers.length} worker × ${threads.join('/') || '?'} threads${pids.includes(process.pid) ? ' + log reader' : ''}`;
   }
   if (kind === 'nginx') return `master + ${pids.length - 1} workers`;
   return pids.length === 1 ? '1 process' : `supervisor + ${pids.length - 1} workers`;
 }
 
-function wrk(url: string): Figures {
-  const out = spawnSync('wrk', ['-t2', '-c32', `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' }).stdout;
+/** Asynchronous, so this process's event loop runs meanwhile: it reads the cutover-driven HAProxy's log lines, as the server would. */
+async function wrk(url: string): Promise<Figures> {
+  const child = spawn('wrk', ['-t2', '-c32', `-d${SECONDS}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  await new Promise((resolve) => child.once('close', resolve));
   const ms = (label: string) => {
     const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
     if (!match) return NaN;
@@ -132,7 +137,7 @@ async function openLoop(url: string): Promise<Figures> {
   const load = startLoad({ url, ratePerSecond: OPEN_RATE });
   await sleep(OPEN_SECONDS * 1000);
   const report = await load.stop();
-  return { rps: report.ok / (report.durationMs / 1000), p50: report.latencyMs.p50, p99: report.latencyMs.p99, errors: report.failed };
+  return { requests: report.ok + report.failed, rps: report.ok / (report.durationMs / 1000), p50: report.latencyMs.p50, p99: report.latencyMs.p99, errors: report.failed };
 }
 
 /** `pids` lists the proxy's processes once it serves (they may fork workers after it starts). */
@@ -140,7 +145,7 @@ async function measure(name: string, url: string, pids: () => number[], kind: 'n
   await waitFor(url);
   const processes = pids();
   const cpuBefore = cpuMs(processes);
-  const closed = wrk(url);
+  const closed = await wrk(url);
   const cpu = cpuMs(processes) - cpuBefore;
   const open = await openLoop(url);
   return {
@@ -366,9 +371,13 @@ async function main(): Promise<void> {
           healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
         });
         // The driver starts HAProxy detached, as its own process group, with its config in this run's folder.
-        const pids = (): number[] => haproxyProcessesIn(dir);
-        rows.push(await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`, pids, 'haproxy'));
-        console.log(`cutover-driven HAProxy: the control plane read ${(await driven.samples({ service: 'bench', environment: 'development' }, 0)).seq} per-request log lines`);
+        // Its CPU includes this process's: reading each request's log line is part of what the driven HAProxy costs.
+        const pids = (): number[] => [...haproxyProcessesIn(dir), process.pid];
+        const row = await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`, pids, 'haproxy');
+        rows.push(row);
+        await sleep(500);
+        const read = (await driven.samples({ service: 'bench', environment: 'development' }, 0)).seq;
+        console.log(`cutover-driven HAProxy: this process read ${read} per-request log lines while measuring, for ${(row.closed.requests ?? 0) + (row.open.requests ?? 0)} requests answered (and a few health-check waits)`);
       } finally {
         await driven.remove({ service: 'bench', environment: 'development' });
         driven.close();
