@@ -13,7 +13,7 @@ import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts'
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
-import { BuiltinTrafficRouter, metricsTokenPath } from '../traffic/builtin/index.ts';
+import { BuiltinTrafficRouter, metricsTokenPath, ROUTER_LAYOUTS, SharedBuiltinTrafficRouter } from '../traffic/builtin/index.ts';
 import { HaproxyTrafficRouter } from '../traffic/haproxy/index.ts';
 import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
 import { SimulatedTrafficRouter } from '../traffic/simulated/index.ts';
@@ -103,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ),
     traffic: new PerServiceTrafficRouter(
       {
-        builtin: new BuiltinTrafficRouter(options.dataDir, store, options.log),
+        builtin: builtinRouterLayout() === 'shared' ? new SharedBuiltinTrafficRouter(options.dataDir, store, options.log) : new BuiltinTrafficRouter(options.dataDir, store, options.log),
         haproxy: new HaproxyTrafficRouter(options.dataDir, options.log),
         simulated: new SimulatedTrafficRouter(simulated, config.simulation),
       },
@@ -204,4 +204,17 @@ function revisionsDirOf(dataDir: string, configured: string | null): string {
     throw new CutoverError(ErrorCode.InvalidConfig, `isolation.revisionsDir ${dir} must be outside the data dir ${dataDir} (and not contain it): deployer code reads its revision there, and must reach nothing of the data dir`, { context: { field: 'isolation.revisionsDir' } });
   }
   return dir;
+}
+
+/**
+ * CUTOVER_ROUTER_LAYOUT: `per-service` (the default, a router per service)
+ * or `shared` (one router for every service of the data dir; README, "One
+ * router for every service").
+ */
+function builtinRouterLayout(): (typeof ROUTER_LAYOUTS)[number] {
+  const value = process.env.CUTOVER_ROUTER_LAYOUT ?? 'per-service';
+  if (!(ROUTER_LAYOUTS as readonly string[]).includes(value)) {
+    throw new CutoverError(ErrorCode.InvalidConfig, `CUTOVER_ROUTER_LAYOUT must be one of ${ROUTER_LAYOUTS.join(', ')}, not "${value.slice(0, 100)}"; unset it for a router per service.`);
+  }
+  return value as (typeof ROUTER_LAYOUTS)[number];
 }

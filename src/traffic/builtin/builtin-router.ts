@@ -15,6 +15,9 @@ import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
 import { RouterAdminClient } from './client.ts';
 import { loadOrCreateToken, moveOffSharedToken, TOKEN_FILE } from './router-tokens.ts';
 
+/** The mark of the one router that serves every service (CUTOVER_ROUTER_LAYOUT=shared, shared-router.ts); a service's mark always has a "/". */
+export const ROUTER_HOST_MARK = 'host';
+
 /**
  * The built-in router as the control plane sees it: one OS process per
  * service, started detached so it outlives the server, configured through
@@ -26,32 +29,32 @@ import { loadOrCreateToken, moveOffSharedToken, TOKEN_FILE } from './router-toke
 export class BuiltinTrafficRouter implements TrafficRouter {
   readonly type = 'builtin';
   /** Each router's admin token, by mark, read once from its folder. */
-  private readonly tokens = new Map<string, string>();
+  protected readonly tokens = new Map<string, string>();
   private ready: Promise<void> | undefined;
   /** Starting, adopting and restarting a service's router happen one at a time, so two are never started. */
-  private readonly processLock = new KeyedLock();
+  protected readonly processLock = new KeyedLock();
 
   constructor(
-    private readonly dataDir: string,
-    private readonly store: Store,
-    private readonly log: Logger,
+    protected readonly dataDir: string,
+    protected readonly store: Store,
+    protected readonly log: Logger,
   ) {
     // Read-only: what Prometheus scrapes routers (and the control plane) with.
     loadOrCreateToken(metricsTokenPath(dataDir));
   }
 
   /** A router is found by the mark it was started with: `environment/service` (a router started before environments were identity has just its service name). */
-  private marks(mark: string): Record<string, string> {
+  protected marks(mark: string): Record<string, string> {
     return { CUTOVER_DATA_DIR: this.dataDir, CUTOVER_ROUTER: mark };
   }
 
   /** Its state file and log: under routers/ at the path of its mark. */
-  private dirOf(mark: string): string {
+  protected dirOf(mark: string): string {
     return join(this.dataDir, 'routers', mark);
   }
 
   /** The admin token of the router with this mark, created with its folder. */
-  private tokenOf(mark: string): string {
+  protected tokenOf(mark: string): string {
     let token = this.tokens.get(mark);
     if (token === undefined) {
       const dir = this.dirOf(mark);
@@ -75,13 +78,13 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     return this.ready;
   }
 
-  private async client(record: RouterRecord): Promise<RouterAdminClient> {
+  protected async client(record: RouterRecord): Promise<RouterAdminClient> {
     await this.prepare();
     return new RouterAdminClient(record.adminPort, this.tokenOf(record.mark));
   }
 
   /** The running router's pid, adopting one a previous server started. */
-  private runningPid(ref: ServiceRef): number | null {
+  protected runningPid(ref: ServiceRef): number | null {
     const record = this.store.routers.get(ref);
     const mark = record?.mark ?? serviceKey(ref);
     if (record?.pid && hasMarks(record.pid, this.marks(mark))) return record.pid;
@@ -93,7 +96,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     return this.processLock.run(serviceKey(ref), () => this.startUnlessRunning(ref));
   }
 
-  private async startUnlessRunning(ref: ServiceRef): Promise<RouterAdminClient> {
+  protected async startUnlessRunning(ref: ServiceRef): Promise<RouterAdminClient> {
     let record = this.store.routers.get(ref);
     const pid = this.runningPid(ref);
     if (record && pid !== null) {
@@ -108,7 +111,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     return this.client(record);
   }
 
-  private async spawnRouter(record: RouterRecord): Promise<number> {
+  protected async spawnRouter(record: RouterRecord): Promise<number> {
     const { mark } = record;
     const service = describeRef(record);
     const dir = this.dirOf(mark);
@@ -250,7 +253,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     return this.processLock.run(serviceKey(ref), () => this.stopRouter(ref));
   }
 
-  private async stopRouter(ref: ServiceRef): Promise<void> {
+  protected async stopRouter(ref: ServiceRef): Promise<void> {
     const pid = this.runningPid(ref);
     if (pid !== null) await stopGroup(pid);
     this.store.routers.remove(ref);
@@ -262,7 +265,8 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     // The supervisor only: its workers carry the same marks and stop with its process group.
     for (const { pid, env } of outermost(findMarked({ CUTOVER_DATA_DIR: this.dataDir }))) {
       const mark = env.get('CUTOVER_ROUTER');
-      if (mark === undefined || keep().has(mark)) continue;
+      // The shared router is not one service's: SharedBuiltinTrafficRouter sweeps the services it serves.
+      if (mark === undefined || mark === ROUTER_HOST_MARK || keep().has(mark)) continue;
       await this.processLock.run(mark, async () => {
         // Asked again under the lock a start takes: a service applied meanwhile keeps its new router.
         if (keep().has(mark) || !hasMarks(pid, this.marks(mark))) return;
@@ -276,7 +280,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
 }
 
 /** SIGTERM to a router's process group (it finishes what is in flight), SIGKILL after 10 s. */
-async function stopGroup(pid: number): Promise<void> {
+export async function stopGroup(pid: number): Promise<void> {
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + 10_000;
   while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
@@ -288,7 +292,7 @@ export function metricsTokenPath(dataDir: string): string {
   return join(dataDir, 'metrics-token');
 }
 
-function readTail(file: string): string {
+export function readTail(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') || '(empty)';
   } catch {

@@ -2,3 +2,5 @@
 export { BuiltinTrafficRouter, metricsTokenPath } from './builtin-router.ts';
 export { RouterAdminClient } from './client.ts';
 export type { RouterAdminClientOptions } from './client.ts';
+export { ROUTER_LAYOUTS, SharedBuiltinTrafficRouter } from './shared-router.ts';
+export type { RouterLayout } from './shared-router.ts';

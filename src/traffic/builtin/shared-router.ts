@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nodeArgsFor, Program } from '../../core/entry.ts';
+import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
+import { freePort } from '../../core/net.ts';
+import { pickRef, serviceKey, type ServiceRef } from '../../core/types.ts';
+import { findMarked, isProcessAlive, signalGroup } from '../../platforms/index.ts';
+import type { RouterAdminClient } from './client.ts';
+import { BuiltinTrafficRouter, metricsTokenPath, readTail, ROUTER_HOST_MARK } from './builtin-router.ts';
+import { loadOrCreateToken } from './router-tokens.ts';
+
+/** The layouts of the built-in router a server can run (CUTOVER_ROUTER_LAYOUT). */
+export const ROUTER_LAYOUTS = ['per-service', 'shared'] as const;
+export type RouterLayout = (typeof ROUTER_LAYOUTS)[number];
+
+/**
+ * The built-in router with one process set for every service of this data
+ * dir (`router --host <data-dir>/routers`, src/router/cluster/host.ts),
+ * chosen with CUTOVER_ROUTER_LAYOUT=shared. A service is added to the host
+ * through the host's admin API (its token, `routers/host-token`, is the
+ * control plane's alone); from then on it is driven exactly as a router of
+ * its own: its admin port, its own token, its folder and state file at the
+ * same paths, so a data dir moves between layouts with its state. What
+ * differs is the processes: the record's pid is the host's, a removal
+ * removes the service from the host, and the sweep asks the host which
+ * services it serves.
+ */
+export class SharedBuiltinTrafficRouter extends BuiltinTrafficRouter {
+  private get hostDir(): string {
+    return join(this.dataDir, 'routers');
+  }
+
+  /** The host's admin port, chosen once and kept beside it, so a restarted control plane finds it. */
+  private hostPort(): Promise<number> {
+    return this.processLock.run(ROUTER_HOST_MARK, async () => {
+      const file = join(this.hostDir, 'host-port');
+      if (existsSync(file)) {
+        const port = Number(readFileSync(file, 'utf8').trim());
+        if (Number.isInteger(port) && port > 0 && port <= 65535) return port;
+      }
+      const port = await freePort();
+      mkdirSync(this.hostDir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${port}\n`, { mode: 0o600 });
+      return port;
+    });
+  }
+
+  private hostToken(): string {
+    mkdirSync(this.hostDir, { recursive: true, mode: 0o700 });
+    return loadOrCreateToken(join(this.hostDir, 'host-token'));
+  }
+
+  private hostPid(): number | null {
+    return findMarked(this.marks(ROUTER_HOST_MARK))[0]?.pid ?? null;
+  }
+
+  /** The host's pid, starting it (on every service host.json lists) when it does not run. */
+  private async ensureHost(): Promise<number> {
+    const port = await this.hostPort();
+    return this.processLock.run(`${ROUTER_HOST_MARK} process`, async () => {
+      const running = this.hostPid();
+      if (running !== null) return running;
+      const token = this.hostToken();
+      const log = openSync(join(this.hostDir, 'host.log'), 'a', 0o600);
+      try {
+        const child = spawn(
+          process.execPath,
+          [...nodeArgsFor(Program.router), '--host', this.hostDir, '--admin-port', String(port), '--token-file', join(this.hostDir, 'host-token'), '--metrics-token-file', metricsTokenPath(this.dataDir)],
+          {
+            detached: true,
+            stdio: ['ignore', log, log],
+            env: { PATH: process.env.PATH ?? '', ...(process.env.CUTOVER_ROUTER_WORKERS ? { CUTOVER_ROUTER_WORKERS: process.env.CUTOVER_ROUTER_WORKERS } : {}), ...this.marks(ROUTER_HOST_MARK) },
+          },
+        );
+        const pid = await new Promise<number>((resolve, reject) => {
+          child.once('spawn', () => resolve(child.pid!));
+          child.once('error', reject);
+        });
+        child.unref();
+        const deadline = Date.now() + 60_000;
+        while (Date.now() < deadline) {
+          if ((await this.hostCall(port, token, 'GET', '/healthz').catch(() => null))?.ok) {
+            this.log.info({ pid, adminPort: port }, 'router host started');
+            return pid;
+          }
+          if (!isProcessAlive(pid)) break;
+          await sleep(100);
+        }
+        signalGroup(pid, 'SIGKILL');
+        throw new CutoverError(ErrorCode.RouterUnavailable, `the router host did not start; its log ends with: ${readTail(join(this.hostDir, 'host.log'))}`);
+      } finally {
+        closeSync(log);
+      }
+    });
+  }
+
+  private async hostCall(port: number, token: string, method: string, path: string, body?: unknown): Promise<{ ok: boolean; status: number; body: unknown }> {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    return { ok: response.ok, status: response.status, body: parsed };
+  }
+
+  /** Adds the service with this mark to the host (nothing happens when it is there on that admin port). */
+  private async addToHost(mark: string, adminPort: number): Promise<void> {
+    this.tokenOf(mark);
+    const answer = await this.hostCall(await this.hostPort(), this.hostToken(), 'PUT', `/services/${mark}`, { adminPort });
+    if (!answer.ok) {
+      const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const code = error?.code === ErrorCode.PortInUse ? ErrorCode.PortInUse : ErrorCode.RouterUnavailable;
+      throw new CutoverError(code, `the router host refused ${mark}: ${error?.message ?? `HTTP ${answer.status}`}`, { retryable: answer.status >= 500 });
+    }
+  }
+
+  /** The host serves every service it was given: the service's router "runs" while the host does. */
+  protected override runningPid(ref: ServiceRef): number | null {
+    return this.store.routers.get(ref) ? this.hostPid() : null;
+  }
+
+  protected override async startUnlessRunning(ref: ServiceRef): Promise<RouterAdminClient> {
+    const existing = this.store.routers.get(ref);
+    const pid = await this.ensureHost();
+    const record = { ...pickRef(ref), mark: existing?.mark ?? serviceKey(ref), pid, adminPort: existing?.adminPort ?? (await freePort()), generation: existing?.generation ?? 0 };
+    this.store.routers.save(record);
+    await this.addToHost(record.mark, record.adminPort);
+    return this.client(record);
+  }
+
+  override async supervise(refs: ServiceRef[]): Promise<ServiceRef[]> {
+    const records = refs.flatMap((ref) => this.store.routers.get(ref) ?? []);
+    if (records.length === 0) return [];
+    let pid: number;
+    try {
+      pid = await this.ensureHost();
+    } catch (error) {
+      this.log.error({ err: messageOf(error) }, 'router host restart failed');
+      return [];
+    }
+    const restarted: ServiceRef[] = [];
+    for (const record of records) {
+      await this.processLock.run(serviceKey(record), async () => {
+        const current = this.store.routers.get(record);
+        if (!current) return;
+        try {
+          // A service the host lost (its list removed, or added while it was down) is added back; otherwise nothing happens.
+          await this.addToHost(current.mark, current.adminPort);
+        } catch (error) {
+          this.log.error({ ...pickRef(current), err: messageOf(error) }, 'could not add the service back to the router host');
+          return;
+        }
+        if (current.pid !== pid) {
+          this.store.routers.save({ ...current, pid });
+          restarted.push(pickRef(current));
+        }
+      });
+    }
+    return restarted;
+  }
+
+  protected override async stopRouter(ref: ServiceRef): Promise<void> {
+    const record = this.store.routers.get(ref);
+    if (record && this.hostPid() !== null) {
+      const answer = await this.hostCall(await this.hostPort(), this.hostToken(), 'DELETE', `/services/${record.mark}`);
+      if (!answer.ok) throw new CutoverError(ErrorCode.RouterUnavailable, `the router host did not remove ${record.mark} (HTTP ${answer.status}); try again`, { retryable: true });
+    }
+    this.store.routers.remove(ref);
+  }
+
+  override async sweep(owned: () => ServiceRef[]): Promise<number> {
+    // Routers of their own (left by the other layout) first, then the services the host serves that no record owns.
+    let stopped = await super.sweep(owned);
+    if (this.hostPid() === null) return stopped;
+    const port = await this.hostPort();
+    const listed = await this.hostCall(port, this.hostToken(), 'GET', '/services');
+    const services = (listed.body as { services?: { key: string }[] } | undefined)?.services ?? [];
+    for (const { key } of services) {
+      await this.processLock.run(key, async () => {
+        const keep = new Set(owned().flatMap((ref) => [serviceKey(ref), this.store.routers.get(ref)?.mark ?? serviceKey(ref)]));
+        if (keep.has(key)) return;
+        this.log.warn({ router: key }, 'removing from the router host a service no record owns (left by a crash or a delete)');
+        await this.hostCall(port, this.hostToken(), 'DELETE', `/services/${key}`);
+        stopped++;
+      });
+    }
+    return stopped;
+  }
+}
