@@ -12,7 +12,9 @@
  * control plane pushes it (2 instances, 2 revisions, a health check), and
  * 50 requests through its traffic port before the measure, so every worker
  * has routed and sampled. The control plane itself is not started: what is
- * measured is the data plane alone.
+ * measured is the data plane alone, from the compiled build (dist/) as users
+ * run it; the sources through tsx's loader would add its own memory to
+ * every process.
  *
  *   npm run bench:router-memory -- [--services 20] [--requests 50]
  */
@@ -65,7 +67,7 @@ function treeRss(pids: number[]): number {
 }
 
 function startRouter(args: string[], env: Record<string, string> = {}): number {
-  const child = spawn(process.execPath, [...nodeArgsFor(Program.router), ...args], { stdio: 'ignore', detached: true, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, [...nodeArgsFor(Program.router, 'dist'), ...args], { stdio: 'ignore', detached: true, env: { PATH: process.env.PATH ?? '', ...env } });
   groups.push(child.pid!);
   child.unref();
   return child.pid!;
