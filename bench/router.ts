@@ -28,6 +28,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 5);
 const INSTANCES = 3;
+/** Untimed load before each target's closed loop, so Node's JIT (router and instances) is warm for every contender alike. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 
 interface Figures {
   rps: number;
@@ -111,8 +113,8 @@ function describeLayout(pids: readonly number[], kind: 'node' | 'haproxy' | 'ngi
 }
 
 /** Asynchronous, so this process's event loop runs meanwhile: it reads the cutover-driven HAProxy's log lines, as the server would. */
-async function wrk(url: string): Promise<Figures> {
-  const child = spawn('wrk', ['-t2', '-c32', `-d${SECONDS}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+async function wrk(url: string, seconds = SECONDS): Promise<Figures> {
+  const child = spawn('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   await new Promise((resolve) => child.once('close', resolve));
@@ -143,6 +145,7 @@ async function openLoop(url: string): Promise<Figures> {
 /** `pids` lists the proxy's processes once it serves (they may fork workers after it starts). */
 async function measure(name: string, url: string, pids: () => number[], kind: 'node' | 'haproxy' | 'nginx'): Promise<Row> {
   await waitFor(url);
+  if (WARMUP_SECONDS > 0) await wrk(url, WARMUP_SECONDS);
   const processes = pids();
   const cpuBefore = cpuMs(processes);
   const closed = await wrk(url);
