@@ -9,7 +9,7 @@ import { Coordinator } from '../engine/coordinator.ts';
 import { startUploadPruning } from '../engine/uploads.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform, type SwarmPlatform } from '../platforms/index.ts';
-import { checkStoreAtStart, openStore, writeServerPid } from '../store/index.ts';
+import { checkStoreAtStart, openStore, writeServerPid, type CommitMode } from '../store/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
@@ -40,6 +40,8 @@ export interface ServerOptions {
   keyDir?: string;
   /** One age identity file the server only reads, instead of a ring (`$CREDENTIALS_DIRECTORY/age-key` under systemd). */
   keyFile?: string;
+  /** How the store's commits reach the disk: grouped (default) or an fsync in each (`--sync-every-commit`; src/store/sql/group-commit.ts). */
+  commits?: CommitMode;
 }
 
 export interface RunningServer {
@@ -75,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const storeFile = join(options.dataDir, 'cutover.db');
   // A lost or damaged store is refused here, before anything could be stopped as "a process no record owns".
   checkStoreAtStart(storeFile, options.dataDir, 0);
-  const store = openStore(storeFile);
+  const store = openStore(storeFile, options.commits);
   const pidFile = join(options.dataDir, 'server.pid');
   writeServerPid(pidFile);
   // Artifacts (and secret values) are encrypted at rest to this server's age key.

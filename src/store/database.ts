@@ -1,12 +1,12 @@
 import { MIGRATIONS } from './migrations.ts';
-import { SqliteDatabase, type SqlDatabase } from './sql/index.ts';
+import { SqliteDatabase, type CommitMode, type SqlDatabase } from './sql/index.ts';
 
 /** The database every store class and SQL site uses (the contract is in sql/port.ts). */
 export type Db = SqlDatabase;
 
-/** Opens the SQLite database in `file` and brings its schema up to date. */
-export function openDatabase(file: string): Db {
-  const db = new SqliteDatabase(file);
+/** Opens the SQLite database in `file` and brings its schema up to date; `commits`: how they reach the disk (sql/group-commit.ts). */
+export function openDatabase(file: string, commits: CommitMode = 'grouped'): Db {
+  const db = new SqliteDatabase(file, commits);
   migrate(db, MIGRATIONS);
   return db;
 }

@@ -1,4 +1,5 @@
 import { openDatabase, type Db } from './database.ts';
+import type { CommitMode } from './sql/index.ts';
 import { DeploymentStore } from './deployments.ts';
 import { InstanceStore } from './instances.ts';
 import { LockStore } from './locks.ts';
@@ -18,8 +19,8 @@ export interface Store {
 }
 
 /** Opens (and migrates) the store in one SQLite file. */
-export function openStore(file: string): Store {
-  const db = openDatabase(file);
+export function openStore(file: string, commits: CommitMode = 'grouped'): Store {
+  const db = openDatabase(file, commits);
   return {
     db,
     services: new ServiceStore(db),
@@ -39,7 +40,7 @@ export type { StoredEvent } from './deployments.ts';
 export type { RouterRecord } from './routers.ts';
 export type { DeployLock } from './locks.ts';
 export type { Db } from './database.ts';
-export { Dialect } from './sql/index.ts';
+export { Dialect, GROUP_COMMIT_MS, type CommitMode } from './sql/index.ts';
 export type { SqlDatabase, Statement, RunResult, NotificationListener } from './sql/index.ts';
 export { checkStoreAtStart, integrityProblem } from './integrity.ts';
 export { backupStore, restoreStore, runningServer, writeServerPid } from './backup.ts';

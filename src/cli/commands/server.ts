@@ -13,6 +13,7 @@ interface ServerOptions {
   insecureListenAnywhere?: boolean;
   keyDir?: string;
   keyFile?: string;
+  syncEveryCommit?: boolean;
 }
 
 /** `cutover server`: the control plane, until SIGINT or SIGTERM; instances and routers keep running after it stops. */
@@ -31,6 +32,7 @@ export function register(cli: Cli): void {
     .option('--insecure-listen-anywhere', 'allow a non-loopback --host without TLS (logged loudly)')
     .option('--key-dir <dir>', 'the age key ring (artifacts and secrets at rest), outside the data dir (default <data-dir>/keys)')
     .option('--key-file <file>', 'one age identity the server only reads, e.g. a systemd credential (default $CREDENTIALS_DIRECTORY/age-key when it exists); keys cannot be rotated then')
+    .option('--sync-every-commit', 'fsync the store in every commit: nothing acknowledged is lost even to a power loss, at one disk flush per write (default: commits are flushed together, every 50 ms; a SIGKILL loses nothing either way)')
     .action(
       run(async (options: ServerOptions) => {
         if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
@@ -48,6 +50,7 @@ export function register(cli: Cli): void {
           ...(options.insecureListenAnywhere ? { insecureListenAnywhere: true } : {}),
           ...(options.keyDir ? { keyDir: resolve(options.keyDir) } : {}),
           ...(options.keyFile ? { keyFile: resolve(options.keyFile) } : {}),
+          ...(options.syncEveryCommit ? { commits: 'each' as const } : {}),
         });
         await new Promise<void>((done) => {
           const stop = () => {
