@@ -10,7 +10,8 @@
  * 10× services. A benchmark, not a test: it prints figures and asserts
  * nothing (test/bench-scale.test.ts runs a short seeded slice).
  *
- * BENCH_SERVICES=10,100 BENCH_CONCURRENCY=1,10 BENCH_WINDOW_S=5 for a short run.
+ * BENCH_SERVICES=10,100 BENCH_CONCURRENCY=1,10 BENCH_WINDOW_S=5 for a short run;
+ * BENCH_STORES=sqlite,sqlite-fsync-each for grouped commits against an fsync per commit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,17 @@ import { nodeArgsFor, Program, PROJECT_ROOT } from '../src/core/entry.ts';
 import { freePort } from '../src/core/net.ts';
 import { percentile } from '../src/load/index.ts';
 
+/**
+ * Which store a server of the bench runs on: SQLite with grouped commits
+ * (the default), or with an fsync in every commit (`--sync-every-commit`,
+ * what every commit did before grouped commits: the before/after in one run).
+ */
+export const BENCH_STORES = ['sqlite', 'sqlite-fsync-each'] as const;
+export type BenchStore = (typeof BENCH_STORES)[number];
+
 export interface ScaleOptions {
+  /** @default ['sqlite'] */
+  stores?: BenchStore[];
   services: number[];
   concurrency: number[];
   instances: number;
@@ -34,6 +45,7 @@ export interface ScaleOptions {
 }
 
 export interface ScaleRow {
+  store: BenchStore;
   services: number;
   concurrency: number;
   /** Deployments started in the window and finished (all of them, after the drain). */
@@ -69,14 +81,14 @@ interface EventRow {
 }
 
 /** A server process in its own temp data dir, with the bench environment on the simulated platform. */
-async function startServer(): Promise<{ url: string; token: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
+async function startServer(store: BenchStore): Promise<{ url: string; token: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-scale-'));
   // A low rate per service: the simulated router's work is not what is measured.
   writeFileSync(join(dataDir, 'config.yaml'), stringify({ environments: { [ENVIRONMENT]: { extends: 'development', platform: 'simulated' } }, simulation: { requestsPerSecond: 5 } }));
   const port = await freePort();
   // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, ...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, ...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'error', ...(store === 'sqlite-fsync-each' ? ['--sync-every-commit'] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) {
@@ -111,8 +123,8 @@ function rssMb(pid: number): number {
 export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> {
   const rows: ScaleRow[] = [];
   const log = (message: string) => options.verbose && process.stderr.write(`bench:scale ${message}\n`);
-  for (const services of options.services) {
-    const server = await startServer();
+  for (const store of options.stores ?? ['sqlite']) for (const services of options.services) {
+    const server = await startServer(store);
     try {
       const client = new ApiClient({ server: server.url, token: server.token });
       const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
@@ -190,7 +202,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> 
         return ids;
       };
 
-      log(`${services} services: populating`);
+      log(`${store}, ${services} services: populating`);
       const populateStart = performance.now();
       let populated = 0;
       await keepDeploying(Math.min(100, services), () => (populated < services ? populated++ : null));
@@ -198,7 +210,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> 
 
       let cursor = 0;
       for (const concurrency of options.concurrency.filter((c) => c <= services)) {
-        log(`${services} services, ${concurrency} concurrent: measuring`);
+        log(`${store}, ${services} services, ${concurrency} concurrent: measuring`);
         const writesBefore = await storeWrites(server.url, headers);
         const started = performance.now();
         const windowEnds = started + options.windowMs;
@@ -231,7 +243,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> 
         await sleep(500);
         const overheads = ids.flatMap((id) => stepOverheads(events.get(id) ?? []));
         rows.push({
-          services, concurrency, deployments: ids.length, succeeded: ids.filter((id) => finished.get(id) === 'Succeeded').length,
+          store, services, concurrency, deployments: ids.length, succeeded: ids.filter((id) => finished.get(id) === 'Succeeded').length,
           statusP50: percentile(reads.status, 50), statusP99: percentile(reads.status, 99), listP50: percentile(reads.list, 50), listP99: percentile(reads.list, 99),
           reads: Math.min(reads.status.length, reads.list.length),
           stepP50: percentile(overheads, 50), stepP99: percentile(overheads, 99), steps: overheads.length,
@@ -290,24 +302,28 @@ function table(headers: string[], rows: string[][]): string {
 export function formatScale(rows: ScaleRow[]): string {
   const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
   const main = table(
-    ['services', 'concurrent', 'deploys', 'ok', 'status p50', 'status p99', 'list p50', 'list p99', 'step p50', 'step p99', 'writes/s', 'RSS MB', 'populate s'],
-    rows.map((r) => [String(r.services), String(r.concurrency), String(r.deployments), String(r.succeeded), f(r.statusP50), f(r.statusP99), f(r.listP50), f(r.listP99), f(r.stepP50), f(r.stepP99), f(r.writesPerSecond, 0), f(r.rssMb, 0), f(r.populateSeconds)]),
+    ['store', 'services', 'concurrent', 'deploys', 'ok', 'status p50', 'status p99', 'list p50', 'list p99', 'step p50', 'step p99', 'writes/s', 'RSS MB', 'populate s'],
+    rows.map((r) => [r.store, String(r.services), String(r.concurrency), String(r.deployments), String(r.succeeded), f(r.statusP50), f(r.statusP99), f(r.listP50), f(r.listP99), f(r.stepP50), f(r.stepP99), f(r.writesPerSecond, 0), f(r.rssMb, 0), f(r.populateSeconds)]),
   );
   const growth: string[][] = [];
   for (const row of rows) {
-    const smaller = rows.find((r) => r.concurrency === row.concurrency && r.services * 10 === row.services);
+    const smaller = rows.find((r) => r.store === row.store && r.concurrency === row.concurrency && r.services * 10 === row.services);
     if (!smaller) continue;
     const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(2)}` : '-');
-    growth.push([`${smaller.services}→${row.services}`, String(row.concurrency), ratio(row.statusP99, smaller.statusP99), ratio(row.listP99, smaller.listP99), ratio(row.stepP99, smaller.stepP99), ratio(row.writesPerSecond, smaller.writesPerSecond), ratio(row.rssMb, smaller.rssMb)]);
+    growth.push([row.store, `${smaller.services}→${row.services}`, String(row.concurrency), ratio(row.statusP99, smaller.statusP99), ratio(row.listP99, smaller.listP99), ratio(row.stepP99, smaller.stepP99), ratio(row.writesPerSecond, smaller.writesPerSecond), ratio(row.rssMb, smaller.rssMb)]);
   }
-  const growthTable = growth.length ? `\n\ngrowth per 10× services (×10.00 would be linear; ×1.00 flat)\n${table(['services', 'concurrent', 'status p99', 'list p99', 'step p99', 'writes/s', 'RSS'], growth)}` : '';
-  return `${main}${growthTable}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; RSS of the server at the end of the window.`;
+  const growthTable = growth.length ? `\n\ngrowth per 10× services (×10.00 would be linear; ×1.00 flat)\n${table(['store', 'services', 'concurrent', 'status p99', 'list p99', 'step p99', 'writes/s', 'RSS'], growth)}` : '';
+  return `${main}${growthTable}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; RSS of the server at the end of the window. Stores: sqlite = grouped commits (the default: one fsync per 50 ms for all commits), sqlite-fsync-each = an fsync in every commit (--sync-every-commit).`;
 }
 
 const list = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const stores = (process.env.BENCH_STORES ?? 'sqlite').split(',');
+  const unknown = stores.filter((store) => !(BENCH_STORES as readonly string[]).includes(store));
+  if (unknown.length) throw new Error(`BENCH_STORES: unknown store ${unknown.join(', ')}; expected a list of ${BENCH_STORES.join(', ')}`);
   const options: ScaleOptions = {
+    stores: stores as BenchStore[],
     services: list(process.env.BENCH_SERVICES, [10, 100, 1000]),
     concurrency: list(process.env.BENCH_CONCURRENCY, [1, 10, 100]),
     instances: Number(process.env.BENCH_INSTANCES ?? 10),
