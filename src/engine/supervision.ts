@@ -71,12 +71,14 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     await drainAndStop(ctx, instance, drainTimeoutOf(instance));
     live = null;
   }
-  for (const instance of ctx.store.instances.live()) {
+  // Six columns of each (no order): the whole record is read only for the rare instance to stop, as it is by then.
+  for (const instance of ctx.store.instances.liveProcesses()) {
     // A service being deleted: the delete stops its instances.
     if (beingDeleted(instance)) continue;
     // Left draining by a crash with no deployment to finish it: finish stopping it.
     if (instance.state === 'draining' && !ctx.store.deployments.active(instance)) {
-      await drainAndStop(ctx, instance, drainTimeoutOf(instance));
+      const record = ctx.store.instances.get(instance.id);
+      if (record?.state === 'draining') await drainAndStop(ctx, record, drainTimeoutOf(instance));
       live = null;
       continue;
     }

@@ -54,6 +54,9 @@ function toInstance(row: InstanceRow): InstanceRecord {
   };
 }
 
+/** An instance whose process may be running, as the supervision pass sees it. */
+export type LiveProcess = Pick<InstanceRecord, 'id' | 'service' | 'environment' | 'revision' | 'pid' | 'state'>;
+
 /** States in which an instance's process may be running. */
 export const LIVE_STATES: readonly InstanceState[] = ['starting', 'ready', 'draining'];
 
@@ -104,6 +107,15 @@ export class InstanceStore {
     const values = filters.map(([, value]) => value);
     const rows = this.db.prepare(`SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, id`).all(...values) as InstanceRow[];
     return rows.map(toInstance);
+  }
+
+  /**
+   * What the supervision pass checks of every instance that may be running:
+   * six columns and no order. It reads them every second, 10,000 rows at
+   * 1,000 services; whole records in order were a sixth of the server's CPU.
+   */
+  liveProcesses(): LiveProcess[] {
+    return this.db.prepare("SELECT id, service, environment, revision, pid, state FROM instances WHERE state IN ('starting', 'ready', 'draining')").all() as LiveProcess[];
   }
 
   /** How many instances may be running (or starting) in the folder `dir`: one count, not a read of every instance. */
