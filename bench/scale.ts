@@ -62,6 +62,13 @@ export interface ScaleRow {
   stepP99: number;
   steps: number;
   writesPerSecond: number;
+  /**
+   * The server's CPU time (user + system) over the window, per second of
+   * window (100 = one core) and per deployment: what the work costs, which
+   * a loaded machine changes far less than it changes latencies.
+   */
+  cpuPercent: number;
+  cpuMsPerDeploy: number;
   rssMb: number;
   /** Seconds to deploy the first revision of all N services (100 at a time). */
   populateSeconds: number;
@@ -112,6 +119,13 @@ async function startServer(store: BenchStore): Promise<{ url: string; token: str
       rmSync(`${dataDir}-revisions`, { recursive: true, force: true });
     },
   };
+}
+
+/** CPU time the process has used (user + system), in ms: fields 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the command's closing parenthesis, field 3 (state) is at index 0: utime (14) is at 11, stime (15) at 12.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function rssMb(pid: number): number {
@@ -212,6 +226,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> 
       for (const concurrency of options.concurrency.filter((c) => c <= services)) {
         log(`${store}, ${services} services, ${concurrency} concurrent: measuring`);
         const writesBefore = await storeWrites(server.url, headers);
+        const cpuBefore = cpuMs(server.child.pid!);
         const started = performance.now();
         const windowEnds = started + options.windowMs;
         // Each service has at most one deployment in flight: a window never wraps round onto a service still deploying.
@@ -239,6 +254,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> 
         const [ids] = await Promise.all([deploying, reader]);
         const seconds = (performance.now() - started) / 1000;
         const writes = (await storeWrites(server.url, headers)) - writesBefore;
+        const cpu = cpuMs(server.child.pid!) - cpuBefore;
         // Let the poller catch up with the last events.
         await sleep(500);
         const overheads = ids.flatMap((id) => stepOverheads(events.get(id) ?? []));
@@ -247,7 +263,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleRow[]> 
           statusP50: percentile(reads.status, 50), statusP99: percentile(reads.status, 99), listP50: percentile(reads.list, 50), listP99: percentile(reads.list, 99),
           reads: Math.min(reads.status.length, reads.list.length),
           stepP50: percentile(overheads, 50), stepP99: percentile(overheads, 99), steps: overheads.length,
-          writesPerSecond: writes / seconds, rssMb: rssMb(server.child.pid!), populateSeconds,
+          writesPerSecond: writes / seconds, cpuPercent: cpu / 10 / seconds, cpuMsPerDeploy: ids.length ? cpu / ids.length : NaN, rssMb: rssMb(server.child.pid!), populateSeconds,
         });
         log(JSON.stringify(rows.at(-1)));
       }
@@ -302,18 +318,18 @@ function table(headers: string[], rows: string[][]): string {
 export function formatScale(rows: ScaleRow[]): string {
   const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
   const main = table(
-    ['store', 'services', 'concurrent', 'deploys', 'ok', 'status p50', 'status p99', 'list p50', 'list p99', 'step p50', 'step p99', 'writes/s', 'RSS MB', 'populate s'],
-    rows.map((r) => [r.store, String(r.services), String(r.concurrency), String(r.deployments), String(r.succeeded), f(r.statusP50), f(r.statusP99), f(r.listP50), f(r.listP99), f(r.stepP50), f(r.stepP99), f(r.writesPerSecond, 0), f(r.rssMb, 0), f(r.populateSeconds)]),
+    ['store', 'services', 'concurrent', 'deploys', 'ok', 'status p50', 'status p99', 'list p50', 'list p99', 'step p50', 'step p99', 'writes/s', 'cpu %', 'cpu ms/deploy', 'RSS MB', 'populate s'],
+    rows.map((r) => [r.store, String(r.services), String(r.concurrency), String(r.deployments), String(r.succeeded), f(r.statusP50), f(r.statusP99), f(r.listP50), f(r.listP99), f(r.stepP50), f(r.stepP99), f(r.writesPerSecond, 0), f(r.cpuPercent, 0), f(r.cpuMsPerDeploy, 0), f(r.rssMb, 0), f(r.populateSeconds)]),
   );
   const growth: string[][] = [];
   for (const row of rows) {
     const smaller = rows.find((r) => r.store === row.store && r.concurrency === row.concurrency && r.services * 10 === row.services);
     if (!smaller) continue;
     const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(2)}` : '-');
-    growth.push([row.store, `${smaller.services}→${row.services}`, String(row.concurrency), ratio(row.statusP99, smaller.statusP99), ratio(row.listP99, smaller.listP99), ratio(row.stepP99, smaller.stepP99), ratio(row.writesPerSecond, smaller.writesPerSecond), ratio(row.rssMb, smaller.rssMb)]);
+    growth.push([row.store, `${smaller.services}→${row.services}`, String(row.concurrency), ratio(row.statusP99, smaller.statusP99), ratio(row.listP99, smaller.listP99), ratio(row.stepP99, smaller.stepP99), ratio(row.writesPerSecond, smaller.writesPerSecond), ratio(row.cpuMsPerDeploy, smaller.cpuMsPerDeploy), ratio(row.rssMb, smaller.rssMb)]);
   }
-  const growthTable = growth.length ? `\n\ngrowth per 10× services (×10.00 would be linear; ×1.00 flat)\n${table(['store', 'services', 'concurrent', 'status p99', 'list p99', 'step p99', 'writes/s', 'RSS'], growth)}` : '';
-  return `${main}${growthTable}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; RSS of the server at the end of the window. Stores: sqlite = grouped commits (the default: one fsync per 50 ms for all commits), sqlite-fsync-each = an fsync in every commit (--sync-every-commit).`;
+  const growthTable = growth.length ? `\n\ngrowth per 10× services (×10.00 would be linear; ×1.00 flat)\n${table(['store', 'services', 'concurrent', 'status p99', 'list p99', 'step p99', 'writes/s', 'cpu/deploy', 'RSS'], growth)}` : '';
+  return `${main}${growthTable}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; cpu = the server's CPU time over the window (100% = one core) and per deployment finished, less sensitive to a loaded machine than latencies; RSS of the server at the end of the window. Stores: sqlite = grouped commits (the default: one fsync per 50 ms for all commits), sqlite-fsync-each = an fsync in every commit (--sync-every-commit).`;
 }
 
 const list = (text: string | undefined, fallback: number[]) => (text ? text.split(',').map(Number) : fallback);

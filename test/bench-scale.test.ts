@@ -19,6 +19,7 @@ describe('bench:scale, 10 services', () => {
       expect(row.steps).toBeGreaterThan(0);
       for (const figure of [row.statusP50, row.statusP99, row.listP50, row.listP99, row.stepP50, row.stepP99]) expect(Number.isFinite(figure)).toBe(true);
       expect(row.writesPerSecond).toBeGreaterThan(0);
+      expect(row.cpuMsPerDeploy).toBeGreaterThan(0);
       expect(row.rssMb).toBeGreaterThan(0);
     }
     const text = formatScale(rows);
