@@ -45,8 +45,7 @@ function pruneSoon(ctx: EngineContext): void {
   pruneDue.add(ctx);
   setTimeout(() => {
     pruneDue.delete(ctx);
-    // The server stopped meanwhile: the next one prunes after its first deployment.
-    if (!ctx.store.db.open) return;
+    // A server stopped meanwhile fails here (its store is closed): the next one prunes after its first deployment.
     pruneArtifacts(ctx).catch((error: unknown) => ctx.log.warn({ err: messageOf(error) }, 'could not remove the artifacts of old revisions'));
   }, PRUNE_AFTER_MS).unref();
 }
