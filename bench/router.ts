@@ -28,8 +28,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 5);
 const INSTANCES = 3;
-/** Untimed load before each target's closed loop, so Node's JIT (router and instances) is warm for every contender alike. */
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+/**
+ * Untimed load before each target's closed loop, so Node's JIT (router and
+ * instances) is warm for every contender alike. On a loaded machine 2 s was
+ * too little: a worker of the default layout had served ~500 requests and
+ * cost 626 µs of CPU per request in the next 8 s, 236 µs after 12 s of warm-up.
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 
 interface Figures {
   rps: number;
