@@ -17,6 +17,7 @@ import { environmentRoutes } from './routes/environments.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
+import { controlPlaneRoutes } from './routes/control-plane.ts';
 import { metricsRoutes, metricsTargetRoutes } from './routes/metrics.ts';
 import { planRoutes } from './routes/plan.ts';
 import { policyRoutes } from './routes/policy.ts';
@@ -71,6 +72,7 @@ export function createApi(deps: Omit<ApiDeps, 'guard'>): Hono<AuthEnv> {
   app.route('/v1/signing-keys', signingKeyRoutes(all));
   app.route('/v1/audit', auditRoutes(all));
   app.route('/v1/me', meRoutes(all));
+  app.route('/v1/control-plane', controlPlaneRoutes(all));
 
   checkRoutes(app, all.guard);
   return app;

@@ -9,6 +9,7 @@ import type { KeyRing } from '../security/encryption/index.ts';
 import type { IdentityStore } from '../security/identity/index.ts';
 import type { AnonymousFailures } from './anonymous-failures.ts';
 import type { AuthEnv } from './auth.ts';
+import type { ControlPlaneView } from './routes/control-plane.ts';
 
 /** What the API's routes act on, handed to each resource's sub-app. */
 export interface ApiDeps {
@@ -33,4 +34,6 @@ export interface ApiDeps {
    * refuses to start when one does not.
    */
   guard: MiddlewareHandler<AuthEnv>;
+  /** The leader and this replica, when the server runs as a replica. */
+  controlPlane?: () => ControlPlaneView;
 }

@@ -75,6 +75,7 @@ export const ROUTES: readonly RoutePermission[] = [
   { method: 'GET', path: '/v1/metrics/targets', action: 'read', scope: 'any', metricsToken: true },
   { method: 'GET', path: '/metrics', action: 'read', scope: 'any', metricsToken: true },
   { method: 'GET', path: '/v1/me', action: 'read', scope: 'any' },
+  { method: 'GET', path: '/v1/control-plane', action: 'read', scope: 'any' },
 ];
 
 export function permissionOf(method: string, path: string): RoutePermission | undefined {

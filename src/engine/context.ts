@@ -6,6 +6,7 @@ import type { ServiceSpec } from '../spec/types.ts';
 import type { Environment } from '../environments/types.ts';
 import type { CompiledPolicy } from '../supply-chain/policy/index.ts';
 import type { SecretBox } from './secrets.ts';
+import type { Fence } from './fence.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import type { Platform, Sandbox } from '../platforms/index.ts';
 import { outboundPolicy, type OutboundPolicy } from '../security/outbound/index.ts';
@@ -31,6 +32,11 @@ export interface EngineContext {
   secrets: SecretBox;
   /** How deployer code (instances, command hooks, command providers) is isolated; where revisions are unpacked. */
   sandbox: Sandbox;
+  /**
+   * Asked before every side effect when the server runs as one of several
+   * replicas (only the leader acts); absent, this server always may.
+   */
+  fence?: Fence;
 }
 
 /** Where a service's revisions are unpacked: one folder per (environment, service). */

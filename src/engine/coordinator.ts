@@ -1,4 +1,4 @@
-import type { Deployment } from '../core/deployment.ts';
+import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { newDeployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { describeRef, pickRef, refOf, serviceKey, type ServiceRef } from '../core/types.ts';
@@ -15,6 +15,9 @@ import { DeploymentRunner } from './runner.ts';
 import { removeRouter, sweepRouters, syncRouter } from './routing.ts';
 import { supersededStable, supersedeRefusal, type SupersedeRequest } from './supersede.ts';
 
+/** How often the leader looks for work recorded by other replicas. */
+const PICK_UP_EVERY_MS = 250;
+
 /** A warm rollback: the target's instances are still running, so traffic switches at once. */
 const INSTANT: StrategySpec = { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0 };
 
@@ -29,16 +32,71 @@ export class Coordinator {
   private supervising = false;
   /** Services whose delete is under way: they keep their router until the delete itself stops it. */
   private readonly deleting = new Set<string>();
+  /**
+   * Whether this server executes deployments: from start() to stop(). A
+   * replica that follows (src/server/leadership/) records what it is asked
+   * and leaves it to the leader, which picks it up from the store.
+   */
+  private executing = false;
+  private pickingUp: NodeJS.Timeout | null = null;
+  /** The last event the leader has looked at for work recorded by other replicas. */
+  private seen = 0;
 
   constructor(private readonly ctx: EngineContext) {}
 
   async start(): Promise<void> {
+    this.executing = true;
+    this.seen = this.ctx.store.deployments.lastSeq();
     await adoptAll(this.ctx);
+    if (!this.executing) return; // stopped (leadership lost) while adopting
     for (const d of this.ctx.store.deployments.unfinished()) {
       this.ctx.log.info({ ...pickRef(d), deployment: d.id, step: d.stepIndex }, 'resuming deployment');
       this.run(d.id);
     }
     this.supervisor = setInterval(() => void this.superviseTick(), 1000);
+    if (this.ctx.fence) this.pickingUp = setInterval(() => this.pickUp(), PICK_UP_EVERY_MS);
+  }
+
+  /**
+   * Work another replica recorded (apply, promote, abort… accepted by a
+   * follower): what that replica's coordinator would have told a runner,
+   * the leader tells its own, as a restarted server would find it. The
+   * events this replica wrote come back here too; each reaction is
+   * idempotent (a runner runs once, waking or interrupting twice is
+   * harmless), so they need not be told apart.
+   */
+  private pickUp(): void {
+    if (!this.executing) return;
+    try {
+      for (let batch = this.ctx.store.deployments.eventsAfter(this.seen); batch.length && this.executing; batch = this.ctx.store.deployments.eventsAfter(this.seen)) {
+        for (const event of batch) {
+          this.seen = event.seq;
+          if (event.deployment === null) continue;
+          const data = event.data as DeploymentEvent;
+          const runner = this.runners.get(event.deployment);
+          switch (data.type) {
+            case 'DeploymentCreated':
+              this.run(event.deployment);
+              break;
+            case 'EndRequested':
+              this.endNow(event.deployment);
+              break;
+            case 'Approved':
+            case 'PromoteRequested':
+            case 'Resumed':
+              runner?.wake();
+              break;
+            case 'FullPromotionRequested':
+              runner?.replanned(data.restartStep);
+              break;
+            default:
+              break;
+          }
+        }
+      }
+    } catch (error) {
+      this.ctx.log.warn({ err: messageOf(error) }, 'could not read the work other replicas recorded; reading again');
+    }
   }
 
   private async superviseTick(): Promise<void> {
@@ -55,12 +113,17 @@ export class Coordinator {
 
   /** Stops executing (deployments stay where they are, instances and routers keep running). */
   async stop(): Promise<void> {
+    this.executing = false;
     if (this.supervisor) clearInterval(this.supervisor);
+    if (this.pickingUp) clearInterval(this.pickingUp);
+    this.supervisor = null;
+    this.pickingUp = null;
     await Promise.all([...this.runners.values()].map((runner) => runner.shutdown()));
   }
 
   private run(id: number): void {
-    if (this.runners.has(id)) return;
+    // A follower only records; the leader's pickUp starts the runner.
+    if (!this.executing || this.runners.has(id)) return;
     const runner = new DeploymentRunner(this.ctx, id);
     this.runners.set(id, runner);
     void runner.done.finally(() => this.runners.delete(id));
@@ -486,6 +549,8 @@ export class Coordinator {
    * that raced, a crash's leftovers), as orphan instances are swept at start.
    */
   async delete(ref: ServiceRef, by: string): Promise<void> {
+    // Stopping instances and the router is the leader's: refused here, up front, rather than half done.
+    this.ctx.fence?.check(`delete service ${describeRef(ref)} (send the delete to the leader)`);
     const key = serviceKey(ref);
     this.deleting.add(key);
     try {

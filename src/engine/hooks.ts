@@ -15,6 +15,8 @@ export function hooksFor(ctx: EngineContext, d: Pick<Deployment, 'id' | 'environ
 export async function runDeploymentHooks(ctx: EngineContext, d: Deployment, point: HookPoint, signal?: AbortSignal): Promise<void> {
   const hooks = hooksFor(ctx, d, point);
   if (!hooks.length) return;
+  // A hook calls out or runs deployer code: a deposed leader must not (its successor runs the step again).
+  ctx.fence?.confirm(`run the ${point} hooks of deployment ${d.id}`);
   const result = await runHooks(hooks, { hook: point, service: d.service, environment: d.environment, deployment: d.id, revision: d.revision, version: d.version, stableRevision: d.previousRevision }, { sandbox: ctx.sandbox, outbound: outboundFor(ctx, d.environment), openHeaders: (headers) => ctx.secrets.openHeaders(headers) }, signal);
   if (!result.ok) throw new CutoverError(ErrorCode.HookFailed, result.message, { context: { service: d.service, deployment: d.id, hook: point } });
   ctx.log.info({ service: d.service, environment: d.environment, deployment: d.id, hook: point }, 'hooks passed');

@@ -63,6 +63,8 @@ export class DeploymentRunner {
   }
 
   private record(event: DeploymentEvent): Deployment {
+    // A deposed leader's runner records nothing: its successor writes this deployment's history now.
+    this.ctx.fence?.check(`record ${event.type} for deployment ${this.id}`);
     return this.ctx.store.deployments.append(this.id, event);
   }
 

@@ -45,9 +45,12 @@ export function startMonitoring(ctx: EngineContext, alerts: AlertsConfig): { met
     } catch (error) {
       ctx.log.error({ err: messageOf(error) }, 'metrics could not observe an event');
     }
+    // Alerts go out from the leader only: every replica sees the events it wrote, and one alert is enough.
+    if (ctx.fence && !ctx.fence.leads()) return;
     dispatcher.observeEvent(event, before).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert dispatch failed'));
   });
   const timer = setInterval(() => {
+    if (ctx.fence && !ctx.fence.leads()) return;
     // Each deployment's own deadline: the one in its revision's spec.
     const deadline = (d: Deployment) => ctx.store.services.revision(d, d.revision)?.spec.progressDeadlineMs;
     dispatcher.checkTimers(ctx.store.deployments.unfinished(), deadline).catch((error: unknown) => ctx.log.error({ err: messageOf(error) }, 'alert timers failed'));

@@ -9,7 +9,9 @@ import { Coordinator } from '../engine/coordinator.ts';
 import { startUploadPruning } from '../engine/uploads.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform, type SwarmPlatform } from '../platforms/index.ts';
-import { checkStoreAtStart, openStore, writeServerPid, type CommitMode } from '../store/index.ts';
+import { checkStoreAtStart, openStore, runningServer, writeServerPid, type CommitMode } from '../store/index.ts';
+import type { Fence } from '../engine/fence.ts';
+import { FencedPlatform, FencedTrafficRouter, LeaseStore, Leadership, newReplicaId, type LeaseTerms, type Replica } from './leadership/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
@@ -19,6 +21,7 @@ import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
 import { SimulatedTrafficRouter } from '../traffic/simulated/index.ts';
 import { AnonymousFailures } from '../api/anonymous-failures.ts';
 import { createApi } from '../api/app.ts';
+import type { ControlPlaneView } from '../api/routes/control-plane.ts';
 import { adminTokenPath, ensureAdminToken, readAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
 import { AuditLog } from '../security/audit/index.ts';
@@ -42,12 +45,21 @@ export interface ServerOptions {
   keyFile?: string;
   /** How the store's commits reach the disk: grouped (default) or an fsync in each (`--sync-every-commit`; src/store/sql/group-commit.ts). */
   commits?: CommitMode;
+  /**
+   * Run as one of several replicas on one store: every replica serves the
+   * API; only the one holding the leadership lease executes (src/server/leadership/).
+   */
+  replica?: boolean;
+  /** The lease's terms (tests shorten it). @default DEFAULT_TERMS (6 s) */
+  leaseTerms?: LeaseTerms;
 }
 
 export interface RunningServer {
   url: string;
   coordinator: Coordinator;
   ctx: EngineContext;
+  /** Present when the server runs as a replica. */
+  leadership?: Leadership;
   close(): Promise<void>;
 }
 
@@ -80,6 +92,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openStore(storeFile, options.commits);
   const pidFile = join(options.dataDir, 'server.pid');
   writeServerPid(pidFile);
+  // Replicas: the fence every side effect asks is the leadership; without it the server always acts, as before.
+  const replica: Replica | null = options.replica ? { id: newReplicaId(), url: '' } : null;
+  let leadership: Leadership | null = null;
+  const fence: Fence | undefined = replica
+    ? {
+        check: (action) => leadership!.check(action),
+        confirm: (action) => leadership!.confirm(action),
+        leads: () => leadership?.leads() ?? false,
+      }
+    : undefined;
   // Artifacts (and secret values) are encrypted at rest to this server's age key.
   const keys = await openKeys(options);
   // Environments whose config says `platform: simulated` (never production: src/environments/config.ts) run on records, with synthesised traffic.
@@ -92,18 +114,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (dockerEnvironments.length) options.log.info({ environments: dockerEnvironments, engine: engineSocket() }, 'these environments run their instances as containers on the Docker engine');
   const swarmEnvironments = Object.values(config.environments).filter((env) => env.platform === 'swarm').map((env) => env.name);
   if (swarmEnvironments.length) options.log.info({ environments: swarmEnvironments, manager: engineSocket() }, 'these environments run their instances as services on the Docker Swarm');
-  const ctx: EngineContext = {
-    dataDir: options.dataDir,
-    store,
-    platform: new PerEnvironmentPlatform(
+  const platform = new PerEnvironmentPlatform(
       createPlatform('local', platformOptions),
       simulated,
       (environment) => config.environments[environment]?.platform ?? 'local',
       // The engine is asked for only when an environment runs containers.
       dockerEnvironments.length ? (createPlatform('docker', platformOptions) as DockerPlatform) : undefined,
       swarmEnvironments.length ? (createPlatform('swarm', platformOptions) as SwarmPlatform) : undefined,
-    ),
-    traffic: new PerServiceTrafficRouter(
+    );
+  const traffic = new PerServiceTrafficRouter(
       {
         builtin: builtinRouterLayout() === 'shared' ? new SharedBuiltinTrafficRouter(options.dataDir, store, options.log) : new BuiltinTrafficRouter(options.dataDir, store, options.log),
         haproxy: new HaproxyTrafficRouter(options.dataDir, options.log),
@@ -115,7 +134,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const spec = store.services.get(ref)?.spec;
         return spec?.traffic?.router ?? (spec ? config.environments[spec.environment]?.trafficRouter : undefined) ?? 'builtin';
       },
-    ),
+    );
+  const ctx: EngineContext = {
+    dataDir: options.dataDir,
+    store,
+    // A replica's platform and routers are fenced: only the leader starts, stops or pushes (leadership/fenced.ts).
+    platform: fence ? new FencedPlatform(platform, fence) : platform,
+    traffic: fence ? new FencedTrafficRouter(traffic, fence) : traffic,
+    ...(fence ? { fence } : {}),
     artifacts: new ArtifactStore(join(options.dataDir, 'artifacts'), keys),
     log: options.log,
     environments: config.environments,
@@ -126,8 +152,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const monitoring = startMonitoring(ctx, config.alerts);
   const coordinator = new Coordinator(ctx);
-  await coordinator.start();
-  const uploads = startUploadPruning(ctx, config.limits.unusedUploadsAfterMs);
+  // What only the leader runs: the engine (adoption, runners, supervision, healing) and upload pruning. One server leads from the start.
+  let uploads: { stop(): Promise<void> } | null = null;
+  const lead = async () => {
+    await coordinator.start();
+    uploads = startUploadPruning(ctx, config.limits.unusedUploadsAfterMs);
+  };
+  const follow = async () => {
+    // coordinator.stop tells every runner to stop before its first await: nothing acts after this line.
+    const stopping = coordinator.stop();
+    const pruning = uploads;
+    uploads = null;
+    await Promise.all([stopping, pruning?.stop()]);
+  };
+  if (!replica) await lead();
   const identities = new IdentityStore(store.db);
   // HMAC signing secrets are sealed to the key ring in the store; ones kept in the clear by an older release are sealed now.
   const sealedNow = await identities.sealSecrets({
@@ -142,7 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metricsToken = readFileSync(metricsTokenPath(options.dataDir), 'utf8').trim();
   const audit = new AuditLog(store.db);
   const anonymousFailures = new AnonymousFailures(audit);
-  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures, limits: config.limits, publicUrl: config.publicUrl });
+  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures, limits: config.limits, publicUrl: config.publicUrl, ...(replica ? { controlPlane: () => controlPlaneView(replica, new LeaseStore(store.db)) } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.
@@ -152,9 +190,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const s = serve(config as Parameters<typeof serve>[0], () => resolve(s as Server));
     (s as Server).once('error', reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
-    await coordinator.stop();
+    await follow();
     monitoring.stop();
-    await uploads.stop();
     store.close();
     if (error.code === 'EADDRINUSE') throw new CutoverError(ErrorCode.PortInUse, `port ${options.port} is in use; is another cutover server running? Choose another with --port`);
     throw error;
@@ -162,24 +199,42 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  if (replica) {
+    replica.url = url;
+    leadership = new Leadership(new LeaseStore(store.db), replica, { lead, follow }, options.log, options.leaseTerms);
+    options.log.info({ replica: replica.id }, 'running as a replica: it serves the API, and executes deployments only while it holds the leadership lease');
+    leadership.start();
+  }
   options.log.info({ url, dataDir: options.dataDir }, 'cutover server listening');
   return {
     url,
     coordinator,
     ctx,
+    ...(leadership ? { leadership } : {}),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await coordinator.stop();
+      // A leader ends its term in the store: a follower takes over at its next attempt, not after the lease.
+      if (leadership) await leadership.stop();
+      else await follow();
       monitoring.stop();
-      await uploads.stop();
       // Unauthenticated failures counted since the last minute's entry.
       anonymousFailures.flush();
       store.close();
-      rmSync(pidFile, { force: true });
+      // Replicas share the data dir: the file names the last one started, and only that one removes it.
+      if (runningServer(pidFile) === process.pid || !existsSync(pidFile)) rmSync(pidFile, { force: true });
     },
+  };
+}
+
+/** The leader as the store names it, and this replica. */
+function controlPlaneView(replica: Replica, leases: LeaseStore): ControlPlaneView {
+  const held = leases.holder();
+  return {
+    replica: { id: replica.id, url: replica.url },
+    leader: held ? { id: held.holder, url: held.url, token: held.token, since: new Date(held.since).toISOString(), expiresAt: new Date(held.expiresAt).toISOString(), live: held.live } : null,
   };
 }
 

@@ -2,6 +2,7 @@ import { AUDIT_SCHEMA } from '../security/audit/schema.ts';
 import { IDENTITY_FLAGS_SCHEMA, IDENTITY_SCHEMA, SEALED_SECRETS_SCHEMA } from '../security/identity/schema.ts';
 import { SERVICE_ENVIRONMENT_IDENTITY } from './migrations/service-environment.ts';
 import { SCALE_INDEXES } from './migrations/scale-indexes.ts';
+import { LEADERSHIP } from './migrations/leadership.ts';
 
 /**
  * The schema, as an ordered list of migrations. A migration is never edited
@@ -126,4 +127,6 @@ export const MIGRATIONS: readonly string[] = [
   SIGNATURES_PER_ENVIRONMENT,
   // Indexes for many services (issue 15).
   SCALE_INDEXES,
+  // Control-plane replicas: the leader's lease and fencing token (issue 15).
+  LEADERSHIP,
 ];

@@ -36,6 +36,16 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /ui/': { summary: "The web dashboard's page (no authentication, holds no data)", tag: 'dashboard', answer: { text: 'text/html', description: 'the page' } },
   'GET /ui/:file': { summary: "The web dashboard's static files (no authentication, hold no data)", tag: 'dashboard', answer: { text: 'application/octet-stream', description: 'a script, style sheet or image' } },
   'GET /v1/me': { summary: 'Who the credentials belong to, and their roles', tag: 'users', answer: ok(z.object({ user: z.string(), grants: z.array(z.object({ role: z.string(), environment: z.string() })) })) },
+  'GET /v1/control-plane': {
+    summary: 'The leader of the control plane (the holder of the leadership lease) and the replica that answered; both null for a server that is not a replica',
+    tag: 'server',
+    answer: ok(
+      z.object({
+        replica: z.object({ id: z.string(), url: z.string() }).nullable(),
+        leader: z.object({ id: z.string(), url: z.string(), token: z.int(), since: z.string(), expiresAt: z.string(), live: z.boolean() }).nullable(),
+      }),
+    ),
+  },
   'POST /v1/artifacts': { summary: 'Upload an artifact (tar.gz, at most limits.artifactSize: 512 MiB by default, else 413), streamed to disk; stored by SHA-256', tag: 'artifacts', body: 'tar.gz', answer: ok(z.object({ digest: z.string(), size: z.int() }), 201) },
   'GET /v1/artifacts/recipient': { summary: "The server's age recipient, to upload encrypted artifacts", tag: 'artifacts', answer: ok(z.object({ recipient: z.string() })) },
   'GET /v1/artifacts/:digest/export': {

@@ -14,6 +14,7 @@ interface ServerOptions {
   keyDir?: string;
   keyFile?: string;
   syncEveryCommit?: boolean;
+  replica?: boolean;
 }
 
 /** `cutover server`: the control plane, until SIGINT or SIGTERM; instances and routers keep running after it stops. */
@@ -33,6 +34,7 @@ export function register(cli: Cli): void {
     .option('--key-dir <dir>', 'the age key ring (artifacts and secrets at rest), outside the data dir (default <data-dir>/keys)')
     .option('--key-file <file>', 'one age identity the server only reads, e.g. a systemd credential (default $CREDENTIALS_DIRECTORY/age-key when it exists); keys cannot be rotated then')
     .option('--sync-every-commit', 'fsync the store in every commit: nothing acknowledged is lost even to a power loss, at one disk flush per write (default: commits are flushed together, every 50 ms; a SIGKILL loses nothing either way)')
+    .option('--replica', 'run as one of several servers on one store (and data dir): each serves the API, the one holding the leadership lease executes deployments')
     .action(
       run(async (options: ServerOptions) => {
         if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
@@ -51,6 +53,7 @@ export function register(cli: Cli): void {
           ...(options.keyDir ? { keyDir: resolve(options.keyDir) } : {}),
           ...(options.keyFile ? { keyFile: resolve(options.keyFile) } : {}),
           ...(options.syncEveryCommit ? { commits: 'each' as const } : {}),
+          ...(options.replica ? { replica: true } : {}),
         });
         await new Promise<void>((done) => {
           const stop = () => {

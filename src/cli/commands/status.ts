@@ -1,4 +1,5 @@
 import type { StatusView } from '../../api/views.ts';
+import type { ControlPlaneView } from '../../api/routes/control-plane.ts';
 import { followDeployment, servicePath, terminalProgress, weightsText } from '../../client/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
 import { envOption, outputOption, timeoutOption, type OutputFormat } from '../options.ts';
@@ -25,11 +26,19 @@ export function register(cli: Cli): void {
         const ref = await target(api, service, options.env);
         let status = await api.request<StatusView>('GET', servicePath(ref));
         if (options.watch && status.deployment.finishedAt === null) status = await followDeployment(api, ref, status.deployment.id, until(terminalProgress(), limit(goesOn(ref))));
-        print(options.output, status, statusText);
+        // Replicas: which one leads and which answered (nothing for one server).
+        const plane = await api.request<ControlPlaneView>('GET', '/v1/control-plane');
+        print(options.output, plane.replica ? { ...status, controlPlane: plane } : status, (view) => statusText(view) + controlPlaneText(plane));
         // Watching ends like `apply --wait`: by how the deployment ended (or had ended already).
         return options.watch ? exitCodeOf(status) : EXIT.ok;
       }),
     );
+}
+
+function controlPlaneText({ replica, leader }: ControlPlaneView): string {
+  if (!replica) return '';
+  const leads = leader?.live ? `${leader.id} at ${leader.url} (token ${leader.token}, since ${leader.since})` : 'none right now (a replica takes over within seconds)';
+  return `\ncontrol plane: leader ${leads}; answered by ${replica.id}${leader?.live && leader.id === replica.id ? ' (the leader)' : ''}\n`;
 }
 
 function statusText(status: StatusView): string {
