@@ -1,5 +1,4 @@
-import type { Db } from '../../store/index.ts';
-import { Dialect } from '../../store/sql/index.ts';
+import { Dialect, type Db } from '../../store/index.ts';
 import { claim, type LeaseRow, type LeaseTerms } from './lease.ts';
 
 /** The lease as the API shows it: who leads, where it answers, until when. */
