@@ -8,6 +8,7 @@ import type { Environment } from '../environments/types.ts';
 import { parseAlertsConfig, type AlertsConfig } from '../monitoring/alerts/index.ts';
 import { parseIsolationConfig, type IsolationConfig } from '../platforms/index.ts';
 import { parseLimitsConfig, type ServerLimits } from './limits.ts';
+import { checkStoreUrl } from '../store/url.ts';
 
 /** The server's config file (`--config`, default `<data-dir>/config.yaml`): environments, alerts, policies, security, isolation, limits. */
 export interface ServerConfig {
@@ -31,9 +32,11 @@ export interface ServerConfig {
    * @default null
    */
   publicUrl: string | null;
+  /** `store`: a PostgreSQL URL (postgres://user@host/db) to keep the state in instead of `<data-dir>/cutover.db`. @default null */
+  store: string | null;
 }
 
-const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation', 'limits', 'simulation'];
+const SECTIONS = ['environments', 'alerts', 'policies', 'security', 'isolation', 'limits', 'simulation', 'store'];
 
 /**
  * A problem in the config file: a startup failure (never an HTTP answer)
@@ -132,5 +135,14 @@ export async function loadServerConfig(file: string, explicit: boolean): Promise
     }),
     limits: section(file, 'limits', () => parseLimitsConfig(document.limits)),
     publicUrl: publicUrlOf(document.security, file),
+    store: storeOf(document.store, file),
   };
+}
+
+/** `store`: absent, or a postgres:// URL (checked again when the server connects). */
+function storeOf(value: unknown, file: string): string | null {
+  if (value === undefined || value === null) return null;
+  const problem = checkStoreUrl(value);
+  if (problem !== null) throw invalidConfig(file, `store ${problem}`, { problems: [{ path: 'store', message: problem }] });
+  return value as string;
 }

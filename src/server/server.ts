@@ -41,6 +41,8 @@ export interface ServerOptions {
   insecureListenAnywhere?: boolean;
   /** Where the age key ring lives. @default `<data-dir>/keys` */
   keyDir?: string;
+  /** A PostgreSQL URL to keep the state in (else the config file's `store`, else `<data-dir>/cutover.db`). */
+  store?: string;
   /** One age identity file the server only reads, instead of a ring (`$CREDENTIALS_DIRECTORY/age-key` under systemd). */
   keyFile?: string;
   /** How the store's commits reach the disk: grouped (default) or an fsync in each (`--sync-every-commit`; src/store/sql/group-commit.ts). */
@@ -86,10 +88,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.log.warn({ host: options.host }, 'security.publicUrl is not set: signed requests are checked against the Host header the client sends, so a request signed for another server that trusts the same key is accepted here; set security.publicUrl to the URL clients use');
   }
   const sandbox = Sandbox.open(config.isolation, { hidden: [dataDir, configFile], revisionsDir: revisionsDirOf(dataDir, config.isolation.revisionsDir) }, options.log);
+  const storeUrl = options.store ?? config.store;
   const storeFile = join(options.dataDir, 'cutover.db');
   // A lost or damaged store is refused here, before anything could be stopped as "a process no record owns".
-  checkStoreAtStart(storeFile, options.dataDir, 0);
-  const store = openStore(storeFile, options.commits);
+  // (PostgreSQL checks its own pages; a database that cannot be reached fails openStore with the server named.)
+  if (storeUrl === null) checkStoreAtStart(storeFile, options.dataDir, 0);
+  const store = openStore(storeUrl ?? storeFile, options.commits);
+  options.log.info({ store: store.db.location, dialect: store.db.dialect }, 'store opened');
   const pidFile = join(options.dataDir, 'server.pid');
   writeServerPid(pidFile);
   // Replicas: the fence every side effect asks is the leadership; without it the server always acts, as before.

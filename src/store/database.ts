@@ -1,12 +1,32 @@
 import { MIGRATIONS } from './migrations.ts';
-import { SqliteDatabase, type CommitMode, type SqlDatabase } from './sql/index.ts';
+import { POSTGRES_MIGRATIONS } from './migrations-postgres.ts';
+import { PostgresDatabase, SqliteDatabase, type CommitMode, type SqlDatabase } from './sql/index.ts';
 
 /** The database every store class and SQL site uses (the contract is in sql/port.ts). */
 export type Db = SqlDatabase;
 
-/** Opens the SQLite database in `file` and brings its schema up to date; `commits`: how they reach the disk (sql/group-commit.ts). */
-export function openDatabase(file: string, commits: CommitMode = 'grouped'): Db {
-  const db = new SqliteDatabase(file, commits);
+/** True when `location` names a PostgreSQL database (postgres://… or postgresql://…) rather than an SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * Opens the database at `location` (an SQLite file, or a PostgreSQL URL) and
+ * brings its schema up to date; `commits`: how SQLite's reach the disk
+ * (sql/group-commit.ts; PostgreSQL commits as its server is configured).
+ */
+export function openDatabase(location: string, commits: CommitMode = 'grouped'): Db {
+  if (isPostgresUrl(location)) {
+    const db = new PostgresDatabase(location);
+    try {
+      migrate(db, POSTGRES_MIGRATIONS);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
+  }
+  const db = new SqliteDatabase(location, commits);
   migrate(db, MIGRATIONS);
   return db;
 }
@@ -21,7 +41,7 @@ export function migrate(db: Db, migrations: readonly string[]): void {
   for (let version = db.schemaVersion(); version < migrations.length; version++) {
     db.transaction(() => {
       if (db.schemaVersion() > version) return;
-      db.exec(migrations[version]!);
+      if (migrations[version]!.trim() !== '') db.exec(migrations[version]!);
       db.setSchemaVersion(version + 1);
     });
   }

@@ -18,9 +18,9 @@ export interface Store {
   close(): void;
 }
 
-/** Opens (and migrates) the store in one SQLite file. */
-export function openStore(file: string, commits: CommitMode = 'grouped'): Store {
-  const db = openDatabase(file, commits);
+/** Opens (and migrates) the store: one SQLite file, or a PostgreSQL database when `location` is a postgres:// URL; `commits`: SQLite's (sql/group-commit.ts). */
+export function openStore(location: string, commits: CommitMode = 'grouped'): Store {
+  const db = openDatabase(location, commits);
   return {
     db,
     services: new ServiceStore(db),
@@ -40,7 +40,8 @@ export type { StoredEvent } from './deployments.ts';
 export type { RouterRecord } from './routers.ts';
 export type { DeployLock } from './locks.ts';
 export type { Db } from './database.ts';
-export { Dialect, GROUP_COMMIT_MS, type CommitMode } from './sql/index.ts';
+export { isPostgresUrl } from './database.ts';
+export { Dialect, GROUP_COMMIT_MS, redactUrl, LISTENER_STATE_CHANNEL, type CommitMode } from './sql/index.ts';
 export type { SqlDatabase, Statement, RunResult, NotificationListener } from './sql/index.ts';
 export { checkStoreAtStart, integrityProblem } from './integrity.ts';
 export { backupStore, restoreStore, runningServer, writeServerPid } from './backup.ts';

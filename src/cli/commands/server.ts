@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError } from '../exit.ts';
 import { integerIn } from '../options.ts';
+import { checkStoreUrl } from '../../store/url.ts';
 import type { Cli } from '../cli.ts';
 
 interface ServerOptions {
@@ -15,6 +16,7 @@ interface ServerOptions {
   keyFile?: string;
   syncEveryCommit?: boolean;
   replica?: boolean;
+  store?: string;
 }
 
 /** `cutover server`: the control plane, until SIGINT or SIGTERM; instances and routers keep running after it stops. */
@@ -31,6 +33,7 @@ export function register(cli: Cli): void {
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (required for a non-loopback --host)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--insecure-listen-anywhere', 'allow a non-loopback --host without TLS (logged loudly)')
+    .option('--store <url>', 'keep the state in PostgreSQL (postgres://USER@HOST[:PORT]/DATABASE) instead of <data-dir>/cutover.db; or `store:` in the config file')
     .option('--key-dir <dir>', 'the age key ring (artifacts and secrets at rest), outside the data dir (default <data-dir>/keys)')
     .option('--key-file <file>', 'one age identity the server only reads, e.g. a systemd credential (default $CREDENTIALS_DIRECTORY/age-key when it exists); keys cannot be rotated then')
     .option('--sync-every-commit', 'fsync the store in every commit: nothing acknowledged is lost even to a power loss, at one disk flush per write (default: commits are flushed together, every 50 ms; a SIGKILL loses nothing either way)')
@@ -38,6 +41,8 @@ export function register(cli: Cli): void {
     .action(
       run(async (options: ServerOptions) => {
         if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
+        const storeProblem = options.store === undefined ? null : checkStoreUrl(options.store);
+        if (storeProblem !== null) throw new UsageError(`--store ${storeProblem}`);
         if (options.keyDir && options.keyFile) throw new UsageError('--key-dir and --key-file name two places for the age keys: give one');
         // The whole control plane: loaded only to run it.
         const [{ startServer }, { createLogger }] = await Promise.all([import('../../server/index.ts'), import('../../monitoring/logger.ts')]);
@@ -54,6 +59,7 @@ export function register(cli: Cli): void {
           ...(options.keyFile ? { keyFile: resolve(options.keyFile) } : {}),
           ...(options.syncEveryCommit ? { commits: 'each' as const } : {}),
           ...(options.replica ? { replica: true } : {}),
+          ...(options.store ? { store: options.store } : {}),
         });
         await new Promise<void>((done) => {
           const stop = () => {

@@ -1,0 +1,239 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { foldEvents, type Deployment, type DeploymentEvent } from '../src/core/deployment.ts';
+import { AuditLog } from '../src/security/audit/audit-log.ts';
+import { IdentityStore } from '../src/security/identity/identity-store.ts';
+import { MIGRATIONS } from '../src/store/migrations.ts';
+import { POSTGRES_MIGRATIONS } from '../src/store/migrations-postgres.ts';
+import { openStore, type Store } from '../src/store/index.ts';
+import { freshPostgresDatabase, requirePostgres } from './support/postgres.ts';
+
+/**
+ * The store contract: what every store must do, run unchanged against the
+ * embedded SQLite file and a fresh PostgreSQL database (a real server).
+ */
+interface Engine {
+  name: string;
+  gate: { describe(name: string, body: () => void): void };
+  /** A location for openStore: the same one each call within a test. */
+  location(): string;
+  /** Forgets the location (the next test gets an empty one). */
+  reset(): void;
+  cleanup(): void;
+}
+
+function sqliteEngine(): Engine {
+  let dir = '';
+  return {
+    name: 'SQLite',
+    gate: { describe },
+    location: () => join((dir ||= mkdtempSync(join(tmpdir(), 'cutover-store-'))), 'cutover.db'),
+    reset: () => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      dir = '';
+    },
+    cleanup: () => undefined,
+  };
+}
+
+function postgresEngine(): Engine {
+  let database: ReturnType<typeof freshPostgresDatabase> | null = null;
+  const gate = requirePostgres();
+  return {
+    name: 'PostgreSQL',
+    gate,
+    location: () => (database ??= freshPostgresDatabase()).url,
+    reset: () => {
+      database?.drop();
+      database = null;
+    },
+    cleanup: () => database?.drop(),
+  };
+}
+
+const init: Omit<Deployment, 'id'> = {
+  service: 'hello', environment: 'development', kind: 'apply', revision: 1, version: '1.0.0', previousRevision: null, stableRevision: null,
+  strategy: 'rolling', plan: [{ type: 'promote' }], planHash: 'h', stepIndex: 0, stepStartedAt: null, phase: 'Progressing', ending: null,
+  pausedUntil: null, promoteRequested: false, weights: {}, analyses: [], hold: null, message: '', author: 'admin', createdAt: 1, updatedAt: 1, finishedAt: null,
+};
+
+
+for (const engine of [sqliteEngine(), postgresEngine()]) {
+  let store: Store | null = null;
+  const open = (): Store => (store = openStore(engine.location()));
+
+  engine.gate.describe(`the store contract on ${engine.name}`, () => {
+    afterEach(() => {
+      store?.close();
+      store = null;
+      engine.reset();
+    });
+    afterAll(() => engine.cleanup());
+
+  describe('the store', () => {
+    it('keeps each deployment projection equal to the fold of its events', () => {
+      const s = open();
+      const d = s.deployments.create(init);
+      s.deployments.append(d.id, { type: 'StepStarted', index: 0, message: 'promote' });
+      s.deployments.append(d.id, { type: 'StepCompleted', index: 0 });
+      s.deployments.append(d.id, { type: 'Finished', phase: 'Succeeded', message: 'ok' });
+      const events = s.deployments.events(d.id).map((e) => ({ event: e.data as DeploymentEvent, at: e.at }));
+      expect(foldEvents(events)).toEqual(s.deployments.get(d.id));
+      expect(s.deployments.get(d.id)?.phase).toBe('Succeeded');
+      expect(s.deployments.unfinished()).toEqual([]);
+    });
+
+    it('keeps what it acknowledged across a reopen', () => {
+      let s = open();
+      const d = s.deployments.create(init);
+      s.deployments.append(d.id, { type: 'StepStarted', index: 0, message: 'x' });
+      s.close();
+      s = open();
+      expect(s.deployments.unfinished().map((u) => u.id)).toEqual([d.id]);
+      expect(s.deployments.get(d.id)?.stepStartedAt).not.toBeNull();
+    });
+
+    it('numbers revisions per service from 1, each environment on its own', () => {
+      const s = open();
+      const spec = { name: 'hello' } as never;
+      const dev = { service: 'hello', environment: 'development' };
+      const prod = { service: 'hello', environment: 'production' };
+      expect(s.services.addRevision(dev, { version: '1', digest: 'd', spec, document: {}, createdAt: 1 }).number).toBe(1);
+      expect(s.services.addRevision(dev, { version: '2', digest: 'd', spec, document: {}, createdAt: 2 }).number).toBe(2);
+      expect(s.services.addRevision({ service: 'other', environment: 'development' }, { version: '1', digest: 'd', spec, document: {}, createdAt: 3 }).number).toBe(1);
+      expect(s.services.addRevision(prod, { version: '1', digest: 'd', spec, document: {}, createdAt: 4 }).number).toBe(1);
+      expect(s.services.revision(prod, 1)?.createdAt).toBe(4);
+    });
+
+    it('keeps the same name in two environments as two services that never touch each other', () => {
+      const s = open();
+      const spec = (environment: string, port: number) => ({ name: 'hello', environment, port }) as never;
+      s.services.upsert(spec('development', 8001));
+      s.services.upsert(spec('production', 8002));
+      s.services.setStableRevision({ service: 'hello', environment: 'production' }, 3);
+      s.services.markDeleted({ service: 'hello', environment: 'development' });
+      expect(s.services.named('hello').map((r) => [r.environment, r.port, r.stableRevision])).toEqual([['production', 8002, 3]]);
+      s.locks.acquire({ service: 'hello', environment: 'production', holder: 'ops', message: 'freeze', acquiredAt: 1 });
+      expect(s.locks.get({ service: 'hello', environment: 'development' })).toBeNull();
+      const d = s.deployments.create({ ...init, environment: 'production' });
+      expect(s.deployments.active({ service: 'hello', environment: 'development' })).toBeNull();
+      expect(s.deployments.active({ service: 'hello', environment: 'production' })?.id).toBe(d.id);
+      expect(s.deployments.eventsAfter(0, { environment: 'development' })).toEqual([]);
+      expect(s.deployments.eventsAfter(0, { service: 'hello', environment: 'production' }).map((e) => e.type)).toEqual(['DeploymentCreated']);
+    });
+
+    it('lists only live instances and those due for retirement', () => {
+      const s = open();
+      const ref = { service: 'hello', environment: 'development' };
+      s.instances.insert({ id: 'a', ...ref, revision: 1, port: 1, dir: '/x', logPath: '/x.log' });
+      s.instances.insert({ id: 'b', ...ref, revision: 1, port: 2, dir: '/x', logPath: '/x.log' });
+      s.instances.insert({ id: 'c', service: 'hello', environment: 'production', revision: 1, port: 3, dir: '/x', logPath: '/x.log' });
+      s.instances.update('b', { state: 'stopped' });
+      s.instances.update('a', { state: 'ready', retireAt: 5 });
+      expect(s.instances.live(ref).map((i) => i.id)).toEqual(['a']);
+      expect(s.instances.dueForRetirement(4)).toEqual([]);
+      expect(s.instances.dueForRetirement(5).map((i) => i.id)).toEqual(['a']);
+    });
+
+    it('gives router config generations that only grow', () => {
+      const s = open();
+      const ref = { service: 'hello', environment: 'development' };
+      s.routers.save({ ...ref, mark: 'development/hello', pid: null, adminPort: 1, generation: 0 });
+      expect(s.routers.nextGeneration(ref)).toBe(1);
+      expect(s.routers.nextGeneration(ref)).toBe(2);
+      expect(s.routers.nextGeneration({ service: 'hello', environment: 'production' })).toBe(1);
+    });
+  });
+
+  describe('ports in the store', () => {
+    it('finds the live service owning a port or a blue-green preview port, and not a deleted one', async () => {
+      const { sampleSpec } = await import('./support/sample-spec.ts');
+      const s = open();
+      s.services.upsert(sampleSpec({ name: 'a', port: 9001 }));
+      s.services.upsert(sampleSpec({ name: 'b', port: 9002, strategy: { type: 'blueGreen', autoPromote: true, scaleDownDelayMs: 0, previewPort: 9003 } }));
+      s.services.upsert(sampleSpec({ name: 'c', port: 9004 }));
+      s.services.markDeleted({ service: 'c', environment: sampleSpec().environment });
+      expect(s.services.owningPort(9001).map((r) => r.name)).toEqual(['a']);
+      expect(s.services.owningPort(9003).map((r) => r.name)).toEqual(['b']);
+      expect(s.services.owningPort(9004)).toEqual([]);
+      expect(s.services.owningPort(9999)).toEqual([]);
+    });
+  });
+
+  describe('the store reads that do not grow with the number of services', () => {
+    it('answers where an artifact succeeded, each service\'s stable size, serving counts and folder users in one query each', async () => {
+      const { sampleSpec } = await import('./support/sample-spec.ts');
+      const s = open();
+      const spec = sampleSpec({ name: 'a', instances: 3 });
+      const a = { service: 'a', environment: spec.environment };
+      s.services.upsert(spec);
+      s.services.addRevision(a, { version: '1', digest: 'shared', spec, document: {}, createdAt: 1 });
+      s.services.setStableRevision(a, 1);
+      const d = s.deployments.create({ ...init, service: 'a', environment: spec.environment, revision: 1 });
+      expect(s.deployments.succeededWith('shared')).toEqual([]);
+      s.deployments.append(d.id, { type: 'Finished', phase: 'Succeeded', message: 'ok' });
+      expect(s.deployments.succeededWith('shared')).toEqual([spec.environment]);
+      expect(s.deployments.succeededWith('other')).toEqual([]);
+      expect(s.services.stableSizes()).toEqual([{ ...a, revision: 1, instances: 3 }]);
+      s.instances.insert({ id: 'i1', ...a, revision: 1, port: 1, dir: '/r/1', logPath: '/x.log' });
+      s.instances.insert({ id: 'i2', ...a, revision: 1, port: 2, dir: '/r/1', logPath: '/x.log' });
+      s.instances.insert({ id: 'i3', ...a, revision: 1, port: 3, dir: '/r/1', logPath: '/x.log' });
+      s.instances.update('i2', { state: 'draining' });
+      s.instances.update('i3', { state: 'stopped' });
+      expect(s.instances.servingCounts()).toEqual([{ ...a, revision: 1, count: 1 }]);
+      expect(s.instances.liveIn('/r/1')).toBe(2);
+      expect(s.instances.liveRevisions()).toEqual([{ ...a, revision: 1 }]);
+      expect(s.deployments.latestOfEach().get(`${spec.environment}/a`)?.id).toBe(d.id);
+    });
+  });
+
+    it('keeps an event and its projection in one transaction: a throw inside leaves neither', () => {
+      const s = open();
+      const d = s.deployments.create(init);
+      expect(() =>
+        s.db.transaction(() => {
+          s.deployments.append(d.id, { type: 'StepStarted', index: 0, message: 'x' });
+          s.deployments.create(init);
+          throw new Error('crash');
+        }),
+      ).toThrow('crash');
+      expect(s.deployments.events(d.id).map((e) => e.type)).toEqual(['DeploymentCreated']);
+      expect(s.deployments.get(d.id)?.stepStartedAt).toBeNull();
+      expect(s.deployments.unfinished().map((u) => u.id)).toEqual([d.id]);
+    });
+
+    it('keeps the audit chain and the identities (blobs as Buffers), and counts the rows written', () => {
+      const s = open();
+      const before = s.db.rowsWritten();
+      const identities = new IdentityStore(s.db);
+      identities.addUser('alice', [{ role: 'deployer', environment: 'staging' }]);
+      const token = identities.createToken('alice');
+      expect(identities.verifyToken(token)?.user).toBe('alice');
+      expect(identities.seenNonce('k', 'n', Date.now() / 1000 + 60)).toBe(false);
+      expect(identities.seenNonce('k', 'n', Date.now() / 1000 + 60)).toBe(true);
+      const audit = new AuditLog(s.db);
+      audit.append({ actor: 'alice', action: 'apply', target: 'hello', outcome: 'allowed', from: '127.0.0.1' });
+      audit.append({ actor: 'bob', action: 'apply', target: 'hello', outcome: 'denied', from: '127.0.0.1', details: { why: 'role' } });
+      expect(audit.list({ actor: 'bob' }).map((e) => e.seq)).toEqual([2]);
+      expect(audit.verify().ok).toBe(true);
+      expect(s.db.rowsWritten() - before).toBeGreaterThanOrEqual(6);
+    });
+
+    it('delivers a notification to a listener once its transaction commits', async () => {
+      const s = open();
+      const received: string[] = [];
+      const stop = s.db.listen('cutover_test', (payload) => received.push(payload));
+      s.db.transaction(() => s.db.notify('cutover_test', 'one'));
+      const deadline = Date.now() + 10_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      stop();
+      expect(received).toEqual(['one']);
+    });
+  });
+}
+
+it('numbers the SQLite and PostgreSQL migrations together', () => {
+  expect(POSTGRES_MIGRATIONS).toHaveLength(MIGRATIONS.length);
+});
