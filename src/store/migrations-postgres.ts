@@ -131,7 +131,7 @@ const SCHEMA_OF_SQLITE_VERSION_9 = `
     username    TEXT COLLATE "C" NOT NULL,            -- no foreign key: removing a user revokes its keys but keeps the keyids taken
     alg         TEXT COLLATE "C" NOT NULL,            -- hmac-sha256 | ed25519
     public_key  TEXT COLLATE "C",                     -- ed25519: SPKI PEM
-    secret_plaintext BYTEA,               -- never written on PostgreSQL (secrets are sealed from the start); kept so the columns match
+    secret_plaintext BYTEA,               -- hmac-sha256 kept in the clear when no sealer was given; sealed into secret_sealed at the next start
     created_at  BIGINT NOT NULL,
     revoked_at  BIGINT,
     secret_sealed TEXT COLLATE "C"
