@@ -108,7 +108,11 @@ export async function startPrivateEngine(options: PrivateEngineOptions = {}): Pr
       if (running()) child.kill('SIGKILL');
     }
     // What this engine started and left (its containerd and shims after a crash) names its folder: stop exactly those.
-    for (const pid of processesNaming(root)) {
+    // A container's own processes do not name it: they live in the cgroup /docker/<id> of a shim's `-id <id>`,
+    // and outlive a killed shim (reparented to init), so they are found by that cgroup and stopped too.
+    const leftovers = processesNaming(root);
+    const containerIds = leftovers.map(shimContainerId).filter((id): id is string => id !== undefined);
+    for (const pid of [...leftovers, ...processesInCgroups(containerIds.map((id) => `/docker/${id}`))]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -157,6 +161,33 @@ function processesNaming(path: string): number[] {
     .filter((name) => {
       try {
         return readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(path);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The container a containerd shim runs (`containerd-shim-runc-v2 -namespace moby -id <id> …`), if it is one. */
+function shimContainerId(pid: number): string | undefined {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const at = args.indexOf('-id');
+    return /containerd-shim/.test(args[0] ?? '') && at >= 0 && /^[0-9a-f]{12,64}$/.test(args[at + 1] ?? '') ? args[at + 1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Processes whose cgroup (cgroup v2: the one `0::` line) ends with one of these paths. */
+function processesInCgroups(paths: string[]): number[] {
+  if (paths.length === 0) return [];
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .filter((name) => {
+      try {
+        const cgroup = readFileSync(`/proc/${name}/cgroup`, 'utf8').trim().split('\n').at(-1) ?? '';
+        return paths.some((path) => cgroup.endsWith(path));
       } catch {
         return false;
       }
