@@ -9,7 +9,7 @@ import type { KeyRing } from '../security/encryption/index.ts';
 import type { IdentityStore } from '../security/identity/index.ts';
 import type { AnonymousFailures } from './anonymous-failures.ts';
 import type { AuthEnv } from './auth.ts';
-import type { ControlPlaneView } from './routes/control-plane.ts';
+import type { ControlPlaneView } from './control-plane-view.ts';
 
 /** What the API's routes act on, handed to each resource's sub-app. */
 export interface ApiDeps {

@@ -21,7 +21,7 @@ import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
 import { SimulatedTrafficRouter } from '../traffic/simulated/index.ts';
 import { AnonymousFailures } from '../api/anonymous-failures.ts';
 import { createApi } from '../api/app.ts';
-import type { ControlPlaneView } from '../api/routes/control-plane.ts';
+import type { ControlPlaneView } from '../api/control-plane-view.ts';
 import { adminTokenPath, ensureAdminToken, readAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
 import { AuditLog } from '../security/audit/index.ts';

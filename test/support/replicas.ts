@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/core/net.ts';
-import type { ControlPlaneView } from '../../src/api/routes/control-plane.ts';
+import type { ControlPlaneView } from '../../src/api/control-plane-view.ts';
 import { Cluster, runCli, waitFor, type CliResult } from './cluster.ts';
 
 /** One `cutover server --replica` process. */

@@ -1,5 +1,5 @@
 import type { StatusView } from '../../api/views.ts';
-import type { ControlPlaneView } from '../../api/routes/control-plane.ts';
+import type { ControlPlaneView } from '../../api/control-plane-view.ts';
 import { followDeployment, servicePath, terminalProgress, weightsText } from '../../client/index.ts';
 import { EXIT, exitCodeOf } from '../exit.ts';
 import { envOption, outputOption, timeoutOption, type OutputFormat } from '../options.ts';
