@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { Agent } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,8 +87,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * New connections every time: Node's global agent keeps connections alive, and one a killed or
+ * replaced worker held would be reused and hang up — the lost connections of a dead worker are
+ * expected; what these checks ask is whether the service takes new ones.
+ */
+const freshConnections = new Agent({ keepAlive: false });
+
 async function revisionsServed(port: number, count = 10): Promise<Set<number | undefined>> {
-  const answers = await Promise.all(Array.from({ length: count }, () => send(port, '/')));
+  const answers = await Promise.all(Array.from({ length: count }, () => send(port, '/', { agent: freshConnections })));
   expect(answers.map((answer) => answer.status)).toEqual(Array(count).fill(200));
   return new Set(answers.map((answer) => answer.json().revision));
 }
