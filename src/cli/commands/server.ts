@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError } from '../exit.ts';
 import { integerIn } from '../options.ts';
-import { checkStoreUrl } from '../../store/url.ts';
 import type { Cli } from '../cli.ts';
 
 interface ServerOptions {
@@ -41,7 +40,8 @@ export function register(cli: Cli): void {
     .action(
       run(async (options: ServerOptions) => {
         if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
-        const storeProblem = options.store === undefined ? null : checkStoreUrl(options.store);
+        // Store code is loaded only when a store is named: `cutover --help` loads none (test/cli.test.ts).
+        const storeProblem = options.store === undefined ? null : (await import('../../store/url.ts')).checkStoreUrl(options.store);
         if (storeProblem !== null) throw new UsageError(`--store ${storeProblem}`);
         if (options.keyDir && options.keyFile) throw new UsageError('--key-dir and --key-file name two places for the age keys: give one');
         // The whole control plane: loaded only to run it.
