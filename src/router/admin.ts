@@ -160,31 +160,31 @@ async function putToken(req: IncomingMessage, res: ServerResponse, tokens: Token
   answer(res, 200, { ok: true });
 }
 
-/** The body as text; undefined when it is too large (the rest is read and dropped). */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body as text; undefined when it is larger than `maxBytes` (the rest is read and dropped). Shared with the router host's admin API. */
+export function readBody(req: IncomingMessage, maxBytes = MAX_CONFIG_BYTES): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_CONFIG_BYTES) chunks.push(chunk);
+      if (size <= maxBytes) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size <= MAX_CONFIG_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('end', () => resolve(size <= maxBytes ? Buffer.concat(chunks).toString('utf8') : undefined));
     req.on('error', reject);
   });
 }
 
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
-function authorized(header: string | undefined, expected: Buffer): boolean {
+export function authorized(header: string | undefined, expected: Buffer): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
 }
 
-function digest(text: string): Buffer {
+export function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function answer(res: ServerResponse, status: number, body: unknown): void {
+export function answer(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);

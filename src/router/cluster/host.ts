@@ -23,9 +23,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join, resolve as resolvePath } from 'node:path';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { CutoverError, ErrorCode, isCutoverError, messageOf } from '../../core/errors.ts';
-import { startAdmin } from '../admin.ts';
+import { answer, authorized, digest, readBody, startAdmin } from '../admin.ts';
 import type { AdminTarget } from '../admin.ts';
 import type { PushResult } from '../data-plane.ts';
 import { closeGracefully, listen, portOf } from '../listen.ts';
@@ -472,7 +471,7 @@ async function handleHost(req: IncomingMessage, res: ServerResponse, token: Buff
     return answer(res, 400, { error: { code: ErrorCode.InvalidRequest, message: `"${key.slice(0, 200)}" is not <environment>/<service> (lowercase letters, digits and dashes).` } });
   }
   if (req.method === 'DELETE') return answer(res, 200, { removed: await host.remove(key) });
-  const body = await readSmallBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
   let adminPort: unknown;
   try {
     adminPort = (JSON.parse(body ?? '') as { adminPort?: unknown }).adminPort;
@@ -481,34 +480,6 @@ async function handleHost(req: IncomingMessage, res: ServerResponse, token: Buff
   }
   if (!isPort(adminPort)) return answer(res, 400, { error: { code: ErrorCode.InvalidRequest, message: 'Send {"adminPort": N} with the port (1-65535) this service\'s admin API listens on.' } });
   return answer(res, 200, await host.add(key, adminPort));
-}
-
-function readSmallBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined));
-    req.on('error', reject);
-  });
-}
-
-function authorized(header: string | undefined, expected: Buffer): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-function answer(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
 }
 
 /** Runs the shared router (this process must be the cluster primary; main.ts runs workers in the others). */
