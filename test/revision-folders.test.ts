@@ -52,8 +52,13 @@ describe('consecutive config-only releases of a Python http.server under load', 
     } finally {
       const report = await load.stop();
       const history = await cluster.cli('history', service, '-o', 'json');
-      const rolledBack = (JSON.parse(history.stdout) as { outcome: string }[]).filter((d) => d.outcome !== 'Succeeded');
-      expect(rolledBack, `${outcomes.join('\n')}\n${history.stdout}`).toEqual([]);
+      const rolledBack = (JSON.parse(history.stdout) as { outcome: string; message: string }[]).filter((d) => d.outcome !== 'Succeeded');
+      // What a rolled-back instance printed says why it exited (a removed folder, a port taken, ...).
+      const logs = await Promise.all(rolledBack.map(async (d) => {
+        const instance = /instance (\S+) \(revision/.exec(d.message)?.[1];
+        return instance ? `${instance}:\n${(await cluster.cli('logs', service, '--instance', instance)).stdout}` : '';
+      }));
+      expect(rolledBack, `${outcomes.join('\n')}\n${logs.join('\n')}\n${history.stdout}`).toEqual([]);
       expect(report.failed, JSON.stringify(report.failures.slice(0, 5))).toBe(0);
       expect(report.ok).toBeGreaterThan(0);
     }

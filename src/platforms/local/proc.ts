@@ -49,10 +49,32 @@ export function findProcesses(test: (env: Map<string, string>, pid: number) => b
   return found;
 }
 
-/** Whether the process `pid` lives and its environment passes `test`. */
+/** How long a live process's environment may read empty before it counts: an exec takes well under this. */
+const EXEC_SETTLE_MS = 100;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Whether the process `pid` lives and its environment passes `test`.
+ *
+ * A live process's environment reads empty while it execs a program
+ * (between the kernel installing the new memory map and writing its stack):
+ * polled in a tight loop, `sh -c 'exec python3 …'` read so in 4 of 5 starts,
+ * and a health check that read it once took a starting instance for one that
+ * had exited (a rollback in CI). So an empty environment of a live process
+ * is read again, a millisecond apart, for at most EXEC_SETTLE_MS; anything
+ * else is answered at once (a kernel thread, the one live process whose
+ * environment stays empty, never carries a mark).
+ */
 export function processIs(pid: number, test: (env: Map<string, string>, pid: number) => boolean): boolean {
-  const env = environOf(pid);
-  return !!env && test(env, pid) && isProcessAlive(pid);
+  const deadline = Date.now() + EXEC_SETTLE_MS;
+  for (;;) {
+    const env = environOf(pid);
+    if (!isProcessAlive(pid)) return false;
+    if (!env) return false;
+    if (env.size > 0) return test(env, pid);
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, 1);
+  }
 }
 
 const carries = (marks: Record<string, string>) => (env: Map<string, string>) => Object.entries(marks).every(([key, value]) => env.get(key) === value);
