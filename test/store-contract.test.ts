@@ -8,6 +8,7 @@ import { IdentityStore } from '../src/security/identity/identity-store.ts';
 import { MIGRATIONS } from '../src/store/migrations.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/migrations-postgres.ts';
 import { openStore, type Store } from '../src/store/index.ts';
+import { Dialect } from '../src/store/sql/index.ts';
 import { freshPostgresDatabase, requirePostgres } from './support/postgres.ts';
 
 /**
@@ -137,6 +138,26 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(s.instances.dueForRetirement(5).map((i) => i.id)).toEqual(['a']);
     });
 
+    it('gives a service\'s live instances with their revisions\' versions in one query (null for a revision it does not have)', async () => {
+      const { sampleSpec } = await import('./support/sample-spec.ts');
+      const s = open();
+      const ref = { service: 'hello', environment: 'development' };
+      s.services.addRevision(ref, { version: '1.0.0', digest: 'd', spec: sampleSpec(), document: {}, createdAt: 1 });
+      s.services.addRevision({ ...ref, environment: 'production' }, { version: '9.9.9', digest: 'd', spec: sampleSpec(), document: {}, createdAt: 2 });
+      s.instances.insert({ id: 'a', ...ref, revision: 1, port: 1, dir: '/x', logPath: '/x.log' });
+      s.instances.insert({ id: 'b', ...ref, revision: 2, port: 2, dir: '/x', logPath: '/x.log' });
+      s.instances.insert({ id: 'c', ...ref, revision: 1, port: 3, dir: '/x', logPath: '/x.log' });
+      s.instances.update('c', { state: 'stopped' });
+      const before = s.db.statementsRun();
+      const live = s.instances.liveWithVersions(ref);
+      expect(s.db.statementsRun() - before).toBe(1);
+      expect(live.map((i) => [i.id, i.revision, i.version])).toEqual([
+        ['a', 1, '1.0.0'],
+        ['b', 2, null],
+      ]);
+      expect(live[0]).toMatchObject({ port: 1, state: 'starting', inRotation: false });
+    });
+
     it('gives router config generations that only grow', () => {
       const s = open();
       const ref = { service: 'hello', environment: 'development' };
@@ -144,6 +165,27 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(s.routers.nextGeneration(ref)).toBe(1);
       expect(s.routers.nextGeneration(ref)).toBe(2);
       expect(s.routers.nextGeneration({ service: 'hello', environment: 'production' })).toBe(1);
+    });
+  });
+
+  describe('alert claims (replicas: each event alerted once across a change of leader)', () => {
+    it('starts at the newest event, moves only forward, and refuses a term older than the one that entered last', () => {
+      const s = open();
+      const d = s.deployments.create(init);
+      s.deployments.append(d.id, { type: 'Finished', phase: 'Succeeded', message: 'ok' });
+      const newest = s.deployments.lastSeq();
+      // A store starts claimed at its newest event when the table is made; a fresh one has none, so 0.
+      expect(s.alertClaims.enter(3)).toBe(0);
+      expect(s.alertClaims.claim(newest, 3)).toBe(true);
+      expect(s.alertClaims.claim(newest, 3)).toBe(false);
+      expect(s.alertClaims.claim(newest - 1, 3)).toBe(false);
+      // A new term starts where the last claim ended; the old term claims nothing from then on.
+      expect(s.alertClaims.enter(4)).toBe(newest);
+      expect(s.alertClaims.claim(newest + 1, 3)).toBe(false);
+      expect(s.alertClaims.enter(3)).toBeNull();
+      expect(s.alertClaims.claim(newest + 1, 4)).toBe(true);
+      // The same term entering again (its renewal) keeps the row.
+      expect(s.alertClaims.enter(4)).toBe(newest + 1);
     });
   });
 
@@ -180,12 +222,84 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       s.instances.insert({ id: 'i1', ...a, revision: 1, port: 1, dir: '/r/1', logPath: '/x.log' });
       s.instances.insert({ id: 'i2', ...a, revision: 1, port: 2, dir: '/r/1', logPath: '/x.log' });
       s.instances.insert({ id: 'i3', ...a, revision: 1, port: 3, dir: '/r/1', logPath: '/x.log' });
-      s.instances.update('i2', { state: 'draining' });
+      s.instances.update('i2', { state: 'draining', pid: 4242, retireAt: 5 });
       s.instances.update('i3', { state: 'stopped' });
+      // Read as one JSON text the database builds (json-rows.ts): numbers stay numbers, nulls nulls, creation order kept.
+      expect(s.instances.liveSummaries()).toEqual([
+        { id: 'i1', ...a, revision: 1, port: 1, pid: null, state: 'starting', retireAt: null },
+        { id: 'i2', ...a, revision: 1, port: 2, pid: 4242, state: 'draining', retireAt: 5 },
+      ]);
+      expect(s.instances.liveProcesses().sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+        { id: 'i1', ...a, revision: 1, pid: null, state: 'starting' },
+        { id: 'i2', ...a, revision: 1, pid: 4242, state: 'draining' },
+      ]);
       expect(s.instances.servingCounts()).toEqual([{ ...a, revision: 1, count: 1 }]);
       expect(s.instances.liveIn('/r/1')).toBe(2);
       expect(s.instances.liveRevisions()).toEqual([{ ...a, revision: 1 }]);
       expect(s.deployments.latestOfEach().get(`${spec.environment}/a`)?.id).toBe(d.id);
+      // A slice of the list: only the services named.
+      expect([...s.deployments.latestOfEach(['a']).keys()]).toEqual([`${spec.environment}/a`]);
+      expect(s.deployments.latestOfEach(['b'])).toEqual(new Map());
+      expect(s.instances.liveSummaries(['a']).map((i) => i.id)).toEqual(['i1', 'i2']);
+      expect(s.instances.liveSummaries(['b', 'c'])).toEqual([]);
+      expect(s.services.summaries()).toEqual([{ name: 'a', environment: spec.environment, port: spec.port, traffic: { weights: {} }, stableRevision: 1, createdAt: expect.any(Number) as number, deletedAt: null }]);
+      expect(s.services.summaries('b')).toEqual([]);
+    });
+
+    it("raises a service's change counter at every write to a row its status is made of, and only that service's", async () => {
+      const { sampleSpec } = await import('./support/sample-spec.ts');
+      const s = open();
+      const spec = sampleSpec({ name: 'a' });
+      const a = { service: 'a', environment: spec.environment };
+      const b = { service: 'b', environment: spec.environment };
+      s.services.upsert(spec);
+      s.services.upsert(sampleSpec({ name: 'b', port: spec.port + 1 }));
+      const counter = (ref: typeof a) => s.services.changeCounters().find((c) => c.service === ref.service)?.seq;
+      const raised = (ref: typeof a, write: () => void) => {
+        const before = [counter(a), counter(b)];
+        write();
+        const after = [counter(a), counter(b)];
+        return ref === a ? [after[0]! > before[0]!, after[1] === before[1]] : [after[1]! > before[1]!, after[0] === before[0]];
+      };
+      expect(s.services.changeCounters().map((c) => [c.service, c.environment, typeof c.seq])).toEqual([['a', spec.environment, 'number'], ['b', spec.environment, 'number']]);
+      let id = 0;
+      expect(raised(a, () => (id = s.deployments.create({ ...init, ...a }).id))).toEqual([true, true]);
+      expect(raised(a, () => s.deployments.append(id, { type: 'StepStarted', index: 0, message: 'promote' }))).toEqual([true, true]);
+      expect(raised(a, () => s.instances.insert({ id: 'i1', ...a, revision: 1, port: 1, dir: '/r/1', logPath: '/x.log' }))).toEqual([true, true]);
+      expect(raised(a, () => s.instances.update('i1', { state: 'ready' }))).toEqual([true, true]);
+      expect(raised(b, () => s.routers.save({ ...b, mark: 'b', pid: null, adminPort: 1, generation: 0 }))).toEqual([true, true]);
+      expect(raised(b, () => s.services.setStableRevision(b, 1))).toEqual([true, true]);
+      // A deleted service leaves the list; its counter is kept (it only grows), and comes back with it.
+      s.services.markDeleted(b);
+      expect(s.services.changeCounters().map((c) => c.service)).toEqual(['a']);
+      expect(s.services.changeCounters('b')).toEqual([]);
+      expect(s.services.changeCounters('a').map((c) => c.service)).toEqual(['a']);
+      expect(s.services.summariesNamed(['a', 'b']).map((r) => r.name)).toEqual(['a']);
+    });
+
+    it('names the artifacts only old revisions use: not the last N per environment, the stable one, a running one or one being deployed', async () => {
+      const { sampleSpec } = await import('./support/sample-spec.ts');
+      const s = open();
+      const spec = sampleSpec({ name: 'a', instances: 1 });
+      const a = { service: 'a', environment: spec.environment };
+      const b = { service: 'b', environment: 'elsewhere' };
+      s.services.upsert(spec);
+      s.services.upsert({ ...spec, name: 'b', environment: 'elsewhere', port: spec.port + 1 });
+      // a: revisions 1-6 of digests d1..d6; b (keeps 1): revisions 1-2, its first shares d2 with a.
+      for (let n = 1; n <= 6; n++) s.services.addRevision(a, { version: String(n), digest: `d${n}`, spec, document: {}, createdAt: n });
+      s.services.addRevision(b, { version: '1', digest: 'd2', spec, document: {}, createdAt: 1 });
+      s.services.addRevision(b, { version: '2', digest: 'b2', spec, document: {}, createdAt: 2 });
+      const keep = new Map([[spec.environment, 2], ['elsewhere', 1]]);
+      expect(s.services.prunableDigests(keep, 10)).toEqual(['d1', 'd2', 'd3', 'd4']);
+      s.services.setStableRevision(a, 1);
+      s.instances.insert({ id: 'i3', ...a, revision: 3, port: 1, dir: '/r/3', logPath: '/x.log' });
+      s.instances.insert({ id: 'i4', ...a, revision: 4, port: 2, dir: '/r/4', logPath: '/x.log' });
+      s.instances.update('i4', { state: 'stopped' });
+      s.deployments.create({ ...init, ...a, revision: 2 });
+      // d1 stable, d3 running, d2 being deployed (its use by b's old revision does not matter); d4's only instance stopped.
+      expect(s.services.prunableDigests(keep, 10)).toEqual(['d4']);
+      expect(s.services.prunableDigests(new Map(), 10)).toEqual([]);
+      expect(s.services.prunableDigests(new Map(), 1)).toEqual(['d4', 'd5']);
     });
   });
 
@@ -219,6 +333,47 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(audit.list({ actor: 'bob' }).map((e) => e.seq)).toEqual([2]);
       expect(audit.verify().ok).toBe(true);
       expect(s.db.rowsWritten() - before).toBeGreaterThanOrEqual(6);
+    });
+
+    it('counts each statement it runs, a transaction as its statements plus BEGIN and COMMIT (on PostgreSQL round trips: its BEGIN goes with the first statement)', () => {
+      const s = open();
+      const before = s.db.statementsRun();
+      s.db.prepare('SELECT 1 AS one').get();
+      s.db.prepare('SELECT 1 AS one').all();
+      expect(s.db.statementsRun() - before).toBe(2);
+      s.db.transaction(() => {
+        s.db.prepare('SELECT 1 AS one').get();
+        s.db.prepare('SELECT 2 AS two').get();
+      });
+      expect(s.db.statementsRun() - before).toBe(s.db.dialect === Dialect.Postgres ? 5 : 6);
+    });
+
+    it('runs a sent statement by the end of its transaction, before the next statement that reads; a failed one fails the transaction and commits nothing', () => {
+      const s = open();
+      s.db.exec('CREATE TABLE sent_rows (n INTEGER PRIMARY KEY)');
+      const insert = s.db.prepare('INSERT INTO sent_rows (n) VALUES (?)');
+      const rows = () => (s.db.prepare('SELECT n FROM sent_rows ORDER BY n').all() as { n: number }[]).map((row) => row.n);
+      const written = s.db.rowsWritten();
+      s.db.transaction(() => {
+        insert.send(1);
+        expect(rows()).toEqual([1]);
+        insert.send(2);
+      });
+      expect(rows()).toEqual([1, 2]);
+      expect(s.db.rowsWritten() - written).toBe(2);
+      // The duplicate fails where it is sent on SQLite, at the COMMIT it travels with on PostgreSQL: the transaction fails either way.
+      expect(() =>
+        s.db.transaction(() => {
+          insert.send(3);
+          insert.send(1);
+        }),
+      ).toThrow(/unique/i);
+      expect(rows()).toEqual([1, 2]);
+      insert.send(4);
+      expect(rows()).toEqual([1, 2, 4]);
+      // Nothing left over from the failed transaction rides along with the next one.
+      s.db.transaction(() => insert.send(5));
+      expect(rows()).toEqual([1, 2, 4, 5]);
     });
 
     it('delivers a notification to a listener once its transaction commits', async () => {

@@ -2,6 +2,27 @@ import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, rmSync, 
 import Database from 'better-sqlite3';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { integrityProblem } from './integrity.ts';
+import { isPostgresUrl } from './database.ts';
+import { redactUrl } from './sql/index.ts';
+
+/**
+ * The error `cutover backup` and `restore` give for a PostgreSQL store
+ * (null for anything else): they copy SQLite files; PostgreSQL has its own
+ * tools, which this names with the store's URL (its password hidden).
+ */
+export function postgresStoreProblem(store: string, command: 'backup' | 'restore', dataDir: string): CutoverError | null {
+  if (!isPostgresUrl(store)) return null;
+  const url = redactUrl(store);
+  const how =
+    command === 'backup'
+      ? `use pg_dump: \`pg_dump --format=custom --file FILE '${url}'\` (it is consistent while the servers run)`
+      : `use pg_restore with the servers stopped: \`pg_restore --clean --if-exists --dbname '${url}' FILE\``;
+  return new CutoverError(
+    ErrorCode.InvalidRequest,
+    `the store is PostgreSQL (${url}), not <data-dir>/cutover.db: cutover ${command} copies only SQLite stores; ${how}. Keep ${dataDir}/keys safe too: artifacts and secret values are encrypted to it`,
+    { context: { store: url } },
+  );
+}
 
 /**
  * `cutover backup`: an online, consistent copy of the store through
@@ -12,7 +33,7 @@ import { integrityProblem } from './integrity.ts';
  */
 export async function backupStore(file: string, destination: string): Promise<{ bytes: number }> {
   if (!existsSync(file) || statSync(file).size === 0) {
-    throw new CutoverError(ErrorCode.NotFound, `there is no store to back up at ${file}; is --data-dir right?`, { context: { file } });
+    throw new CutoverError(ErrorCode.NotFound, `there is no store to back up at ${file}; is --data-dir right? (A server started with --store postgres://… keeps its state in PostgreSQL: back that up with pg_dump)`, { context: { file } });
   }
   const partial = `${destination}.partial`;
   const db = new Database(file, { fileMustExist: true });

@@ -2,6 +2,8 @@ import type { Db } from './database.ts';
 import { applyEvent, type Deployment, type DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { serviceKey, type ServiceRef } from '../core/types.ts';
+import { Dialect } from './sql/index.ts';
+import { EVENTS_CHANNEL, EventFeed } from './event-feed.ts';
 
 export interface StoredEvent {
   seq: number;
@@ -22,8 +24,16 @@ type Listener = (event: StoredEvent, before: Deployment | null) => void;
  */
 export class DeploymentStore {
   private readonly listeners = new Set<Listener>();
+  /** Every event, whoever wrote it: see {@link follow}. */
+  private readonly feed: EventFeed<StoredEvent>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.feed = new EventFeed(
+      db,
+      (after) => this.eventsAfter(after),
+      () => this.lastSeq(),
+    );
+  }
 
   /** Creates a deployment; returns it with its id. */
   create(init: Omit<Deployment, 'id'>): Deployment {
@@ -33,34 +43,41 @@ export class DeploymentStore {
         .prepare('INSERT INTO deployments (service, environment, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
         .get(init.service, init.environment, '{}', now, now) as { id: number };
       const deployment: Deployment = { ...init, id: row.id };
-      return this.appendInTransaction(deployment.id, init, { type: 'DeploymentCreated', deployment }, now);
+      return this.write(deployment.id, init, null, { type: 'DeploymentCreated', deployment }, now);
     });
   }
 
-  /** Appends an event and returns the deployment's new state. */
+  /**
+   * Appends an event and returns the deployment's new state. One read, in
+   * the transaction (under the write lock): the owner and the state together,
+   * the state parsed once. On PostgreSQL each statement is a round trip.
+   */
   append(id: number, event: DeploymentEvent, at = Date.now()): Deployment {
-    const current = this.get(id);
-    if (!current) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover history SERVICE\` lists them`, { context: { deployment: id } });
-    return this.db.transaction(() => this.appendInTransaction(id, this.ownerOf(id) ?? current, event, at));
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT service, environment, state FROM deployments WHERE id = ?').get(id) as (ServiceRef & { state: string }) | undefined;
+      if (!row) throw new CutoverError(ErrorCode.NotFound, `no deployment ${id}; \`cutover history SERVICE\` lists them`, { context: { deployment: id } });
+      // The row names the service that owns the deployment (one migrated from before environments were identity may name another environment in its state).
+      return this.write(id, { service: row.service, environment: row.environment }, JSON.parse(row.state) as Deployment, event, at);
+    });
   }
 
-  /** The service a deployment belongs to (its row; a deployment migrated from before environments were identity may name another environment in its state). */
-  private ownerOf(id: number): ServiceRef | null {
-    return (this.db.prepare('SELECT service, environment FROM deployments WHERE id = ?').get(id) as ServiceRef | undefined) ?? null;
-  }
-
-  private appendInTransaction(id: number, owner: ServiceRef, event: DeploymentEvent, at: number): Deployment {
+  /** Stores `event` and the state it leads to from `current`, and tells the listeners once the caller's code yields. */
+  private write(id: number, owner: ServiceRef, current: Deployment | null, event: DeploymentEvent, at: number): Deployment {
     const { service, environment } = owner;
-    const current = event.type === 'DeploymentCreated' ? null : this.get(id);
     const next = applyEvent(current, event, at);
     const { seq } = this.db
       .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq')
       .get(id, service, environment, event.type, JSON.stringify(event), at) as { seq: number };
+    // Sent, not waited for: on PostgreSQL it travels with the COMMIT (a round trip fewer), and a failure still fails the transaction.
     this.db
       .prepare('UPDATE deployments SET state = ?, finished = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(next), next.finishedAt === null ? 0 : 1, at, id);
+      .send(JSON.stringify(next), next.finishedAt === null ? 0 : 1, at, id);
+    this.announce(seq);
     const stored: StoredEvent = { seq, deployment: id, service, environment, type: event.type, data: event, at };
-    queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, current)));
+    queueMicrotask(() => {
+      this.listeners.forEach((listener) => listener(stored, current));
+      this.feed.poke(seq);
+    });
     return next;
   }
 
@@ -76,11 +93,16 @@ export class DeploymentStore {
     return row ? (JSON.parse(row.state) as Deployment) : null;
   }
 
-  /** The latest deployment of every service that has one, by the serviceKey of the service that owns it (its row): one query for a list of services. */
-  latestOfEach(): Map<string, Deployment> {
+  /**
+   * The latest deployment of every service that has one (or of those named
+   * one of `names`: a slice of the list), by the serviceKey of the
+   * service that owns it (its row): one query for a list of services.
+   */
+  latestOfEach(names?: readonly string[]): Map<string, Deployment> {
+    const within = names ? `WHERE service IN (${names.map(() => '?').join(', ') || 'NULL'}) ` : '';
     const rows = this.db
-      .prepare('SELECT service, environment, state FROM deployments WHERE id IN (SELECT MAX(id) FROM deployments GROUP BY service, environment)')
-      .all() as (ServiceRef & { state: string })[];
+      .prepare(`SELECT service, environment, state FROM deployments WHERE id IN (SELECT MAX(id) FROM deployments ${within}GROUP BY service, environment)`)
+      .all(...(names ?? [])) as (ServiceRef & { state: string })[];
     return new Map(rows.map((row) => [serviceKey(row), JSON.parse(row.state) as Deployment]));
   }
 
@@ -149,15 +171,54 @@ export class DeploymentStore {
   /** Records an event about a service that is not part of a deployment's state (router restarts, deletes). */
   note(ref: ServiceRef, type: string, data: Record<string, unknown>, at = Date.now()): void {
     const { service, environment } = ref;
-    const { seq } = this.db
-      .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (NULL, ?, ?, ?, ?, ?) RETURNING seq')
-      .get(service, environment, type, JSON.stringify({ type, ...data }), at) as { seq: number };
+    // In a write transaction, as every event: sequence numbers then become visible in order (event-feed.ts).
+    const seq = this.db.transaction(() => {
+      const row = this.db
+        .prepare('INSERT INTO events (deployment, service, environment, type, data, at) VALUES (NULL, ?, ?, ?, ?, ?) RETURNING seq')
+        .get(service, environment, type, JSON.stringify({ type, ...data }), at) as { seq: number };
+      this.announce(row.seq);
+      return row.seq;
+    });
     const stored: StoredEvent = { seq, deployment: null, service, environment, type, data: { type, ...data }, at };
-    queueMicrotask(() => this.listeners.forEach((listener) => listener(stored, null)));
+    queueMicrotask(() => {
+      this.listeners.forEach((listener) => listener(stored, null));
+      this.feed.poke(seq);
+    });
   }
 
+  /** Tells the other replicas on PostgreSQL, when the transaction commits (on SQLite they poll: event-feed.ts). */
+  private announce(seq: number): void {
+    if (this.db.dialect === Dialect.Postgres) this.db.notify(EVENTS_CHANNEL, String(seq));
+  }
+
+  /**
+   * Events this server stored, each with the deployment as it was before it
+   * (metrics count them here; another replica counts its own).
+   */
   onEvent(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Every event stored from now on, whoever wrote it (this server or another
+   * replica on the same store), in sequence order, each once, shortly after
+   * its transaction commits (event-feed.ts). What came before is read with
+   * {@link eventsAfter}.
+   */
+  follow(listener: (event: StoredEvent) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  /**
+   * The deployment as it was just before event `seq` (the fold of its
+   * earlier events), for an event another replica wrote, which comes
+   * without it.
+   */
+  stateBefore(id: number, seq: number): Deployment | null {
+    const rows = this.db.prepare('SELECT data, at FROM events WHERE deployment = ? AND seq < ? ORDER BY seq').all(id, seq) as { data: string; at: number }[];
+    let state: Deployment | null = null;
+    for (const row of rows) state = applyEvent(state, JSON.parse(row.data) as DeploymentEvent, row.at);
+    return state;
   }
 }

@@ -1,3 +1,4 @@
+import { AlertClaims } from './alert-claims.ts';
 import { openDatabase, type Db } from './database.ts';
 import type { CommitMode } from './sql/index.ts';
 import { DeploymentStore } from './deployments.ts';
@@ -15,6 +16,8 @@ export interface Store {
   routers: RouterStore;
   locks: LockStore;
   signatures: SignatureStore;
+  /** Replicas: which events' alerts a leader has claimed. */
+  alertClaims: AlertClaims;
   close(): void;
 }
 
@@ -29,13 +32,14 @@ export function openStore(location: string, commits: CommitMode = 'grouped'): St
     routers: new RouterStore(db),
     locks: new LockStore(db),
     signatures: new SignatureStore(db),
+    alertClaims: new AlertClaims(db),
     close: () => db.close(),
   };
 }
 
 export { LIVE_STATES } from './instances.ts';
-export type { InstanceRecord } from './instances.ts';
-export type { ServiceRecord, RevisionRecord, Traffic } from './services.ts';
+export type { InstanceRecord, InstanceSummary } from './instances.ts';
+export type { ServiceRecord, ServiceSummary, ServiceChangeCounter, RevisionRecord, Traffic } from './services.ts';
 export type { StoredEvent } from './deployments.ts';
 export type { RouterRecord } from './routers.ts';
 export type { DeployLock } from './locks.ts';

@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import type { InstanceState, ServiceRef } from '../core/types.ts';
+import { jsonRows } from './json-rows.ts';
 
 export interface InstanceRecord {
   id: string;
@@ -57,6 +58,9 @@ function toInstance(row: InstanceRow): InstanceRecord {
 /** An instance whose process may be running, as the supervision pass sees it. */
 export type LiveProcess = Pick<InstanceRecord, 'id' | 'service' | 'environment' | 'revision' | 'pid' | 'state'>;
 
+/** What a status view shows of an instance. */
+export type InstanceSummary = Pick<InstanceRecord, 'id' | 'service' | 'environment' | 'revision' | 'port' | 'pid' | 'state' | 'retireAt'>;
+
 /** States in which an instance's process may be running. */
 export const LIVE_STATES: readonly InstanceState[] = ['starting', 'ready', 'draining'];
 
@@ -69,13 +73,13 @@ export class InstanceStore {
   constructor(private readonly db: Db) {}
 
   insert(init: Omit<InstanceRecord, 'pid' | 'state' | 'inRotation' | 'retireAt' | 'message' | 'createdAt' | 'updatedAt'>, now = Date.now()): InstanceRecord {
-    this.db
+    const row = this.db
       .prepare(
         `INSERT INTO instances (id, service, environment, revision, port, pid, state, in_rotation, dir, log_path, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, NULL, 'starting', 0, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, NULL, 'starting', 0, ?, ?, ?, ?) RETURNING *`,
       )
-      .run(init.id, init.service, init.environment, init.revision, init.port, init.dir, init.logPath, now, now);
-    return this.get(init.id)!;
+      .get(init.id, init.service, init.environment, init.revision, init.port, init.dir, init.logPath, now, now) as InstanceRow;
+    return toInstance(row);
   }
 
   get(id: string): InstanceRecord | null {
@@ -110,12 +114,43 @@ export class InstanceStore {
   }
 
   /**
+   * A service's live instances, each with its revision's version (null when
+   * the revision is gone), in creation order: what a router push reads, in
+   * one query (the versions were a second round trip on PostgreSQL at every push).
+   */
+  liveWithVersions(ref: ServiceRef): (InstanceRecord & { version: string | null })[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.*, r.version AS revision_version FROM instances i
+         LEFT JOIN revisions r ON r.service = i.service AND r.environment = i.environment AND r.number = i.revision
+         WHERE i.state IN ('starting', 'ready', 'draining') AND i.service = ? AND i.environment = ? ORDER BY i.created_at, i.id`,
+      )
+      .all(ref.service, ref.environment) as (InstanceRow & { revision_version: string | null })[];
+    return rows.map((row) => ({ ...toInstance(row), version: row.revision_version }));
+  }
+
+  /**
+   * The live instances of every service, with only what a status view and
+   * the instances gauge show, in creation order: `GET /v1/services` and a
+   * scrape read them all (10,000 rows at 1,000 services), whole records were
+   * twice the columns and the objects built from them. One JSON text
+   * (json-rows.ts). `names`: only the services of those names (a slice of the list).
+   */
+  liveSummaries(names?: readonly string[]): InstanceSummary[] {
+    const within = names ? ` AND service IN (${names.map(() => '?').join(', ') || 'NULL'})` : '';
+    const rows = jsonRows(this.db, ['id', 'service', 'environment', 'revision', 'port', 'pid', 'state', 'retire_at'], `FROM instances WHERE state IN ('starting', 'ready', 'draining')${within}`, 'created_at, id', names ?? []);
+    return (rows as [string, string, string, number, number, number | null, InstanceState, number | null][]).map(([id, service, environment, revision, port, pid, state, retireAt]) => ({ id, service, environment, revision, port, pid, state, retireAt }));
+  }
+
+  /**
    * What the supervision pass checks of every instance that may be running:
    * six columns and no order. It reads them every second, 10,000 rows at
    * 1,000 services; whole records in order were a sixth of the server's CPU.
+   * One JSON text (json-rows.ts).
    */
   liveProcesses(): LiveProcess[] {
-    return this.db.prepare("SELECT id, service, environment, revision, pid, state FROM instances WHERE state IN ('starting', 'ready', 'draining')").all() as LiveProcess[];
+    const rows = jsonRows(this.db, ['id', 'service', 'environment', 'revision', 'pid', 'state'], `FROM instances WHERE state IN ('starting', 'ready', 'draining')`);
+    return (rows as [string, string, string, number, number | null, InstanceState][]).map(([id, service, environment, revision, pid, state]) => ({ id, service, environment, revision, pid, state }));
   }
 
   /** How many instances may be running (or starting) in the folder `dir`: one count, not a read of every instance. */

@@ -1,3 +1,5 @@
+import { SERVICE_CHANGES_POSTGRES } from './migrations/service-changes.ts';
+
 /**
  * The PostgreSQL schema, numbered together with the SQLite list
  * (migrations.ts): entry N of both lists brings a database to the same
@@ -180,6 +182,16 @@ const LEADERSHIP = `
   );
 `;
 
+/** Replicas: which events' alerts a leader has claimed (SQLite's migrations/alert-claims.ts). */
+const ALERT_CLAIMS = `
+  CREATE TABLE alert_claims (
+    name        TEXT COLLATE "C" PRIMARY KEY,
+    seq         BIGINT NOT NULL,
+    token       BIGINT NOT NULL
+  );
+  INSERT INTO alert_claims (name, seq, token) SELECT 'events', COALESCE(MAX(seq), 0), 0 FROM events;
+`;
+
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   SCHEMA_OF_SQLITE_VERSION_9,
   IN_MIGRATION_1,
@@ -191,4 +203,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   IN_MIGRATION_1,
   IN_MIGRATION_1,
   LEADERSHIP,
+  ALERT_CLAIMS,
+  SERVICE_CHANGES_POSTGRES,
 ];

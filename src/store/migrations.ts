@@ -3,6 +3,8 @@ import { IDENTITY_FLAGS_SCHEMA, IDENTITY_SCHEMA, SEALED_SECRETS_SCHEMA } from '.
 import { SERVICE_ENVIRONMENT_IDENTITY } from './migrations/service-environment.ts';
 import { SCALE_INDEXES } from './migrations/scale-indexes.ts';
 import { LEADERSHIP } from './migrations/leadership.ts';
+import { ALERT_CLAIMS } from './migrations/alert-claims.ts';
+import { SERVICE_CHANGES } from './migrations/service-changes.ts';
 
 /**
  * The schema, as an ordered list of migrations. A migration is never edited
@@ -129,4 +131,8 @@ export const MIGRATIONS: readonly string[] = [
   SCALE_INDEXES,
   // Control-plane replicas: the leader's lease and fencing token (issue 15).
   LEADERSHIP,
+  // Replicas: which events' alerts a leader has claimed, so each is sent once across a change of leader.
+  ALERT_CLAIMS,
+  // A change counter per service, kept by triggers: the list renders again only what changed (issue 15).
+  SERVICE_CHANGES,
 ];

@@ -48,3 +48,15 @@ export function freshPostgresDatabase(): { url: string; drop(): void } {
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => void adminSql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
+
+/** Rows of one query on the database at `url` (to check from outside what a server wrote there). */
+export async function queryPostgres<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

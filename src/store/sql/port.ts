@@ -42,6 +42,14 @@ export interface Statement {
   all(...params: unknown[]): unknown[];
   /** Runs it for its effect. */
   run(...params: unknown[]): RunResult;
+  /**
+   * Runs it for its effect, when nothing in the transaction needs its answer
+   * or its error at once. On PostgreSQL, inside a transaction, it goes with
+   * the transaction's next statement that waits for an answer (at the latest
+   * its COMMIT), in the same round trip: a failure then fails that statement,
+   * and so the transaction. Elsewhere it is `run`.
+   */
+  send(...params: unknown[]): void;
 }
 
 export const Dialect = { Sqlite: 'sqlite', Postgres: 'postgres' } as const;
@@ -71,6 +79,14 @@ export interface SqlDatabase {
 
   /** Rows inserted, updated or deleted through this connection since it opened (a metric). */
   rowsWritten(): number;
+  /**
+   * Statements run through this connection since it opened, transaction
+   * control included (a metric). On PostgreSQL it counts round trips, during
+   * each of which the server's thread waits (statements that travel together,
+   * see `send`, count once), so this counts what a query pattern costs there
+   * (an N+1 read shows as N statements per request).
+   */
+  statementsRun(): number;
   /**
    * Makes the secrets deleted or overwritten from now on unrecoverable from
    * the database's files where the engine allows it (SQLite: secure_delete,

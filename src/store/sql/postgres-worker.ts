@@ -1,12 +1,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import type Pg from 'pg';
-import type { WorkerEvent, WorkerReply, WorkerRequest, WorkerSetup } from './postgres-protocol.ts';
+import type { WorkerAnswer, WorkerEvent, WorkerRequest, WorkerSetup } from './postgres-protocol.ts';
 
 /**
  * The PostgreSQL side of the synchronous port (postgres.ts): runs each
- * request of the main thread on one connection, posts the reply, then wakes
- * the main thread (blocked in Atomics.wait). A second connection LISTENs
- * and posts notifications as ordinary messages.
+ * request of the main thread on one connection, posts the reply with the
+ * request's id, stores that id in the shared word, then wakes the main
+ * thread (blocked in Atomics.wait until the word changes). A second
+ * connection LISTENs and posts notifications as ordinary messages.
  *
  * It runs from its source text (postgres.ts passes `String(pgWorker)` to an
  * eval worker), so the same code runs from dist/ and from TypeScript under
@@ -53,29 +54,41 @@ export function pgWorker(pg: typeof Pg, setup: WorkerSetup, parentPort: MessageP
     return values.map((value) => (value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value));
   }
 
-  async function handle(request: WorkerRequest): Promise<WorkerReply> {
+  async function handle(request: WorkerRequest): Promise<WorkerAnswer> {
     if (request.kind === 'listen') return listener.add(request.channel);
     if (request.kind === 'unlisten') return listener.remove(request.channel);
+    if (request.kind === 'reset') {
+      reset();
+      return { ok: true, rows: [], rowCount: 0, command: 'RESET' };
+    }
     if (request.kind === 'close') {
       await Promise.allSettled([client?.end(), listener.close()]);
       client = null;
       return { ok: true, rows: [], rowCount: 0, command: 'CLOSE' };
     }
     const db = await connection();
-    if (request.kind === 'begin') {
-      await db.query('BEGIN');
-      await db.query('SELECT pg_advisory_xact_lock($1)', [request.lockKey]);
-      return { ok: true, rows: [], rowCount: 0, command: 'BEGIN' };
+    let sentWritten = 0;
+    if (request.first) {
+      if (request.first.begin !== undefined) await begin(db, request.first.begin);
+      for (const send of request.first.sends) {
+        const sent = await db.query({ text: send.sql, values: params(send.params) });
+        if (sent.command === 'INSERT' || sent.command === 'UPDATE' || sent.command === 'DELETE') sentWritten += sent.rowCount ?? 0;
+      }
     }
     if (request.kind === 'exec') {
       await db.query(request.sql);
-      return { ok: true, rows: [], rowCount: 0, command: 'EXEC' };
+      return { ok: true, rows: [], rowCount: 0, command: 'EXEC', sentWritten };
     }
     const result = await db.query({ text: request.sql, values: params(request.params) });
-    return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0, command: result.command };
+    return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0, command: result.command, sentWritten };
   }
 
-  function failure(error: unknown): WorkerReply {
+  /** BEGIN and the write lock as one simple query: one trip to the database, not two (the key is a number the main thread chose). */
+  async function begin(db: Pg.Client, lockKey: number): Promise<void> {
+    await db.query(`BEGIN; SELECT pg_advisory_xact_lock(${Math.trunc(Number(lockKey))})`);
+  }
+
+  function failure(error: unknown): WorkerAnswer {
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
     // No SQLSTATE: the connection failed or was lost (refused, timed out, reset), not the statement.
@@ -88,12 +101,27 @@ export function pgWorker(pg: typeof Pg, setup: WorkerSetup, parentPort: MessageP
     return { ok: false, message, code: typeof code === 'string' ? code : undefined, connection };
   }
 
+  /** Abandoned by the main thread: closing the connection makes PostgreSQL roll back what the request began; queued requests fail and their late replies are dropped. */
+  function reset(): void {
+    const abandoned = client;
+    client = null;
+    void abandoned?.end().catch(() => undefined);
+  }
+
   port.on('message', (request: WorkerRequest) => {
+    // At once, not after the statements queued on the connection: closing it is what stops them.
+    if (request.kind === 'reset') return reset();
     handle(request)
       .catch(failure)
-      .then((reply) => {
-        port.postMessage(reply);
-        Atomics.store(signal, 0, 1);
+      .then((answer) => {
+        // The reply is on the port before the word changes: a main thread that sees the new id finds the reply there.
+        try {
+          port.postMessage({ id: request.id, ...answer });
+        } catch (error) {
+          // A value structured clone cannot copy: the statement fails, with the reason, rather than never being answered.
+          port.postMessage({ id: request.id, ok: false, message: `its answer could not be passed to the server's thread: ${String(error)}`, code: undefined, connection: false });
+        }
+        Atomics.store(signal, 0, request.id);
         Atomics.notify(signal, 0);
       })
       .catch(() => undefined);
@@ -107,14 +135,14 @@ export function pgWorker(pg: typeof Pg, setup: WorkerSetup, parentPort: MessageP
     private closed = false;
     private retry: NodeJS.Timeout | undefined;
 
-    async add(channel: string): Promise<WorkerReply> {
+    async add(channel: string): Promise<WorkerAnswer> {
       this.channels.add(channel);
       const db = await this.open();
       await db.query(`LISTEN ${channel}`);
       return { ok: true, rows: [], rowCount: 0, command: 'LISTEN' };
     }
 
-    async remove(channel: string): Promise<WorkerReply> {
+    async remove(channel: string): Promise<WorkerAnswer> {
       this.channels.delete(channel);
       if (this.client) await this.client.query(`UNLISTEN ${channel}`);
       return { ok: true, rows: [], rowCount: 0, command: 'UNLISTEN' };

@@ -3,7 +3,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { Listeners, checkChannel } from './notifications.ts';
 import { numberedPlaceholders } from './placeholders.ts';
 import { Dialect, type NotificationListener, type RunResult, type SqlDatabase, type Statement } from './port.ts';
-import type { WorkerEvent, WorkerReply, WorkerRequest, WorkerSetup } from './postgres-protocol.ts';
+import type { Prelude, WorkerAnswer, WorkerAsk, WorkerEvent, WorkerReply, WorkerSetup } from './postgres-protocol.ts';
 import { pgWorker } from './postgres-worker.ts';
 import { checkPath } from './sqlite.ts';
 
@@ -17,19 +17,35 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   /** @default 5000 */
   connectTimeoutMs?: number;
+  /**
+   * How long the server's thread waits for a statement's answer before it
+   * gives up on the statement (and on the transaction it is in). The worker
+   * bounds connecting and running, so this only catches what those miss.
+   * @default statementTimeoutMs + connectTimeoutMs + 5000
+   */
+  answerTimeoutMs?: number;
 }
 
 /**
  * The PostgreSQL adapter of the synchronous port (see port.ts for why it is
- * synchronous). `pg` runs in a worker thread; each call posts the request on
- * a MessageChannel and blocks in Atomics.wait on a shared word until the
- * worker has posted the reply, then takes it with receiveMessageOnPort (the
- * technique of the synckit package). The main thread issues one statement
- * at a time, so one connection serves them all; a second one, in the
- * worker, LISTENs.
+ * synchronous). `pg` runs in a worker thread; each call posts the request,
+ * with a new id, on a MessageChannel and blocks in Atomics.wait on a shared
+ * word until the worker has posted the reply, then takes it with
+ * receiveMessageOnPort (the technique of the synckit package). The main
+ * thread issues one statement at a time, so one connection serves them all;
+ * a second one, in the worker, LISTENs.
+ *
+ * Ids, not a flag, say which reply is there: a wake-up can be stale (the
+ * notify of the previous reply, whose new value the wait had already seen,
+ * can arrive during the next wait) and a reply can be late (one given up
+ * on). Taking whatever reply was on the port shifted every later statement's
+ * answer by one under load (a token check read another query's rows).
  *
  * The cost: one loopback round-trip per statement, during which the main
- * thread does nothing else.
+ * thread does nothing else. So a transaction's BEGIN travels with its first
+ * statement, and statements sent with `send` (whose answers nothing waits
+ * for) travel with the next one that is waited for, at the latest COMMIT:
+ * an event's append is three round trips, not six.
  */
 export class PostgresDatabase implements SqlDatabase {
   readonly dialect = Dialect.Postgres;
@@ -41,7 +57,15 @@ export class PostgresDatabase implements SqlDatabase {
   private readonly listeners = new Listeners();
   private readonly waitMs: number;
   private depth = 0;
+  /** The open transaction's BEGIN, not sent yet: it goes with its first statement (a transaction that runs none sends nothing). */
+  private beginPending = false;
+  /** Statements of the open transaction sent with `send`, not sent yet. */
+  private sends: Prelude['sends'] = [];
+  /** Set when a statement inside the open transaction was given up on: the transaction is gone, so nothing more may run in it. */
+  private abandoned = false;
+  private lastId = 0;
   private written = 0;
+  private sent = 0;
   private closed = false;
 
   constructor(
@@ -51,18 +75,22 @@ export class PostgresDatabase implements SqlDatabase {
     this.location = redactUrl(url);
     const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-    // A statement may wait for the connection, then run: both bounded in the worker; this bound only catches a worker that died.
-    this.waitMs = statementTimeoutMs + connectTimeoutMs + 5000;
+    // A statement may wait for the connection, then run: both bounded in the worker; this bound catches what they miss.
+    this.waitMs = options.answerTimeoutMs ?? statementTimeoutMs + connectTimeoutMs + 5000;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const setup: WorkerSetup = { url, signal: this.signal.buffer as SharedArrayBuffer, port: port2, statementTimeoutMs, connectTimeoutMs };
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...setup, pg: require.resolve('pg') }, transferList: [port2] });
+    // execArgv: [] because the worker's source is CommonJS, and a worker inherits the process's flags: under
+    // `node --input-type=module` it failed to start, unseen, and every statement waited out waitMs.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { ...setup, pg: require.resolve('pg') }, transferList: [port2] });
     this.worker.on('message', (event: WorkerEvent) => this.onEvent(event));
     this.worker.on('error', () => undefined);
     this.worker.unref();
     // Fails now, with the server named, when PostgreSQL cannot be reached.
     this.call({ kind: 'query', sql: 'SELECT 1', params: [] });
-    this.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    // Under the write lock, as every migration is (database.ts): servers opening a fresh database at the same
+    // instant otherwise both create the table, and one fails on pg_type's unique index (test/store-migrate-race.test.ts).
+    this.transaction(() => this.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)'));
   }
 
   prepare(sql: string): Statement {
@@ -74,6 +102,10 @@ export class PostgresDatabase implements SqlDatabase {
         get: (...params: unknown[]) => this.query(text, params).rows[0],
         all: (...params: unknown[]) => this.query(text, params).rows,
         run: (...params: unknown[]): RunResult => ({ changes: this.query(text, params).rowCount }),
+        send: (...params: unknown[]): void => {
+          if (this.depth > 0) this.sends.push({ sql: text, params });
+          else this.query(text, params);
+        },
       };
       this.statements.set(sql, statement);
     }
@@ -81,14 +113,15 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   exec(sql: string): void {
-    this.call({ kind: 'exec', sql });
+    this.call({ kind: 'exec', sql, ...this.prelude() });
   }
 
   /**
    * BEGIN then the write lock (one round-trip), so write transactions of
    * every server on this database run one after another, as on SQLite; the
    * code relies on that (e.g. an audit entry chained to the head it read).
-   * Nested calls are savepoints.
+   * Nested calls are savepoints. The BEGIN is sent with the first statement
+   * (the lock is still taken before anything is read).
    */
   transaction<T>(fn: () => T): T {
     if (this.depth > 0) {
@@ -100,27 +133,36 @@ export class PostgresDatabase implements SqlDatabase {
         this.exec(`RELEASE SAVEPOINT ${name}`);
         return result;
       } catch (error) {
-        this.exec(`ROLLBACK TO SAVEPOINT ${name}`);
+        // What was sent since the savepoint is undone: what is not sent yet need not go.
+        this.sends = [];
+        if (!this.abandoned) this.exec(`ROLLBACK TO SAVEPOINT ${name}`);
         throw error;
       } finally {
         this.depth--;
       }
     }
-    this.call({ kind: 'begin', lockKey: WRITE_LOCK_KEY });
+    this.beginPending = true;
     this.depth = 1;
     try {
       const result = fn();
-      this.exec('COMMIT');
+      // Nothing sent and nothing to send: there is no transaction to commit.
+      if (!this.beginPending || this.sends.length > 0) this.exec('COMMIT');
       return result;
     } catch (error) {
+      const begun = !this.beginPending;
+      this.beginPending = false;
+      this.sends = [];
       try {
-        this.exec('ROLLBACK');
+        if (begun) this.exec('ROLLBACK');
       } catch {
         // The connection is gone: the server rolled the transaction back itself.
       }
       throw error;
     } finally {
       this.depth = 0;
+      this.abandoned = false;
+      this.beginPending = false;
+      this.sends = [];
     }
   }
 
@@ -138,12 +180,16 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   setSchemaVersion(version: number): void {
-    this.prepare('DELETE FROM schema_version').run();
-    this.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version);
+    this.prepare('DELETE FROM schema_version').send();
+    this.prepare('INSERT INTO schema_version (version) VALUES (?)').send(version);
   }
 
   rowsWritten(): number {
     return this.written;
+  }
+
+  statementsRun(): number {
+    return this.sent;
   }
 
   /** Nothing to do: dead row versions stay until VACUUM (see port.ts). */
@@ -151,10 +197,10 @@ export class PostgresDatabase implements SqlDatabase {
 
   flushDeleted(): void {}
 
-  /** pg_notify: delivered to every listener on the database when the transaction commits (at once outside one). */
+  /** pg_notify: delivered to every listener on the database when the transaction commits (at once outside one); in one, it travels with the COMMIT. */
   notify(channel: string, payload: string): void {
     checkChannel(channel);
-    this.prepare('SELECT pg_notify(?, ?)').get(channel, payload);
+    this.prepare('SELECT pg_notify(?, ?)').send(channel, payload);
   }
 
   listen(channel: string, listener: NotificationListener): () => void {
@@ -178,23 +224,57 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   private query(sql: string, params: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
-    const reply = this.call({ kind: 'query', sql, params });
+    const reply = this.call({ kind: 'query', sql, params, ...this.prelude() });
     if (reply.command === 'INSERT' || reply.command === 'UPDATE' || reply.command === 'DELETE') this.written += reply.rowCount;
     return { rows: reply.rows.map(withBuffers), rowCount: reply.rowCount };
   }
 
-  /** Posts one request and blocks until the worker replied. */
-  private call(request: WorkerRequest): Extract<WorkerReply, { ok: true }> {
+  /** What must run before the next statement waited for, in its round trip: the pending BEGIN and sends, taken (they are sent now). */
+  private prelude(): { first?: Prelude } {
+    if (!this.beginPending && this.sends.length === 0) return {};
+    const first: Prelude = { sends: this.sends };
+    if (this.beginPending) first.begin = WRITE_LOCK_KEY;
+    this.beginPending = false;
+    this.sends = [];
+    return { first };
+  }
+
+  /**
+   * Posts one request and blocks until the worker posted its reply: the one
+   * with this request's id (replies to requests given up on are dropped).
+   * The worker puts a reply on the port before it stores its id in the
+   * shared word, so a word that changed means a reply to read.
+   */
+  private call(ask: WorkerAsk): Extract<WorkerAnswer, { ok: true }> {
     if (this.closed) throw new Error(`the store on ${this.location} is closed`);
-    Atomics.store(this.signal, 0, 0);
-    this.port.postMessage(request);
-    const waited = Atomics.wait(this.signal, 0, 0, this.waitMs);
-    const message = receiveMessageOnPort(this.port);
-    if (waited === 'timed-out' || !message) {
-      throw new Error(`PostgreSQL at ${this.location} did not answer within ${this.waitMs} ms (its worker thread is stuck or gone); restart the server`);
+    if (this.abandoned) throw new Error(`a statement of this transaction on ${this.location} was given up on, so the transaction was rolled back; nothing more runs in it`);
+    this.sent++;
+    const id = (this.lastId = this.lastId === 0x7fffffff ? 1 : this.lastId + 1);
+    this.port.postMessage({ id, ...ask });
+    const deadline = performance.now() + this.waitMs;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      for (let message = receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port)) {
+        const reply = message.message as WorkerReply;
+        if (reply.id === id) return this.answer(reply);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      Atomics.wait(this.signal, 0, seen, left);
     }
-    const reply = message.message as WorkerReply;
-    if (reply.ok) return reply;
+    // Given up on: the worker closes the connection, so the statement cannot commit later, and the next one connects again.
+    this.port.postMessage({ id: 0, kind: 'reset' });
+    if (this.depth > 0) this.abandoned = true;
+    throw new Error(
+      `PostgreSQL at ${this.location} did not answer a statement within ${this.waitMs} ms; cutover gave up on it, closed its connection (PostgreSQL rolls back its transaction) and connects again for the next one. If this repeats, look at the database's load and locks (pg_stat_activity)`,
+    );
+  }
+
+  private answer(reply: WorkerReply): Extract<WorkerAnswer, { ok: true }> {
+    if (reply.ok) {
+      this.written += reply.sentWritten ?? 0;
+      return reply;
+    }
     const what = reply.connection
       ? `could not reach PostgreSQL at ${this.location}: ${redactText(reply.message, this.url)}. Check that it runs and accepts this user (the next statement connects again)`
       : `PostgreSQL at ${this.location} refused a statement: ${reply.message}${reply.code ? ` (SQLSTATE ${reply.code})` : ''}`;

@@ -14,23 +14,25 @@ export class SqliteDatabase implements SqlDatabase {
   readonly dialect = Dialect.Sqlite;
   readonly location: string;
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, Statement>();
   private readonly totalChanges: Database.Statement;
   private readonly listeners = new Listeners();
   /** Notifications sent inside the transaction in progress: delivered when it commits, dropped when it rolls back. */
   private pending: [string, string][] = [];
   private readonly stopFlushing: () => void;
+  private run = 0;
 
   constructor(file: string, commits: CommitMode = 'grouped') {
     this.location = file;
     // The store holds token hashes and signing-key secrets: readable by the server's user only.
     if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
     this.db = new Database(file);
+    // First: switching a new file to WAL takes its lock, which another server opening it at the same instant may hold.
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: no fsync inside a commit (flushCommitsPeriodically does it for a group of them); FULL: one in each.
     this.db.pragma(commits === 'each' ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
     for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
     this.totalChanges = this.db.prepare('SELECT total_changes() AS n');
     this.stopFlushing = commits === 'grouped' ? flushCommitsPeriodically(`${file}-wal`, () => this.rowsWritten()) : () => {};
@@ -41,18 +43,26 @@ export class SqliteDatabase implements SqlDatabase {
    * time was a sixth of the server's CPU under bench:scale. Prepared once per
    * text instead. Safe because statements are only run whole (get, all, run:
    * synchronous), never iterated, and nothing switches their modes (pluck, raw).
+   * Each run is counted (statementsRun).
    */
   prepare(sql: string): Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
-      statement = this.db.prepare(sql);
+      const compiled = this.db.prepare(sql);
+      statement = {
+        get: (...params: unknown[]) => (this.run++, compiled.get(...params)),
+        all: (...params: unknown[]) => (this.run++, compiled.all(...params)),
+        run: (...params: unknown[]) => (this.run++, compiled.run(...params)),
+        send: (...params: unknown[]) => void (this.run++, compiled.run(...params)),
+      };
       this.statements.set(sql, statement);
     }
-    return statement as Statement;
+    return statement;
   }
 
   exec(sql: string): void {
+    this.run++;
     this.db.exec(sql);
   }
 
@@ -64,6 +74,8 @@ export class SqliteDatabase implements SqlDatabase {
   transaction<T>(fn: () => T): T {
     const outermost = !this.db.inTransaction;
     if (outermost) this.pending = [];
+    // BEGIN and COMMIT (or ROLLBACK), counted as two statements (PostgreSQL's adapter sends its BEGIN with the first one).
+    if (outermost) this.run += 2;
     try {
       const result = this.db.transaction(fn).immediate();
       if (outermost) this.flushPending();
@@ -93,6 +105,10 @@ export class SqliteDatabase implements SqlDatabase {
 
   rowsWritten(): number {
     return (this.totalChanges.get() as { n: number }).n;
+  }
+
+  statementsRun(): number {
+    return this.run;
   }
 
   eraseDeleted(): void {

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import { PostgresDatabase } from '../src/store/sql/postgres.ts';
+import { freshPostgresDatabase, requirePostgres } from './support/postgres.ts';
+
+/**
+ * The synchronous PostgreSQL adapter (src/store/sql/postgres.ts) against a
+ * real server: each statement gets its own answer, also after a wake-up
+ * that was not its reply's and after a statement it gave up on. Before
+ * replies carried ids, a stale wake-up made a statement fail at once with
+ * "did not answer", and the late reply was then taken by the next statement
+ * and every later one took its predecessor's (under bench:scale with 10
+ * deployments at once: a token check read another query's rows, a 401).
+ */
+const postgres = requirePostgres();
+
+postgres.describe('the PostgreSQL adapter', () => {
+  let database: ReturnType<typeof freshPostgresDatabase>;
+  beforeAll(() => {
+    database = freshPostgresDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  postgres.it('answers each of many statements in a row with its own rows', () => {
+    const db = new PostgresDatabase(database.url);
+    try {
+      const statement = db.prepare('SELECT CAST(? AS integer) AS n');
+      // Quick statements, one after another, are where a wake-up from the previous reply lands during the next wait.
+      for (let n = 0; n < 20_000; n++) expect((statement.get(n) as { n: number }).n).toBe(n);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
+  postgres.it('sends a transaction\'s BEGIN with its first statement and its sent statements with its COMMIT: two round trips, and none for a transaction that runs nothing', () => {
+    const db = new PostgresDatabase(database.url);
+    try {
+      db.exec('CREATE TABLE travelled (n integer)');
+      const before = db.statementsRun();
+      db.transaction(() => {
+        expect(db.prepare('SELECT count(*) AS n FROM travelled').get()).toEqual({ n: 0 });
+        db.prepare('INSERT INTO travelled (n) VALUES (?)').send(1);
+        db.notify('cutover_travelled', '1');
+      });
+      expect(db.statementsRun() - before).toBe(2);
+      db.transaction(() => undefined);
+      expect(db.statementsRun() - before).toBe(2);
+      expect(db.prepare('SELECT n FROM travelled').all()).toEqual([{ n: 1 }]);
+      expect(db.rowsWritten()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  postgres.it('gives up on a statement that does not answer in time, and the next statements get their own answers', () => {
+    const db = new PostgresDatabase(database.url, { answerTimeoutMs: 1000 });
+    try {
+      expect(() => db.prepare('SELECT pg_sleep(3) AS slept').get()).toThrow(/did not answer a statement within 1000 ms; cutover gave up on it/);
+      expect(db.prepare('SELECT 42 AS n').get()).toEqual({ n: 42 });
+      // Past the abandoned statement's own end: its late reply, had it come, is not taken as this one's.
+      const until = Date.now() + 3000;
+      while (Date.now() < until) expect(db.prepare('SELECT CAST(? AS integer) AS n').get(7)).toEqual({ n: 7 });
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  postgres.it('commits nothing of a transaction one of whose statements was given up on, and runs nothing more in it', () => {
+    const db = new PostgresDatabase(database.url, { answerTimeoutMs: 1000 });
+    try {
+      db.exec('CREATE TABLE abandoned (n integer)');
+      const insert = db.prepare('INSERT INTO abandoned (n) VALUES (?)');
+      let after: unknown;
+      expect(() =>
+        db.transaction(() => {
+          insert.run(1);
+          try {
+            db.prepare('SELECT pg_sleep(3) AS slept').get();
+          } catch {
+            // Caught, as code that tolerates a failed statement in a transaction would: the next one must still fail.
+          }
+          try {
+            insert.run(2);
+          } catch (error) {
+            after = error;
+            throw error;
+          }
+        }),
+      ).toThrow(/was given up on, so the transaction was rolled back/);
+      expect(String(after)).toMatch(/nothing more runs in it/);
+      // The connection was closed: PostgreSQL rolled the transaction back once the sleep ended.
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && (db.prepare("SELECT count(*) AS busy FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()").get() as { busy: number }).busy > 0) {
+        // waits for the abandoned backend to finish and go
+      }
+      expect(db.prepare('SELECT count(*) AS n FROM abandoned').get()).toEqual({ n: 0 });
+      insert.run(3);
+      expect(db.prepare('SELECT n FROM abandoned').all()).toEqual([{ n: 3 }]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
