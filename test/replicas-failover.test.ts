@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { lastVersions, startLoad } from '../src/load/index.ts';
 import { helloSpec, waitFor } from './support/cluster.ts';
+import { requirePostgres } from './support/postgres.ts';
 import { ReplicaSet } from './support/replicas.ts';
+
+const postgres = requirePostgres();
 
 /**
  * Three replicas; the leader is killed with SIGKILL in the middle of a
@@ -11,8 +14,8 @@ import { ReplicaSet } from './support/replicas.ts';
  * server would, and finishes the deployment: no request fails, no instance
  * is duplicated or left behind.
  */
-describe('three replicas, the leader killed during a canary', () => {
-  const set = new ReplicaSet();
+postgres.describe('three replicas, the leader killed during a canary', () => {
+  const set = new ReplicaSet({ store: 'postgres' });
   const service = 'hello-failover';
   const strategy = { canary: { steps: [{ setWeight: 30 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: '2s' } }] } };
   let port = 0;
@@ -23,7 +26,7 @@ describe('three replicas, the leader killed during a canary', () => {
   });
   afterAll(() => set.destroy());
 
-  it('is finished by another replica, with 0 failed requests and nothing duplicated or orphaned', async () => {
+  postgres.it('is finished by another replica, with 0 failed requests and nothing duplicated or orphaned', async () => {
     const leader = await set.leader();
     set.cluster.port = leader.port;
     const v1 = await set.cli(leader, 'apply', '-f', set.cluster.writeSpec(service, helloSpec({ port, strategy })), '--wait');

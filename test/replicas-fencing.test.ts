@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { helloSpec, waitFor } from './support/cluster.ts';
+import { requirePostgres } from './support/postgres.ts';
 import { ReplicaSet } from './support/replicas.ts';
+
+const postgres = requirePostgres();
 
 /**
  * A leader stopped (SIGSTOP) longer than its lease, in the middle of a
@@ -12,8 +15,8 @@ import { ReplicaSet } from './support/replicas.ts';
  * replica's own clock: it does nothing, says it lost leadership, and serves
  * on as a follower, ready to lead again.
  */
-describe('a leader stopped for longer than its lease', () => {
-  const set = new ReplicaSet();
+postgres.describe('a leader stopped for longer than its lease', () => {
+  const set = new ReplicaSet({ store: 'postgres' });
   const service = 'hello-fenced';
   let port = 0;
 
@@ -23,7 +26,7 @@ describe('a leader stopped for longer than its lease', () => {
   });
   afterAll(() => set.destroy());
 
-  it('is fenced when it wakes up: it acts on nothing, logs that it lost leadership, and rejoins as a follower', async () => {
+  postgres.it('is fenced when it wakes up: it acts on nothing, logs that it lost leadership, and rejoins as a follower', async () => {
     const old = await set.leader();
     const other = set.replicas.find((r) => r !== old)!;
     set.cluster.port = old.port;

@@ -1,15 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { helloSpec, waitFor } from './support/cluster.ts';
+import { requirePostgres } from './support/postgres.ts';
 import { ReplicaSet, type ReplicaProcess } from './support/replicas.ts';
+
+const postgres = requirePostgres();
 
 /**
  * A follower serves the whole API: what it is asked to change it records in
  * the store, and the leader (which picks the work up from there) carries it
  * out. Each write below goes to the follower only.
  */
-describe('writes accepted by a follower replica', () => {
-  const set = new ReplicaSet();
+postgres.describe('writes accepted by a follower replica', () => {
+  const set = new ReplicaSet({ store: 'postgres' });
   const service = 'hello-follower';
   let port = 0;
   let follower: ReplicaProcess;
@@ -25,7 +28,7 @@ describe('writes accepted by a follower replica', () => {
   const phase = async () => (await set.cluster.api<{ phase: string }>('GET', `/v1/environments/development/services/${service}`)).body.phase;
   const paused = { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } };
 
-  it('names the leader and itself in GET /v1/control-plane and in `cutover status`', async () => {
+  postgres.it('names the leader and itself in GET /v1/control-plane and in `cutover status`', async () => {
     const leader = await set.leader(follower);
     const view = await set.controlPlane(follower);
     expect(view.replica?.url).toBe(follower.url);
@@ -33,7 +36,7 @@ describe('writes accepted by a follower replica', () => {
     expect(view.leader!.token).toBeGreaterThanOrEqual(1);
   });
 
-  it('applies, promotes and aborts, each executed by the leader', async () => {
+  postgres.it('applies, promotes and aborts, each executed by the leader', async () => {
     set.cluster.port = (await set.leader()).port; // the Cluster's own api() reads through the leader
     const v1 = await set.cli(follower, 'apply', '-f', set.cluster.writeSpec(service, helloSpec({ port, instances: 2 })));
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
@@ -65,7 +68,7 @@ describe('writes accepted by a follower replica', () => {
     expect(set.cluster.processes().filter((p) => p.instance).map((p) => p.instance).sort()).toEqual(after.instances.map((i) => i.id).sort());
   });
 
-  it('refuses a delete, naming the leader to send it to', async () => {
+  postgres.it('refuses a delete, naming the leader to send it to', async () => {
     const response = await fetch(`${follower.url}/v1/environments/development/services/${service}`, { method: 'DELETE', headers: { authorization: `Bearer ${set.cluster.token}` } });
     expect(response.status).toBe(503);
     expect(await response.text()).toContain('is not the leader');

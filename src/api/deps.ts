@@ -10,6 +10,7 @@ import type { IdentityStore } from '../security/identity/index.ts';
 import type { AnonymousFailures } from './anonymous-failures.ts';
 import type { AuthEnv } from './auth.ts';
 import type { ControlPlaneView } from './control-plane-view.ts';
+import type { ServiceList } from './service-list.ts';
 
 /** What the API's routes act on, handed to each resource's sub-app. */
 export interface ApiDeps {
@@ -34,6 +35,8 @@ export interface ApiDeps {
    * refuses to start when one does not.
    */
   guard: MiddlewareHandler<AuthEnv>;
+  /** What `GET /v1/services` answers, kept rendered (the server refreshes it in the background). @default one of its own, rendered at each request */
+  serviceList?: ServiceList;
   /** The leader and this replica, when the server runs as a replica. */
   controlPlane?: () => ControlPlaneView;
 }

@@ -10,7 +10,7 @@ import { environmentFilter, sees, visibleEnvironments } from './visibility.ts';
 
 /**
  * Every deployment event as Server-Sent Events, in order, each with its
- * sequence number as the event id. A client that reconnects with
+ * sequence number as the event id, whichever replica wrote it. A client that reconnects with
  * `Last-Event-ID` (or `?after=`) gets everything it missed from the store,
  * then live events: nothing is lost between the backlog and the live feed
  * because live events are queued from before the backlog is read. Each
@@ -30,10 +30,18 @@ export function eventStream(c: Context<AuthEnv>, ctx: EngineContext, slots: Stre
   return streamSSE(c, async (stream) => {
     const queue: StoredEvent[] = [];
     let wake: (() => void) | null = null;
-    const unsubscribe = ctx.store.deployments.onEvent((event) => {
-      queue.push(event);
-      wake?.();
-    });
+    // Every replica's events, in order (the store's feed), so a follower's stream shows what the leader does.
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = ctx.store.deployments.follow((event) => {
+        queue.push(event);
+        wake?.();
+      });
+    } catch (error) {
+      // PostgreSQL's LISTEN could not start: the slot is not held by a stream that never began.
+      free();
+      throw error;
+    }
     stream.onAbort(() => {
       unsubscribe();
       free();

@@ -1,8 +1,8 @@
 import type { Deployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { EngineContext } from '../engine/context.ts';
-import { pickRef, refOf, serviceKey, type ServiceRef } from '../core/types.ts';
-import type { InstanceRecord, RouterRecord, ServiceRecord } from '../store/index.ts';
+import { pickRef, type ServiceRef } from '../core/types.ts';
+import type { InstanceSummary, RouterRecord, ServiceSummary } from '../store/index.ts';
 import { describeStep } from '../strategies/index.ts';
 
 /** What `cutover status -o json` prints. */
@@ -45,32 +45,16 @@ export function statusView(ctx: EngineContext, ref: ServiceRef): StatusView {
   const service = ctx.store.services.get(ref);
   const d = ctx.store.deployments.latest(ref);
   if (!service || service.deletedAt !== null || !d) throw noSuchService(ctx, ref);
-  return statusOf(ctx, service, d, ctx.store.instances.live(ref), ctx.store.routers.get(ref));
+  return statusOf(service, d, ctx.store.instances.live(ref), ctx.store.routers.get(ref), (i) => i.state === 'ready' && ctx.platform.isRunning(i.id, i.pid));
 }
 
 /**
- * The status of each of `services` (live ones, as listed) in four queries
- * whatever their number, instead of four per service: what `GET
- * /v1/services` answers. A service with no deployment yet is left out.
+ * One service's status from what the store holds. `healthy`: whether an
+ * instance counts as healthy; one service's status asks the platform
+ * whether its process still runs, the list takes the store's state (see
+ * service-list.ts).
  */
-export function statusViews(ctx: EngineContext, services: readonly ServiceRecord[]): StatusView[] {
-  const latest = ctx.store.deployments.latestOfEach();
-  const instances = new Map<string, InstanceRecord[]>();
-  for (const instance of ctx.store.instances.live()) {
-    const key = serviceKey(instance);
-    const list = instances.get(key);
-    if (list) list.push(instance);
-    else instances.set(key, [instance]);
-  }
-  const routers = new Map(ctx.store.routers.all().map((router) => [serviceKey(router), router]));
-  return services.flatMap((service) => {
-    const key = serviceKey(refOf(service));
-    const d = latest.get(key);
-    return d ? [statusOf(ctx, service, d, instances.get(key) ?? [], routers.get(key) ?? null)] : [];
-  });
-}
-
-function statusOf(ctx: EngineContext, service: ServiceRecord, d: Deployment, instances: readonly InstanceRecord[], router: RouterRecord | null): StatusView {
+export function statusOf(service: ServiceSummary, d: Deployment, instances: readonly InstanceSummary[], router: RouterRecord | null, healthy: (instance: InstanceSummary) => boolean): StatusView {
   const step = d.plan[d.stepIndex];
   return {
     service: service.name,
@@ -86,7 +70,7 @@ function statusOf(ctx: EngineContext, service: ServiceRecord, d: Deployment, ins
       revision: i.revision,
       pid: i.pid,
       port: i.port,
-      healthy: i.state === 'ready' && ctx.platform.isRunning(i.id, i.pid),
+      healthy: healthy(i),
       state: i.retireAt !== null ? 'retiring' : i.state,
     })),
     message: d.message,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createOnce } from '../core/create-once.ts';
 
 /** Where the first start writes the admin token (mode 0600). */
 export function adminTokenPath(dataDir: string): string {
@@ -18,8 +19,7 @@ export function readAdminToken(dataDir: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
+/** Replicas started together each try: the first one's token is every one's. */
 function createAdminToken(dataDir: string): string {
-  const token = `cut_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(adminTokenPath(dataDir), `${token}\n`, { mode: 0o600, flag: 'wx' });
-  return token;
+  return createOnce(adminTokenPath(dataDir), `cut_${randomBytes(32).toString('base64url')}\n`).trim();
 }

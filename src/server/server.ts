@@ -15,13 +15,14 @@ import { FencedPlatform, FencedTrafficRouter, LeaseStore, Leadership, newReplica
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
 import { KeyRing, openSecret, sealSecret } from '../security/encryption/index.ts';
 import { SecretBox } from '../engine/secrets.ts';
-import { BuiltinTrafficRouter, metricsTokenPath, ROUTER_LAYOUTS, SharedBuiltinTrafficRouter } from '../traffic/builtin/index.ts';
+import { metricsTokenPath, ROUTER_LAYOUTS, SharedBuiltinTrafficRouter } from '../traffic/builtin/index.ts';
 import { HaproxyTrafficRouter } from '../traffic/haproxy/index.ts';
 import { PerServiceTrafficRouter } from '../traffic/per-service.ts';
 import { SimulatedTrafficRouter } from '../traffic/simulated/index.ts';
 import { AnonymousFailures } from '../api/anonymous-failures.ts';
 import { createApi } from '../api/app.ts';
 import type { ControlPlaneView } from '../api/control-plane-view.ts';
+import { ServiceList } from '../api/service-list.ts';
 import { adminTokenPath, ensureAdminToken, readAdminToken } from './admin-token.ts';
 import { IdentityStore, ensureBootstrapAdmin } from '../security/identity/index.ts';
 import { AuditLog } from '../security/audit/index.ts';
@@ -129,7 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   const traffic = new PerServiceTrafficRouter(
       {
-        builtin: builtinRouterLayout() === 'shared' ? new SharedBuiltinTrafficRouter(options.dataDir, store, options.log) : new BuiltinTrafficRouter(options.dataDir, store, options.log),
+        builtin: new SharedBuiltinTrafficRouter(options.dataDir, store, options.log, builtinRouterLayout()),
         haproxy: new HaproxyTrafficRouter(options.dataDir, options.log),
         simulated: new SimulatedTrafficRouter(simulated, config.simulation),
       },
@@ -159,11 +160,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const coordinator = new Coordinator(ctx);
   // What only the leader runs: the engine (adoption, runners, supervision, healing) and upload pruning. One server leads from the start.
   let uploads: { stop(): Promise<void> } | null = null;
-  const lead = async () => {
+  const lead = async (token?: number) => {
+    // A replica's term: alerts first, so what the previous leader left unalerted goes out before new events come.
+    if (token !== undefined) monitoring.lead(token);
     await coordinator.start();
     uploads = startUploadPruning(ctx, config.limits.unusedUploadsAfterMs);
   };
   const follow = async () => {
+    monitoring.follow();
     // coordinator.stop tells every runner to stop before its first await: nothing acts after this line.
     const stopping = coordinator.stop();
     const pruning = uploads;
@@ -185,7 +189,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metricsToken = readFileSync(metricsTokenPath(options.dataDir), 'utf8').trim();
   const audit = new AuditLog(store.db);
   const anonymousFailures = new AnonymousFailures(audit);
-  const app = createApi({ ctx, coordinator, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures, limits: config.limits, publicUrl: config.publicUrl, ...(replica ? { controlPlane: () => controlPlaneView(replica, new LeaseStore(store.db)) } : {}) });
+  // The list's statuses, rendered again in the background as they change (api/service-list.ts); every replica serves the list.
+  const serviceList = new ServiceList(ctx);
+  serviceList.start();
+  const app = createApi({ ctx, coordinator, serviceList, identities, metrics: monitoring.metrics, alerts: config.alerts, keys, audit, metricsToken, anonymousFailures, limits: config.limits, publicUrl: config.publicUrl, ...(replica ? { controlPlane: () => controlPlaneView(replica, new LeaseStore(store.db)) } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const base = { fetch: app.fetch, hostname: options.host, port: options.port };
     // @hono/node-server takes https.createServer with its options for TLS.
@@ -196,6 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     (s as Server).once('error', reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
     await follow();
+    await serviceList.stop();
     monitoring.stop();
     store.close();
     if (error.code === 'EADDRINUSE') throw new CutoverError(ErrorCode.PortInUse, `port ${options.port} is in use; is another cutover server running? Choose another with --port`);
@@ -224,6 +232,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // A leader ends its term in the store: a follower takes over at its next attempt, not after the lease.
       if (leadership) await leadership.stop();
       else await follow();
+      await serviceList.stop();
       monitoring.stop();
       // Unauthenticated failures counted since the last minute's entry.
       anonymousFailures.flush();
@@ -269,14 +278,14 @@ function revisionsDirOf(dataDir: string, configured: string | null): string {
 }
 
 /**
- * CUTOVER_ROUTER_LAYOUT: `per-service` (the default, a router per service)
- * or `shared` (one router for every service of the data dir; README, "One
- * router for every service").
+ * CUTOVER_ROUTER_LAYOUT: `shared` (the default, one router for every
+ * service of the data dir; README, "One router for every service") or
+ * `per-service` (a router per service).
  */
 function builtinRouterLayout(): (typeof ROUTER_LAYOUTS)[number] {
-  const value = process.env.CUTOVER_ROUTER_LAYOUT ?? 'per-service';
+  const value = process.env.CUTOVER_ROUTER_LAYOUT || 'shared';
   if (!(ROUTER_LAYOUTS as readonly string[]).includes(value)) {
-    throw new CutoverError(ErrorCode.InvalidConfig, `CUTOVER_ROUTER_LAYOUT must be one of ${ROUTER_LAYOUTS.join(', ')}, not "${value.slice(0, 100)}"; unset it for a router per service.`);
+    throw new CutoverError(ErrorCode.InvalidConfig, `CUTOVER_ROUTER_LAYOUT must be one of ${ROUTER_LAYOUTS.join(', ')}, not "${value.slice(0, 100)}"; unset it for one router for every service.`);
   }
   return value as (typeof ROUTER_LAYOUTS)[number];
 }

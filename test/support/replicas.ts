@@ -12,14 +12,30 @@ export interface ReplicaProcess {
 }
 
 /**
- * Several `cutover server --replica` processes on one data dir and store
- * (SQLite in WAL mode: several processes may write it), driven through the
- * real CLI and API. The Cluster gives the data dir, the processes started
- * for it, and `destroy`, which stops every one of them even after kills.
+ * Several `cutover server --replica` processes on one data dir and store,
+ * driven through the real CLI and API. The store is SQLite in WAL mode
+ * (several processes may write it) or, with `{ store: 'postgres' }`, a fresh
+ * PostgreSQL database (gate the test with `requirePostgres`). The Cluster
+ * gives the data dir, the processes started for it, and `destroy`, which
+ * stops every one of them even after kills, and drops the database.
  */
 export class ReplicaSet {
   readonly cluster = new Cluster();
   readonly replicas: ReplicaProcess[] = [];
+
+  private readonly options: { store?: 'sqlite' | 'postgres' };
+  private storeReady = false;
+
+  constructor(options: { store?: 'sqlite' | 'postgres' } = {}) {
+    this.options = options;
+  }
+
+  /** Creates the PostgreSQL database on first use (not in the constructor: a gated-off test must not reach PostgreSQL). */
+  private prepareStore(): void {
+    if (this.storeReady) return;
+    this.storeReady = true;
+    if (this.options.store === 'postgres') this.cluster.usePostgres();
+  }
 
   /** Starts `count` replicas; the first alone, so it creates and migrates the store before the others open it. */
   async start(count: number): Promise<void> {
@@ -28,9 +44,16 @@ export class ReplicaSet {
     await waitFor('a leader', async () => (await this.controlPlane(this.replicas[0]!)).leader?.live);
   }
 
+  /** Starts `count` replicas at the same instant, on a store and data dir none has opened yet. */
+  async startAtOnce(count: number): Promise<ReplicaProcess[]> {
+    return await Promise.all(Array.from({ length: count }, () => this.add()));
+  }
+
   async add(): Promise<ReplicaProcess> {
+    this.prepareStore();
     const port = await freePort();
-    const child = spawn(process.execPath, [this.cluster.cliEntry, 'server', '--replica', '--data-dir', this.cluster.dataDir, '--port', String(port), '--log-level', 'debug'], {
+    const args = ['server', '--replica', '--data-dir', this.cluster.dataDir, '--port', String(port), '--log-level', 'debug', ...this.cluster.serverArgs];
+    const child = spawn(process.execPath, [this.cluster.cliEntry, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CUTOVER_LOG_LEVEL: 'debug' },
     });
@@ -80,10 +103,13 @@ export class ReplicaSet {
   }
 
   async destroy(): Promise<void> {
-    for (const replica of this.alive()) {
-      replica.child.kill('SIGCONT');
-      await this.kill(replica, 'SIGTERM').catch(() => undefined);
+    try {
+      for (const replica of this.alive()) {
+        replica.child.kill('SIGCONT');
+        await this.kill(replica, 'SIGTERM').catch(() => undefined);
+      }
+    } finally {
+      await this.cluster.destroy();
     }
-    await this.cluster.destroy();
   }
 }

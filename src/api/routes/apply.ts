@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { CutoverError, ErrorCode } from '../../core/errors.ts';
 import type { ArtifactClaim } from '../../engine/security-checks.ts';
 import type { SupersedeRequest } from '../../engine/supersede.ts';
-import { validateSpec } from '../../spec/index.ts';
+import { imageArtifactOf, validateSpec, type ServiceSpec } from '../../spec/index.ts';
 import { deploymentNote, noteAudit } from '../audit-trail.ts';
 import { requirePermission, type AuthEnv } from '../auth.ts';
 import { jsonBody } from '../body.ts';
@@ -18,7 +18,7 @@ export function applyRoutes({ ctx, coordinator, guard }: ApiDeps): Hono<AuthEnv>
     requirePermission(c.get('identity'), 'deploy', validated.spec.environment);
     // Secret values are sealed before anything else sees the spec.
     const { spec, document } = await ctx.secrets.seal(validated.spec, validated.document);
-    const deployment = await coordinator.apply(spec, document, artifactClaim(body), c.get('user'), supersedeOption(body));
+    const deployment = await coordinator.apply(spec, document, artifactClaim(body, spec), c.get('user'), supersedeOption(body));
     noteAudit(c, deploymentNote(ctx, deployment, { signed: typeof (body.artifact as { signature?: unknown } | undefined)?.signature === 'string' }));
     return c.json({ deployment: deployment.id, revision: deployment.revision, status: statusView(ctx, deployment) }, 202);
   });
@@ -36,9 +36,22 @@ export function supersedeOption(body: Record<string, unknown>): SupersedeRequest
   return { supersede: body.supersede };
 }
 
-/** The `artifact` of an apply-like body: the digest of an upload, its size and signature when given. */
-export function artifactClaim(body: Record<string, unknown>): ArtifactClaim {
+/**
+ * The `artifact` of an apply-like body: the digest of an upload, its size and
+ * signature when given. A spec whose artifact is an image by digest names its
+ * digest itself: a body's digest, if any, must be the same.
+ */
+export function artifactClaim(body: Record<string, unknown>, spec: Pick<ServiceSpec, 'artifact'>): ArtifactClaim {
   const artifact = body.artifact as { digest?: unknown; size?: unknown; signature?: unknown } | undefined;
+  const image = imageArtifactOf(spec);
+  if (image) {
+    if (artifact?.digest !== undefined && artifact.digest !== image.digest) {
+      throw new CutoverError(ErrorCode.InvalidRequest, `artifact.digest ${String(artifact.digest)} is not the digest of the spec's artifact.image (${image.reference}); leave artifact.digest out, or send the image's`, {
+        problems: [{ path: 'artifact.digest', message: `expected ${image.digest} or nothing` }],
+      });
+    }
+    return { digest: image.digest, size: 0, ...(typeof artifact?.signature === 'string' ? { signature: artifact.signature } : {}) };
+  }
   if (typeof artifact?.digest !== 'string') {
     throw new CutoverError(ErrorCode.InvalidRequest, 'artifact.digest is required: upload the artifact to /v1/artifacts and pass its digest', {
       problems: [{ path: 'artifact.digest', message: 'expected the sha256 hex digest of an uploaded artifact' }],

@@ -18,7 +18,7 @@ export function planRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
     const body = await jsonBody(c);
     const { spec } = validateSpec(body.spec);
     requirePermission(c.get('identity'), 'read', spec.environment);
-    return c.json(await previewApply(ctx, spec, artifactClaim(body), c.get('user')));
+    return c.json(await previewApply(ctx, spec, artifactClaim(body, spec), c.get('user')));
   });
   return app;
 }

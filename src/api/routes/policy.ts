@@ -15,7 +15,7 @@ export function policyRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
     const body = await jsonBody(c);
     const { spec } = validateSpec(body.spec);
     requirePermission(c.get('identity'), 'read', spec.environment);
-    const claim = artifactClaim(body);
+    const claim = artifactClaim(body, spec);
     const environment = ctx.environments[spec.environment];
     if (!environment) {
       throw new CutoverError(ErrorCode.InvalidSpec, `spec.environment "${spec.environment}" is not an environment of this server`, {

@@ -7,19 +7,25 @@ import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
 import { serviceLogs, startFollowing } from '../logs.ts';
 import { serviceRef } from '../service-ref.ts';
-import { historyView, statusView, statusViews } from '../views.ts';
+import { ServiceList } from '../service-list.ts';
+import { historyView, statusView } from '../views.ts';
 import { sees, visibleEnvironments } from '../visibility.ts';
 import { lockRoutes } from './locks.ts';
 import { supersedeOption } from './apply.ts';
 
-/** `/v1/services`: every service in every environment, or those called `?name=`. */
-export function serviceListRoutes({ ctx, guard }: ApiDeps): Hono<AuthEnv> {
+/**
+ * `/v1/services`: every service in every environment, or those called
+ * `?name=`. Each status is kept as JSON text and rendered again only when
+ * it changed (service-list.ts), so the answer is joined, not serialised.
+ */
+export function serviceListRoutes({ ctx, guard, serviceList }: ApiDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get('/', guard, (c) => {
+  const list = serviceList ?? new ServiceList(ctx);
+  app.get('/', guard, async (c) => {
     const name = c.req.query('name');
     const visible = visibleEnvironments(c);
-    const services = (name ? ctx.store.services.named(name) : ctx.store.services.list()).filter((s) => sees(visible, s.environment));
-    return c.json({ services: statusViews(ctx, services) });
+    const texts = await list.texts(name || undefined, (environment) => sees(visible, environment));
+    return c.body(`{"services":[${texts.join(',')}]}`, 200, { 'content-type': 'application/json' });
   });
   return app;
 }

@@ -89,6 +89,16 @@ export class AlertDispatcher {
     return this.dispatchAll(() => alertsForEvent(event, before, this.rules));
   }
 
+  /** The alerts one stored event raises, without sending them (replicas claim the event first); none when the rules fail. */
+  alertsFor(event: StoredEvent, before: Deployment | null): Alert[] {
+    return this.evaluate(() => alertsForEvent(event, before, this.rules));
+  }
+
+  /** Sends alerts `alertsFor` returned. */
+  send(alerts: readonly Alert[]): Promise<AlertDispatch[]> {
+    return Promise.all(alerts.map((alert) => this.dispatch(alert)));
+  }
+
   /** Sends the alerts time has raised; call it every few seconds with the unfinished deployments. */
   async checkTimers(deployments: readonly Deployment[], progressDeadlineMs: (d: Deployment) => number | undefined): Promise<AlertDispatch[]> {
     return this.dispatchAll(() => evaluateTimers(deployments, this.now(), { rules: this.rules, progressDeadlineMs }));
@@ -107,14 +117,16 @@ export class AlertDispatcher {
   }
 
   private async dispatchAll(evaluate: () => Alert[]): Promise<AlertDispatch[]> {
-    let alerts: Alert[];
+    return this.send(this.evaluate(evaluate));
+  }
+
+  private evaluate(rules: () => Alert[]): Alert[] {
     try {
-      alerts = evaluate();
+      return rules();
     } catch (error) {
       this.logger.error({ err: messageOf(error) }, 'evaluating alert rules failed');
       return [];
     }
-    return Promise.all(alerts.map((alert) => this.dispatch(alert)));
   }
 
   private async deliver(sink: AlertSink, alert: Alert): Promise<SinkResult> {

@@ -36,6 +36,18 @@ describe('age files', () => {
     expect(new TextDecoder().decode(await decrypt(sealed, [await generateX25519Identity(), identity]))).toBe('shared');
   });
 
+  it('a decrypter kept for one set of identities decrypts file after file, and never answers for another set', async () => {
+    const mine = await encrypt(bytes('mine'), [recipient]);
+    const theirs = await encrypt(bytes('theirs'), [await identityToRecipient(stranger)]);
+    for (let n = 0; n < 3; n++) expect(new TextDecoder().decode(await decrypt(mine, [identity]))).toBe('mine');
+    expect(decryptFailureOf(await decrypt(theirs, [identity]).catch((error: unknown) => error))).toBe('key-not-held');
+    expect(new TextDecoder().decode(await decrypt(theirs, [stranger]))).toBe('theirs');
+    expect(decryptFailureOf(await decrypt(mine, [stranger]).catch((error: unknown) => error))).toBe('key-not-held');
+    // More sets than are kept: the oldest is made again when asked for.
+    for (let n = 0; n < 5; n++) await decrypt(mine, [await generateX25519Identity(), identity]);
+    expect(new TextDecoder().decode(await decrypt(mine, [identity]))).toBe('mine');
+  });
+
   it('isAgeEncrypted recognises binary and armored age, and not a tar.gz or text that merely mentions age', async () => {
     const sealed = await encrypt(bytes('x'), [recipient]);
     expect(isAgeEncrypted(sealed)).toBe(true);

@@ -92,6 +92,8 @@ export class IdentityStore {
    */
   bootstrapAdmin(name: string, token: string, flag: string): void {
     this.db.transaction(() => {
+      // Read again under the write lock: replicas started together all found no flag; the first to get here bootstraps.
+      if (this.hasFlag(flag)) return;
       if (!this.getUser(name)) this.addUser(name, [{ role: 'admin', environment: '*' }]);
       this.registerToken(name, token);
       this.db.prepare('INSERT INTO server_flags (name, set_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(flag, this.now());
@@ -182,11 +184,17 @@ export class IdentityStore {
    * The identity a token belongs to, or null. The lookup is by the token's
    * SHA-256: an attacker who times it learns about hashes of their own
    * guesses, which says nothing about any real token, so no byte of a stored
-   * token is ever compared with input.
+   * token is ever compared with input. The user and their grants in one
+   * query: every API request asks, and on PostgreSQL each query is a round
+   * trip the server's thread waits for.
    */
   verifyToken(token: string): Identity | null {
-    const row = this.db.prepare('SELECT username FROM api_tokens WHERE hash = ?').get(hashToken(token)) as { username: string } | undefined;
-    return row ? { user: row.username, grants: this.grantsOf(row.username) } : null;
+    const rows = this.db
+      .prepare('SELECT t.username AS username, g.role AS role, g.environment AS environment FROM api_tokens t LEFT JOIN grants g ON g.username = t.username WHERE t.hash = ? ORDER BY g.environment')
+      .all(hashToken(token)) as { username: string; role: Grant['role'] | null; environment: string | null }[];
+    if (rows.length === 0) return null;
+    const grants = rows.flatMap((row) => (row.role === null ? [] : [{ role: row.role, environment: row.environment! }]));
+    return { user: rows[0]!.username, grants: grants.sort((a, b) => ROLES.indexOf(a.role) - ROLES.indexOf(b.role)) };
   }
 
   /** Revokes every token of the user; returns how many there were. */

@@ -60,6 +60,15 @@ export class FencedPlatform implements Platform {
   exitOf(id: string): { code: number | null; signal: string | null } | undefined {
     return this.inner.exitOf(id);
   }
+
+  // Reads pass. Without addressOf a leader on swarm would route every task to 127.0.0.1.
+  addressOf(id: string): string | undefined {
+    return this.inner.addressOf?.(id);
+  }
+
+  placeOf(id: string): string | undefined {
+    return this.inner.placeOf?.(id);
+  }
 }
 
 /**
