@@ -110,8 +110,10 @@ for (const dataPlane of TRAFFIC_ROUTERS) dataPlane.gate.describe(`a ${dataPlane.
 
 /**
  * Whether a process's router mark belongs to the service: the built-in
- * router's is `environment/service`, HAProxy's `service.environment`.
+ * router's is `host` (the default layout, one router for every service of
+ * the data dir, and this data dir has one service) or `environment/service`
+ * (CUTOVER_ROUTER_LAYOUT=per-service), HAProxy's `service.environment`.
  */
 function isRouterOf(mark: string | undefined, service: string): boolean {
-  return mark !== undefined && (mark.endsWith(`/${service}`) || mark.startsWith(`${service}.`));
+  return mark !== undefined && (mark === 'host' || mark.endsWith(`/${service}`) || mark.startsWith(`${service}.`));
 }

@@ -12,7 +12,9 @@ import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
  * workers (the default): a worker's death loses only its requests in
  * flight and the supervisor replaces it; the supervisor's death leaves its
  * workers serving, and one of them starts a new router that takes the port
- * over — all with the control plane stopped.
+ * over — all with the control plane stopped. The router here is the
+ * default layout's, one host for every service of the data dir (a router of
+ * a service's own has the same supervisor and workers).
  */
 describe('killing the router with the control plane stopped', () => {
   const cluster = new Cluster();
@@ -80,6 +82,8 @@ describe('killing the router with the control plane stopped', () => {
       return now.supervisor !== undefined && now.supervisor !== before.supervisor && now.workers.length === 2 && now.orphans.length === 0 ? now : undefined;
     }, 90_000);
     expect(after.workers.some((pid) => before.workers.includes(pid))).toBe(false);
+    // The new workers bind the port the orphans let go of: they may still be retrying it when the orphans are gone.
+    await waitFor('the new router to serve', () => allAnswer(1), 30_000);
     expect(await allAnswer(20)).toBe(true);
     const { ok, failed } = load!.snapshot();
     expect(ok - okBefore).toBeGreaterThan(0);

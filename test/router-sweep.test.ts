@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,10 +23,17 @@ function portIsFree(port: number): Promise<boolean> {
  * the delete stopped it; it held the port, survived a restart (only instances
  * were swept) and blocked a re-apply.
  */
-describe('deleting many services at once', () => {
+// Both layouts: the default, one router host for every service (it stays, serving none), and a router per service.
+for (const layout of ['shared', 'per-service'] as const) describe(`deleting many services at once (CUTOVER_ROUTER_LAYOUT=${layout})`, () => {
   const cluster = new Cluster();
+  cluster.serverEnv = { CUTOVER_ROUTER_LAYOUT: layout };
   const services = Array.from({ length: 6 }, (_, i) => `sweep-${i}`);
   const ports = new Map<string, number>();
+  const hostServices = async (): Promise<string[]> => {
+    const dir = join(cluster.dataDir, 'routers');
+    const answer = await fetch(`http://127.0.0.1:${readFileSync(join(dir, 'host-port'), 'utf8').trim()}/services`, { headers: { authorization: `Bearer ${readFileSync(join(dir, 'host-token'), 'utf8').trim()}` } });
+    return ((await answer.json()) as { services: { key: string }[] }).services.map((service) => service.key);
+  };
 
   beforeAll(async () => {
     for (const service of services) ports.set(service, await freePort());
@@ -34,17 +41,23 @@ describe('deleting many services at once', () => {
   });
   afterAll(() => cluster.destroy());
 
-  it('leaves no router and no instance, frees every port, and the services can be applied again', async () => {
+  it('leaves no router of a service and no instance, frees every port, and the services can be applied again', async () => {
     const applied = await Promise.all(services.map((service) => cluster.cli('apply', '-f', cluster.writeSpec(service, helloSpec({ port: ports.get(service)!, instances: 1 })), '--wait')));
     for (const result of applied) expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(cluster.processes().filter((p) => p.router)).toHaveLength(services.length);
+    if (layout === 'shared') {
+      expect(cluster.processes().filter((p) => p.router).map((p) => p.router)).toEqual(['host']);
+      expect((await hostServices()).sort()).toEqual(services.map((service) => `development/${service}`));
+    } else {
+      expect(cluster.processes().filter((p) => p.router)).toHaveLength(services.length);
+    }
 
     const deleted = await Promise.all(services.map((service) => cluster.cli('delete', service, '--env', 'development')));
     for (const result of deleted) expect(result.code, result.stdout + result.stderr).toBe(0);
 
     // A push retried after the delete would start a router a moment later: wait a little, then look.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    await waitFor('every router and instance to be gone', () => cluster.processes().every(({ pid }) => !isProcessAlive(pid)), 30_000);
+    await waitFor('every router of a service and every instance to be gone', () => cluster.processes().every(({ pid, router }) => router === 'host' || !isProcessAlive(pid)), 30_000);
+    if (layout === 'shared') expect(await hostServices()).toEqual([]);
     for (const service of services) expect(await portIsFree(ports.get(service)!), `port of ${service}`).toBe(true);
 
     const again = await cluster.cli('apply', '-f', cluster.writeSpec(services[0]!, helloSpec({ port: ports.get(services[0]!)!, instances: 1, version: '2.0.0' })), '--wait');

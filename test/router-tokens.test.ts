@@ -8,10 +8,14 @@ import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
  * One admin token per router (issue 9, finding 11): the token service A's
  * router was started with does not open service B's router, and a router
  * that outlived a server of the release where all routers shared one token
- * is moved to its own without a restart.
+ * is moved to its own without a restart. Routers of their own
+ * (CUTOVER_ROUTER_LAYOUT=per-service, and every router of that older
+ * release); under the default layout each service's admin API on the shared
+ * host has its own token too (test/router-shared.test.ts).
  */
 describe('router admin tokens', () => {
   const cluster = new Cluster();
+  cluster.serverEnv = { CUTOVER_ROUTER_LAYOUT: 'per-service' };
   const ports: Record<string, number> = {};
 
   /** What the router of `service` was started with, read from its command line as anyone on the machine could. */

@@ -30,6 +30,13 @@ describe('validateRouterConfig', () => {
     expect(problemsOf(at('::1'))).toEqual(['backends[0].host: must be an IPv4 address, not "::1"']);
   });
 
+  it('keeps a connection cap and names a bad one', () => {
+    expect(validateRouterConfig({ ...valid, maxConnections: 2000 }).maxConnections).toBe(2000);
+    expect(validateRouterConfig(valid)).not.toHaveProperty('maxConnections');
+    expect(problemsOf({ ...valid, maxConnections: 0 })).toEqual([expect.stringMatching(/^maxConnections: /)]);
+    expect(problemsOf({ ...valid, maxConnections: 1.5 })).toEqual(['maxConnections: must be a whole number, not 1.5']);
+  });
+
   it('keeps a mirror and names a bad share', () => {
     expect(validateRouterConfig({ ...valid, mirror: { revision: 2, percentage: 25 } }).mirror).toEqual({ revision: 2, percentage: 25 });
     expect(problemsOf({ ...valid, mirror: { revision: 2, percentage: 101 } })).toEqual([expect.stringMatching(/^mirror.percentage: /)]);

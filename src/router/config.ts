@@ -2,7 +2,7 @@ import { isAddressRange, MAX_ADDRESS_RANGES } from '../core/address-range.ts';
 import { isIP } from 'node:net';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { FieldProblem } from '../core/errors.ts';
-import type { RouterBackend, RouterConfig } from './wire.ts';
+import { MAX_CONNECTIONS_LIMIT, type RouterBackend, type RouterConfig } from './wire.ts';
 import { exactValueProblem, headerNameProblem, regexProblem, type HeaderRoute } from '../core/header-route.ts';
 
 /*
@@ -38,6 +38,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   const healthCheck = checkHealthCheck(check, root.healthCheck);
   const trustedProxies = root.trustedProxies === undefined ? undefined : checkTrustedProxies(check, root.trustedProxies);
   const drainTimeoutMs = root.drainTimeoutMs === undefined ? undefined : check.int(root.drainTimeoutMs, 'drainTimeoutMs', 0, MAX_TIMER_MS);
+  const maxConnections = root.maxConnections === undefined ? undefined : check.int(root.maxConnections, 'maxConnections', 1, MAX_CONNECTIONS_LIMIT);
   const generation = check.int(root.generation, 'generation', 0);
   const versions = root.versions === undefined ? undefined : checkVersions(check, root.versions);
   const headerRoute = root.headerRoute === undefined ? undefined : checkHeaderRoute(check, root.headerRoute);
@@ -62,6 +63,7 @@ export function validateRouterConfig(input: unknown): RouterConfig {
   if (previewRevision !== undefined) config.previewRevision = previewRevision;
   if (trustedProxies !== undefined) config.trustedProxies = trustedProxies;
   if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
+  if (maxConnections !== undefined) config.maxConnections = maxConnections;
   if (versions !== undefined) config.versions = versions;
   if (headerRoute !== undefined) config.headerRoute = headerRoute;
   if (mirror !== undefined) config.mirror = { revision: mirror.revision!, percentage: mirror.percentage! };

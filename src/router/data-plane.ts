@@ -7,7 +7,8 @@ import { RoutingTable } from './routing-table.ts';
 import { saveRouterConfig } from './state-file.ts';
 import { TrafficStats } from './stats.ts';
 import { createUpgradeHandler } from './upgrade.ts';
-import type { RequestSamples, RouterConfig, RouterStats } from './wire.ts';
+import { DEFAULT_MAX_CONNECTIONS, type RequestSamples, type RouterConfig, type RouterStats } from './wire.ts';
+import { workerShare } from './cluster/takeover.ts';
 import { TrafficListeners } from './traffic-listeners.ts';
 
 /** How a push ended: applied, or ignored because the router already has a newer config. */
@@ -26,6 +27,8 @@ export class DataPlane {
   /** Pushes are handled one at a time, so "check generation, persist, apply" is never interleaved. */
   private queue: Promise<unknown> = Promise.resolve();
   private stopping = false;
+  /** Connections closed at the connection cap since the last warning about them, and when that was. */
+  private dropped = { count: 0, warnedAt: 0 };
 
   constructor(
     /** Where pushes are persisted; undefined in a cluster worker, whose supervisor persists them. */
@@ -41,7 +44,7 @@ export class DataPlane {
       mirror: new Mirror(this.table, this.traffic),
       onUnexpected: (error: unknown) => log.error({ event: 'proxy-failure', error: messageOf(error) }, 'request failed unexpectedly'),
     };
-    this.listeners = new TrafficListeners((lane) => ({ request: createProxyHandler(context, lane), upgrade: createUpgradeHandler(context, lane) }), stopTimeoutMs);
+    this.listeners = new TrafficListeners((lane) => ({ request: createProxyHandler(context, lane), upgrade: createUpgradeHandler(context, lane) }), stopTimeoutMs, () => this.onDrop());
   }
 
   get config(): RouterConfig | undefined {
@@ -73,7 +76,7 @@ export class DataPlane {
   async apply(config: RouterConfig): Promise<void> {
     this.table.apply(config);
     this.health.start();
-    await this.listeners.reconcile({ main: config.port, preview: config.previewPort });
+    await this.listeners.reconcile({ main: config.port, preview: config.previewPort }, workerShare(config.maxConnections ?? DEFAULT_MAX_CONNECTIONS));
     const ports = this.listeners.ports();
     this.log.info(
       {
@@ -89,6 +92,18 @@ export class DataPlane {
       },
       'config applied',
     );
+  }
+
+  /** A connection closed at the cap: said in the log at most every 10 s, with how many since the last time. */
+  private onDrop(): void {
+    this.dropped.count++;
+    if (Date.now() - this.dropped.warnedAt < 10_000) return;
+    const config = this.table.config;
+    this.log.warn(
+      { event: 'connections-refused', service: config?.service, environment: config?.environment, refused: this.dropped.count, maxConnections: workerShare(config?.maxConnections ?? DEFAULT_MAX_CONNECTIONS) },
+      'closed new client connections: the service holds its maximum (spec.traffic.maxConnections, shared among the router\'s workers)',
+    );
+    this.dropped = { count: 0, warnedAt: Date.now() };
   }
 
   ports(): { traffic?: number; preview?: number } {

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { AddressRanges } from '../core/address-range.ts';
+import type { ProxyRequest } from './exchange.ts';
 
 /**
  * Headers are copied as flat `[name, value, name, value…]` arrays, the shape
@@ -41,7 +41,7 @@ export interface RequestHead {
  * when its address is in `trusted`: anyone else could claim to be anyone.
  * `Expect` is dropped: the router has already answered "100 Continue".
  */
-export function requestHead(req: IncomingMessage, trusted: AddressRanges, pinHeader: string, keepUpgrade = false): RequestHead {
+export function requestHead(req: Pick<ProxyRequest, 'rawHeaders' | 'socket'>, trusted: AddressRanges, pinHeader: string, keepUpgrade = false): RequestHead {
   const raw = req.rawHeaders;
   const peer = req.socket.remoteAddress ?? 'unknown';
   const trustPeer = trusted.has(peer);
@@ -95,7 +95,16 @@ export function requestHead(req: IncomingMessage, trusted: AddressRanges, pinHea
   );
   const forwardedHostValue = forwardedHost ?? host;
   if (forwardedHostValue !== undefined) result.push('x-forwarded-host', forwardedHostValue);
+  // Only HTTP/1.0 may come without Host (both server sides refuse HTTP/1.1 without one), but the router asks its
+  // instances in HTTP/1.1, which needs one (they would answer 400): the address the client reached the router at.
+  if (host === undefined) result.push('host', routerAuthority(req.socket));
   return { headers: result, pin, hadBody, contentLength };
+}
+
+function routerAuthority(socket: ProxyRequest['socket']): string {
+  const address = socket.localAddress ?? '127.0.0.1';
+  const host = address.includes(':') ? `[${address}]` : address;
+  return socket.localPort === undefined ? host : `${host}:${socket.localPort}`;
 }
 
 /** What the client receives from the instance's answer. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -191,5 +192,43 @@ describe('one router for every service of a host (--host)', { timeout: 600_000 }
     groups.add(after!.pid);
     for (const config of configs) expect(await revisionsServed(config.port)).toEqual(new Set([3]));
     for (const [i, client] of clients.entries()) expect((await client.getStats()).service).toBe(configs[i]!.service);
+  });
+
+  it('caps each service\'s client connections: a flood holding one service\'s connections leaves its neighbour answering', async () => {
+    const dir = await bed.dir();
+    await writeFile(join(dir, 'host-token'), `${HOST_TOKEN}\n`, { mode: 0o600 });
+    const hostPort = await freePort();
+    const host = startHost(dir, hostPort);
+    await waitFor(`the host to answer /healthz (output: ${host.output()})`, async () => (await hostHealth(hostPort)) !== null, 90_000);
+    const flooded = await addService(dir, hostPort, 'development/flooded', `${TOKEN}-flooded`);
+    const calm = await addService(dir, hostPort, 'development/calm', `${TOKEN}-calm`);
+    // 40 connections for the whole host: 20 in each of its 2 workers.
+    const floodedConfig = await pushOnFreePort(flooded, routerConfig([await bed.backend(1)], { 1: 100 }, { service: 'flooded', environment: 'development', generation: 1, maxConnections: 40 }));
+    const calmConfig = await pushOnFreePort(calm, routerConfig([await bed.backend(2)], { 2: 100 }, { service: 'calm', environment: 'development', generation: 1 }));
+    expect(await revisionsServed(floodedConfig.port)).toEqual(new Set([1]));
+
+    // The flood: 300 connections opened at once and held, sending nothing.
+    const flood = Array.from({ length: 300 }, () => {
+      const socket = connect(floodedConfig.port, '127.0.0.1');
+      const held = { socket, closed: false };
+      socket.on('error', () => undefined);
+      socket.on('close', () => (held.closed = true));
+      return held;
+    });
+    try {
+      const open = (): number => flood.filter((held) => !held.closed).length;
+      await waitFor('the router to close the connections beyond the cap', () => open() <= 40, 60_000);
+      // The neighbour answers every request, on new connections, while the flood holds its share.
+      expect(await revisionsServed(calmConfig.port, 20)).toEqual(new Set([2]));
+      // The flooded service itself takes no more: its cap is held.
+      const refused = await Promise.all(Array.from({ length: 5 }, () => send(floodedConfig.port, '/', { agent: freshConnections }).then((answer) => answer.status, () => 0)));
+      expect(refused).toEqual([0, 0, 0, 0, 0]);
+      expect(open()).toBeGreaterThan(0);
+    } finally {
+      for (const { socket } of flood) socket.destroy();
+    }
+    // Once the flood lets go, the service answers again.
+    await waitFor('the flooded service to answer again', async () => (await send(floodedConfig.port, '/', { agent: freshConnections }).catch(() => null))?.status === 200, 30_000);
+    await waitFor('the refusals to be logged', () => host.output().includes('"event":"connections-refused"'), 30_000);
   });
 });

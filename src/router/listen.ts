@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, RequestListener, Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import type { UpgradeRequest } from './exchange.ts';
 import type { Duplex } from 'node:stream';
 import { Server as NetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ export const LOOPBACK = '127.0.0.1';
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** What a listener does with an `Upgrade` request (a WebSocket): the socket is its own from then on. */
-export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+export type UpgradeListener = (req: UpgradeRequest, socket: Duplex, head: Buffer) => void;
 
 /** An HTTP server listening on 127.0.0.1:port (0 picks a free port); without `upgrade`, Upgrade requests are refused. */
 export async function listen(port: number, handler: RequestListener, what: string, upgrade?: UpgradeListener): Promise<Server> {
@@ -23,6 +24,12 @@ export async function listen(port: number, handler: RequestListener, what: strin
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Must exceed keepAliveTimeout, or Node may cut a connection that is about to be reused.
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  await listenOn(server, port, what);
+  return server;
+}
+
+/** Listens on 127.0.0.1:port with either server side (Node's, or the router's own: http1-listener.ts); a port in use is named. */
+export async function listenOn(server: NetServer, port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, LOOPBACK, () => {
@@ -38,7 +45,6 @@ export async function listen(port: number, handler: RequestListener, what: strin
       { cause: error, context: { port } },
     );
   });
-  return server;
 }
 
 export function portOf(server: Server): number {

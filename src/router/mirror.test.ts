@@ -15,9 +15,10 @@ describe('the dark launch (mirror)', () => {
 
     const answers = await inParallel(200, 8, () => send(port, '/?status=503', { agent: bed.agent }));
     expect(answers.every((answer) => answer.json().revision === 1 && answer.status === 503)).toBe(true);
-    // Neither a body nor an unsafe method is mirrored.
+    // Neither a body nor an unsafe method is mirrored. (Node's client sends a GET's body unframed unless told its
+    // length; bytes behind a GET without framing are not a body but a second request, which the router refuses.)
     await send(port, '/', { method: 'POST', body: 'x' });
-    await send(port, '/', { method: 'GET', body: 'x' });
+    await send(port, '/', { method: 'GET', body: 'x', headers: { 'content-length': 1 } });
     await waitFor('the copies to be answered', () => canary.received === 100);
     expect(stable.received).toBe(202);
 

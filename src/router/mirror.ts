@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { instanceAgeMs, type BackendPool } from './backends.ts';
+import type { ProxyRequest } from './exchange.ts';
 import type { RawHeaders } from './headers.ts';
 import type { RoutingTable } from './routing-table.ts';
 import type { TrafficStats } from './stats.ts';
@@ -47,7 +47,7 @@ export class Mirror {
   }
 
   /** Sends the copy; never throws, never touches the user's answer. */
-  send(revision: number, req: IncomingMessage, headers: RawHeaders, route: string): void {
+  send(revision: number, req: ProxyRequest, headers: RawHeaders, route: string): void {
     const backend = this.table.choose({ kind: 'only', revision }, new Set());
     if (!backend) return;
     const pool: BackendPool = this.table.pool;

@@ -1,9 +1,12 @@
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestBed, inParallel, routerConfig, send, waitFor } from '../../test/support/router-test-bed.ts';
 
 const bed = new TestBed();
-afterEach(() => bed.closeAll());
+afterEach(async () => {
+  await bed.closeAll();
+  vi.unstubAllEnvs();
+});
 
 async function routerWith(config: Parameters<typeof routerConfig>) {
   const router = await bed.router(await bed.dir());
@@ -14,7 +17,10 @@ async function routerWith(config: Parameters<typeof routerConfig>) {
   return { router, client, port };
 }
 
-describe('proxy', () => {
+// Both server sides serve the same proxy: the router's own (the default) and Node's (CUTOVER_ROUTER_SERVER=node, the way back).
+describe.each(['own', 'node'])('proxy (%s server)', (server) => {
+  beforeEach(() => vi.stubEnv('CUTOVER_ROUTER_SERVER', server));
+
   it('splits requests between revisions by weight', async () => {
     const [a, b, c] = [await bed.backend(1), await bed.backend(1), await bed.backend(2)];
     const { port } = await routerWith([[a, b, c], { 1: 80, 2: 20 }]);

@@ -1,5 +1,5 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { instanceAgeMs, type LiveBackend } from './backends.ts';
+import type { ProxyListener, ProxyRequest, ProxyResponse } from './exchange.ts';
 import { downstreamHeaders, requestHead } from './headers.ts';
 import { readRequestBody, type RequestBody } from './request-body.ts';
 import type { Mirror } from './mirror.ts';
@@ -25,7 +25,7 @@ export interface ProxyContext {
 const NO_BODY: RequestBody = { kind: 'buffered', data: Buffer.alloc(0) };
 
 /** The request handler of one traffic listener. */
-export function createProxyHandler(context: ProxyContext, lane: Lane): RequestListener {
+export function createProxyHandler(context: ProxyContext, lane: Lane): ProxyListener {
   return (req, res) => {
     proxyRequest(context, lane, req, res).catch((error: unknown) => {
       context.onUnexpected(error);
@@ -34,7 +34,7 @@ export function createProxyHandler(context: ProxyContext, lane: Lane): RequestLi
   };
 }
 
-async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function proxyRequest(context: ProxyContext, lane: Lane, req: ProxyRequest, res: ProxyResponse): Promise<void> {
   const { table, stats } = context;
   const started = performance.now();
   const clientGone = new Cancellation();
@@ -43,7 +43,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
   });
 
   const head = requestHead(req, table.trustedProxies, PIN_HEADER);
-  const route = table.target(lane, head.pin, req.headers);
+  const route = table.target(lane, head.pin, req);
   if (route.kind === 'refused') {
     answerRouterError(res, route.status, route.code, route.message);
     return;
@@ -114,7 +114,7 @@ async function proxyRequest(context: ProxyContext, lane: Lane, req: IncomingMess
  * (no stream.pipeline: it builds an AbortController per call and a
  * DOMException each time it ends, which showed in the router's profile).
  */
-function relay(response: UpstreamResponse, res: ServerResponse, clientGone: Cancellation): Promise<'completed' | 'broke-off' | 'abandoned'> {
+function relay(response: UpstreamResponse, res: ProxyResponse, clientGone: Cancellation): Promise<'completed' | 'broke-off' | 'abandoned'> {
   try {
     const headers = downstreamHeaders(response.rawHeaders);
     if (res.hasHeader('connection')) {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ProxyRequest } from './exchange.ts';
 
 /** Bodies up to this size are held in memory so that a failed attempt can be sent again. */
 export const MAX_BUFFERED_BODY_BYTES = 8 * 1024 * 1024;
@@ -12,7 +12,7 @@ export type RequestBody =
   | { kind: 'abandoned' };
 
 /** Reads the request body, holding at most `limit` bytes. */
-export function readRequestBody(req: IncomingMessage, limit = MAX_BUFFERED_BODY_BYTES): Promise<RequestBody> {
+export function readRequestBody(req: ProxyRequest, limit = MAX_BUFFERED_BODY_BYTES): Promise<RequestBody> {
   if (req.readableEnded) return Promise.resolve({ kind: 'buffered', data: Buffer.alloc(0) });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

@@ -1,10 +1,10 @@
-import type { ServerResponse } from 'node:http';
+import type { ProxyResponse } from './exchange.ts';
 
 /**
  * An answer the router gives itself (no instance, upstream failed): JSON that
  * says what happened, never cached. A 503 asks the client to retry soon.
  */
-export function answerRouterError(res: ServerResponse, status: number, code: string, message: string): void {
+export function answerRouterError(res: ProxyResponse, status: number, code: string, message: string): void {
   if (res.headersSent) {
     // Part of an instance's answer is already out: only cutting the connection tells the client.
     res.destroy();

@@ -61,9 +61,10 @@ export class RoutingTable {
   /**
    * Decides the revision: preview port, then pin header, then the header
    * route (while its revision has instances; else the weights decide), then
-   * weights.
+   * weights. The request's headers are read only for a header route
+   * (the router's own server builds them when asked).
    */
-  target(lane: Lane, pin: string | undefined, headers?: IncomingHttpHeaders): { kind: 'routed'; target: Target } | Refusal {
+  target(lane: Lane, pin: string | undefined, request?: { readonly headers: IncomingHttpHeaders }): { kind: 'routed'; target: Target } | Refusal {
     const config = this.current;
     if (!config) return refused(503, 'NoConfig', 'The router has no configuration yet; the control plane pushes one when it deploys the service.');
     if (lane === 'preview') {
@@ -83,7 +84,7 @@ export class RoutingTable {
       return { kind: 'routed', target: { kind: 'only', revision } };
     }
     const route = config.headerRoute;
-    if (route && this.headerRouteMatches?.(headers?.[route.header]) && this.pool.hasRevision(route.revision)) {
+    if (route && this.headerRouteMatches?.(request?.headers[route.header]) && this.pool.hasRevision(route.revision)) {
       return { kind: 'routed', target: { kind: 'only', revision: route.revision } };
     }
     return { kind: 'routed', target: { kind: 'weighted', revision: this.picker.next() } };

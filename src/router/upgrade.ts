@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LiveBackend } from './backends.ts';
+import type { UpgradeRequest } from './exchange.ts';
 import { requestHead } from './headers.ts';
 import type { RawHeaders } from './headers.ts';
 import type { ProxyContext } from './proxy.ts';
@@ -23,7 +24,7 @@ type UpgradeAttempt =
  * pin header, weights), then the connection is relayed as a Tunnel that
  * stays on its instance until it closes or the instance is drained.
  */
-export function createUpgradeHandler(context: ProxyContext, lane: Lane): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function createUpgradeHandler(context: ProxyContext, lane: Lane): (req: UpgradeRequest, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     // An upgraded socket has no HTTP machinery watching it: its errors are ours to absorb.
     socket.on('error', () => socket.destroy());
@@ -34,10 +35,10 @@ export function createUpgradeHandler(context: ProxyContext, lane: Lane): (req: I
   };
 }
 
-async function proxyUpgrade(context: ProxyContext, lane: Lane, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function proxyUpgrade(context: ProxyContext, lane: Lane, req: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
   const { table, stats } = context;
   const info = requestHead(req, table.trustedProxies, PIN_HEADER, true);
-  const route = table.target(lane, info.pin, req.headers);
+  const route = table.target(lane, info.pin, req);
   if (route.kind === 'refused') {
     answerRaw(socket, route.status, route.code, route.message);
     return;
@@ -89,7 +90,7 @@ async function proxyUpgrade(context: ProxyContext, lane: Lane, req: IncomingMess
   answerRaw(socket, 503, 'NoInstanceAvailable', `No healthy instance of ${table.config?.service ?? 'this service'} can take this connection.`);
 }
 
-function askUpgrade(backend: LiveBackend, req: IncomingMessage, headers: RawHeaders, client: Duplex): Promise<UpgradeAttempt> {
+function askUpgrade(backend: LiveBackend, req: UpgradeRequest, headers: RawHeaders, client: Duplex): Promise<UpgradeAttempt> {
   return new Promise((resolve) => {
     const upstream = request({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers, agent: false });
     const onClientGone = (): void => {

@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { BackendPool, LiveBackend } from './backends.ts';
+import type { ProxyRequest } from './exchange.ts';
 import type { RawHeaders } from './headers.ts';
 import { requestHeadText, type UpstreamConnection, type UpstreamResponse } from './http1-client.ts';
 import type { RequestBody } from './request-body.ts';
@@ -20,7 +20,7 @@ export interface AttemptRequest {
   headers: RawHeaders;
   body: Exclude<RequestBody, { kind: 'abandoned' }>;
   /** The client's request, for the part of a streaming body not yet read. */
-  source: IncomingMessage;
+  source: ProxyRequest;
   /** Cancelled when the client goes away (or a mirror's time is up). */
   cancel: Cancellation;
 }
@@ -93,7 +93,7 @@ function hasContentLength(headers: RawHeaders): boolean {
  * client's request as it comes, at the pace the instance reads it. Framed
  * as chunks when the client gave no length.
  */
-function streamBody(socket: Socket, source: IncomingMessage, first: readonly Buffer[], chunked: boolean): void {
+function streamBody(socket: Socket, source: ProxyRequest, first: readonly Buffer[], chunked: boolean): void {
   const send = (chunk: Buffer): boolean => {
     if (!chunked) return socket.write(chunk);
     if (chunk.length === 0) return true;

@@ -52,6 +52,11 @@ export interface RouterBackend {
 }
 
 /** Everything the router process needs; pushed by the control plane and persisted by the router. */
+/** A service's connection cap when its config has none (RouterConfig.maxConnections). */
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
+/** The largest connection cap a config may ask for. */
+export const MAX_CONNECTIONS_LIMIT = 1_000_000;
+
 export interface RouterConfig {
   service: string;
   /** The environment of the service (absent in configs pushed before environments were identity). */
@@ -82,6 +87,14 @@ export interface RouterConfig {
    * them (1001 "going away"). @default 30_000
    */
   drainTimeoutMs?: number;
+  /**
+   * The most client connections the service holds open at once on each of
+   * its ports, across the router's processes (each worker holds its share,
+   * rounded up). Beyond it a new connection is closed at once, so a flood
+   * on one service cannot take the sockets, memory and CPU its neighbours
+   * on the same router host need. @default 1_000 (DEFAULT_MAX_CONNECTIONS)
+   */
+  maxConnections?: number;
   /** Increases with every push, so an old config never replaces a newer one. */
   generation: number;
   /** revision (as a string key) -> the version it runs, for the router's `cutover_router_revision_info` metric. */

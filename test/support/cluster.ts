@@ -8,6 +8,7 @@ import type { StatusView } from '../../src/api/views.ts';
 import { PROJECT_ROOT, Program, programFile } from '../../src/core/entry.ts';
 import { freePort } from '../../src/core/net.ts';
 import { MARK_VARIABLE, findMarked, isProcessAlive, outermost, signalGroup } from '../../src/platforms/index.ts';
+import { freshPostgresDatabase } from './postgres.ts';
 
 export const HELLO_DIR = join(PROJECT_ROOT, 'examples/hello');
 
@@ -73,9 +74,31 @@ export class Cluster {
   port = 0;
   /** Extra arguments for `cutover server` (e.g. --config). */
   serverArgs: string[] = [];
+  /** Extra environment for `cutover server` (e.g. CUTOVER_ROUTER_LAYOUT), kept across restarts unless changed. */
+  serverEnv: Record<string, string> = {};
   /** The CLI the server and `cli()` run: this checkout's dist/, or an older release's (upgrade tests). */
   cliEntry = CLI_ENTRY;
   private serverLog = '';
+  /** The fresh PostgreSQL database of `usePostgres`, dropped by `destroy`. */
+  private database: ReturnType<typeof freshPostgresDatabase> | null = null;
+
+  /**
+   * Keeps the state in a new, empty PostgreSQL database (`--store
+   * postgres://…`) instead of <data-dir>/cutover.db; `destroy` drops it
+   * WITH (FORCE), even after the test failed or killed the server. Call it
+   * before `start`, from a test gated by `requirePostgres` (under CI=true an
+   * unreachable PostgreSQL fails the test here). Returns the URL.
+   */
+  usePostgres(): string {
+    this.database ??= freshPostgresDatabase();
+    this.serverArgs.push('--store', this.database.url);
+    return this.database.url;
+  }
+
+  /** `sqlite`, or the PostgreSQL URL of `usePostgres`. */
+  get store(): string {
+    return this.database?.url ?? 'sqlite';
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -93,7 +116,7 @@ export class Cluster {
     if (!this.port) this.port = await freePort();
     const child = spawn(process.execPath, [this.cliEntry, 'server', '--data-dir', this.dataDir, '--port', String(this.port), '--log-level', 'debug', ...this.serverArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CUTOVER_LOG_LEVEL: 'debug' },
+      env: { ...process.env, ...this.serverEnv, CUTOVER_LOG_LEVEL: 'debug' },
     });
     child.stdout!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
@@ -191,6 +214,15 @@ export class Cluster {
    * instances and whatever did not stop within a few seconds.
    */
   async destroy(): Promise<void> {
+    try {
+      await this.stopProcesses();
+    } finally {
+      this.database?.drop();
+      this.database = null;
+    }
+  }
+
+  private async stopProcesses(): Promise<void> {
     await this.stopServer('SIGTERM', 10_000).catch(() => undefined);
     for (const { pid, router } of this.processes()) signalGroup(pid, router ? 'SIGTERM' : 'SIGKILL');
     await waitFor('the routers to stop', () => this.processes().every(({ pid, router }) => !router || !isProcessAlive(pid)), 5_000).catch(() => undefined);

@@ -18,7 +18,6 @@
  * service again and serves its last config.
  */
 import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -34,9 +33,8 @@ import { saveRouterConfig } from '../state-file.ts';
 import { SAMPLE_CAPACITY, SampleRing } from '../stats.ts';
 import type { RequestSamples, RevisionStats, RouterConfig, RouterStats } from '../wire.ts';
 import { addRevisionStats, combineStats } from './aggregate.ts';
-import type { FromWorker, ToWorker } from './messages.ts';
 import { COLLECT_INTERVAL_MS, type SupervisedRouter } from './supervisor.ts';
-import { clearRespawnLock, orphanWorkers, stopOrphans, workerEnv } from './takeover.ts';
+import { WorkerPool } from './workers.ts';
 
 /** The list of services a host serves, in its folder. */
 export const HOST_FILE = 'host.json';
@@ -44,21 +42,7 @@ export const HOST_FILE = 'host.json';
 const SERVICE_KEY = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** A host serves at most this many services: each costs ports and memory, and a runaway caller must hit a wall. */
 export const MAX_SERVICES = 1_000;
-const WORKER_ANSWER_MS = 5_000;
-const RESTART_BURST = 10;
-const RESTART_WINDOW_MS = 10_000;
-const TAKEOVER_PORT_WAIT_MS = 15_000;
 const MAX_BODY_BYTES = 4096;
-
-interface WorkerState {
-  readonly worker: Worker;
-  ready: boolean;
-  /** Per service: its counters as last read from this worker, what it had counted should it die. */
-  readonly lastStats: Map<string, RouterStats>;
-  /** Per service: this worker's sample sequence number read up to. */
-  readonly samplesRead: Map<string, number>;
-  readonly waiting: Map<number, { resolve(message: FromWorker): void; reject(error: Error): void }>;
-}
 
 interface HostEntry {
   key: string;
@@ -122,13 +106,8 @@ export interface HostOptions {
 
 export class RouterHost {
   private readonly slots = new Map<string, ServiceSlot>();
-  private readonly states = new Map<number, WorkerState>();
-  private nextId = 1;
+  private readonly workers: WorkerPool;
   private stopping = false;
-  private starting = true;
-  private orphans: number[] = [];
-  private readonly restarts: number[] = [];
-  private readonly readyWaiters = new Set<() => void>();
   private collector: NodeJS.Timeout | undefined;
   /** Adding and removing services (and writing host.json) one at a time. */
   private changes: Promise<unknown> = Promise.resolve();
@@ -137,18 +116,39 @@ export class RouterHost {
     private readonly dir: string,
     private readonly log: RouterLogger,
     private readonly metricsToken: string | undefined,
-  ) {}
+  ) {
+    this.workers = new WorkerPool(resolvePath(this.hostFile), log, {
+      // Every service's config; one that fails (its port taken by something else) is logged and does not keep the worker from serving the others.
+      onBooted: async (state, waitForPortMs) => {
+        await Promise.all(
+          [...this.slots.values()].map((slot) =>
+            slot.current
+              ? this.workers.apply(state, slot.key, slot.current, waitForPortMs).catch((error: unknown) =>
+                  this.log.error({ event: 'worker-config-failed', service: slot.key, workerPid: state.worker.process.pid, error: messageOf(error) }, 'a router worker could not serve this service\'s config'),
+                )
+              : undefined,
+          ),
+        );
+      },
+      onDeparted: (state) => {
+        for (const [key, stats] of state.lastStats) {
+          const slot = this.slots.get(key);
+          if (slot) addRevisionStats(slot.departed, stats.revisions);
+        }
+      },
+    });
+  }
 
   private get hostFile(): string {
     return join(this.dir, HOST_FILE);
   }
 
   isStarting(): boolean {
-    return this.starting;
+    return this.workers.isStarting;
   }
 
   workerPids(): number[] {
-    return [...this.states.values()].flatMap((state) => (state.ready && state.worker.process.pid !== undefined ? [state.worker.process.pid] : []));
+    return this.workers.pids();
   }
 
   services(): HostEntry[] {
@@ -161,9 +161,6 @@ export class RouterHost {
       // One service whose admin port is taken (or whose token file is gone) must not keep the others down.
       await this.open(entry).catch((error: unknown) => this.log.error({ event: 'service-unavailable', service: entry.key, error: messageOf(error) }, 'a service of this host could not be opened; the others are served'));
     }
-    this.orphans = orphanWorkers(resolvePath(this.hostFile));
-    if (this.orphans.length > 0) this.log.warn({ event: 'takeover', orphans: this.orphans }, 'workers of a previous router still serve; taking their ports over');
-    for (let i = 0; i < count; i++) this.fork();
     this.collector = setInterval(() => {
       for (const slot of this.slots.values()) {
         void this.stats(slot).catch(() => undefined);
@@ -171,18 +168,7 @@ export class RouterHost {
       }
     }, COLLECT_INTERVAL_MS);
     this.collector.unref();
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if ([...this.states.values()].every((state) => state.ready)) {
-          this.readyWaiters.delete(check);
-          resolve();
-        }
-      };
-      this.readyWaiters.add(check);
-      check();
-    });
-    this.starting = false;
-    clearRespawnLock(resolvePath(this.hostFile));
+    await this.workers.start(count);
   }
 
   /** Adds a service (or answers the one already there when nothing changed); its admin API listens once this resolves. */
@@ -195,7 +181,7 @@ export class RouterHost {
       else if (this.slots.size >= MAX_SERVICES) throw new CutoverError(ErrorCode.InvalidRequest, `This router already serves ${MAX_SERVICES} services, its limit; remove one first.`);
       const slot = await this.open({ key, adminPort });
       await this.saveHostFile();
-      if (slot.current) await Promise.all([...this.states.values()].map((state) => this.applyTo(state, slot, slot.current!)));
+      if (slot.current) await Promise.all([...this.workers.states.values()].map((state) => this.workers.apply(state, slot.key, slot.current!)));
       return { key, adminPort };
     });
     this.changes = run.catch(() => undefined);
@@ -229,14 +215,7 @@ export class RouterHost {
     slot.removed = true;
     this.slots.delete(slot.key);
     await slot.pushes;
-    await Promise.all([
-      slot.admin ? closeGracefully(slot.admin, 1_000) : undefined,
-      ...[...this.states.values()].map((state) => this.ask(state, { type: 'remove', id: this.nextId++, slot: slot.key }, 25_000).catch(() => undefined)),
-    ]);
-    for (const state of this.states.values()) {
-      state.lastStats.delete(slot.key);
-      state.samplesRead.delete(slot.key);
-    }
+    await Promise.all([slot.admin ? closeGracefully(slot.admin, 1_000) : undefined, this.workers.remove(slot.key)]);
   }
 
   /** Same rules as a router of one service (DataPlane.push): older generations ignored, persisted before applied. */
@@ -248,8 +227,8 @@ export class RouterHost {
       if (generation !== undefined && config.generation < generation) return { kind: 'stale', current: generation, received: config.generation };
       await saveRouterConfig(slot.stateFile, config);
       slot.current = config;
-      await Promise.all([...this.states.values()].map((state) => this.applyTo(state, slot, config)));
-      this.log.info({ event: 'config-applied', service: config.service, environment: config.environment, generation: config.generation, workers: this.states.size }, 'config applied by every worker');
+      await Promise.all([...this.workers.states.values()].map((state) => this.workers.apply(state, slot.key, config)));
+      this.log.info({ event: 'config-applied', service: config.service, environment: config.environment, generation: config.generation, workers: this.workers.states.size }, 'config applied by every worker');
       return { kind: 'applied', generation: config.generation };
     });
     slot.pushes = run.catch(() => undefined);
@@ -257,19 +236,7 @@ export class RouterHost {
   }
 
   async stats(slot: ServiceSlot): Promise<RouterStats> {
-    let unanswered = 0;
-    const answers = await Promise.all(
-      [...this.states.values()].map(async (state) => {
-        try {
-          const answer = await this.ask(state, { type: 'stats', id: this.nextId++, slot: slot.key });
-          if (answer.type === 'stats' && !slot.removed) state.lastStats.set(slot.key, answer.stats);
-        } catch {
-          if (state.ready) unanswered++;
-        }
-        return state.lastStats.get(slot.key);
-      }),
-    );
-    const stats = answers.filter((answer): answer is RouterStats => answer !== undefined);
+    const { stats, unanswered } = await this.workers.stats(slot.key, () => !slot.removed);
     const environment = slot.current?.environment ? { environment: slot.current.environment } : {};
     const combined = { ...combineStats(slot.current?.service ?? '', slot.current?.generation ?? 0, stats, slot.departed), ...environment };
     return unanswered > 0 ? { ...combined, unanswered } : combined;
@@ -281,27 +248,7 @@ export class RouterHost {
   }
 
   private collectSamples(slot: ServiceSlot): Promise<void> {
-    const run = slot.sampling.then(async () => {
-      for (const state of [...this.states.values()]) {
-        let answer: FromWorker;
-        try {
-          answer = await this.ask(state, { type: 'samples', id: this.nextId++, slot: slot.key, after: state.samplesRead.get(slot.key) ?? 0 });
-        } catch {
-          continue;
-        }
-        if (answer.type !== 'samples') continue;
-        const { samples } = answer;
-        state.samplesRead.set(slot.key, samples.seq);
-        for (let i = 0; i < samples.revision.length; i++) {
-          const route = samples.routes?.[samples.route?.[i] ?? -1] ?? 'other';
-          slot.ring.push(samples.revision[i]!, samples.status[i]!, samples.latencyMs[i]!, {
-            route,
-            pinned: samples.pinned?.[i] === 1,
-            instanceAgeMs: samples.instanceAgeMs?.[i] ?? 0,
-          });
-        }
-      }
-    });
+    const run = slot.sampling.then(() => this.workers.pullSamples(slot.key, slot.ring));
     slot.sampling = run.catch(() => undefined);
     return run;
   }
@@ -311,97 +258,8 @@ export class RouterHost {
     clearInterval(this.collector);
     await this.changes;
     await Promise.all([...this.slots.values()].map((slot) => slot.pushes));
-    const exits = [...this.states.values()].map((state) => new Promise<void>((resolve) => {
-      if (state.worker.isDead()) resolve();
-      else state.worker.once('exit', () => resolve());
-    }));
-    for (const state of this.states.values()) signal(state.worker, 'SIGTERM');
-    const late = setTimeout(() => {
-      for (const state of this.states.values()) signal(state.worker, 'SIGKILL');
-    }, timeoutMs + 2_000);
-    await Promise.all(exits);
-    clearTimeout(late);
+    await this.workers.stop(timeoutMs);
     await Promise.all([...this.slots.values()].map((slot) => (slot.admin ? closeGracefully(slot.admin, 1_000) : undefined)));
-  }
-
-  private fork(): void {
-    const worker = cluster.fork(workerEnv(resolvePath(this.hostFile)));
-    const state: WorkerState = { worker, ready: false, lastStats: new Map(), samplesRead: new Map(), waiting: new Map() };
-    this.states.set(worker.id, state);
-    worker.on('message', (message: FromWorker) => this.onMessage(state, message));
-    worker.on('exit', (code, signalName) => this.onExit(state, code, signalName));
-    worker.on('error', (error) => this.log.warn({ event: 'worker-error', workerPid: worker.process.pid, error: messageOf(error) }, 'router worker channel error'));
-  }
-
-  private onMessage(state: WorkerState, message: FromWorker): void {
-    if (message.type === 'ready') {
-      stopOrphans(this.orphans.splice(0), this.log);
-      const waitMs = this.starting ? TAKEOVER_PORT_WAIT_MS : 0;
-      // Every service's config; one that fails (its port taken by something else) is logged and does not keep the worker from serving the others.
-      const started = [...this.slots.values()].map((slot) =>
-        slot.current
-          ? this.applyTo(state, slot, slot.current, waitMs).catch((error: unknown) =>
-              this.log.error({ event: 'worker-config-failed', service: slot.key, workerPid: state.worker.process.pid, error: messageOf(error) }, 'a router worker could not serve this service\'s config'),
-            )
-          : undefined,
-      );
-      void Promise.all(started).then(() => {
-        state.ready = true;
-        for (const waiter of [...this.readyWaiters]) waiter();
-      });
-      return;
-    }
-    const waiter = state.waiting.get(message.id);
-    if (!waiter) return;
-    state.waiting.delete(message.id);
-    waiter.resolve(message);
-  }
-
-  private onExit(state: WorkerState, code: number | null, signalName: string | null): void {
-    this.states.delete(state.worker.id);
-    for (const waiter of state.waiting.values()) waiter.reject(new Error('the worker exited'));
-    state.waiting.clear();
-    for (const [key, stats] of state.lastStats) {
-      const slot = this.slots.get(key);
-      if (slot) addRevisionStats(slot.departed, stats.revisions);
-    }
-    for (const waiter of [...this.readyWaiters]) waiter();
-    if (this.stopping) return;
-    this.log.error({ event: 'worker-died', workerPid: state.worker.process.pid, code, signal: signalName }, 'router worker died; starting another');
-    const now = Date.now();
-    this.restarts.push(now);
-    while (this.restarts.length > 0 && this.restarts[0]! < now - RESTART_WINDOW_MS) this.restarts.shift();
-    if (this.restarts.length > RESTART_BURST) setTimeout(() => this.stopping || this.fork(), 1_000);
-    else this.fork();
-  }
-
-  private async applyTo(state: WorkerState, slot: ServiceSlot, config: RouterConfig, waitForPortMs = 0): Promise<void> {
-    const answer = await this.ask(state, { type: 'apply', id: this.nextId++, slot: slot.key, config, ...(waitForPortMs > 0 ? { waitForPortMs } : {}) }, waitForPortMs);
-    if (answer.type === 'failed') {
-      const code = (Object.values(ErrorCode) as string[]).includes(answer.code) ? (answer.code as ErrorCode) : ErrorCode.Internal;
-      throw new CutoverError(code, answer.message, { context: { service: config.service } });
-    }
-  }
-
-  private ask(state: WorkerState, message: ToWorker, extraMs = 0): Promise<FromWorker> {
-    return new Promise((resolve, reject) => {
-      const timeoutMs = WORKER_ANSWER_MS + extraMs;
-      const timer = setTimeout(() => {
-        state.waiting.delete(message.id);
-        reject(new CutoverError(ErrorCode.RouterUnavailable, `Router worker ${state.worker.process.pid ?? '?'} did not answer ${message.type} within ${timeoutMs} ms.`, { retryable: true }));
-      }, timeoutMs);
-      state.waiting.set(message.id, {
-        resolve: (answer) => {
-          clearTimeout(timer);
-          resolve(answer);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(new CutoverError(ErrorCode.RouterUnavailable, `Router worker ${state.worker.process.pid ?? '?'} exited before it answered ${message.type}.`, { retryable: true, cause: error }));
-        },
-      });
-      state.worker.send(message);
-    });
   }
 
   /** host.json, written so a crash leaves the old list or the new one. */
@@ -442,14 +300,6 @@ function readHostFile(file: string, log: RouterLogger): HostEntry[] {
 
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 65535;
-}
-
-function signal(worker: Worker, name: NodeJS.Signals): void {
-  try {
-    worker.process.kill(name);
-  } catch {
-    // already gone
-  }
 }
 
 /** The host's admin API: `GET /healthz` (open), `GET /services`, `PUT|DELETE /services/<environment>/<service>`. */

@@ -20,6 +20,8 @@ const WORKER_OF = 'CUTOVER_ROUTER_WORKER_OF';
 const SUPERVISOR_PID = 'CUTOVER_ROUTER_SUPERVISOR_PID';
 /** The supervisor's own marks (CUTOVER_ROUTER, CUTOVER_DATA_DIR), which a worker must not carry but a new supervisor must. */
 const SUPERVISOR_MARKS = 'CUTOVER_ROUTER_SUPERVISOR_MARKS';
+/** How many workers the supervisor runs: a worker holds its share of a service's connection cap (workerShare). */
+const WORKER_COUNT = 'CUTOVER_ROUTER_WORKER_COUNT';
 const MARK_NAMES = ['CUTOVER_ROUTER', 'CUTOVER_DATA_DIR'] as const;
 
 /** An orphan that started a new router leaves this beside the state file until the new one serves; others wait. */
@@ -30,7 +32,7 @@ const RESPAWN_LOCK_STALE_MS = 30_000;
  * the router the control plane looks for (its marks cleared, kept aside for
  * a new supervisor), and findable as a worker of this router.
  */
-export function workerEnv(stateFile: string): Record<string, string> {
+export function workerEnv(stateFile: string, workers: number): Record<string, string> {
   const marks = Object.fromEntries(MARK_NAMES.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
   return {
     CUTOVER_ROUTER: '',
@@ -39,7 +41,14 @@ export function workerEnv(stateFile: string): Record<string, string> {
     [WORKER_OF]: stateFile,
     [SUPERVISOR_PID]: String(process.pid),
     [SUPERVISOR_MARKS]: JSON.stringify(marks),
+    [WORKER_COUNT]: String(workers),
   };
+}
+
+/** In a worker, its share of a limit all the router's processes hold together (rounded up); the limit itself in a router of one process. */
+export function workerShare(limit: number): number {
+  const workers = Number(process.env[WORKER_COUNT]);
+  return Number.isInteger(workers) && workers > 1 ? Math.ceil(limit / workers) : limit;
 }
 
 /** Workers of this router whose supervisor is gone (their parent is no longer the supervisor that forked them). */
@@ -83,7 +92,7 @@ export function respawnSupervisor(log: RouterLogger): boolean {
   const lock = respawnLock(stateFile);
   if (!takeLock(lock)) return false;
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of ['NODE_UNIQUE_ID', 'CUTOVER_ROUTER_WORKER', WORKER_OF, SUPERVISOR_PID, SUPERVISOR_MARKS, ...MARK_NAMES]) delete env[name];
+  for (const name of ['NODE_UNIQUE_ID', 'CUTOVER_ROUTER_WORKER', WORKER_OF, SUPERVISOR_PID, SUPERVISOR_MARKS, WORKER_COUNT, ...MARK_NAMES]) delete env[name];
   Object.assign(env, parseMarks(process.env[SUPERVISOR_MARKS]));
   try {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env });
