@@ -55,7 +55,7 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`canary analysis with
   /**
    * With CUTOVER_JUDGE_TIMELINE=1, the run's timeline, in seconds from the canary's first answer: the events, what
    * each judge measurement counted (and left out), and per second the answers the clients saw from each side. To
-   * compare what the judge is fed behind each router (issue 11: HAProxy's verdict came later, cause not found).
+   * compare what the judge is fed behind each router (issue 11: HAProxy's verdicts have a longer tail).
    */
   async function printTimeline(version: string, run: Awaited<ReturnType<typeof deployUnderLoad>>): Promise<void> {
     if (!process.env.CUTOVER_JUDGE_TIMELINE) return;
@@ -85,9 +85,10 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`canary analysis with
   /** Failures other than an instance's own 500 answers (socket errors, router 502/503, timeouts). */
   const foreignFailures = (report: LoadReport) => report.failures.filter((failure) => failure.status !== 500 || !failure.body?.includes('injected failure'));
 
-  // Behind HAProxy the error-rate verdict has come later (7.7–15.7 s against 5.7–8.7 s built-in in three quiet
-  // CI-machine runs; no log line was lost: UDP RcvbufErrors stayed 0), cause not found yet: an open point of
-  // issue 11. Its bound is looser until it is; the built-in router's is the product's claim.
+  // The medians are the same behind both routers (16 bad-canary trials each at 300 req/s: 10.7 s built-in, 12.2 s
+  // HAProxy, Mann-Whitney p = 0.41; README "HAProxy's judge"), but HAProxy's tail is longer (23.7 and 37.7 s in two of
+  // its 16 trials, 15.7 s once in this test on the CI machine), so its bound stays looser: a bound on a shared machine
+  // is a net against a broken judge, and the bench, not this test, measures how fast it is.
   const errorRateBound = router.name === 'haproxy' ? 25 : 15;
   it(`rolls back a canary at 5% errors against a stable at 1% within ${errorRateBound}s of its first request, naming the metric and both rates`, async () => {
     const run = await deployUnderLoad('2.0.0', { ERROR_RATE: '0.05' }, '60s');

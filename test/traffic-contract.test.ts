@@ -136,6 +136,32 @@ for (const router of TRAFFIC_ROUTERS) router.gate.describe(`the traffic-router c
     expect(unknown.json().error?.code).toBe('UnknownRevision');
     const invalid = await send(config.port, '/', { headers: { 'x-cutover-revision': 'two' } });
     expect(invalid.status).toBe(400);
+    expect(invalid.json().error?.code).toBe('InvalidRevisionHeader');
+  }, 60_000);
+
+  router.gate.it("sets the forwarding headers itself, keeping a client's own only when the client is a trusted proxy", async () => {
+    const instance = await bed.backend(1);
+    const claimed = { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'claimed.example', forwarded: 'for=203.0.113.9' };
+    const config = await configFor([instance], { 1: 100 });
+    await driver.apply(config);
+    const host = `127.0.0.1:${config.port}`;
+    const untrusted = (await send(config.port, '/', { headers: claimed })).json().headers ?? {};
+    expect(untrusted['x-forwarded-for']).toBe('127.0.0.1');
+    expect(untrusted['x-forwarded-proto']).toBe('http');
+    expect(untrusted['x-forwarded-host']).toBe(host);
+    expect(untrusted.forwarded).toBeUndefined();
+    const plain = (await send(config.port, '/')).json().headers ?? {};
+    expect([plain['x-forwarded-for'], plain['x-forwarded-proto'], plain['x-forwarded-host']]).toEqual(['127.0.0.1', 'http', host]);
+
+    // The same client as a trusted proxy: its claims are kept, the peer appended to x-forwarded-for.
+    await driver.apply({ ...config, trustedProxies: ['127.0.0.0/8'] });
+    await waitFor('the trusted proxy to be believed', async () => (await send(config.port, '/', { headers: claimed })).json().headers?.['x-forwarded-proto'] === 'https', 15_000);
+    const trusted = (await send(config.port, '/', { headers: claimed })).json().headers ?? {};
+    expect(trusted['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(trusted['x-forwarded-host']).toBe('claimed.example');
+    expect(trusted.forwarded).toBe('for=203.0.113.9');
+    const own = (await send(config.port, '/')).json().headers ?? {};
+    expect([own['x-forwarded-for'], own['x-forwarded-proto'], own['x-forwarded-host']]).toEqual(['127.0.0.1', 'http', host]);
   }, 60_000);
 
   router.gate.it('sends requests whose header matches the header route to its revision, before the weights and after the pin header', async () => {

@@ -20,7 +20,7 @@ const base: RouterConfig = {
   healthCheck: { path: '/healthz', intervalMs: 500, timeoutMs: 1000, unhealthyThreshold: 3 },
   generation: 3,
 };
-const ports = { logPort: 5140, logVia: 'ring' as const, logKey: 'k3y', metricsPort: 9101 };
+const ports = { logPort: 5140, logVia: 'ring-sampled-var' as const, logKey: 'k3y', metricsPort: 9101 };
 
 describe('the HAProxy config', () => {
   it('spreads each revision\'s share over its instances in rotation, 256 for the largest server', () => {
@@ -63,6 +63,23 @@ describe('the HAProxy config', () => {
     expect(commands).toContain('add map /x/revisions.map preview pool_1');
     expect(commands.some((command) => command.startsWith('del map'))).toBe(false);
     expect(renderMapFile(mapEntries(config, after.layout))).toBe('1 pool_0\n2 pool_1\npreview pool_1\n');
+  });
+
+  it('sends a swarm task\'s slot to its node\'s address, in the file and at runtime, and moves it when only the address changes', () => {
+    const onNodes = { ...base, backends: [{ ...base.backends[0]!, host: '10.204.47.2' }, ...base.backends.slice(1)] };
+    const layout = planLayout(onNodes, undefined);
+    const paths = { adminSocket: '/x/a', masterSocket: '/x/m', pidFile: '/x/p', mapFile: '/x/revisions.map', routeAclFile: '/x/route.acl' };
+    const text = renderConfig(onNodes, layout, ports, paths);
+    expect(text).toContain('  server s0 10.204.47.2:4001 weight 256');
+    expect(text).toContain('  server s1 127.0.0.1:4002 weight 256');
+    expect(text).toContain('  server s0 10.204.47.2:4001 weight 1 no-check track weighted/s0');
+    const fresh = runtimeCommands(undefined, { config: onNodes, layout }, paths);
+    expect(fresh).toContain('set server weighted/s0 addr 10.204.47.2 port 4001');
+    expect(fresh).toContain('set server pool_0/s0 addr 10.204.47.2 port 4001');
+    const moved = { ...onNodes, backends: [{ ...onNodes.backends[0]!, host: '10.204.48.2' }, ...onNodes.backends.slice(1)] };
+    const commands = runtimeCommands({ config: onNodes, layout }, { config: moved, layout: planLayout(moved, layout) }, paths);
+    expect(commands).toContain('set server weighted/s0 addr 10.204.48.2 port 4001');
+    expect(commands.filter((command) => command.includes(' addr '))).toHaveLength(1 + layout.pools);
   });
 
   it('routes a header route to its revision\'s pool after the pin header, changed at runtime without a reload', () => {

@@ -37,9 +37,11 @@ export interface HaproxyPorts {
   /** TCP port on 127.0.0.1 where each request's log line goes (the control plane reads it). */
   logPort: number;
   /**
-   * How the lines get there: `ring`, HAProxy's in-memory ring forwarded over
-   * TCP (see renderConfig). Configs written before it sent a UDP datagram per
-   * request and lack it: they are rewritten and reloaded once.
+   * How the lines get there: `ring-sampled-var`, HAProxy's in-memory ring
+   * forwarded over TCP, with a share of the answers logged that the control
+   * plane sets at run time in a process variable (see renderConfig). Configs
+   * written before lack it (`ring-sampled`, whose share was in the map, `ring`,
+   * or a UDP datagram per request): they are rewritten and reloaded once.
    */
   logVia: typeof LOG_VIA;
   /** Starts every log line, so lines forged by other local processes are ignored. */
@@ -65,7 +67,20 @@ export interface Layout {
 }
 
 export const WEIGHTED_BACKEND = 'weighted';
-export const LOG_VIA = 'ring';
+/** Where a request with a bad or unknown pin header goes, to be refused. */
+const PIN_REFUSED_BACKEND = 'pin_refused';
+export const LOG_VIA = 'ring-sampled-var';
+/**
+ * The HAProxy process variable holding the share of answers logged, out of
+ * LOG_SHARE_ALL (log-share.ts chooses it from the request rate): set in the
+ * config's global section, changed at run time by logShareCommand. A
+ * process variable is read per answer without the map lookup and the
+ * per-request variable the share cost before (about 5 µs of HAProxy's CPU
+ * per request side by side on a loaded machine).
+ */
+export const LOG_SHARE_VAR = 'proc.cutover_share';
+/** Every answer logged: the share's denominator (HAProxy draws `rand(1024)`). */
+export const LOG_SHARE_ALL = 1024;
 /** The longest log line (a longer path is cut); log-stream.ts refuses connections that send longer ones. */
 const LOG_LINE_MAX = 1024;
 /**
@@ -89,6 +104,8 @@ const INITIAL_POOLS = 4;
 const MAX_WEIGHT = 256;
 /** A placeholder address for an empty slot (it is in maintenance, so never used). */
 const EMPTY_PORT = 1;
+/** Where an instance listens when its backend names no host (a process or container on this host). */
+const LOOPBACK = '127.0.0.1';
 
 /**
  * The layout for `config`, starting from the previous one: instances and
@@ -149,10 +166,20 @@ export function shapeOf(config: Pick<RouterConfig, 'port' | 'healthCheck' | 'tru
  */
 function forwardingRules(trustedProxies: readonly string[] | undefined): string[] {
   const ranges = trustedProxies ?? [];
-  const untrusted = ranges.length ? ' if !trusted_peer' : '';
+  if (!ranges.length) {
+    // No peer is trusted (the default): each header is set over the client's (set-header replaces every
+    // occurrence), fewer rules and header scans per request than deleting each first.
+    return [
+      '  http-request del-header forwarded',
+      '  http-request set-header x-forwarded-for %[src]',
+      '  http-request set-header x-forwarded-proto http',
+      '  http-request set-header x-forwarded-host %[req.hdr(host)] if { req.hdr(host) -m found }',
+      '  http-request del-header x-forwarded-host if !{ req.hdr(host) -m found }',
+    ];
+  }
   return [
-    ...(ranges.length ? [`  acl trusted_peer src ${ranges.join(' ')}`] : []),
-    ...['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded'].map((name) => `  http-request del-header ${name}${untrusted}`),
+    `  acl trusted_peer src ${ranges.join(' ')}`,
+    ...['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded'].map((name) => `  http-request del-header ${name} if !trusted_peer`),
     '  http-request set-header x-forwarded-proto http unless { req.hdr(x-forwarded-proto) -m found }',
     '  http-request set-header x-forwarded-host %[req.hdr(host)] if { req.hdr(host) -m found } !{ req.hdr(x-forwarded-host) -m found }',
     '  option forwardfor',
@@ -161,6 +188,8 @@ function forwardingRules(trustedProxies: readonly string[] | undefined): string[
 
 /** What each slot serves: its instance's port and its weight in every backend. */
 export interface SlotState {
+  /** The instance's address: its swarm node's, else 127.0.0.1. */
+  host: string;
   port: number;
   /** Weight in the weighted backend. */
   weight: number;
@@ -188,6 +217,7 @@ export function slotStates(config: Pick<RouterConfig, 'weights' | 'backends'>, l
   for (const backend of config.backends) {
     const share = ideal(backend);
     states.set(layout.slotOf[backend.id]!, {
+      host: backend.host ?? LOOPBACK,
       port: backend.port,
       weight: share > 0 ? Math.max(1, Math.round((share / largest) * MAX_WEIGHT)) : 0,
       pool: layout.poolOf[String(backend.revision)]!,
@@ -226,9 +256,33 @@ function cliWord(text: string): string {
   return text.replace(/[\\ ;]/g, '\\$&');
 }
 
+/** The map file: `entries`. */
 export function renderMapFile(entries: Map<string, string>): string {
   return [...entries].map(([key, value]) => `${key} ${value}\n`).join('');
 }
+
+/**
+ * The runtime API command that sets the share of answers logged. `set var`
+ * is an experimental command in HAProxy 2.6 (the mode lasts for this one
+ * connection); `get var LOG_SHARE_VAR` reads it back without it.
+ */
+export function logShareCommand(share: number): string {
+  return `experimental-mode on; set var ${LOG_SHARE_VAR} int(${share})`;
+}
+
+/**
+ * Which answers are logged. Every 5xx (and every answer HAProxy gives itself,
+ * which skips http-response rules, and every request that got no answer) is;
+ * any other answer is, with probability share/1024, drawn per request,
+ * whatever its status or latency. The share goes on the line, so the reader
+ * knows each line's weight (log-stream.ts; a line whose status is not an
+ * answer's, under 100, stands for itself): counts stay exact for errors and
+ * unbiased for the rest, and the reader thins the 5xx lines by the same
+ * share before they become samples, so the judge's samples are a uniform
+ * draw of all answers. One rule reading a process variable: no per-request
+ * variable, no map lookup.
+ */
+const LOG_SHARING = `  http-response set-log-level silent if { status lt 500 } { rand(${LOG_SHARE_ALL}),sub(${LOG_SHARE_VAR}) ge 0 }`;
 
 /** A request that reached an instance is sent again only when its method is idempotent (RFC 9110 §9.2.2); a connection failure is always retried. */
 /** The ring section's name (`log ring@requests`). */
@@ -244,16 +298,17 @@ function refusal(status: number, code: string, message: string): string {
 
 /**
  * haproxy.cfg for one service. The log line per request is
- * `cutover <key> <service> <server port> <status> <active ms> <termination state> <backend> <method> <path>`;
+ * `cutover <key> <service> <server port> <status> <active ms> <termination state> <backend> <method> <path> <share>`
+ * (share: of LOG_SHARE_ALL, the share in force when the line was written; see LOG_SHARING);
  * the server port names the instance, hence the revision. Lines go into a
  * ring (memory, no syscall per request) whose forwarder writes them, many per
  * write under load, newline-ended, over one TCP connection per worker to the
  * control plane's reader (log-stream.ts), reconnecting when it restarts.
  */
-export function renderConfig(config: RouterConfig, layout: Layout, ports: HaproxyPorts, paths: HaproxyPaths): string {
+export function renderConfig(config: RouterConfig, layout: Layout, ports: HaproxyPorts, paths: HaproxyPaths, logShare: number = LOG_SHARE_ALL): string {
   const states = slotStates(config, layout);
   const health = config.healthCheck;
-  const logFormat = `  log-format "cutover ${ports.logKey} ${config.service} %sp %ST %Ta %tsc %b %HM %HP"`;
+  const logFormat = `  log-format "cutover ${ports.logKey} ${config.service} %sp %ST %Ta %tsc %b %HM %HP %[var(${LOG_SHARE_VAR})]"`;
   const map = paths.mapFile;
   const lines: string[] = [
     `# Written by cutover for service ${config.service} (generation ${config.generation}); edits are overwritten.`,
@@ -265,6 +320,8 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     '  maxconn 4096',
     // Old workers after a reload: requests still running get this long to finish.
     '  hard-stop-after 5m',
+    // The share of answers logged when HAProxy starts; the control plane changes it at run time (logShareCommand).
+    `  set-var ${LOG_SHARE_VAR} int(${logShare})`,
     'defaults',
     '  mode http',
     '  log global',
@@ -287,18 +344,21 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     'frontend main',
     `  bind 127.0.0.1:${config.port}`,
     logFormat,
+    LOG_SHARING,
     ...forwardingRules(config.trustedProxies),
     RETRY_ONLY_IDEMPOTENT,
     `  acl pinned req.hdr(${PIN_HEADER}) -m found`,
     `  acl pin_valid req.hdr(${PIN_HEADER}) -m reg ^[0-9]+$`,
     `  acl pin_known req.hdr(${PIN_HEADER}),map(${map}) -m found`,
-    `  ${refusal(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number.`)} if pinned !pin_valid`,
-    `  ${refusal(503, 'UnknownRevision', `Service ${config.service} has no such revision (header ${PIN_HEADER}).`)} if pinned !pin_known`,
-    `  use_backend %[req.hdr(${PIN_HEADER}),map(${map})] if pinned pin_known`,
+    // A request without the pin header (nearly all) costs one look for it here and one below; a bad or
+    // unknown pin is refused in its own backend, so those refusals cost the others nothing.
+    `  use_backend %[req.hdr(${PIN_HEADER}),map(${map})] if pinned pin_valid pin_known`,
+    `  use_backend ${PIN_REFUSED_BACKEND} if pinned`,
     // The header route: its pattern (route.acl) and its pool (`route` in the map) change at runtime, never by a reload.
     `  acl header_route req.hdrs -m reg -f ${paths.routeAclFile}`,
     `  acl route_known str(route),map(${map}) -m found`,
-    `  use_backend %[str(route),map(${map})] if !pinned header_route route_known`,
+    // Pinned requests went to a backend above. Without a header route, the map lookup fails and the headers are not read.
+    `  use_backend %[str(route),map(${map})] if route_known header_route`,
     `  default_backend ${WEIGHTED_BACKEND}`,
     '',
   ];
@@ -307,6 +367,7 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
       'frontend preview',
       `  bind 127.0.0.1:${layout.previewPort}`,
       logFormat,
+      LOG_SHARING,
       ...forwardingRules(config.trustedProxies),
       RETRY_ONLY_IDEMPOTENT,
       `  acl in_preview str(preview),map(${map}) -m found`,
@@ -326,13 +387,19 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     `  server control-plane 127.0.0.1:${ports.logPort}`,
     '',
   );
+  lines.push(
+    `backend ${PIN_REFUSED_BACKEND}`,
+    `  ${refusal(400, 'InvalidRevisionHeader', `Header ${PIN_HEADER} must be a revision number.`)} if !{ req.hdr(${PIN_HEADER}) -m reg ^[0-9]+$ }`,
+    `  ${refusal(503, 'UnknownRevision', `Service ${config.service} has no such revision (header ${PIN_HEADER}).`)}`,
+    '',
+  );
   lines.push('frontend prometheus', `  bind 127.0.0.1:${ports.metricsPort}`, '  no log', '  http-request use-service prometheus-exporter if { path /metrics }', `  ${refusal(404, 'NotFound', 'Only GET /metrics is served here.')}`, '');
   // A refused connection takes the instance out at once, like the built-in router; health checks bring it back.
   lines.push(`backend ${WEIGHTED_BACKEND}`, '  balance roundrobin');
   lines.push(`  default-server check inter ${health.intervalMs}ms fall ${health.unhealthyThreshold} rise 1 observe layer4 error-limit 1 on-error mark-down`);
   for (let slot = 0; slot < layout.slots; slot++) {
     const state = states.get(slot);
-    lines.push(`  server ${slotServer(slot)} 127.0.0.1:${state?.port ?? EMPTY_PORT} weight ${state?.weight ?? 0}${state ? '' : ' disabled'}`);
+    lines.push(`  server ${slotServer(slot)} ${state?.host ?? LOOPBACK}:${state?.port ?? EMPTY_PORT} weight ${state?.weight ?? 0}${state ? '' : ' disabled'}`);
   }
   lines.push('');
   for (let pool = 0; pool < layout.pools; pool++) {
@@ -340,7 +407,7 @@ export function renderConfig(config: RouterConfig, layout: Layout, ports: Haprox
     for (let slot = 0; slot < layout.slots; slot++) {
       const state = states.get(slot);
       const weight = state && state.pool === pool && state.inRotation ? 1 : 0;
-      lines.push(`  server ${slotServer(slot)} 127.0.0.1:${state?.port ?? EMPTY_PORT} weight ${weight} no-check track ${WEIGHTED_BACKEND}/${slotServer(slot)}${state ? '' : ' disabled'}`);
+      lines.push(`  server ${slotServer(slot)} ${state?.host ?? LOOPBACK}:${state?.port ?? EMPTY_PORT} weight ${weight} no-check track ${WEIGHTED_BACKEND}/${slotServer(slot)}${state ? '' : ' disabled'}`);
     }
     lines.push('');
   }
@@ -366,7 +433,8 @@ export function runtimeCommands(
   for (const [slot, state] of now) {
     const server = slotServer(slot);
     const previous = old.get(slot);
-    if (previous?.port !== state.port) for (const backend of backends) commands.push(`set server ${backend}/${server} addr 127.0.0.1 port ${state.port}`);
+    // An instance's slot moves with its address: a swarm task on another node has the same port on another host.
+    if (previous?.port !== state.port || previous.host !== state.host) for (const backend of backends) commands.push(`set server ${backend}/${server} addr ${state.host} port ${state.port}`);
     commands.push(`set weight ${WEIGHTED_BACKEND}/${server} ${state.weight}`);
     for (let pool = 0; pool < after.layout.pools; pool++) commands.push(`set weight ${poolBackend(pool)}/${server} ${state.pool === pool && state.inRotation ? 1 : 0}`);
     if (!previous) for (const backend of backends) commands.push(`set server ${backend}/${server} state ready`);

@@ -8,9 +8,10 @@ import { freePort } from '../../core/net.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import type { RequestSamples, RouterConfig, RouterStats } from '../../router/wire.ts';
 import type { TrafficConfig, TrafficRouter } from '../traffic-router.ts';
-import { LOG_VIA, mapEntries, planLayout, renderConfig, renderMapFile, routePatterns, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
+import { LOG_SHARE_ALL, LOG_VIA, logShareCommand, mapEntries, planLayout, renderConfig, renderMapFile, routePatterns, runtimeCommands, shapeOf, slotServer, WEIGHTED_BACKEND, type HaproxyPorts, type Layout } from './config-file.ts';
 import { allWorkers, reloadHaproxy, runningMaster, startHaproxy, stopHaproxy, type HaproxyInstance } from './haproxy-process.ts';
 import { LogStream } from './log-stream.ts';
+import { IDLE_LOG_LINES_PER_SECOND, LOG_LINES_PER_SECOND, MIN_IDLE_LOG_SHARE, MIN_LOG_SHARE, nextLogShare } from './log-share.ts';
 import { pickRef, type ServiceRef } from '../../core/types.ts';
 import { findMarked } from '../../platforms/index.ts';
 import { parseShowStat, runtimeCommand, runtimeCommandPatiently, tunnelsTo, type ServerStat } from './runtime-api.ts';
@@ -19,6 +20,15 @@ import { parseShowStat, runtimeCommand, runtimeCommandPatiently, tunnelsTo, type
 const MAX_SOCKET_PATH = 107;
 /** Runtime API commands sent per connection (HAProxy reads a bounded command line). */
 const COMMANDS_PER_CALL = 40;
+/** How often each service's request rate is read from its lines to choose the share of answers HAProxy logs. */
+const LOG_SHARE_EVERY_MS = 1000;
+/**
+ * How long a read of a service's samples or counters keeps its HAProxy
+ * logging at the judged share: the comparative judge reads every second by
+ * default, a router-counter analysis every 5 s. A judge that reads less often
+ * gets the idle share in between, still a uniform draw, only fewer samples.
+ */
+const JUDGED_HOLD_MS = 15_000;
 
 /** What cutover last made a service's HAProxy serve (`applied.json`), so a restarted control plane knows it. */
 interface Applied {
@@ -43,10 +53,24 @@ export class HaproxyTrafficRouter implements TrafficRouter {
   private readonly processLock = new KeyedLock();
   private readonly stream: LogStream;
   private listening: Promise<number> | undefined;
+  /** The share of answers each service's HAProxy was last told to log (written into its map file too). */
+  private readonly logShares = new Map<string, number>();
+  private shareTimer: NodeJS.Timeout | undefined;
+  private sharing = false;
+  /** One change of a service's share at a time: the second's adjustment and a judge starting to read. */
+  private readonly shareLock = new KeyedLock();
+  /** Per service: until when it counts as judged (performance.now()), extended by every read of its samples or counters. */
+  private readonly judgedUntil = new Map<string, number>();
+  /** Per service: the latest request rate read from its lines and the share they carried. */
+  private readonly lastRate = new Map<string, { requestsPerSecond: number; share: number }>();
 
   constructor(
     private readonly dataDir: string,
     private readonly log: Logger,
+    /** Log lines per second per service while it is judged, above which HAProxy logs a share of its answers (log-share.ts; a test lowers it). */
+    private readonly logLinesPerSecond = LOG_LINES_PER_SECOND,
+    /** The same while nobody reads the service's samples or counters (log-share.ts). */
+    private readonly idleLogLinesPerSecond = IDLE_LOG_LINES_PER_SECOND,
   ) {
     this.stream = new LogStream(loadOrCreateKey(join(dataDir, 'haproxy-log-key')), log);
   }
@@ -58,9 +82,76 @@ export class HaproxyTrafficRouter implements TrafficRouter {
       const previous = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 0;
       const port = await this.stream.listen(previous).catch(() => this.stream.listen(0));
       writeFileSync(file, `${port}\n`, { mode: 0o600 });
+      this.shareTimer = setInterval(() => void this.adjustLogShares(), LOG_SHARE_EVERY_MS);
+      this.shareTimer.unref();
       return port;
     })();
     return this.listening;
+  }
+
+  /**
+   * Each second, per service that sent lines: the share of answers its
+   * HAProxy logs, from the request rate (log-share.ts) and whether anyone
+   * reads its samples or counters (judged: about 1,000 lines a second;
+   * idle: about 50), changed by `set var` when it should differ from the
+   * share the latest line carried (so a HAProxy left sampling by an earlier
+   * control plane is corrected too). A failure is only logged: the next
+   * second tries again.
+   */
+  private async adjustLogShares(): Promise<void> {
+    if (this.sharing) return;
+    this.sharing = true;
+    try {
+      for (const service of this.stream.servicesWithLines()) {
+        const rate = this.stream.takeRate(service);
+        if (!rate) continue;
+        this.lastRate.set(service, rate);
+        await this.shareLock.run(service, async () => {
+          const next = this.judged(service)
+            ? nextLogShare(rate.share, rate.requestsPerSecond, this.logLinesPerSecond, MIN_LOG_SHARE)
+            : nextLogShare(rate.share, rate.requestsPerSecond, this.idleLogLinesPerSecond, MIN_IDLE_LOG_SHARE);
+          if (next !== rate.share) await this.setLogShare(service, next, rate.requestsPerSecond);
+        });
+      }
+    } finally {
+      this.sharing = false;
+    }
+  }
+
+  private judged(service: string): boolean {
+    return (this.judgedUntil.get(service) ?? 0) > performance.now();
+  }
+
+  /**
+   * A read of a service's samples or counters: someone judges it (or looks).
+   * When it was idle, its HAProxy gets the judged share now, before the
+   * read is answered, so a judge's first batch already has every sample
+   * the rate allows, rather than after the next second's adjustment.
+   */
+  private async judging(service: string): Promise<void> {
+    const wasJudged = this.judged(service);
+    this.judgedUntil.set(service, performance.now() + JUDGED_HOLD_MS);
+    if (wasJudged) return;
+    await this.shareLock.run(service, async () => {
+      const last = this.lastRate.get(service);
+      const current = this.logShares.get(service) ?? last?.share ?? LOG_SHARE_ALL;
+      // From scratch (NaN): the judged share for the rate, without the hysteresis that holds a share while it runs.
+      const next = nextLogShare(NaN, last?.requestsPerSecond ?? 0, this.logLinesPerSecond, MIN_LOG_SHARE);
+      if (next > current) await this.setLogShare(service, next, last?.requestsPerSecond ?? 0);
+    });
+  }
+
+  private async setLogShare(service: string, share: number, requestsPerSecond: number): Promise<void> {
+    this.logShares.set(service, share);
+    const instance = this.instance(service);
+    await runtimeCommand(instance.paths.adminSocket, logShareCommand(share)).then(
+      (answer) => {
+        // `set var` says nothing when it worked.
+        if (answer.trim()) this.log.warn({ service, err: answer.trim().slice(0, 300) }, 'could not change the share of answers HAProxy logs');
+        else this.log.debug({ service, share: `${share}/${LOG_SHARE_ALL}`, requestsPerSecond: Math.round(requestsPerSecond), judged: this.judged(service) }, 'HAProxy logs another share of answers');
+      },
+      (error: unknown) => this.log.warn({ service, err: messageOf(error) }, 'could not change the share of answers HAProxy logs'),
+    );
   }
 
   private instance(service: string): HaproxyInstance {
@@ -159,7 +250,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     mkdirSync(join(this.dataDir, 'haproxy', instance.service), { recursive: true, mode: 0o700 });
     writeAtomically(instance.paths.mapFile, renderMapFile(mapEntries(applied.config, applied.layout)));
     writeAtomically(instance.paths.routeAclFile, routePatterns(applied.config).map((pattern) => `${pattern}\n`).join(''));
-    writeAtomically(instance.configFile, renderConfig(applied.config, applied.layout, applied.ports, instance.paths));
+    writeAtomically(instance.configFile, renderConfig(applied.config, applied.layout, applied.ports, instance.paths, this.logShares.get(instance.service) ?? LOG_SHARE_ALL));
   }
 
   /** HAProxy serves what was applied once its master runs and its worker answers: applies are confirmed by the runtime API before they are recorded. */
@@ -247,6 +338,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
   private async statsOf(service: string): Promise<RouterStats> {
     const applied = this.readApplied(service);
     if (!applied) throw new CutoverError(ErrorCode.NotFound, `service ${service} has no HAProxy`, { context: { service } });
+    await this.judging(service);
     const servers = parseShowStat(await runtimeCommand(this.instance(service).paths.adminSocket, 'show stat'));
     const backends: RouterStats['backends'] = {};
     for (const backend of applied.config.backends) {
@@ -259,11 +351,12 @@ export class HaproxyTrafficRouter implements TrafficRouter {
         requests: mine.reduce((sum, stat) => sum + stat.total, 0),
       };
     }
-    return { service, generation: applied.config.generation, revisions: this.stream.statsOf(service).snapshot(), backends };
+    return { service, generation: applied.config.generation, revisions: this.stream.snapshot(service), backends };
   }
 
   private async samplesOf(service: string, after: number): Promise<RequestSamples> {
     await this.logPort();
+    if (this.readApplied(service)) await this.judging(service);
     return this.stream.statsOf(service).samples.after(after);
   }
 
@@ -310,7 +403,7 @@ export class HaproxyTrafficRouter implements TrafficRouter {
         this.log.warn({ service, pid }, 'stopping an HAProxy no service owns (left by a crash or a delete)');
         await stopHaproxy(pid);
         rmSync(this.appliedFile(service), { force: true });
-        this.stream.forget(service);
+        this.forget(service);
         stopped++;
       });
     }
@@ -322,12 +415,20 @@ export class HaproxyTrafficRouter implements TrafficRouter {
       const pid = runningMaster(this.instance(service));
       if (pid !== null) await stopHaproxy(pid);
       rmSync(this.appliedFile(service), { force: true });
-      this.stream.forget(service);
+      this.forget(service);
     });
+  }
+
+  private forget(service: string): void {
+    this.stream.forget(service);
+    this.logShares.delete(service);
+    this.judgedUntil.delete(service);
+    this.lastRate.delete(service);
   }
 
   /** Stops reading log lines (HAProxy keeps running). */
   close(): void {
+    clearInterval(this.shareTimer);
     this.stream.close();
   }
 }

@@ -2,6 +2,8 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../monitoring/logger.ts';
+import { mulberry32 } from '../../../bench/stats/random.ts';
+import { LOG_SHARE_ALL } from './config-file.ts';
 import { LogStream } from './log-stream.ts';
 
 /** What HAProxy's ring forwarder writes: newline-ended lines, as many per write as the ring holds. */
@@ -66,5 +68,81 @@ describe('HAProxy log stream', () => {
     socket.on('error', () => undefined);
     socket.write('x'.repeat(10_000));
     expect(await Promise.race([closed, sleep(5_000).then(() => false)])).toBe(true);
+  });
+});
+
+describe('HAProxy log stream while HAProxy logs a share of its answers', () => {
+  const sampled = (port: number, status: number, share: number | '-', state = '----', ms = 5) => `cutover k3y svc ${port} ${status} ${ms} ${state} weighted GET / ${share}`;
+  const streamOf = () => {
+    const stream = new LogStream('k3y', silentLogger());
+    stream.statsOf('svc');
+    stream.learn('svc', [{ id: 'a', revision: 1, port: 4001, inRotation: true }]);
+    return stream;
+  };
+
+  it('counts a line logged at share 256/1024 as 4 answers, with its latency, and makes it one sample', () => {
+    const stream = streamOf();
+    stream.record(sampled(4001, 200, 256, '----', 7));
+    const counts = stream.snapshot('svc')['1']!;
+    expect(counts.requests).toBe(4);
+    expect(counts.statusClasses?.['2xx']).toBe(4);
+    expect(counts.latency.count).toBe(4);
+    expect(counts.latency.sumMs).toBe(28);
+    expect(stream.statsOf('svc').samples.after(0).seq).toBe(1);
+  });
+
+  it('counts every 5xx line once (HAProxy logs them all) and keeps it as a sample with the share\'s probability', () => {
+    const stream = streamOf();
+    stream.record(sampled(4001, 500, 256), () => 0.1);
+    stream.record(sampled(4001, 503, 256), () => 0.9);
+    const counts = stream.snapshot('svc')['1']!;
+    expect(counts.requests).toBe(2);
+    expect(counts.errors5xx).toBe(2);
+    expect(counts.statusClasses?.['5xx']).toBe(2);
+    expect(stream.statsOf('svc').samples.after(0).status).toEqual([500]);
+  });
+
+  it('counts HAProxy\'s own answers (no share on the line), lines from older configs (no share field) and requests that got no answer once', () => {
+    const stream = streamOf();
+    stream.record(sampled(4001, 503, '-', 'SC--'));
+    stream.record(`cutover k3y svc 4001 200 5 ---- weighted GET /`);
+    // No answer (the client left first): the sampling rule never ran, so the line is there whatever the share it carries.
+    stream.record(sampled(4001, -1, 256, 'CD--'));
+    const counts = stream.snapshot('svc')['1']!;
+    expect(counts.requests).toBe(3);
+    expect(counts.routerErrors).toBe(1);
+  });
+
+  it('keeps the samples a uniform draw: their error rate is the traffic\'s, and the counts match what was sent', () => {
+    const stream = streamOf();
+    const random = mulberry32(11);
+    const share = 64;
+    let sent = 0;
+    let errors = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const status = random() < 0.02 ? 500 : 200;
+      sent++;
+      if (status === 500) errors++;
+      // HAProxy's rule: every 5xx is logged, any other answer with probability share/1024.
+      if (status === 500 || random() * LOG_SHARE_ALL < share) stream.record(sampled(4001, status, share), random);
+    }
+    const counts = stream.snapshot('svc')['1']!;
+    expect(counts.errors5xx).toBe(errors);
+    expect(Math.abs(counts.requests - sent) / sent).toBeLessThan(0.03);
+    const samples = stream.statsOf('svc').samples.after(0);
+    const sampleErrorRate = samples.status.filter((status) => status >= 500).length / samples.status.length;
+    expect(samples.status.length).toBeGreaterThan(10_000);
+    expect(Math.abs(sampleErrorRate - 0.02)).toBeLessThan(0.005);
+  });
+
+  it('tells the rate of requests (lines weighted) and the share the latest line carried', () => {
+    const stream = streamOf();
+    const start = performance.now();
+    for (let i = 0; i < 10; i++) stream.record(sampled(4001, 200, 128));
+    const rate = stream.takeRate('svc', start + 1000)!;
+    expect(rate.share).toBe(128);
+    expect(rate.requestsPerSecond).toBeGreaterThan(75);
+    expect(rate.requestsPerSecond).toBeLessThanOrEqual(81);
+    expect(stream.takeRate('svc')).toBeUndefined();
   });
 });
