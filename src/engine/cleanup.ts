@@ -5,7 +5,6 @@ import { messageOf } from '../core/errors.ts';
 import { runHooks } from '../environments/hooks.ts';
 import { outboundFor, revisionsDir, type EngineContext } from './context.ts';
 import { removeUnusedFolder } from './folders.ts';
-import { serviceKey } from '../core/types.ts';
 import { hooksFor } from './hooks.ts';
 
 /**
@@ -31,7 +30,8 @@ export async function cleanupAfter(ctx: EngineContext, d: Deployment): Promise<v
 
 /** How long after a deployment ends its artifacts are pruned: one pass for every deployment that ends meanwhile. */
 export const PRUNE_AFTER_MS = 5000;
-const pruneDue = new WeakSet<EngineContext>();
+/** Keyed by the store, which every deployment's context shares (each runner makes a context of its own, with its logger). */
+const pruneDue = new WeakSet<EngineContext['store']>();
 
 /**
  * Prunes artifacts PRUNE_AFTER_MS after the first deployment that ends
@@ -41,10 +41,10 @@ const pruneDue = new WeakSet<EngineContext>();
  * deployment that ends during a pass asks for the next one.
  */
 function pruneSoon(ctx: EngineContext): void {
-  if (pruneDue.has(ctx)) return;
-  pruneDue.add(ctx);
+  if (pruneDue.has(ctx.store)) return;
+  pruneDue.add(ctx.store);
   setTimeout(() => {
-    pruneDue.delete(ctx);
+    pruneDue.delete(ctx.store);
     // A server stopped meanwhile fails here (its store is closed): the next one prunes after its first deployment.
     pruneArtifacts(ctx).catch((error: unknown) => ctx.log.warn({ err: messageOf(error) }, 'could not remove the artifacts of old revisions'));
   }, PRUNE_AFTER_MS).unref();
@@ -57,26 +57,8 @@ function pruneSoon(ctx: EngineContext): void {
  * names yet is never touched: it may be on its way into an apply.
  */
 export async function pruneArtifacts(ctx: EngineContext): Promise<string[]> {
-  // Three reads of the columns that decide, whatever the number of services.
-  const running = new Set(ctx.store.instances.liveRevisions().map((r) => `${serviceKey(r)}#${r.revision}`));
-  const active = new Map(ctx.store.deployments.unfinished().map((d) => [serviceKey(d), d.revision]));
-  const byService = new Map<string, ReturnType<EngineContext['store']['services']['revisionDigests']>>();
-  for (const revision of ctx.store.services.revisionDigests()) {
-    const key = serviceKey(revision);
-    const list = byService.get(key);
-    if (list) list.push(revision);
-    else byService.set(key, [revision]);
-  }
-  const keep = new Set<string>();
-  const old = new Set<string>();
-  for (const [key, revisions] of byService) {
-    const n = ctx.environments[revisions[0]!.environment]?.keepRevisions ?? 10;
-    revisions.forEach((revision, i) => {
-      const kept = i >= revisions.length - n || running.has(`${key}#${revision.number}`) || revision.number === active.get(key) || revision.number === revision.stableRevision;
-      (kept ? keep : old).add(revision.digest);
-    });
-  }
-  const removed = [...old].filter((digest) => !keep.has(digest));
+  const keep = new Map(Object.entries(ctx.environments).map(([name, environment]) => [name, environment.keepRevisions]));
+  const removed = ctx.store.services.prunableDigests(keep, 10);
   for (const digest of removed) await ctx.artifacts.remove(digest);
   if (removed.length) ctx.log.info({ removed: removed.length }, 'removed artifacts of old revisions');
   return removed;

@@ -2,7 +2,7 @@ import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { newDeployment } from '../core/deployment.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import { describeRef, pickRef, refOf, serviceKey, type ServiceRef } from '../core/types.ts';
-import { validateSpec, type ServiceSpec, type StrategySpec } from '../spec/index.ts';
+import { imageArtifactOf, validateSpec, type ServiceSpec, type StrategySpec } from '../spec/index.ts';
 import { fullPromotionSteps, planFor, planHash, skippedByFullPromotion } from '../strategies/index.ts';
 import type { ArtifactClaim } from './security-checks.ts';
 import { admit } from './admission.ts';
@@ -175,7 +175,7 @@ export class Coordinator {
     const active = this.ctx.store.deployments.active(ref);
     const refusal = active ? supersedeRefusal(this.ctx, active, spec, request) : null;
     if (refusal) throw refusal;
-    if (!(await this.ctx.artifacts.has(digest))) {
+    if (!(await artifactStored(this.ctx, spec, digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `artifact sha256:${digest} was not uploaded; upload it to /v1/artifacts first`, { context: { digest } });
     }
     await admit(this.ctx, spec, artifact, author);
@@ -382,7 +382,7 @@ export class Coordinator {
     }
     const revision = this.ctx.store.services.revision(ref, latest.revision);
     if (!revision) throw new CutoverError(ErrorCode.NotFound, `service ${name} has no revision ${latest.revision} any more; apply its spec again`, { context: { ...pickRef(ref), revision: latest.revision } });
-    if (!(await this.ctx.artifacts.has(revision.digest))) {
+    if (!(await artifactStored(this.ctx, revision.spec, revision.digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${revision.number} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store; apply its spec again instead`, { context: { ...pickRef(ref), revision: revision.number } });
     }
     // The service's current port and environment, as a rollback does; everything else is the revision's own.
@@ -492,7 +492,7 @@ export class Coordinator {
         { context: { ...context, revision: target } },
       );
     }
-    if (!(await this.ctx.artifacts.has(revision.digest))) {
+    if (!(await artifactStored(this.ctx, revision.spec, revision.digest))) {
       throw new CutoverError(ErrorCode.ArtifactMissing, `the artifact of revision ${target} (sha256:${revision.digest.slice(0, 12)}…) is gone from the store, so it cannot be rolled back to; apply its spec again instead`, { context: { ...context, revision: target } });
     }
     // The rollback runs with the target's own spec but on the service's current port (and in its environment, whatever a migrated revision says).
@@ -533,7 +533,8 @@ export class Coordinator {
     const revision = this.ctx.store.services.revision(source, succeeded.revision)!;
     const targetRef = { service: target ?? name, environment: to };
     const base = this.ctx.store.services.get(targetRef)?.spec ?? specForStage(revision, to);
-    const spec = { ...base, name: targetRef.service, environment: to, version: revision.version };
+    // What is promoted is the revision's artifact (files or an image by digest), whatever the target's own spec names.
+    const spec = { ...base, name: targetRef.service, environment: to, version: revision.version, artifact: revision.spec.artifact };
     const document = structuredClone(revision.document) as { metadata?: { name?: string }; spec?: Record<string, unknown> };
     if (document.metadata) document.metadata.name = targetRef.service;
     if (document.spec) document.spec.environment = to;
@@ -582,6 +583,10 @@ export class Coordinator {
     // (they would restart its router or its instances behind this delete), and no config is pushed to its router.
     this.ctx.store.services.markDeleted(ref);
     await Promise.all(live.map((instance) => drainAndStop(this.ctx, instance, service.spec.drainTimeoutMs)));
+    // A replacement self-healing started as this delete began (recorded after `live` was read) is stopped here too, not
+    // left for healing to stop once it sees the delete: that came after the delete returned once routers stopped faster.
+    const started = this.ctx.store.instances.live(ref).filter((instance) => !live.some((known) => known.id === instance.id));
+    await Promise.all(started.map((instance) => drainAndStop(this.ctx, instance, 0)));
     // After any push under way: a retried push never starts the router again behind the delete.
     await removeRouter(this.ctx, ref);
     this.ctx.store.services.setStableRevision(ref, null);
@@ -613,4 +618,13 @@ function specForStage(revision: RevisionRecord, environment: string): ServiceSpe
   }
   const { secretEnv: _unsealed, ...run } = spec.run;
   return { ...spec, run: { ...run, ...(Object.keys(secretEnv).length ? { secretEnv } : {}) } };
+}
+
+/**
+ * Whether a deployment's artifact is at hand: an uploaded archive in the
+ * store, or (for an image by digest, `artifact.image`) nothing to store:
+ * the engine that runs it has it or says so when an instance starts.
+ */
+async function artifactStored(ctx: EngineContext, spec: Pick<ServiceSpec, 'artifact'>, digest: string): Promise<boolean> {
+  return imageArtifactOf(spec) !== undefined || (await ctx.artifacts.has(digest));
 }

@@ -1,6 +1,6 @@
 import type { Step } from '../core/types.ts';
 import { refOf } from '../core/types.ts';
-import { diffSpecs, type ServiceSpec, type SpecChange } from '../spec/index.ts';
+import { diffSpecs, imageArtifactOf, type ServiceSpec, type SpecChange } from '../spec/index.ts';
 import { describeStep, planFor } from '../strategies/index.ts';
 import { environmentChecks, environmentOf, nextRevision } from './admission.ts';
 import type { EngineContext } from './context.ts';
@@ -64,7 +64,8 @@ export async function previewApply(ctx: EngineContext, spec: ServiceSpec, artifa
   const replicas = serving ? ctx.store.instances.live(ref, serving.number).length : 0;
   const stable = serving && replicas > 0 ? { revision: serving.number, replicas } : null;
   const plan = planFor(spec, stable, { environment });
-  const known = await ctx.artifacts.has(artifact.digest);
+  // An image by digest is not stored here: its gates are judged from its digest.
+  const known = imageArtifactOf(spec) !== undefined || (await ctx.artifacts.has(artifact.digest));
 
   const gates: PlannedGate[] = [];
   const lock = ctx.store.locks.get(ref);

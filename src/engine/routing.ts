@@ -17,8 +17,28 @@ const pushes = new KeyedLock();
  */
 export function syncRouter(ctx: EngineContext, ref: ServiceRef): Promise<void> {
   const { service, environment } = ref;
-  return pushes.run(serviceKey(ref), () => pushConfig(ctx, { service, environment }));
+  const key = serviceKey(ref);
+  const queued = queuedPushes.get(ctx) ?? new Map<string, Promise<void>>();
+  queuedPushes.set(ctx, queued);
+  // A push waiting for its turn has not read the store yet: it will push what this caller wrote, so the caller waits for it rather than queueing another.
+  const waiting = queued.get(key);
+  if (waiting) return waiting;
+  const push = pushes.run(key, () => {
+    // Started: from here on it may have read the store, so a later change needs a push of its own.
+    if (queued.get(key) === push) queued.delete(key);
+    return pushConfig(ctx, { service, environment });
+  });
+  queued.set(key, push);
+  return push;
 }
+
+/**
+ * Per server (engine context) and service, the push queued behind the one
+ * running, which every syncRouter meanwhile joins: ten instances turning
+ * healthy together cost two pushes, not ten (each push reads the service,
+ * its live instances with their versions: two round trips on PostgreSQL).
+ */
+const queuedPushes = new WeakMap<EngineContext, Map<string, Promise<void>>>();
 
 /**
  * Stops a deleted service's router under the same lock as pushes: a push
@@ -46,8 +66,8 @@ async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
   const record = ctx.store.services.get(ref);
   // A deleted service's router is being removed: a push would start it again.
   if (!record || record.deletedAt !== null) return;
-  const backends: RouterBackend[] = ctx.store.instances
-    .live(ref)
+  const live = ctx.store.instances.liveWithVersions(ref);
+  const backends: RouterBackend[] = live
     .filter((instance) => instance.state !== 'starting')
     .map((instance) => ({
       id: instance.id,
@@ -60,11 +80,16 @@ async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
   const { spec, traffic } = record;
   // Each revision the router may serve, with its version, for its revision -> version metric.
   const revisions = new Set([...Object.keys(traffic.weights).map(Number), ...backends.map((backend) => backend.revision)]);
+  // The live instances brought their revisions' versions; only a weighted revision without one is read (rarely any).
+  const known = new Map(live.filter((instance) => instance.version !== null).map((instance) => [instance.revision, instance.version!]));
   const versions: Record<string, string> = {};
-  for (const revision of revisions) {
-    const version = ctx.store.services.revision(ref, revision)?.version;
-    if (version !== undefined) versions[String(revision)] = version;
+  const missing: number[] = [];
+  for (const revision of [...revisions].sort((a, b) => a - b)) {
+    const version = known.get(revision);
+    if (version === undefined) missing.push(revision);
+    else versions[String(revision)] = version;
   }
+  for (const [revision, version] of ctx.store.services.versions(ref, missing)) versions[String(revision)] = version;
   await ctx.traffic.apply({
     service: ref.service,
     environment: ref.environment,
@@ -78,6 +103,7 @@ async function pushConfig(ctx: EngineContext, ref: ServiceRef): Promise<void> {
     versions,
     backends,
     ...(spec.traffic?.trustedProxies.length ? { trustedProxies: spec.traffic.trustedProxies } : {}),
+    ...(spec.traffic?.maxConnections !== undefined ? { maxConnections: spec.traffic.maxConnections } : {}),
     // A Node timer holds at most 2³¹−1 ms; the router closes WebSockets on this delay.
     drainTimeoutMs: Math.min(spec.drainTimeoutMs, 2 ** 31 - 1),
     healthCheck: {

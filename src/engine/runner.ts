@@ -14,6 +14,8 @@ import { cleanupQuietly, runRollbackHooks } from './cleanup.ts';
 import { pickRef, type EndPhase } from '../core/types.ts';
 import { earlierUnfinished } from './supersede.ts';
 import { analyse, analysisFailure } from './analysis.ts';
+import type { ServiceSpec } from '../spec/types.ts';
+import { describeWaiting } from './progress.ts';
 
 /** Why a step's signal was aborted. */
 class Interrupted extends Error {
@@ -24,6 +26,12 @@ class Interrupted extends Error {
 
 /** How the message of an ended deployment begins. */
 const ENDED: Record<Exclude<EndPhase, 'Succeeded'>, string> = { Aborted: 'aborted', RolledBack: 'rolled back', Failed: 'failed', Superseded: 'superseded' };
+
+/** The parts of a deployment's spec its runner reads at every step: no secret among them. */
+interface RunnerSettings extends Pick<ServiceSpec, 'healthCheck' | 'progressDeadlineMs' | 'drainTimeoutMs'> {
+  /** A canary with an analysis that runs beside its steps. */
+  backgroundAnalysis: boolean;
+}
 
 /** Transient failures (a router that did not answer) are retried this many times before they count. */
 const TRANSIENT_RETRIES = 4;
@@ -41,6 +49,8 @@ export class DeploymentRunner {
   /** The canary's background analysis while it runs (from the first weight to promotion). */
   private background: { controller: AbortController; done: Promise<void> } | null = null;
   readonly done: Promise<void>;
+  /** What the runner reads of its revision's spec at every step: read once (see settingsOf). */
+  private settings: RunnerSettings | null = null;
 
   private readonly ctx: EngineContext;
 
@@ -60,6 +70,22 @@ export class DeploymentRunner {
 
   private current(): Deployment {
     return this.ctx.store.deployments.get(this.id)!;
+  }
+
+  /**
+   * The settings of the deployment's revision that the runner reads at every
+   * step and loop, read once: a revision's spec is written when it is made,
+   * and later only to re-seal its secret values to a new key, none of which
+   * are here (the analysis and the hooks, which carry sealed headers, are
+   * read whole where they are used). Each read was a round trip on
+   * PostgreSQL, about a dozen per deployment.
+   */
+  private settingsOf(d: Deployment): RunnerSettings {
+    if (!this.settings) {
+      const { healthCheck, progressDeadlineMs, drainTimeoutMs, strategy } = deploymentSpec(this.ctx, d);
+      this.settings = { healthCheck, progressDeadlineMs, drainTimeoutMs, backgroundAnalysis: strategy.type === 'canary' && strategy.analysis !== undefined };
+    }
+    return this.settings;
   }
 
   private record(event: DeploymentEvent): Deployment {
@@ -203,14 +229,15 @@ export class DeploymentRunner {
    * step; restarted after a crash like any step.
    */
   private async reconcileBackground(d: Deployment): Promise<void> {
-    const spec = deploymentSpec(this.ctx, d);
-    const analysis = spec.strategy.type === 'canary' && d.previousRevision !== null ? spec.strategy.analysis : undefined;
     // From the first step, so the judge has seen stable alone before the canary's first request
     // (its first canary batch then counts as evidence), until the promote step.
     const until = d.plan.findIndex((step) => step.type === 'promote');
-    const wanted = analysis !== undefined && d.stepIndex < until && !d.promotedFullyBy;
+    const wanted = this.settingsOf(d).backgroundAnalysis && d.previousRevision !== null && d.stepIndex < until && !d.promotedFullyBy;
     if (!wanted) return this.stopBackground();
     if (this.background) return;
+    const spec = deploymentSpec(this.ctx, d);
+    if (spec.strategy.type !== 'canary' || spec.strategy.analysis === undefined) return;
+    const analysis = spec.strategy.analysis;
     const controller = new AbortController();
     const done = analyse(this.ctx, d, 'background', analysis, (event) => this.record(event), controller.signal).then(
       (outcome) => {
@@ -239,7 +266,7 @@ export class DeploymentRunner {
   /** Runs a step with the watchdog and the progress deadline beside it; resolves with what stopped it, or null when it completed. */
   private async attempt(d: Deployment, controller: AbortController): Promise<unknown> {
     const step = d.plan[d.stepIndex]!;
-    const spec = deploymentSpec(this.ctx, d);
+    const spec = this.settingsOf(d);
     const watch = new AbortController();
     const runtime: StepRuntime = {
       ctx: this.ctx,
@@ -260,7 +287,8 @@ export class DeploymentRunner {
       failures.push(
         sleepLong(remaining, watch.signal).then(
           () => {
-            const error = new CutoverError(ErrorCode.ProgressDeadlineExceeded, `step ${d.stepIndex + 1} (${describeStep(step)}) made no progress within progressDeadline ${formatDuration(spec.progressDeadlineMs)}`, {
+            const waiting = describeWaiting(this.ctx.store.instances.live(d, d.revision), (id) => this.ctx.platform.placeOf?.(id));
+            const error = new CutoverError(ErrorCode.ProgressDeadlineExceeded, `step ${d.stepIndex + 1} (${describeStep(step)}) made no progress within progressDeadline ${formatDuration(spec.progressDeadlineMs)}${waiting}`, {
               context: { ...pickRef(d), revision: d.revision, deployment: d.id },
             });
             controller.abort(error);
@@ -307,7 +335,7 @@ export class DeploymentRunner {
     const ending = d.ending!;
     const { ctx } = this;
     const { port } = ctx.store.services.get(d)!;
-    const { drainTimeoutMs } = deploymentSpec(ctx, d);
+    const { drainTimeoutMs } = this.settingsOf(d);
     const previousServing = d.previousRevision !== null && ctx.store.instances.live(d, d.previousRevision).some((i) => i.state === 'ready');
     // Going back needs something to go back to. When the previous revision has no instance left (a rolling
     // deployment past its last stable scale-down) and the new one still serves, taking its traffic away would

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sleep as sleepLong } from '../core/sleep.ts';
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import type { Role, Step, Weights } from '../core/types.ts';
@@ -73,7 +72,7 @@ export async function executeStep(rt: StepRuntime, d: Deployment, step: Step): P
     case 'hook':
       return runDeploymentHooks(ctx, d, step.point, rt.signal);
     case 'approval':
-      while (!rt.signal.aborted && !rt.current().approvedBy) await Promise.race([rt.changed(), sleep(60_000, undefined, { signal: rt.signal }).catch(() => undefined)]);
+      while (!rt.signal.aborted && !rt.current().approvedBy) await waitForChange(rt, 60_000);
       if (rt.signal.aborted) throw rt.signal.reason;
       return;
     case 'analysis': {
@@ -119,7 +118,7 @@ async function scale(rt: StepRuntime, d: Deployment, role: Role, replicas: numbe
 
 /** Waits until a person promotes (clearing the hold) or the deployment is ended. */
 export async function waitForPerson(rt: StepRuntime): Promise<void> {
-  while (!rt.signal.aborted && rt.current().hold !== null) await Promise.race([rt.changed(), sleep(60_000, undefined, { signal: rt.signal }).catch(() => undefined)]);
+  while (!rt.signal.aborted && rt.current().hold !== null) await waitForChange(rt, 60_000);
   if (rt.signal.aborted) throw rt.signal.reason;
 }
 
@@ -129,10 +128,24 @@ async function pause(rt: StepRuntime): Promise<void> {
     if (d.promoteRequested) return;
     if (d.pausedUntil !== null && Date.now() >= d.pausedUntil) return;
     const wait = d.pausedUntil === null ? 60_000 : Math.max(0, d.pausedUntil - Date.now());
-    // A pause may be longer than one timer can wait (720h): sleepLong waits in pieces.
-    await Promise.race([sleepLong(wait, rt.signal).catch(() => undefined), rt.changed()]);
+    await waitForChange(rt, wait);
   }
   throw rt.signal.reason;
+}
+
+/**
+ * Waits `ms` (any length: sleepLong waits in pieces), until the deployment
+ * changes, or until the runner is stopped, whichever comes first. The timer
+ * is cancelled when the wait ends: one left running after a promote or an
+ * abort kept a stopping server's process alive for up to a minute.
+ */
+export async function waitForChange(rt: Pick<StepRuntime, 'signal' | 'changed'>, ms: number): Promise<void> {
+  const ended = new AbortController();
+  try {
+    await Promise.race([sleepLong(ms, AbortSignal.any([rt.signal, ended.signal])).catch(() => undefined), rt.changed()]);
+  } finally {
+    ended.abort();
+  }
 }
 
 async function retire(rt: StepRuntime, d: Deployment, afterMs: number): Promise<void> {

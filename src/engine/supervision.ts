@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { messageOf } from '../core/errors.ts';
 import type { EngineContext } from './context.ts';
 import { drainAndStop } from './instances.ts';
@@ -53,6 +54,13 @@ export async function adoptAll(ctx: EngineContext): Promise<void> {
   }
 }
 
+/**
+ * Instances the supervision pass checks before it lets others run: at
+ * 1,000 services × 10 a pass checked all 10,000 and healed in one go, and
+ * every deployment step and request waited behind it each second.
+ */
+const SUPERVISE_SLICE = 2500;
+
 /** One pass of the background loop: restart dead routers, retire instances that are due, notice exits. */
 export async function superviseOnce(ctx: EngineContext): Promise<void> {
   for (const ref of await ctx.traffic.supervise(ctx.store.services.liveRefs())) {
@@ -72,7 +80,13 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     live = null;
   }
   // Six columns of each (no order): the whole record is read only for the rare instance to stop, as it is by then.
-  for (const instance of ctx.store.instances.liveProcesses()) {
+  const processes = ctx.store.instances.liveProcesses();
+  for (const [i, instance] of processes.entries()) {
+    if (i > 0 && i % SUPERVISE_SLICE === 0) {
+      // Deployments' steps and requests run between slices; the live services are read again after (a delete may have begun).
+      await setImmediate();
+      live = new Set(ctx.store.services.liveRefs().map(serviceKey));
+    }
     // A service being deleted: the delete stops its instances.
     if (beingDeleted(instance)) continue;
     // Left draining by a crash with no deployment to finish it: finish stopping it.
@@ -85,6 +99,9 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     if (instance.state === 'starting' || ctx.platform.isRunning(instance.id, instance.pid)) continue;
     // Deployments watch their own instances; this catches the rest, so the router stops counting on them.
     if (ctx.store.deployments.active(instance)?.revision === instance.revision) continue;
+    // Read before a yield: a deployment may have stopped it since (its record says so, and is left as it is).
+    const now = ctx.store.instances.get(instance.id);
+    if (now?.state !== instance.state || now.pid !== instance.pid) continue;
     const exit = ctx.platform.exitOf(instance.id);
     ctx.store.instances.update(instance.id, { state: 'exited', inRotation: false, message: exit ? `exited with code ${exit.code ?? exit.signal}` : 'exited' });
     ctx.log.warn({ ...pickRef(instance), instance: instance.id }, 'instance exited');
@@ -92,5 +109,7 @@ export async function superviseOnce(ctx: EngineContext): Promise<void> {
     await syncRouter(ctx, instance).catch((error: unknown) => ctx.log.warn({ ...pickRef(instance), instance: instance.id, err: messageOf(error) }, 'could not tell the router an instance exited'));
     live = null;
   }
+  // Healing reads what it needs itself: a pass of its own, after others have run.
+  await setImmediate();
   healServices(ctx);
 }
