@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { freePort } from '../src/core/net.ts';
@@ -60,8 +60,12 @@ describe('cutover list, -o yaml and validate', () => {
     for (const field of ['spec.port', 'spec.instances', 'spec.strategy.canary.steps[0].setWeight']) expect(result.stderr).toContain(field);
     const broken = `${file}.broken.yaml`;
     writeFileSync(broken, 'apiVersion: cutover/v1\nkind: [unclosed\n');
-    const syntax = await runCli(['validate', '-f', broken]);
-    expect(syntax.code).toBe(2);
-    expect(syntax.stderr).toMatch(/line \d+, column \d+/);
+    try {
+      const syntax = await runCli(['validate', '-f', broken]);
+      expect(syntax.code).toBe(2);
+      expect(syntax.stderr).toMatch(/line \d+, column \d+/);
+    } finally {
+      rmSync(broken, { force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { startLoad } from '../src/load/index.ts';
+import { isProcessAlive } from '../src/platforms/index.ts';
 import { Cluster, HELLO_DIR, helloSpec, waitFor } from './support/cluster.ts';
 
 /** promote, abort, rollback and their refusals, through the real CLI and API. */
@@ -165,7 +166,10 @@ describe('promote, abort and rollback', () => {
   it('deletes a service: instances and router stopped, history kept', async () => {
     const deleted = await cluster.cli('delete', service);
     expect(deleted.code, deleted.stderr).toBe(0);
-    await waitFor('every process of the service to stop', () => cluster.processes().length === 0, 30_000);
+    // The router host (the default layout) serves every service of the data dir and stays: the service's own
+    // processes stop, and its port stops answering.
+    await waitFor('every process of the service to stop', () => cluster.processes().every(({ pid, router }) => router === 'host' || !isProcessAlive(pid)), 30_000);
+    await waitFor(`port ${port} to stop answering`, () => fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true), 30_000);
     const history = await cluster.api<{ history: unknown[] }>('GET', `/v1/environments/development/services/${service}/history`);
     expect(history.body.history.length).toBeGreaterThan(3);
   });

@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from '../src/core/net.ts';
 import { lastVersions, startLoad } from '../src/load/index.ts';
+import { BASE_IMAGE } from '../src/platforms/docker/base-image.ts';
 import { Cluster, helloSpec, waitFor } from './support/cluster.ts';
 import { requireDocker } from './support/docker.ts';
 
@@ -13,7 +14,8 @@ import { requireDocker } from './support/docker.ts';
  * request; every container runs as nobody with the spec's limits and only the
  * revision mounted; an instance cannot read the data dir; `cutover logs`
  * shows the containers' output; a SIGKILLed control plane's successor adopts
- * the containers instead of sweeping them.
+ * the containers, and removes at start the containers of its own data dir
+ * that no record owns (never another data dir's).
  */
 const RATE = 300;
 const docker = await requireDocker();
@@ -99,15 +101,36 @@ docker.describe('a service on the docker platform', () => {
     expect(logs.stdout).toContain('hello 2.0.0');
   }, 300_000);
 
-  docker.it('adopts the containers after a SIGKILL of the control plane, instead of sweeping them', async () => {
+  docker.it('adopts the containers after a SIGKILL of the control plane, and removes only its own that no record owns', async () => {
     const before = (await containers('hello')).map((c) => c.Id).sort();
     expect(before).toHaveLength(3);
     await cluster.stopServer('SIGKILL');
-    await cluster.start();
-    await waitFor('the adopted instances to be healthy', async () => (await cluster.status('hello')).instances.filter((i) => i.healthy).length === 3, 60_000);
-    expect(cluster.log()).toContain('instance adopted');
-    expect((await containers('hello')).map((c) => c.Id).sort()).toEqual(before);
-    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    // A container left by a crash before its record was written (its mark, an instance no record has), and another data dir's.
+    const mark = readFileSync(join(cluster.dataDir, 'instance-mark'), 'utf8').trim();
+    const other = 'f'.repeat(32);
+    const create = async (name: string, labels: Record<string, string>) => {
+      const { Id } = await engine().api.call<{ Id: string }>({
+        method: 'POST', path: '/containers/create', query: { name },
+        body: { Image: BASE_IMAGE, Cmd: ['node', '-e', 'setInterval(() => {}, 1 << 30)'], User: '65534:65534', Labels: labels, HostConfig: { NetworkMode: 'host' } },
+      });
+      await engine().api.call({ method: 'POST', path: `/containers/${Id}/start` });
+      return Id;
+    };
+    const ownerless = await create('cutover-ghost-development-r1-aaaaaa', { 'cutover.mark': mark, 'cutover.instance': 'ghost-development-r1-aaaaaa', 'cutover.service': 'ghost' });
+    const foreign = await create('cutover-other-development-r1-bbbbbb', { 'cutover.mark': other, 'cutover.instance': 'other-development-r1-bbbbbb', 'cutover.service': 'other' });
+    try {
+      await cluster.start();
+      await waitFor('the adopted instances to be healthy', async () => (await cluster.status('hello')).instances.filter((i) => i.healthy).length === 3, 60_000);
+      expect(cluster.log()).toContain('instance adopted');
+      expect((await containers('hello')).map((c) => c.Id).sort()).toEqual(before);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      await waitFor('the ownerless container to be removed', async () => (await containers('ghost')).length === 0, 60_000);
+      expect(cluster.log()).toContain('stopping a process no record owns');
+      const kept = await engine().api.call<{ State: { Running: boolean } }>({ path: `/containers/${foreign}/json` });
+      expect(kept.State.Running).toBe(true);
+    } finally {
+      for (const id of [ownerless, foreign]) await engine().api.call({ method: 'DELETE', path: `/containers/${id}`, query: { force: 1 } }).catch(() => undefined);
+    }
   }, 180_000);
 
   docker.it('stops on SIGTERM by itself (the log streams do not hold it), leaving the containers serving', async () => {

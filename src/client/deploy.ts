@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { CutoverError, ErrorCode } from '../core/errors.ts';
 import type { StatusView } from '../api/views.ts';
 import type { ApiClient } from './api-client.ts';
 
@@ -43,14 +44,33 @@ export async function readSpecFile(file: string, environment?: string): Promise<
   const { spec, baseDir } = loaded;
   const target = deployedEnvironment(loaded.document, environment);
   const document = target === undefined ? loaded.document : withEnvironment(loaded.document, target);
+  const base = { service: spec.name, environment: target ?? spec.environment, version: spec.version, document };
+  if ('image' in spec.artifact) {
+    // An image by digest: nothing to upload; the server checks the digest (and its signature) against the environment.
+    const digest = spec.artifact.image.slice(spec.artifact.image.lastIndexOf('@sha256:') + '@sha256:'.length);
+    const signature = spec.artifact.signature === undefined ? undefined : await readSignature(resolve(baseDir, spec.artifact.signature));
+    return { ...base, data: Buffer.alloc(0), artifact: { digest, size: 0, ...(signature ? { signature } : {}) } };
+  }
   const { data, signature } = await readArtifact(resolve(baseDir, spec.artifact.path));
   const digest = createHash('sha256').update(data).digest('hex');
-  return { service: spec.name, environment: target ?? spec.environment, version: spec.version, document, data, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
+  return { ...base, data, artifact: { digest, size: data.length, ...(signature ? { signature } : {}) } };
 }
 
-/** Reads a spec file as readSpecFile does and uploads its artifact (stored by SHA-256). */
+/** An image artifact's signature file (`artifact.signature`), or the error naming it. */
+async function readSignature(path: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new CutoverError(ErrorCode.InvalidSpec, `spec.artifact.signature ${path} cannot be read (${(error as Error).message}); point it at the minisign signature of the image's digest, relative to the spec file`, {
+      problems: [{ path: 'spec.artifact.signature', message: `expected a readable minisign signature file, got ${path}` }],
+    });
+  });
+}
+
+/** Reads a spec file as readSpecFile does and uploads its artifact (stored by SHA-256); an image by digest uploads nothing. */
 export async function uploadSpecFile(client: ApiClient, file: string, environment?: string): Promise<UploadedSpec> {
   const { data, ...read } = await readSpecFile(file, environment);
+  // An image by digest has no bytes here (a packed artifact is never empty: gzip has a header).
+  if (data.length === 0) return read;
   const { digest } = await client.upload<{ digest: string }>('/v1/artifacts', data);
   return { ...read, artifact: { ...read.artifact, digest } };
 }

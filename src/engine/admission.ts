@@ -2,6 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
 import { isPortFree } from '../core/net.ts';
 import { checkDeployment, type CheckResult, type Environment } from '../environments/index.ts';
+import { imageArtifactOf } from '../spec/image-artifact.ts';
 import type { ServiceSpec } from '../spec/types.ts';
 import type { EngineContext } from './context.ts';
 import { describeRef, refOf } from '../core/types.ts';
@@ -32,19 +33,25 @@ export function environmentOf(ctx: EngineContext, spec: ServiceSpec): Environmen
 
 /** The environment's own rules (instances, strategy, windows, requiresSuccessIn, ports, disk) applied to a deployment now; reads only. */
 export async function environmentChecks(ctx: EngineContext, environment: Environment, spec: ServiceSpec, artifact: Pick<ArtifactClaim, 'digest' | 'size'>): Promise<CheckResult[]> {
-  return checkDeployment(environment, spec, {
+  const image = imageArtifactOf(spec);
+  // An image runs only where instances are containers; a process platform has nothing to run it with.
+  const platform: CheckResult[] =
+    image && environment.platform !== 'docker' && environment.platform !== 'swarm'
+      ? [{ check: 'artifact', ok: false, message: `artifact.image ${image.reference} runs only where instances are containers, and ${environment.name} runs them as ${environment.platform === 'simulated' ? 'simulated instances' : 'processes (platform local)'}; deploy files (artifact.path) there, or give ${environment.name} platform: docker or swarm in the server's config` }]
+      : [];
+  return [...platform, ...checkDeployment(environment, spec, {
     digest: artifact.digest,
     succeededIn: succeededIn(ctx, artifact.digest),
     ports: await portChecks(ctx, spec),
     // The size the server measured when it stored the upload, never the client's claim.
     disk: { free: await freeBytes(ctx.dataDir), needed: ((await ctx.artifacts.sizeOf(artifact.digest)) ?? 0) * 4 },
     now: new Date(),
-  });
+  })];
 }
 
 /** The number the next revision of the spec's service will have. */
 export function nextRevision(ctx: EngineContext, spec: ServiceSpec): number {
-  return (ctx.store.services.revisions(refOf(spec)).at(-1)?.number ?? 0) + 1;
+  return ctx.store.services.lastRevision(refOf(spec)) + 1;
 }
 
 /** Environments in which a deployment of this exact artifact succeeded (any service). */

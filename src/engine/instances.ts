@@ -4,6 +4,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { freePort } from '../core/net.ts';
 import { pickRef } from '../core/types.ts';
+import { imageArtifactOf } from '../spec/image-artifact.ts';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { InstanceRecord, RevisionRecord } from '../store/index.ts';
 import { instanceLogPath, revisionDir, type EngineContext } from './context.ts';
@@ -30,7 +31,9 @@ async function unpackIfMissing(ctx: EngineContext, revision: RevisionRecord, dir
       await mkdir(folder, { recursive: true, mode: ctx.sandbox.folderMode });
       await chmod(folder, ctx.sandbox.folderMode);
     }
-    await ctx.artifacts.unpack(revision.digest, dir, (unpacked) => ctx.sandbox.grant(unpacked, revision.environment));
+    // An image by digest brings its own files: its folder stays empty (and keeps the folder bookkeeping the same).
+    if (imageArtifactOf(revision.spec)) await mkdir(dir, { mode: ctx.sandbox.folderMode });
+    else await ctx.artifacts.unpack(revision.digest, dir, (unpacked) => ctx.sandbox.grant(unpacked, revision.environment));
   }
   return dir;
 }
@@ -62,6 +65,7 @@ export async function startInstance(ctx: EngineContext, revision: RevisionRecord
       port,
       logPath: record.logPath,
       ...(revision.spec.run.image !== undefined ? { image: revision.spec.run.image } : {}),
+      ...imageLaunch(revision),
       ...(revision.spec.resources ? { resources: revision.spec.resources } : {}),
     });
     ctx.store.instances.update(id, { pid });
@@ -119,4 +123,10 @@ export async function drainAndStop(ctx: EngineContext, instance: InstanceRecord,
   ctx.store.instances.update(instance.id, { state: 'stopped', inRotation: false, retireAt: null, message: 'stopped' });
   await syncRouter(ctx, instance);
   ctx.log.info({ ...pickRef(instance), instance: instance.id }, 'instance stopped');
+}
+
+/** The launch's image by digest, when the revision's artifact is one. */
+function imageLaunch(revision: RevisionRecord): { imageArtifact?: { reference: string; digest: string } } {
+  const image = imageArtifactOf(revision.spec);
+  return image ? { imageArtifact: { reference: image.reference, digest: image.digest } } : {};
 }

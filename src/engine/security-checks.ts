@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CutoverError, ErrorCode, messageOf } from '../core/errors.ts';
 import type { CheckResult, Environment } from '../environments/index.ts';
+import { imageArtifactOf, signedImageText } from '../spec/image-artifact.ts';
 import type { ServiceSpec } from '../spec/types.ts';
 import { parseMinisignPublicKey, verifyMinisign, type MinisignPublicKey, type MinisignVerification } from '../supply-chain/minisign/index.ts';
 import { buildPolicyInput, evaluatePolicies, signatureFromMinisign, type PolicyEvaluation, type PolicySignature } from '../supply-chain/policy/index.ts';
@@ -69,8 +70,9 @@ export async function assessSecurity(
 
   // Signature: a rollback or promotion carries the signature its artifact passed with (in this environment, or the one it is promoted from).
   const signatureText = artifact.signature ?? ctx.store.signatures.get(artifact.digest, environment.name);
-  // The plaintext bytes are read (and decrypted) only when there is a signature to check against them.
-  const data = signatureText !== undefined || environment.signatureRequired ? await ctx.artifacts.read(artifact.digest) : null;
+  // An image by digest is signed as the text of its digest; an archive as its plaintext bytes, read (and decrypted) only when there is a signature to check against them.
+  const image = imageArtifactOf(spec);
+  const data = signatureText === undefined && !environment.signatureRequired ? null : image ? signedImageText(image.digest) : await ctx.artifacts.read(artifact.digest);
   const { keys, bad } = trustedKeys(environment);
   for (const message of bad) checks.push({ check: 'signature', ok: false, message });
   let verification: MinisignVerification | null = null;
@@ -86,7 +88,16 @@ export async function assessSecurity(
 
   // Vulnerabilities: only with an advisory database configured.
   let scan: ScanReport | null = null;
-  if (ctx.advisoryDb) {
+  if (ctx.advisoryDb && image) {
+    // The scanner reads an artifact's lockfiles; an image's layers are not read, so an environment that blocks findings cannot clear it.
+    if (environment.blockVulnerabilitiesAt !== 'none') {
+      checks.push({
+        check: 'vulnerabilities',
+        ok: false,
+        message: `${environment.name} blocks findings at ${environment.blockVulnerabilitiesAt} or above, and cutover scans artifacts (their lockfiles), not images: ${image.reference} cannot be scanned here; deploy its files as an artifact (artifact.path), or set blockVulnerabilitiesAt: none for ${environment.name} if the image is scanned elsewhere`,
+      });
+    }
+  } else if (ctx.advisoryDb) {
     const dir = join(ctx.dataDir, 'tmp', `scan-${artifact.digest.slice(0, 16)}-${process.pid}-${Date.now()}`);
     try {
       await mkdir(dir, { recursive: true });
@@ -113,7 +124,7 @@ export async function assessSecurity(
   const signature = verification ? signatureFromMinisign(verification) : { state: 'not-checked' as const };
   const policy = evaluatePolicies(
     ctx.policies,
-    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: data?.length ?? (await ctx.artifacts.sizeOf(artifact.digest)) ?? 0 }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
+    buildPolicyInput({ spec, revision, artifact: { digest: artifact.digest, size: image ? 0 : (data?.length ?? (await ctx.artifacts.sizeOf(artifact.digest)) ?? 0) }, signature, ...(scan ? { scan: scan.summary } : {}), author }),
   );
   for (const violation of policy.violations) checks.push({ check: `policy ${violation.name}`, ok: false, message: violation.message + (violation.error ? ` (${violation.error})` : '') });
   return { signature, verification, scan, policy, checks };

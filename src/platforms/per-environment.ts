@@ -83,4 +83,8 @@ export class PerEnvironmentPlatform implements Platform {
   addressOf(id: string): string | undefined {
     return this.of(id).addressOf?.(id);
   }
+
+  placeOf(id: string): string | undefined {
+    return this.of(id).placeOf?.(id);
+  }
 }

@@ -14,6 +14,12 @@ export interface InstanceLaunch {
   logPath: string;
   /** The image to run on (`run.image`); platforms without images ignore it. */
   image?: string;
+  /**
+   * The spec's image by digest (`artifact.image`), instead of an artifact:
+   * it runs as it is (nothing mounted, in the image's own working
+   * directory). Container platforms only; the others refuse it.
+   */
+  imageArtifact?: { reference: string; digest: string };
   /** CPU and memory limits (`resources`); the local platform does not enforce them. */
   resources?: { cpus?: number; memoryBytes?: number };
 }
@@ -52,4 +58,6 @@ export interface Platform {
   exitOf(id: string): { code: number | null; signal: string | null } | undefined;
   /** The IPv4 address the instance listens on when not this host's loopback (a swarm task's node); absent or undefined: 127.0.0.1. */
   addressOf?(id: string): string | undefined;
+  /** Where the instance runs, in words for messages, when not on this host: "node worker-1 (10.0.0.2)". */
+  placeOf?(id: string): string | undefined;
 }

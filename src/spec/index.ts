@@ -8,3 +8,4 @@ export { DOCUMENT_PATH_LABEL, formatProblems } from './format.ts';
 export { toServiceSpec } from './normalize.ts';
 export type * from './types.ts';
 export { diffSpecs, SECRET_VALUE, type SpecChange } from './diff.ts';
+export { imageArtifactOf, signedImageText, type ImageArtifact } from './image-artifact.ts';

@@ -95,6 +95,14 @@ describe('loadSpecFile', () => {
     expect(error.problems).toEqual([expect.objectContaining({ path: 'spec.traffic.trustedProxies[1]', message: expect.stringContaining('CIDR range') })]);
   });
 
+  it('reads traffic.maxConnections and refuses a cap that is not a whole number from 1 to 1,000,000', () => {
+    const withCap = (maxConnections: unknown) => ({ ...minimal, spec: { ...minimal.spec, traffic: { maxConnections } } });
+    expect(validateSpec(withCap(2000)).spec.traffic).toEqual({ trustedProxies: [], maxConnections: 2000 });
+    for (const bad of [0, 1.5, 2_000_000, '2000']) {
+      expect(invalid(() => validateSpec(withCap(bad))).problems).toEqual([expect.objectContaining({ path: 'spec.traffic.maxConnections', message: expect.stringContaining('1 to 1000000') })]);
+    }
+  });
+
   it('says a missing file does not exist', async () => {
     await expect(loadSpecFile(path.join(FIXTURES_DIR, 'nope.yaml'))).rejects.toMatchObject({
       code: ErrorCode.NotFound,

@@ -16,7 +16,7 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
     name: document.metadata.name,
     environment: spec.environment,
     version: spec.version,
-    artifact: { path: spec.artifact.path },
+    artifact: spec.artifact.image !== undefined ? { image: spec.artifact.image, ...(spec.artifact.signature !== undefined ? { signature: spec.artifact.signature } : {}) } : { path: spec.artifact.path! },
     run: {
       command: [...spec.run.command],
       env: Object.fromEntries(Object.entries(spec.run.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
@@ -38,7 +38,11 @@ export function toServiceSpec(document: SpecDocument): ServiceSpec {
     progressDeadlineMs: toMs(spec.progressDeadline),
     drainTimeoutMs: toMs(spec.drainTimeout),
     supersede: spec.supersede,
-    traffic: { trustedProxies: [...spec.traffic.trustedProxies], ...(spec.traffic.router ? { router: spec.traffic.router } : {}) },
+    traffic: {
+      trustedProxies: [...spec.traffic.trustedProxies],
+      ...(spec.traffic.router ? { router: spec.traffic.router } : {}),
+      ...(spec.traffic.maxConnections !== undefined ? { maxConnections: spec.traffic.maxConnections } : {}),
+    },
     hooks: Object.fromEntries(
       Object.entries(spec.hooks).map(([point, hooks]) => [
         point,

@@ -4,6 +4,7 @@
  * values they look at may be invalid, so they check what they read.
  */
 import { z } from 'zod';
+import { IMAGE_BY_DIGEST } from './image-artifact.ts';
 
 type Mapping = Record<string, unknown>;
 
@@ -73,4 +74,40 @@ export const rollingCanProgress = z.superRefine((rolling: Mapping, ctx) => {
     input: rolling.maxUnavailable,
     message: `expected a value above 0 when maxSurge is 0, got ${JSON.stringify(rolling.maxUnavailable)}; with both at 0 no instance can ever be replaced, so raise maxSurge (e.g. 1) or maxUnavailable`,
   });
+}, whenMapping);
+
+
+/**
+ * `artifact.image` names its image by digest: a tag (or a name alone) can
+ * point at other contents tomorrow, so the gates would have judged
+ * something else than what runs.
+ */
+export const imageByDigest = z.superRefine((value: string, ctx) => {
+  if (IMAGE_BY_DIGEST.test(value)) return;
+  const digest = /@sha256:(.*)$/.exec(value)?.[1];
+  ctx.addIssue({
+    code: 'custom',
+    input: value,
+    message:
+      digest !== undefined
+        ? `expected an image by digest like "example/app@sha256:<64 lowercase hex digits>", got ${JSON.stringify(value)}, whose digest is not 64 lowercase hex digits`
+        : `expected an image by digest like "example/app@sha256:<64 hex digits>", got ${JSON.stringify(value)}: a tag can point at other contents later, so cutover deploys an image only by its digest; \`docker inspect --format '{{.Id}}' ${value}\` prints it`,
+  });
+});
+
+/** With `artifact.image` the image is what runs: `run.image` would name a second one. `artifact.signature` signs an image only. */
+export const imageIsTheArtifact = z.superRefine((spec: Mapping, ctx) => {
+  const artifact = isMapping(spec.artifact) ? spec.artifact : {};
+  const run = isMapping(spec.run) ? spec.run : {};
+  if (artifact.image !== undefined && run.image !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['run', 'image'], input: run.image, message: 'expected no run.image with artifact.image: the artifact\'s image is what runs; remove run.image' });
+  }
+  if (artifact.signature !== undefined && artifact.image === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['artifact', 'signature'],
+      input: artifact.signature,
+      message: 'expected artifact.signature only with artifact.image; an archive\'s signature is the file <archive>.minisig beside it',
+    });
+  }
 }, whenMapping);

@@ -20,10 +20,11 @@ import {
   serviceName,
   text,
 } from './fields.ts';
-import { exactlyOneOf, mirrorNeedsBuiltinRouter, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
+import { exactlyOneOf, imageByDigest, imageIsTheArtifact, mirrorNeedsBuiltinRouter, previewPortDiffersFromPort, rollingCanProgress } from './rules.ts';
 import { analysisSchema } from './analysis-schema.ts';
 import { exactValueProblem, headerNameProblem, MAX_REGEX_LENGTH, regexProblem } from '../core/header-route.ts';
 import { TRAFFIC_ROUTER_TYPES } from './types.ts';
+import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT } from '../router/wire.ts';
 import { hooksSchema } from './hooks-schema.ts';
 
 const mapping = (what: string) => ({ error: expected(`a mapping ${what}`) });
@@ -154,6 +155,9 @@ const traffic = z
         .enum(TRAFFIC_ROUTER_TYPES, { error: expected(`one of ${TRAFFIC_ROUTER_TYPES.join(', ')}`) })
         .optional()
         .describe('The data plane: builtin (cutover\'s own router) or haproxy (HAProxy 2.6+, driven by cutover); default: the environment\'s, else builtin.'),
+      maxConnections: integer(1, MAX_CONNECTIONS_LIMIT)
+        .optional()
+        .describe(`The most client connections the built-in router holds open at once for this service, on each of its ports; beyond it new connections are closed at once, so a flood on one service leaves its neighbours served. Default ${DEFAULT_MAX_CONNECTIONS}. HAProxy ignores it.`),
     },
     mapping('of traffic settings, like { router: haproxy } or { trustedProxies: ["10.0.0.0/8"] }'),
   )
@@ -188,10 +192,20 @@ const service = z
       version: text('a non-empty string like "2.0.0"').describe('Version being deployed; quote it so YAML keeps it as text.'),
       artifact: z
         .strictObject(
-          { path: text('a path to the service\'s files, relative to the spec file').describe('Directory or archive of the service.') },
-          mapping('like { path: ./build }'),
+          {
+            path: text('a path to the service\'s files, relative to the spec file').optional().describe('Directory or archive of the service.'),
+            image: text('an image by digest like "example/app@sha256:<64 hex digits>"')
+              .check(imageByDigest)
+              .optional()
+              .describe('Instead of path: an image named by its digest, run as it is where the environment runs containers (platform docker or swarm); the digest is the image ID (`docker inspect --format {{.Id}}`).'),
+            signature: text('a path to a minisign signature file, relative to the spec file')
+              .optional()
+              .describe('With image: the minisign signature of the text "sha256:<digest>" (checked against the environment\'s trusted keys).'),
+          },
+          mapping('like { path: ./build } or { image: example/app@sha256:… }'),
         )
-        .describe('What to run.'),
+        .check(exactlyOneOf(['path', 'image']))
+        .describe('What to run: files (path) or an image by digest (image).'),
       run: z
         .strictObject(
           {
@@ -245,7 +259,7 @@ const service = z
     },
     mapping('with version, artifact, run and port'),
   )
-  .check(previewPortDiffersFromPort, mirrorNeedsBuiltinRouter);
+  .check(previewPortDiffersFromPort, mirrorNeedsBuiltinRouter, imageIsTheArtifact);
 
 export const specDocumentSchema = z.strictObject(
   {

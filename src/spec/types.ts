@@ -101,8 +101,12 @@ export interface ServiceSpec {
   name: string;
   environment: string;
   version: string;
-  /** `path` as written, relative to the spec file. */
-  artifact: { path: string };
+  /**
+   * `path` as written, relative to the spec file; or `image`, an image by
+   * digest (`name@sha256:<hex>`) that runs as it is, with the minisign
+   * signature file of its digest (`signature`, relative to the spec file).
+   */
+  artifact: { path: string } | { image: string; signature?: string };
   /**
    * `secretEnv` holds the values written `{ secret: "..." }`: the server seals
    * them (age) as soon as it receives them and opens them only to start an
@@ -135,4 +139,6 @@ export interface TrafficSpec {
   trustedProxies: string[];
   /** The data plane; absent: the environment's router, else the built-in one. */
   router?: TrafficRouterType;
+  /** The built-in router's cap on the service's client connections per port; absent: DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
 }

@@ -50,6 +50,8 @@ export async function startPrivateEngine(options: PrivateEngineOptions = {}): Pr
   let child: ChildProcess;
   let exited: Promise<string>;
   const running = () => child.exitCode === null && child.signalCode === null;
+  /** Set once stop() begins: an exit before that is the engine dying under a test, said with its last words. */
+  let stopping = false;
 
   const launch = (extra: string[] = []): void => {
     const log = openSync(logFile, 'a');
@@ -75,7 +77,18 @@ export async function startPrivateEngine(options: PrivateEngineOptions = {}): Pr
     const started = child;
     exited = new Promise<string>((resolve) => {
       started.once('error', (error) => resolve(error.message));
-      started.once('exit', (code, signal) => resolve(`dockerd exited (${code ?? signal})`));
+      started.once('exit', (code, signal) => {
+        resolve(`dockerd exited (${code ?? signal})`);
+        // Twice in one session a swarm's manager engine died mid-test (ECONNREFUSED on its socket) and its log went with its folder.
+        if (stopping) return;
+        let words = '';
+        try {
+          words = lastWords(logFile);
+        } catch {
+          // its folder is gone already
+        }
+        console.warn(`the private Docker engine ${options.netns ? `of ${options.netns.hostname} ` : ''}(${root}) exited with ${code ?? signal} while in use: ${words}`);
+      });
     });
   };
 
@@ -99,6 +112,7 @@ export async function startPrivateEngine(options: PrivateEngineOptions = {}): Pr
   };
 
   const stop = async (): Promise<void> => {
+    stopping = true;
     if (running()) {
       const containers = await api.call<{ Id: string }[]>({ path: '/containers/json', query: { all: 1 } }).catch(() => []);
       for (const container of containers) await api.call({ method: 'DELETE', path: `/containers/${container.Id}`, query: { force: 1 } }).catch(() => undefined);

@@ -73,3 +73,23 @@ function splitTag(tag: string): [string, string] {
   const colon = tag.lastIndexOf(':');
   return colon > tag.lastIndexOf('/') ? [tag.slice(0, colon), tag.slice(colon + 1)] : [tag, 'latest'];
 }
+
+/**
+ * The engine's name for an image by digest (`artifact.image`), without a
+ * registry: the digest is the image ID (`docker inspect --format
+ * '{{.Id}}'`, the SHA-256 of the image's config, which names its layers by
+ * their content), the same on every engine after `docker save | docker
+ * load`; returned as `sha256:<hex>`, so exactly that content runs whatever
+ * tag points where. A registry's manifest digest (a RepoDigest the engine
+ * recorded at a pull) is accepted too. The engine pulls nothing here.
+ */
+export async function resolveImageArtifact(engine: DockerEngine, image: { reference: string; digest: string }, context: Record<string, unknown> = {}): Promise<string> {
+  const id = `sha256:${image.digest}`;
+  if (await hasImage(engine, id)) return id;
+  if (await hasImage(engine, image.reference)) return image.reference;
+  throw new CutoverError(
+    ErrorCode.InstanceStartFailed,
+    `artifact.image ${image.reference} is not in the Docker engine at ${engine.socket}: no image has the ID ${id}, and no image was pulled with that digest; load the image there (docker load, or docker save IMAGE | docker -H … load), and name it by the digest \`docker inspect --format '{{.Id}}' IMAGE\` prints`,
+    { context },
+  );
+}

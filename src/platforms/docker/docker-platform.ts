@@ -5,22 +5,10 @@ import type { Logger } from '../../monitoring/logger.ts';
 import { httpProbe } from '../local/http-probe.ts';
 import { isProcessAlive } from '../local/proc.ts';
 import type { InstanceLaunch, Platform, ProbeResult } from '../platform.ts';
-import { BASE_IMAGE, buildBaseImage, hasImage } from './base-image.ts';
+import { BASE_IMAGE, buildBaseImage, hasImage, resolveImageArtifact } from './base-image.ts';
 import { EngineError, isGone, type DockerEngine } from './engine-api.ts';
+import { APP_DIR, instanceEnv, instanceLabels, LABEL } from './container-spec.ts';
 import { copyLogs } from './logs.ts';
-
-/** Labels on every container: what it is, and whose (this server's opaque mark). */
-export const LABEL = {
-  mark: 'cutover.mark',
-  instance: 'cutover.instance',
-  service: 'cutover.service',
-  environment: 'cutover.environment',
-  revision: 'cutover.revision',
-  log: 'cutover.log',
-} as const;
-
-/** Where the artifact is mounted (read-only) and the instance's working directory. */
-export const APP_DIR = '/app';
 
 export interface DockerPlatformOptions {
   /** This server's opaque mark (platforms/isolation/mark.ts). */
@@ -98,35 +86,21 @@ export class DockerPlatform implements Platform {
 
   async start(launch: InstanceLaunch): Promise<{ pid: number }> {
     const context = { service: launch.service, revision: launch.revision, instance: launch.id };
-    const image = launch.image ?? this.options.imageFor(launch.environment) ?? (await this.ensureBaseImage());
+    const image = launch.imageArtifact
+      ? await resolveImageArtifact(this.engine, launch.imageArtifact, context)
+      : (launch.image ?? this.options.imageFor(launch.environment) ?? (await this.ensureBaseImage()));
     const { uid, gid } = this.options.account(launch.environment);
     const body = {
       Image: image,
       Cmd: launch.command,
-      WorkingDir: APP_DIR,
+      // An image by digest runs in its own working directory; an artifact in its mount.
+      ...(launch.imageArtifact ? {} : { WorkingDir: APP_DIR }),
       User: `${uid}:${gid}`,
-      Env: Object.entries({
-        PATH: '/usr/local/bin:/usr/bin:/bin',
-        HOME: '/tmp',
-        ...launch.env,
-        PORT: String(launch.port),
-        CUTOVER_SERVICE: launch.service,
-        CUTOVER_ENVIRONMENT: launch.environment,
-        CUTOVER_VERSION: launch.version,
-        CUTOVER_REVISION: String(launch.revision),
-        CUTOVER_INSTANCE: launch.id,
-      }).map(([key, value]) => `${key}=${value}`),
-      Labels: {
-        [LABEL.mark]: this.options.mark,
-        [LABEL.instance]: launch.id,
-        [LABEL.service]: launch.service,
-        [LABEL.environment]: launch.environment,
-        [LABEL.revision]: String(launch.revision),
-        [LABEL.log]: launch.logPath,
-      },
+      Env: instanceEnv(launch),
+      Labels: instanceLabels(this.options.mark, launch),
       HostConfig: {
         NetworkMode: 'host',
-        Binds: [`${launch.dir}:${APP_DIR}:ro`],
+        Binds: launch.imageArtifact ? [] : [`${launch.dir}:${APP_DIR}:ro`],
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
         CapDrop: ['ALL'],

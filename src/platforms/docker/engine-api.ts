@@ -1,4 +1,4 @@
-import { request, type IncomingMessage } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 
 /**
@@ -45,6 +45,14 @@ export interface EngineRequest {
 }
 
 export class DockerEngine {
+  /**
+   * Its own keep-alive pool, without the socket timeout of Node's global
+   * agent (5 s since Node 19): a call the engine takes longer to answer
+   * (creating a container on the vfs driver under load) timed out there
+   * with "no answer within undefined ms". A call's own `timeoutMs` still applies.
+   */
+  private readonly agent = new Agent({ keepAlive: true });
+
   constructor(readonly socket: string) {}
 
   /** Sends a request and returns the response unread (for streams: logs). Errors are EngineError with the engine's message. */
@@ -64,7 +72,7 @@ export class DockerEngine {
           ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
           // A stream's socket never goes back to the shared keep-alive pool: it is unref'd, and the engine
           // may close it as the stream ends, so the next call would be sent on a dead socket (ECONNRESET).
-          ...(req.unref ? { agent: false } : {}),
+          agent: req.unref ? false : this.agent,
         },
         resolve,
       );

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createOnce } from '../../core/create-once.ts';
+
+const MARK = /^[0-9a-f]{32}$/;
 
 /** The environment variable every instance carries: this server's opaque mark, nothing about where it keeps data. */
 export const MARK_VARIABLE = 'CUTOVER_MARK';
@@ -12,13 +15,16 @@ export const MARK_VARIABLE = 'CUTOVER_MARK';
  */
 export function serverMark(dataDir: string): string {
   const file = join(dataDir, 'instance-mark');
+  const fresh = `${randomBytes(16).toString('hex')}\n`;
+  let found: string;
   try {
-    const mark = readFileSync(file, 'utf8').trim();
-    if (/^[0-9a-f]{32}$/.test(mark)) return mark;
+    found = readFileSync(file, 'utf8').trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // Replicas started together each try: the first one's mark is every one's (or a replica could not adopt the others' instances).
+    found = createOnce(file, fresh).trim();
   }
-  const mark = randomBytes(16).toString('hex');
-  writeFileSync(file, `${mark}\n`, { mode: 0o600 });
-  return mark;
+  if (MARK.test(found)) return found;
+  writeFileSync(file, fresh, { mode: 0o600 });
+  return fresh.trim();
 }

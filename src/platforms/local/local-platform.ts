@@ -22,6 +22,8 @@ import { findProcesses, isProcessAlive, outermost, processIs } from './proc.ts';
 export class LocalPlatform implements Platform {
   readonly type = 'local';
   private readonly exits = new Map<string, { code: number | null; signal: string | null }>();
+  /** Instances this server started whose exit it has not seen: their pid is theirs until Node reaps it. */
+  private readonly children = new Map<string, number>();
 
   constructor(
     /** This server's opaque mark (platforms/isolation/mark.ts). */
@@ -45,6 +47,10 @@ export class LocalPlatform implements Platform {
   }
 
   async start(launch: InstanceLaunch): Promise<{ pid: number }> {
+    if (launch.imageArtifact) {
+      // Admission refuses it first (engine/admission.ts); this is the platform's own word, should anything get here.
+      throw new CutoverError(ErrorCode.InstanceStartFailed, `instance ${launch.id}: artifact.image ${launch.imageArtifact.reference} runs only on a container platform (docker or swarm), not as a process; deploy files (artifact.path) to ${launch.environment}`);
+    }
     mkdirSync(dirname(launch.logPath), { recursive: true });
     // A refused environment (no isolation here) throws before anything is opened.
     const plan = this.sandbox.plan({
@@ -76,7 +82,11 @@ export class LocalPlatform implements Platform {
         child.once('spawn', () => resolve(child.pid!));
         child.once('error', reject);
       });
-      child.on('exit', (code, signal) => this.exits.set(launch.id, { code, signal }));
+      this.children.set(launch.id, pid);
+      child.on('exit', (code, signal) => {
+        this.children.delete(launch.id);
+        this.exits.set(launch.id, { code, signal });
+      });
       child.unref();
       return { pid };
     } catch (error) {
@@ -90,7 +100,15 @@ export class LocalPlatform implements Platform {
     }
   }
 
+  /**
+   * A child of this server is its instance until its exit is seen (the pid
+   * is not reused before Node reaps it), whatever its environment reads
+   * meanwhile: a program that execs (a shell's `exec`, pyenv's shims) shows a
+   * half-written one for a moment. Others (adopted after a restart) are
+   * recognised by their marks.
+   */
   isRunning(id: string, pid: number | null): boolean {
+    if (pid !== null && this.children.get(id) === pid) return isProcessAlive(pid);
     return pid !== null && processIs(pid, this.isInstance(id));
   }
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../monitoring/logger.ts';
-import { APP_DIR, LABEL } from '../docker/docker-platform.ts';
+import { APP_DIR, instanceEnv, instanceLabels, LABEL } from '../docker/container-spec.ts';
 import { BASE_IMAGE } from '../docker/base-image.ts';
 import { isGone, type DockerEngine } from '../docker/engine-api.ts';
 import { copyLogs } from '../docker/logs.ts';
@@ -90,16 +90,10 @@ export class SwarmPlatform implements Platform {
   async start(launch: InstanceLaunch): Promise<{ pid: number }> {
     const context = { service: launch.service, revision: launch.revision, instance: launch.id };
     this.follow();
-    const image = launch.image ?? this.options.imageFor(launch.environment) ?? BASE_IMAGE;
+    // An image by digest is named by its image ID, which every node that loaded it has (no node pulls it: there is no registry).
+    const image = launch.imageArtifact ? `sha256:${launch.imageArtifact.digest}` : (launch.image ?? this.options.imageFor(launch.environment) ?? BASE_IMAGE);
     const { uid, gid } = this.options.account(launch.environment);
-    const labels = {
-      [LABEL.mark]: this.options.mark,
-      [LABEL.instance]: launch.id,
-      [LABEL.service]: launch.service,
-      [LABEL.environment]: launch.environment,
-      [LABEL.revision]: String(launch.revision),
-      [LABEL.log]: launch.logPath,
-    };
+    const labels = instanceLabels(this.options.mark, launch);
     const spec = {
       Name: serviceName(launch.id),
       Labels: labels,
@@ -107,24 +101,13 @@ export class SwarmPlatform implements Platform {
         ContainerSpec: {
           Image: image,
           Command: launch.command,
-          Dir: APP_DIR,
+          ...(launch.imageArtifact ? {} : { Dir: APP_DIR }),
           User: `${uid}:${gid}`,
           Labels: labels,
-          Env: Object.entries({
-            PATH: '/usr/local/bin:/usr/bin:/bin',
-            HOME: '/tmp',
-            ...launch.env,
-            // The router reaches the task at its node's address, not on loopback.
-            HOST: '0.0.0.0',
-            PORT: String(launch.port),
-            CUTOVER_SERVICE: launch.service,
-            CUTOVER_ENVIRONMENT: launch.environment,
-            CUTOVER_VERSION: launch.version,
-            CUTOVER_REVISION: String(launch.revision),
-            CUTOVER_INSTANCE: launch.id,
-          }).map(([key, value]) => `${key}=${value}`),
+          // The router reaches the task at its node's address, not on loopback.
+          Env: instanceEnv(launch, { HOST: '0.0.0.0' }),
           Mounts: [
-            { Type: 'bind', Source: launch.dir, Target: APP_DIR, ReadOnly: true },
+            ...(launch.imageArtifact ? [] : [{ Type: 'bind', Source: launch.dir, Target: APP_DIR, ReadOnly: true }]),
             { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: 64 * 1024 * 1024 } },
           ],
           ReadOnly: true,
@@ -210,7 +193,7 @@ export class SwarmPlatform implements Platform {
   }
 
   /** The node in words, for messages: "node worker-1 (10.0.0.2)". */
-  nodeOf(id: string): string | undefined {
+  placeOf(id: string): string | undefined {
     const known = this.instances.get(id);
     return known?.task ? describeNode(known.node, known.task.nodeId) : undefined;
   }
@@ -218,7 +201,7 @@ export class SwarmPlatform implements Platform {
   /** A failed check names the node, so a message about an instance says where it was lost. */
   async probe(instance: { id: string; port: number }, path: string, timeoutMs: number): Promise<ProbeResult> {
     const result = await httpProbe(instance.port, path, timeoutMs, this.addressOf(instance.id));
-    return result.ok ? result : { ok: false, detail: `${result.detail} on ${this.nodeOf(instance.id) ?? 'its node'}` };
+    return result.ok ? result : { ok: false, detail: `${result.detail} on ${this.placeOf(instance.id) ?? 'its node'}` };
   }
 
   /** Whether this platform started (or adopted) the instance, or saw it end. */
@@ -268,7 +251,7 @@ export class SwarmPlatform implements Platform {
       const ended = wasRunning ? !entry.running : entry.adopted && !!task && ENDED.has(task.state);
       if (ended && !entry.stopping) {
         this.exits.set(entry.instance, this.endOf(entry));
-        this.options.log.warn({ instance: entry.instance, node: this.nodeOf(entry.instance), detail: task?.message }, 'a swarm task ended');
+        this.options.log.warn({ instance: entry.instance, node: this.placeOf(entry.instance), detail: task?.message }, 'a swarm task ended');
         this.instances.delete(entry.instance);
         await this.removeService(entry.service);
       } else if (!wasRunning && entry.running) {
