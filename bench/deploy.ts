@@ -188,6 +188,8 @@ async function runOn(platform: BenchPlatform, dockerHost: string | undefined): P
     await new Promise((resolve) => server.once('exit', resolve));
     for (const { pid } of findMarked({ CUTOVER_DATA_DIR: dataDir })) signalGroup(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+    // The server unpacks revisions beside its data dir (`<data-dir>-revisions`, outside it on purpose: server.ts).
+    rmSync(`${dataDir}-revisions`, { recursive: true, force: true });
   }
   return { rows, rollbacks };
 }

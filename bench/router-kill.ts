@@ -1,11 +1,13 @@
 /**
  * Requests lost per SIGKILL of the data plane (issue 12, finding 4), with
- * the control plane up and with it SIGKILLed: the router as one process
- * (`CUTOVER_ROUTER_WORKERS=1`, restarted by the control plane's supervision)
- * and the default, a supervisor and 2 workers (a dead worker is replaced by
- * the supervisor; a dead supervisor's workers go on serving and start a new
- * router that takes over). Prints one row per (layout, victim, control
- * plane); run it small on a loaded machine and say the load beside it.
+ * the control plane up and with it SIGKILLed: a router of the service's own
+ * (CUTOVER_ROUTER_LAYOUT=per-service) as one process (`CUTOVER_ROUTER_WORKERS=1`,
+ * restarted by the control plane's supervision) and as a supervisor and 2
+ * workers, and the default layout, one router host for every service of the
+ * data dir (a supervisor and 2 workers). With workers, a dead worker is
+ * replaced by the supervisor; a dead supervisor's workers go on serving and
+ * start a new router that takes over. Prints one row per (layout, victim,
+ * control plane); run it small on a loaded machine and say the load beside it.
  *
  *   npm run bench:router-kill -- [--kills 5] [--rate 200]
  */
@@ -57,9 +59,10 @@ async function killsUnder(cluster: Cluster, load: LoadRun, count: number, victim
   return failed;
 }
 
-async function measure(layout: string, workers: string): Promise<Row[]> {
+async function measure(layout: string, workers: string, routerLayout: 'shared' | 'per-service'): Promise<Row[]> {
   process.env.CUTOVER_ROUTER_WORKERS = workers;
   const cluster = new Cluster();
+  cluster.serverEnv = { CUTOVER_ROUTER_LAYOUT: routerLayout };
   const rows: Row[] = [];
   try {
     const port = await freePort();
@@ -98,7 +101,11 @@ async function measure(layout: string, workers: string): Promise<Row[]> {
 }
 
 const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
-const rows = [...(await measure('one router process (--workers 1)', '1')), ...(await measure('supervisor + 2 workers (default)', '2'))];
+const rows = [
+  ...(await measure('a router per service, one process (--workers 1)', '1', 'per-service')),
+  ...(await measure('a router per service, supervisor + 2 workers', '2', 'per-service')),
+  ...(await measure('one router host for every service, supervisor + 2 workers (default)', '2', 'shared')),
+];
 console.log(`router kills under ${RATE} req/s; load average ${loadAtStart} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end, on ${availableParallelism()} cores`);
 console.log('| layout | SIGKILL of | control plane | kills | requests failed per kill | note |');
 console.log('|---|---|---|---|---|---|');

@@ -4,9 +4,9 @@
  * service and with N (default 20), and the marginal cost per service,
  * (RSS at N - RSS at 1) / (N - 1), for three layouts in one run:
  *
- * - a router per service, supervisor and 2 workers (the default layout);
+ * - a router per service, supervisor and 2 workers (CUTOVER_ROUTER_LAYOUT=per-service);
  * - a router per service as one process (CUTOVER_ROUTER_WORKERS=1);
- * - one router for every service (`router --host`, supervisor and 2 workers).
+ * - one router for every service (`router --host`, supervisor and 2 workers: the default layout).
  *
  * Each service gets a config pushed through its own admin API, as the
  * control plane pushes it (2 instances, 2 revisions, a health check), and
@@ -168,7 +168,7 @@ async function sharedLayout(instances: number[]): Promise<Row> {
   for (let i = 1; i < SERVICES; i++) await add(i);
   const many = await settledRss([pid]);
   stopGroups([pid]);
-  return { layout: 'one router for every service (--host)', processes: '1 + 2', one, many };
+  return { layout: 'one router for every service (--host, the default)', processes: '1 + 2', one, many };
 }
 
 function stopGroups(pids: number[]): void {
@@ -197,7 +197,7 @@ const upstream = await instances();
 try {
   const started = loadavg()[0]!;
   const rows = [
-    await perServiceLayout('2', 'a router per service (default)', upstream.ports),
+    await perServiceLayout('2', 'a router per service (CUTOVER_ROUTER_LAYOUT=per-service)', upstream.ports),
     await perServiceLayout('1', 'a router per service, CUTOVER_ROUTER_WORKERS=1', upstream.ports),
     await sharedLayout(upstream.ports),
   ];

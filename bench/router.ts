@@ -3,8 +3,11 @@
  * In one run, the same three examples/hello instances are served directly
  * (one instance), through cutover's built-in router (a separate OS process,
  * as in production), through HAProxy as cutover drives it (traffic: { router:
- * haproxy }: health checks, a log line per request that this process reads
- * during the run as the server would), through plain HAProxy and plain nginx (Debian packages,
+ * haproxy }: health checks, log lines that this process reads during the
+ * run as the server would; idle, about 50 lines a second, as while no
+ * deployment is judged; judged, this process reading the samples each second
+ * as the comparative judge does, about 1,000 lines a second; and once more
+ * with every answer logged), through plain HAProxy and plain nginx (Debian packages,
  * hand-written configs, keep-alive to the upstreams on). Each target gets
  * the same closed loop (wrk: 2 threads, 32 connections) and the same paced
  * open-loop rate (cutover's load generator), and the table shows req/s,
@@ -28,6 +31,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 5);
 const INSTANCES = 3;
+/** BENCH_ROUTER_ONLY=haproxy: only the HAProxy contenders (driven and plain), for quick before/after runs of the driver. */
+const ONLY_HAPROXY = process.env.BENCH_ROUTER_ONLY === 'haproxy';
+/** BENCH_ROUTER_ONLY=builtin: only the built-in router's rows and plain HAProxy, for quick before/after runs of the router. */
+const ONLY_BUILTIN = process.env.BENCH_ROUTER_ONLY === 'builtin';
 /**
  * Untimed load before each target's closed loop, so Node's JIT (router and
  * instances) is warm for every contender alike. On a loaded machine 2 s was
@@ -35,6 +42,9 @@ const INSTANCES = 3;
  * cost 626 µs of CPU per request in the next 8 s, 236 µs after 12 s of warm-up.
  */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+/** The driven HAProxy while no deployment of the service is judged (nobody reads its samples), and while one is. */
+const DRIVEN_IDLE = 'haproxy (driven, idle)';
+const DRIVEN_JUDGED = 'haproxy (driven, judged)';
 
 interface Figures {
   rps: number;
@@ -60,6 +70,8 @@ interface Row {
   coresUsed: number;
   /** Its processes (and, for HAProxy, threads) while measured: what each contender was allowed to use. */
   layout: string;
+  /** The cutover-driven HAProxy: the part of cpuUsPerRequest spent by this process reading log lines. */
+  readerUsPerRequest?: number;
 }
 
 /** Clock ticks per second of /proc/PID/stat's times (USER_HZ; 100 on Linux). */
@@ -153,14 +165,17 @@ async function measure(name: string, url: string, pids: () => number[], kind: 'n
   if (WARMUP_SECONDS > 0) await wrk(url, WARMUP_SECONDS);
   const processes = pids();
   const cpuBefore = cpuMs(processes);
+  const readerBefore = cpuMs([process.pid]);
   const closed = await wrk(url);
   const cpu = cpuMs(processes) - cpuBefore;
+  const reader = cpuMs([process.pid]) - readerBefore;
   const open = await openLoop(url);
   return {
     name,
     closed,
     open,
     cpuUsPerRequest: (cpu * 1000) / (closed.requests ?? NaN),
+    ...(processes.includes(process.pid) ? { readerUsPerRequest: (reader * 1000) / (closed.requests ?? NaN) } : {}),
     coresUsed: cpu / (SECONDS * 1000),
     layout: describeLayout(processes, kind),
   };
@@ -267,7 +282,8 @@ function print(rows: Row[]): void {
   console.log(`${'target'.padEnd(28)} ${'CPU µs/req'.padStart(10)} ${'×HAProxy'.padStart(9)} ${'cores used'.padStart(10)}  layout`);
   for (const row of rows) {
     console.log(
-      `${row.name.padEnd(28)} ${row.cpuUsPerRequest.toFixed(0).padStart(10)} ${(haproxy ? ratio(row.cpuUsPerRequest, haproxy.cpuUsPerRequest) : '-').padStart(9)} ${row.coresUsed.toFixed(2).padStart(10)}  ${row.layout}`,
+      `${row.name.padEnd(28)} ${row.cpuUsPerRequest.toFixed(0).padStart(10)} ${(haproxy ? ratio(row.cpuUsPerRequest, haproxy.cpuUsPerRequest) : '-').padStart(9)} ${row.coresUsed.toFixed(2).padStart(10)}  ${row.layout}` +
+        (row.readerUsPerRequest === undefined ? '' : ` (log reader ${row.readerUsPerRequest.toFixed(0)} µs/req of it)`),
     );
   }
   printVerdict(rows, haproxy);
@@ -284,9 +300,11 @@ function printVerdict(rows: Row[], haproxy: Row | undefined): void {
       const p99 = row.closed.p99 / haproxy.closed.p99;
       console.log(`  ${row.name}: ${rps.toFixed(2)}× req/s (target ≥ 0.60: ${rps >= 0.6 ? 'met' : 'NOT met'}), ${p99.toFixed(2)}× p99 (target ≤ 2.00: ${p99 <= 2 ? 'met' : 'NOT met'})`);
     }
-    if (row.name === 'haproxy (cutover-driven)') {
+    if (row.name === DRIVEN_IDLE || row.name === DRIVEN_JUDGED) {
       const rps = row.closed.rps / haproxy.closed.rps;
-      console.log(`  ${row.name}: ${rps.toFixed(2)}× req/s (target ≥ 0.95: ${rps >= 0.95 ? 'met' : 'NOT met'})`);
+      const cpu = row.cpuUsPerRequest / haproxy.cpuUsPerRequest;
+      const when = row.name === DRIVEN_IDLE ? 'no deployment judged' : 'a deployment judged';
+      console.log(`  ${row.name} (${when}): ${rps.toFixed(2)}× req/s (target ≥ 0.95: ${rps >= 0.95 ? 'met' : 'NOT met'}), ${cpu.toFixed(2)}× CPU per request`);
     }
   }
 }
@@ -337,22 +355,27 @@ async function main(): Promise<void> {
     }
     for (const port of upstreams) await waitFor(`http://127.0.0.1:${port}/healthz`);
     const rows: Row[] = [];
-    rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`, instances[0]!, 'node'));
+    if (!ONLY_HAPROXY && !ONLY_BUILTIN) rows.push(await measure('instance direct (1 of 3)', `http://127.0.0.1:${upstreams[0]}/`, instances[0]!, 'node'));
 
     writeFileSync(join(dir, 'token'), 'bench-token\n', { mode: 0o600 });
     // One process (--workers 1) and the default layout (a supervisor and its workers), to show what the workers buy;
     // with BENCH_ROUTER_BASELINE (another build's dist/router/main.js), that build's router too, for a before/after in one run.
     const baseline = process.env.BENCH_ROUTER_BASELINE;
-    const routers: { name: string; args: string[]; workers?: string }[] = [
-      { name: 'cutover built-in, 1 process', args: nodeArgsFor(Program.router, 'dist'), workers: '1' },
-      { name: 'cutover built-in (default)', args: nodeArgsFor(Program.router, 'dist') },
+    // Each server side (CUTOVER_ROUTER_SERVER: Node's http.Server, or the router's own on net sockets), in each layout.
+    const routers: { name: string; args: string[]; workers?: string; server?: string }[] = [
+      { name: 'cutover built-in, 1 process', args: nodeArgsFor(Program.router, 'dist'), workers: '1', server: 'own' },
+      { name: 'cutover built-in (default)', args: nodeArgsFor(Program.router, 'dist'), server: 'own' },
+      { name: 'built-in Node server, 1 process', args: nodeArgsFor(Program.router, 'dist'), workers: '1', server: 'node' },
+      { name: 'built-in Node server, default layout', args: nodeArgsFor(Program.router, 'dist'), server: 'node' },
       ...(baseline ? [{ name: 'baseline, 1 process', args: [baseline], workers: '1' }, { name: 'baseline (default)', args: [baseline] }] : []),
     ];
-    for (const [i, router] of routers.entries()) {
+    for (const [i, router] of (ONLY_HAPROXY ? [] : routers).entries()) {
       const routerPort = await freePort();
       const adminPort = await freePort();
       const state = join(dir, `state-${i}.json`);
-      const pids = start(process.execPath, [...router.args, '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(router.workers ? ['--workers', router.workers] : [])]);
+      const pids = start(process.execPath, [...router.args, '--state-file', state, '--admin-port', String(adminPort), '--token-file', join(dir, 'token'), ...(router.workers ? ['--workers', router.workers] : [])], {
+        env: { ...process.env, ...(router.server ? { CUTOVER_ROUTER_SERVER: router.server } : {}) },
+      });
       await waitFor(`http://127.0.0.1:${adminPort}/healthz`);
       await new RouterAdminClient(adminPort, 'bench-token').pushConfig({
         service: 'bench',
@@ -365,10 +388,20 @@ async function main(): Promise<void> {
       rows.push(await measure(router.name, `http://127.0.0.1:${routerPort}/`, pids, 'node'));
     }
 
-    if (hasProgram('haproxy', ['-v'])) {
-      // The HAProxy driver as the server uses it; this process reads its log lines as the server would.
-      const driven = new HaproxyTrafficRouter(dir, silentLogger());
+    // The HAProxy driver as the server uses it: idle (no deployment judged, nobody reads the samples: about 50
+    // lines a second), judged (this process reads the samples every second, as the comparative judge does: about
+    // 1,000 lines a second), and with every answer logged (the driver before it sampled), for the differences in one run.
+    const drivers = [
+      { name: DRIVEN_IDLE, judged: false, linesPerSecond: undefined },
+      { name: DRIVEN_JUDGED, judged: true, linesPerSecond: undefined },
+      { name: 'haproxy (driven, all logged)', judged: true, linesPerSecond: Infinity },
+    ];
+    for (const { name, judged, linesPerSecond } of hasProgram('haproxy', ['-v']) && !ONLY_BUILTIN ? drivers : []) {
+      // This process reads its log lines as the server would.
+      const driven = new HaproxyTrafficRouter(dir, silentLogger(), linesPerSecond, linesPerSecond);
       const port = await freePort();
+      const ref = { service: 'bench', environment: 'development' };
+      let judge: NodeJS.Timeout | undefined;
       try {
         await driven.apply({
           service: 'bench',
@@ -379,15 +412,20 @@ async function main(): Promise<void> {
           healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 3 },
         });
         // The driver starts HAProxy detached, as its own process group, with its config in this run's folder.
-        // Its CPU includes this process's: reading each request's log line is part of what the driven HAProxy costs.
+        // Its CPU includes this process's: reading the log lines is part of what the driven HAProxy costs.
         const pids = (): number[] => [...haproxyProcessesIn(dir), process.pid];
-        const row = await measure('haproxy (cutover-driven)', `http://127.0.0.1:${port}/`, pids, 'haproxy');
+        // Judged: the samples read each second, as the compare provider does (which keeps the judged share on).
+        let after = 0;
+        if (judged) judge = setInterval(() => void driven.samples(ref, after).then((samples) => (after = samples.seq), () => undefined), 1000);
+        const row = await measure(name, `http://127.0.0.1:${port}/`, pids, 'haproxy');
         rows.push(row);
+        clearInterval(judge);
         await sleep(500);
-        const read = (await driven.samples({ service: 'bench', environment: 'development' }, 0)).seq;
-        console.log(`cutover-driven HAProxy: this process read ${read} per-request log lines while measuring, for ${(row.closed.requests ?? 0) + (row.open.requests ?? 0)} requests answered (and a few health-check waits)`);
+        const read = (await driven.samples(ref, 0)).seq;
+        console.log(`${name}: this process read ${read} per-request log lines (warm-up included), for ${(row.closed.requests ?? 0) + (row.open.requests ?? 0)} requests answered while measuring`);
       } finally {
-        await driven.remove({ service: 'bench', environment: 'development' });
+        clearInterval(judge);
+        await driven.remove(ref);
         driven.close();
       }
     }
@@ -398,13 +436,13 @@ async function main(): Promise<void> {
       rows.push(await measure('haproxy (plain)', `http://127.0.0.1:${port}/`, pids, 'haproxy'));
     } else console.log('haproxy column skipped: haproxy is not on PATH (apt-get install haproxy)');
 
-    const nginx = hasProgram('nginx', ['-v']) ? 'nginx' : hasProgram('/usr/sbin/nginx', ['-v']) ? '/usr/sbin/nginx' : undefined;
+    const nginx = ONLY_HAPROXY || ONLY_BUILTIN ? undefined : hasProgram('nginx', ['-v']) ? 'nginx' : hasProgram('/usr/sbin/nginx', ['-v']) ? '/usr/sbin/nginx' : undefined;
     if (nginx) {
       const port = await freePort();
       writeFileSync(join(dir, 'nginx.conf'), plainNginxConfig(dir, port, upstreams));
       const pids = start(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'nginx-error.log'), '-g', 'daemon off;']);
       rows.push(await measure('nginx (plain)', `http://127.0.0.1:${port}/`, pids, 'nginx'));
-    } else console.log('nginx column skipped: nginx is not on PATH (apt-get install nginx)');
+    } else if (!ONLY_HAPROXY && !ONLY_BUILTIN) console.log('nginx column skipped: nginx is not on PATH (apt-get install nginx)');
 
     console.log(`\nbench:router: ${INSTANCES} examples/hello instances behind each proxy, node ${process.version}, one machine (wrk, proxies and instances share its cores)`);
     print(rows);

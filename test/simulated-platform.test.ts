@@ -35,6 +35,9 @@ describe('an environment on the simulated platform', () => {
     const status = await cluster.status(service, 'sim');
     expect(status.phase).toBe('Succeeded');
     expect(status.instances.filter((i) => i.healthy)).toHaveLength(3);
+    // The list reads every service's live instances in one query of the columns it shows: the same instances, fields and order as the status.
+    const list = (await (await fetch(`${cluster.url}/v1/services`, { headers: { authorization: `Bearer ${cluster.token}` } })).json()) as { services: typeof status[] };
+    expect(list.services.find((s) => s.service === service)?.instances).toEqual(status.instances);
     expect(cluster.processes()).toEqual([]);
     expect(cluster.log()).toMatch(/SIMULATED/);
   });
