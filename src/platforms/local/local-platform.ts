@@ -23,7 +23,7 @@ export class LocalPlatform implements Platform {
   readonly type = 'local';
   private readonly exits = new Map<string, { code: number | null; signal: string | null }>();
   /** Instances this server started whose exit it has not seen: their pid is theirs until Node reaps it. */
-  private readonly children = new Map<string, number>();
+  private readonly children = new Map<string, { pid: number; exited: Promise<void> }>();
 
   constructor(
     /** This server's opaque mark (platforms/isolation/mark.ts). */
@@ -82,11 +82,14 @@ export class LocalPlatform implements Platform {
         child.once('spawn', () => resolve(child.pid!));
         child.once('error', reject);
       });
-      this.children.set(launch.id, pid);
-      child.on('exit', (code, signal) => {
-        this.children.delete(launch.id);
-        this.exits.set(launch.id, { code, signal });
-      });
+      const exited = new Promise<void>((resolve) =>
+        child.on('exit', (code, signal) => {
+          this.children.delete(launch.id);
+          this.exits.set(launch.id, { code, signal });
+          resolve();
+        }),
+      );
+      this.children.set(launch.id, { pid, exited });
       child.unref();
       return { pid };
     } catch (error) {
@@ -101,14 +104,16 @@ export class LocalPlatform implements Platform {
   }
 
   /**
-   * A child of this server is its instance until its exit is seen (the pid
-   * is not reused before Node reaps it), whatever its environment reads
-   * meanwhile: a program that execs (a shell's `exec`, pyenv's shims) shows a
-   * half-written one for a moment. Others (adopted after a restart) are
-   * recognised by their marks.
+   * A child of this server runs until its exit is seen (the pid is not
+   * reused before Node reaps it), whatever its environment reads meanwhile:
+   * a program that execs (a shell's `exec`, pyenv's shims) shows a
+   * half-written one for a moment. Not /proc either: a child that has just
+   * exited is a zombie there before Node reaps it and records how it ended,
+   * and whoever is told it stopped reads exitOf at once. Others (adopted
+   * after a restart) are recognised by their marks.
    */
   isRunning(id: string, pid: number | null): boolean {
-    if (pid !== null && this.children.get(id) === pid) return isProcessAlive(pid);
+    if (pid !== null && this.children.get(id)?.pid === pid) return true;
     return pid !== null && processIs(pid, this.isInstance(id));
   }
 
@@ -126,6 +131,9 @@ export class LocalPlatform implements Platform {
       signalGroup(target, 'SIGKILL');
       while (isProcessAlive(target) && Date.now() < deadline + 5000) await sleep(50);
     }
+    // A child of this server is dead once Node has reaped it (isRunning): its exit event follows the zombie within a turn or two of the loop.
+    const child = this.children.get(id);
+    if (child?.pid === target && !isProcessAlive(target)) await Promise.race([child.exited, sleep(1000)]);
   }
 
   orphans(known: ReadonlySet<string>): { id: string; pid: number }[] {
