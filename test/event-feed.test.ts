@@ -98,6 +98,8 @@ function feedCases(engine: string, location: () => string) {
       const ctx = { store, log: silentLogger(), fence: { leads: () => leads, check: () => undefined, confirm: () => undefined } } as unknown as EngineContext;
       const monitoring = startMonitoring(ctx, alerts);
       stoppers.push(() => monitoring.stop());
+      // As the server does when it wins the lease (server.ts): the leader takes on alerts with its fencing token.
+      if (leads) monitoring.lead(1);
       return store;
     };
     replica(true);
