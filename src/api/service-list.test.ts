@@ -7,7 +7,7 @@ import type { Deployment } from '../core/deployment.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { sampleSpec } from '../../test/support/sample-spec.ts';
-import { ServiceList } from './service-list.ts';
+import { ServiceList, jsonArray } from './service-list.ts';
 import type { StatusView } from './views.ts';
 
 const init = (service: string): Omit<Deployment, 'id'> => ({
@@ -40,7 +40,7 @@ describe('the service list', () => {
     return { s, list };
   };
   const views = async (l: ServiceList, name?: string, visible: (environment: string) => boolean = () => true) =>
-    (await l.texts(name, visible)).map((text) => JSON.parse(text) as StatusView);
+    (await l.statuses(name, visible)).map((json) => JSON.parse(json.toString('utf8')) as StatusView);
 
   it('answers each service with a deployment, in order, with every change written before the request', async () => {
     const { s, list: l } = setUp();
@@ -88,5 +88,17 @@ describe('the service list', () => {
     read.mockClear();
     expect((await views(l))[0]!.instances[0]!.state).toBe('ready');
     expect(read).not.toHaveBeenCalled();
+  });
+});
+
+describe('jsonArray', () => {
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  it.each([
+    ['no item', []],
+    ['one item', [{ a: 1 }]],
+    ['several, with characters UTF-8 spells in more than one byte', [{ message: 'déjà → 5 × 2' }, { emoji: '🚀' }, [1, 'x']]],
+  ])('%s: the same JSON as JSON.stringify of the array', (_name, items: unknown[]) => {
+    const bytes = jsonArray('services', items.map(json));
+    expect(bytes.toString('utf8')).toBe(JSON.stringify({ services: items }));
   });
 });

@@ -7,7 +7,7 @@ import { jsonBody } from '../body.ts';
 import type { ApiDeps } from '../deps.ts';
 import { serviceLogs, startFollowing } from '../logs.ts';
 import { serviceRef } from '../service-ref.ts';
-import { ServiceList } from '../service-list.ts';
+import { ServiceList, jsonArray } from '../service-list.ts';
 import { historyView, statusView } from '../views.ts';
 import { sees, visibleEnvironments } from '../visibility.ts';
 import { lockRoutes } from './locks.ts';
@@ -24,8 +24,8 @@ export function serviceListRoutes({ ctx, guard, serviceList }: ApiDeps): Hono<Au
   app.get('/', guard, async (c) => {
     const name = c.req.query('name');
     const visible = visibleEnvironments(c);
-    const texts = await list.texts(name || undefined, (environment) => sees(visible, environment));
-    return c.body(`{"services":[${texts.join(',')}]}`, 200, { 'content-type': 'application/json' });
+    const statuses = await list.statuses(name || undefined, (environment) => sees(visible, environment));
+    return c.body(jsonArray('services', statuses), 200, { 'content-type': 'application/json' });
   });
   return app;
 }
