@@ -7,6 +7,7 @@ import { AuditLog } from '../src/security/audit/audit-log.ts';
 import { IdentityStore } from '../src/security/identity/identity-store.ts';
 import { MIGRATIONS } from '../src/store/migrations.ts';
 import { POSTGRES_MIGRATIONS } from '../src/store/migrations-postgres.ts';
+import { DIGEST_SUCCESSES_BACKFILL } from '../src/store/migrations/digest-successes.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { Dialect } from '../src/store/sql/index.ts';
 import { freshPostgresDatabase, requirePostgres } from './support/postgres.ts';
@@ -186,6 +187,34 @@ for (const engine of [sqliteEngine(), postgresEngine()]) {
       expect(s.alertClaims.claim(newest + 1, 4)).toBe(true);
       // The same term entering again (its renewal) keeps the row.
       expect(s.alertClaims.enter(4)).toBe(newest + 1);
+    });
+  });
+
+  describe('where an artifact succeeded', () => {
+    it('is kept as deployments succeed, in the order they first did, and the migration\'s backfill finds the same', async () => {
+      const { sampleSpec } = await import('./support/sample-spec.ts');
+      const s = open();
+      const deploy = (name: string, environment: string, digest: string, phase: 'Succeeded' | 'Failed') => {
+        const spec = sampleSpec({ name, environment, port: 9000 + s.services.all().length });
+        const ref = { service: name, environment };
+        s.services.upsert(spec);
+        const revision = s.services.lastRevision(ref) + 1;
+        s.services.addRevision(ref, { version: String(revision), digest, spec, document: {}, createdAt: 1 });
+        const d = s.deployments.create({ ...init, service: name, environment, revision });
+        s.deployments.append(d.id, { type: 'Finished', phase, message: phase });
+      };
+      deploy('a', 'staging', 'shared', 'Succeeded');
+      deploy('b', 'production', 'shared', 'Failed');
+      deploy('b', 'development', 'shared', 'Succeeded');
+      deploy('c', 'staging', 'shared', 'Succeeded');
+      deploy('b', 'production', 'other', 'Succeeded');
+      deploy('b', 'production', 'shared', 'Succeeded');
+      const kept = { shared: s.deployments.succeededWith('shared'), other: s.deployments.succeededWith('other') };
+      expect(kept).toEqual({ shared: ['staging', 'development', 'production'], other: ['production'] });
+      s.db.exec('DELETE FROM digest_successes');
+      expect(s.deployments.succeededWith('shared')).toEqual([]);
+      s.db.exec(DIGEST_SUCCESSES_BACKFILL[s.db.dialect]);
+      expect({ shared: s.deployments.succeededWith('shared'), other: s.deployments.succeededWith('other') }).toEqual(kept);
     });
   });
 

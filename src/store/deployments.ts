@@ -72,6 +72,12 @@ export class DeploymentStore {
     this.db
       .prepare('UPDATE deployments SET state = ?, finished = ?, updated_at = ? WHERE id = ?')
       .send(JSON.stringify(next), next.finishedAt === null ? 0 : 1, at, id);
+    if (next.phase === 'Succeeded' && current?.phase !== 'Succeeded') {
+      // Where its artifact has succeeded (migrations/digest-successes.ts): the environment its state names, as the check always read.
+      this.db
+        .prepare('INSERT INTO digest_successes (digest, environment, deployment) SELECT digest, ?, ? FROM revisions WHERE service = ? AND environment = ? AND number = ? ON CONFLICT (digest, environment) DO NOTHING')
+        .send(next.environment, id, service, environment, next.revision);
+    }
     this.announce(seq);
     const stored: StoredEvent = { seq, deployment: id, service, environment, type: event.type, data: event, at };
     queueMicrotask(() => {
@@ -108,19 +114,11 @@ export class DeploymentStore {
 
   /**
    * The environments in which a deployment of a revision made of `digest`
-   * succeeded (each deployment's own environment, as it ran): one query,
-   * not a read of every deployment of every service sharing the artifact.
+   * succeeded (each deployment's own environment, as it ran), in the order
+   * they first did: an indexed read of digest_successes, which `write` keeps.
    */
   succeededWith(digest: string): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT environment FROM (
-           SELECT ${this.db.jsonText('d.state', '$.environment')} AS environment, d.id AS id
-           FROM revisions r JOIN deployments d ON d.service = r.service AND d.environment = r.environment
-           WHERE r.digest = ? AND ${this.db.jsonText('d.state', '$.phase')} = 'Succeeded' AND ${this.db.jsonInteger('d.state', '$.revision')} = r.number
-         ) AS succeeded GROUP BY environment ORDER BY MIN(id)`,
-      )
-      .all(digest) as { environment: string }[];
+    const rows = this.db.prepare('SELECT environment FROM digest_successes WHERE digest = ? ORDER BY deployment').all(digest) as { environment: string }[];
     return rows.map((row) => row.environment);
   }
 

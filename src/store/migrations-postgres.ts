@@ -1,4 +1,5 @@
 import { SERVICE_CHANGES_POSTGRES } from './migrations/service-changes.ts';
+import { DIGEST_SUCCESSES_POSTGRES } from './migrations/digest-successes.ts';
 
 /**
  * The PostgreSQL schema, numbered together with the SQLite list
@@ -205,4 +206,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   LEADERSHIP,
   ALERT_CLAIMS,
   SERVICE_CHANGES_POSTGRES,
+  DIGEST_SUCCESSES_POSTGRES,
 ];

@@ -5,6 +5,7 @@ import { SCALE_INDEXES } from './migrations/scale-indexes.ts';
 import { LEADERSHIP } from './migrations/leadership.ts';
 import { ALERT_CLAIMS } from './migrations/alert-claims.ts';
 import { SERVICE_CHANGES } from './migrations/service-changes.ts';
+import { DIGEST_SUCCESSES } from './migrations/digest-successes.ts';
 
 /**
  * The schema, as an ordered list of migrations. A migration is never edited
@@ -135,4 +136,6 @@ export const MIGRATIONS: readonly string[] = [
   ALERT_CLAIMS,
   // A change counter per service, kept by triggers: the list renders again only what changed (issue 15).
   SERVICE_CHANGES,
+  // Where each artifact succeeded, kept as deployments succeed: admission read the whole history for it (issue 15).
+  DIGEST_SUCCESSES,
 ];
