@@ -22,6 +22,16 @@ function sampleValue(text: string, line: string): number | undefined {
 }
 
 describe('control-plane metrics', () => {
+  it('renders what prom-client renders for the whole registry, one metric at a time', async () => {
+    const metrics = createControlPlaneMetrics();
+    replay(canaryThatRollsBack(), (stored, before) => metrics.observeEvent(stored, before));
+    // The process's own figures (CPU, memory) move between two renders; every name, help, type and cutover series must not.
+    const stable = (text: string) => text.split('\n').filter((line) => line.startsWith('#') || line.startsWith('cutover_') || line === '');
+    const ours = await metrics.metricsText();
+    expect(stable(ours)).toEqual(stable(await metrics.registry.metrics()));
+    expect(ours.endsWith('\n') && !ours.endsWith('\n\n')).toBe(true);
+  });
+
   it('counts a finished deployment by outcome and measures it from creation to finish', async () => {
     const metrics = createControlPlaneMetrics();
     replay(canaryThatRollsBack(), (stored, before) => metrics.observeEvent(stored, before));

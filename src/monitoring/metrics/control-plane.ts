@@ -1,3 +1,4 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deployment } from '../../core/deployment.ts';
 import type { StoredEvent } from '../../store/deployments.ts';
@@ -141,6 +142,15 @@ export function createControlPlaneMetrics(build: BuildInfo = { version: 'unknown
     setStateSource(source) {
       stateSource = source;
     },
-    metricsText: () => registry.metrics(),
+    // registry.metrics(), one metric at a time with the server's other work in between: at 1,000 services a
+    // scrape is about 7 MB (69,000 lines; the step histogram alone 45,000) and took 250 ms of the thread in one piece.
+    async metricsText() {
+      const texts: string[] = [];
+      for (const metric of registry.getMetricsAsArray()) {
+        texts.push(await registry.getSingleMetricAsString(metric.name));
+        await yieldToOthers();
+      }
+      return `${texts.join('\n\n')}\n`;
+    },
   };
 }
