@@ -11,7 +11,7 @@
  * nothing (test/bench-scale.test.ts runs a short seeded slice).
  *
  * BENCH_SERVICES=10,100 BENCH_CONCURRENCY=1,10 BENCH_WINDOW_S=5 for a short run;
- * BENCH_STORES=sqlite,sqlite-fsync-each for grouped commits against an fsync per commit;
+ * BENCH_STORES=sqlite,sqlite-fsync-each (or postgres,postgres-fsync-each) for grouped commits against an fsync per commit;
  * BENCH_STORES=sqlite,postgres for both stores (a fresh PostgreSQL database per
  * server at BENCH_POSTGRES, dropped afterwards). The last lines say whether
  * each target of issue 15 is met, per store.
@@ -35,7 +35,7 @@ import { percentile } from '../src/load/index.ts';
  * or PostgreSQL (`--store`: a fresh database at BENCH_POSTGRES, by default
  * postgres://postgres@127.0.0.1:5432/test, per server, dropped afterwards).
  */
-export const BENCH_STORES = ['sqlite', 'sqlite-fsync-each', 'postgres'] as const;
+export const BENCH_STORES = ['sqlite', 'sqlite-fsync-each', 'postgres', 'postgres-fsync-each'] as const;
 export type BenchStore = (typeof BENCH_STORES)[number];
 
 export interface ScaleOptions {
@@ -145,14 +145,14 @@ async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
 
 /** A server process in its own temp data dir, with the bench environment on the simulated platform. */
 async function startServer(store: BenchStore): Promise<{ url: string; token: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
-  const database = store === 'postgres' ? await freshDatabase() : null;
+  const database = store.startsWith('postgres') ? await freshDatabase() : null;
   const dataDir = mkdtempSync(join(tmpdir(), 'cutover-bench-scale-'));
   // A low rate per service: the simulated router's work is not what is measured.
   writeFileSync(join(dataDir, 'config.yaml'), stringify({ environments: { [ENVIRONMENT]: { extends: 'development', platform: 'simulated' } }, simulation: { requestsPerSecond: 5 } }));
   const port = await freePort();
   // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, ...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'error', ...(store === 'sqlite-fsync-each' ? ['--sync-every-commit'] : []), ...(database ? ['--store', database.url] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, ...nodeArgsFor(Program.cli, 'dist'), 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', process.env.BENCH_LOG_LEVEL ?? 'error', ...(store.endsWith('-fsync-each') ? ['--sync-every-commit'] : []), ...(database ? ['--store', database.url] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -422,7 +422,7 @@ export function formatScale(rows: ScaleRow[]): string {
     growth.push([row.store, `${smaller.services}→${row.services}`, String(row.concurrency), ratio(row.statusP99, smaller.statusP99), ratio(row.listP99, smaller.listP99), ratio(row.stepP99, smaller.stepP99), ratio(row.writesPerSecond, smaller.writesPerSecond), ratio(row.statementsPerDeploy, smaller.statementsPerDeploy), ratio(row.listStatements, smaller.listStatements), ratio(row.cpuMsPerDeploy, smaller.cpuMsPerDeploy), ratio(row.rssMb, smaller.rssMb)]);
   }
   const growthTable = growth.length ? `\n\ngrowth per 10× services (×10.00 would be linear; ×1.00 flat)\n${table(['store', 'services', 'concurrent', 'status p99', 'list p99', 'step p99', 'writes/s', 'stmts/deploy', 'stmts list', 'cpu/deploy', 'RSS'], growth)}` : '';
-  return `${main}${growthTable}\n\n${formatTargets(rows)}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; stmts = store statements (round trips on PostgreSQL) per deployment over the window, and for one status and one list request; cpu = the server's CPU time over the window (100% = one core) and per deployment finished, less sensitive to a loaded machine than latencies; RSS of the server at the end of the window. Stores: sqlite = grouped commits (the default: one fsync per 50 ms for all commits), sqlite-fsync-each = an fsync in every commit (--sync-every-commit), postgres = a fresh PostgreSQL database (--store).`;
+  return `${main}${growthTable}\n\n${formatTargets(rows)}\n\nAPI figures in ms (a reader alternating status and list, 20 ms apart); step = engine ms per step beyond its own waiting; writes = store rows written per second; stmts = store statements (round trips on PostgreSQL) per deployment over the window, and for one status and one list request; cpu = the server's CPU time over the window (100% = one core) and per deployment finished, less sensitive to a loaded machine than latencies; RSS of the server at the end of the window. Stores: sqlite = grouped commits (the default: one fsync per 50 ms for all commits), sqlite-fsync-each = an fsync in every commit (--sync-every-commit), postgres = a fresh PostgreSQL database (--store; grouped: asynchronous commit), postgres-fsync-each = the same with --sync-every-commit (PostgreSQL's synchronous_commit as configured).`;
 }
 
 /** The issue's targets, judged at 1,000 services × 10 instances with 10 deployments in flight. */

@@ -51,6 +51,21 @@ postgres.describe('the PostgreSQL adapter', () => {
     }
   });
 
+  postgres.it('commits without waiting for the WAL flush by default (grouped commits, as on SQLite), and with the server\'s own setting when every commit must be flushed', () => {
+    const setting = (db: PostgresDatabase) => db.prepare("SELECT setting, reset_val FROM pg_settings WHERE name = 'synchronous_commit'").get() as { setting: string; reset_val: string };
+    const grouped = new PostgresDatabase(database.url);
+    const each = new PostgresDatabase(database.url, { commits: 'each' });
+    try {
+      expect(setting(grouped).setting).toBe('off');
+      const server = setting(each);
+      expect(server.setting).toBe(server.reset_val);
+      expect(server.setting).not.toBe('off');
+    } finally {
+      grouped.close();
+      each.close();
+    }
+  });
+
   postgres.it('gives up on a statement that does not answer in time, and the next statements get their own answers', () => {
     const db = new PostgresDatabase(database.url, { answerTimeoutMs: 1000 });
     try {

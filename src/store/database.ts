@@ -12,12 +12,12 @@ export function isPostgresUrl(location: string): boolean {
 
 /**
  * Opens the database at `location` (an SQLite file, or a PostgreSQL URL) and
- * brings its schema up to date; `commits`: how SQLite's reach the disk
- * (sql/group-commit.ts; PostgreSQL commits as its server is configured).
+ * brings its schema up to date; `commits`: how its commits reach the disk
+ * (sql/group-commit.ts; on PostgreSQL, grouped is synchronous_commit = off).
  */
 export function openDatabase(location: string, commits: CommitMode = 'grouped'): Db {
   if (isPostgresUrl(location)) {
-    const db = new PostgresDatabase(location);
+    const db = new PostgresDatabase(location, { commits });
     try {
       migrate(db, POSTGRES_MIGRATIONS);
     } catch (error) {

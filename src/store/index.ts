@@ -21,7 +21,7 @@ export interface Store {
   close(): void;
 }
 
-/** Opens (and migrates) the store: one SQLite file, or a PostgreSQL database when `location` is a postgres:// URL; `commits`: SQLite's (sql/group-commit.ts). */
+/** Opens (and migrates) the store: one SQLite file, or a PostgreSQL database when `location` is a postgres:// URL; `commits`: how they reach the disk (sql/group-commit.ts; on PostgreSQL, grouped is asynchronous commit). */
 export function openStore(location: string, commits: CommitMode = 'grouped'): Store {
   const db = openDatabase(location, commits);
   return {

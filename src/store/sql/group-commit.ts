@@ -9,8 +9,10 @@ import { promisify } from 'node:util';
  *   every {@link GROUP_COMMIT_MS} ms, off the event loop, puts every commit
  *   of that window on disk at once. A power loss or kernel crash can lose the
  *   commits of the last window (the database stays consistent: SQLite's WAL
- *   is checksummed); PostgreSQL calls this asynchronous commit.
- * - `each`: an fsync inside every commit (SQLite's synchronous=FULL). Nothing
+ *   is checksummed); PostgreSQL calls this asynchronous commit, and the
+ *   PostgreSQL store uses it (synchronous_commit = off: postgres.ts).
+ * - `each`: an fsync inside every commit (SQLite's synchronous=FULL; on
+ *   PostgreSQL the server's own synchronous_commit, on by default). Nothing
  *   acknowledged is lost even to a power loss, but each write then holds the
  *   server's one thread for a disk flush: 2-35 ms each on a loaded disk, and
  *   the API waits behind them (README: How far one control plane goes).

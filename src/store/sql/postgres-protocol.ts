@@ -48,4 +48,6 @@ export interface WorkerSetup {
   port: MessagePort;
   statementTimeoutMs: number;
   connectTimeoutMs: number;
+  /** The statement connection commits without waiting for the WAL flush (synchronous_commit = off): grouped commits, as on SQLite. */
+  asynchronousCommit: boolean;
 }

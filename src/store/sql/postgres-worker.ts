@@ -41,6 +41,9 @@ export function pgWorker(pg: typeof Pg, setup: WorkerSetup, parentPort: MessageP
     });
     try {
       await fresh.connect();
+      // Grouped commits (the CommitMode 'grouped', sql/group-commit.ts): a COMMIT returns once it is in
+      // PostgreSQL's WAL buffers, and its WAL writer flushes them within 3 × wal_writer_delay (0.6 s by default).
+      if (setup.asynchronousCommit) await fresh.query('SET synchronous_commit = off');
     } catch (error) {
       void fresh.end().catch(() => undefined);
       throw error;

@@ -5,6 +5,7 @@ import { numberedPlaceholders } from './placeholders.ts';
 import { Dialect, type NotificationListener, type RunResult, type SqlDatabase, type Statement } from './port.ts';
 import type { Prelude, WorkerAnswer, WorkerAsk, WorkerEvent, WorkerReply, WorkerSetup } from './postgres-protocol.ts';
 import { pgWorker } from './postgres-worker.ts';
+import type { CommitMode } from './group-commit.ts';
 import { checkPath } from './sqlite.ts';
 
 const require = createRequire(import.meta.url);
@@ -24,6 +25,16 @@ export interface PostgresOptions {
    * @default statementTimeoutMs + connectTimeoutMs + 5000
    */
   answerTimeoutMs?: number;
+  /**
+   * How commits reach the disk, as on SQLite (group-commit.ts): `grouped`
+   * sets synchronous_commit = off on the statement connection (a COMMIT
+   * does not wait for its WAL flush; PostgreSQL's WAL writer flushes within
+   * 3 × wal_writer_delay, 0.6 s by default, and a crash of PostgreSQL or its
+   * host can take back those last commits, never a part of one); `each`
+   * keeps the server's setting (on by default: a flush in every commit).
+   * @default 'grouped'
+   */
+  commits?: CommitMode;
 }
 
 /**
@@ -79,7 +90,7 @@ export class PostgresDatabase implements SqlDatabase {
     this.waitMs = options.answerTimeoutMs ?? statementTimeoutMs + connectTimeoutMs + 5000;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const setup: WorkerSetup = { url, signal: this.signal.buffer as SharedArrayBuffer, port: port2, statementTimeoutMs, connectTimeoutMs };
+    const setup: WorkerSetup = { url, signal: this.signal.buffer as SharedArrayBuffer, port: port2, statementTimeoutMs, connectTimeoutMs, asynchronousCommit: (options.commits ?? 'grouped') === 'grouped' };
     // execArgv: [] because the worker's source is CommonJS, and a worker inherits the process's flags: under
     // `node --input-type=module` it failed to start, unseen, and every statement waited out waitMs.
     this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { ...setup, pg: require.resolve('pg') }, transferList: [port2] });
