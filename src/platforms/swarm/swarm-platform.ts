@@ -9,6 +9,9 @@ import { httpProbe } from '../local/http-probe.ts';
 import type { InstanceLaunch, Platform, ProbeResult } from '../platform.ts';
 import { currentTask, describeNode, ENDED, readSwarm, type SwarmNode, type SwarmTask } from './swarm-state.ts';
 
+/** How long a stop waits for Swarm to delete a scaled-down task before it removes the service anyway (its reaper runs every 250 ms). */
+const REAP_WAIT_MS = 10_000;
+
 export interface SwarmPlatformOptions {
   /** This server's opaque mark (platforms/isolation/mark.ts). */
   mark: string;
@@ -165,10 +168,20 @@ export class SwarmPlatform implements Platform {
       if (!isGone(error)) this.options.log.warn({ instance: id, err: messageOf(error) }, 'could not scale the swarm service to zero; removing it');
     }
     const deadline = Date.now() + graceMs + 30_000;
+    let reapedBy: number | undefined;
     while (Date.now() < deadline) {
       const task = await this.taskOf(known.service).catch(() => undefined);
-      if (!task || ENDED.has(task.state)) break;
-      await sleep(250);
+      if (!task) break;
+      if (ENDED.has(task.state)) {
+        // Scaled down, the task is Swarm's to delete (desired state remove), and the service is removed only once
+        // it is gone: the manager of Swarm 20.10 (Debian's docker.io) crashes when a service is removed while its
+        // task reaper deletes one of its tasks (swarmkit's SetServiceTasksRemove reads the task again and
+        // dereferences nil; later releases check). dockerd panicked so in CI, taking the swarm down.
+        if (task.desiredState !== 'remove') break;
+        reapedBy ??= Date.now() + REAP_WAIT_MS;
+        if (Date.now() > reapedBy) break;
+      }
+      await sleep(ENDED.has(task.state) ? 100 : 250);
     }
     await this.removeService(known.service);
     known.running = false;
