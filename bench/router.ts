@@ -92,6 +92,14 @@ function cpuMs(pids: readonly number[]): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Every process of a process group (each proxy is started as its own group). */
 function groupPids(group: number): number[] {
   const pids: number[] = [];
@@ -345,6 +353,12 @@ async function main(): Promise<void> {
     children.push(child);
     return () => (child.pid ? groupPids(child.pid) : []);
   };
+  // A proxy measured is stopped before the next one starts: every row gets the same machine, not one shared
+  // with the idle processes (and health checks) of the rows before it.
+  const stop = async (pids: () => number[]): Promise<void> => {
+    for (const pid of pids()) signal(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && pids().length > 0; i++) await sleep(20);
+  };
   try {
     const upstreams: number[] = [];
     const instances: (() => number[])[] = [];
@@ -386,6 +400,7 @@ async function main(): Promise<void> {
         generation: 1,
       });
       rows.push(await measure(router.name, `http://127.0.0.1:${routerPort}/`, pids, 'node'));
+      await stop(pids);
     }
 
     // The HAProxy driver as the server uses it: idle (no deployment judged, nobody reads the samples: about 50
@@ -434,6 +449,7 @@ async function main(): Promise<void> {
       writeFileSync(join(dir, 'haproxy.cfg'), plainHaproxyConfig(port, upstreams));
       const pids = start('haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')]);
       rows.push(await measure('haproxy (plain)', `http://127.0.0.1:${port}/`, pids, 'haproxy'));
+      await stop(pids);
     } else console.log('haproxy column skipped: haproxy is not on PATH (apt-get install haproxy)');
 
     const nginx = ONLY_HAPROXY || ONLY_BUILTIN ? undefined : hasProgram('nginx', ['-v']) ? 'nginx' : hasProgram('/usr/sbin/nginx', ['-v']) ? '/usr/sbin/nginx' : undefined;
@@ -447,13 +463,7 @@ async function main(): Promise<void> {
     console.log(`\nbench:router: ${INSTANCES} examples/hello instances behind each proxy, node ${process.version}, one machine (wrk, proxies and instances share its cores)`);
     print(rows);
   } finally {
-    for (const child of children) {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    for (const child of children) if (child.pid) signal(-child.pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -284,10 +284,10 @@ export function logShareCommand(share: number): string {
  */
 const LOG_SHARING = `  http-response set-log-level silent if { status lt 500 } { rand(${LOG_SHARE_ALL}),sub(${LOG_SHARE_VAR}) ge 0 }`;
 
-/** A request that reached an instance is sent again only when its method is idempotent (RFC 9110 §9.2.2); a connection failure is always retried. */
 /** The ring section's name (`log ring@requests`). */
 const LOG_RING = 'requests';
 
+/** A request that reached an instance is sent again only when its method is idempotent (RFC 9110 §9.2.2); a connection failure is always retried. */
 const RETRY_ONLY_IDEMPOTENT = '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS || { method PUT DELETE TRACE }';
 
 /** The answer HAProxy gives itself, JSON like the built-in router's errors. */
