@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createOnce } from '../../core/create-once.ts';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import type { Logger } from '../../monitoring/logger.ts';
 import type { RouterRecord } from '../../store/index.ts';
@@ -20,12 +21,16 @@ export function sharedTokenPath(dataDir: string): string {
   return join(dataDir, 'router-token');
 }
 
-/** A token file's content, created (random, 0600) when missing. */
+/**
+ * A token file's content, created (random, 0600) when missing. Replicas
+ * started together on one data dir each create `metrics-token` at the same
+ * instant: the first one's token is every one's (createOnce), where an
+ * exclusive create made the others fail to start (EEXIST) and could let one
+ * read the file before its token was written.
+ */
 export function loadOrCreateToken(file: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  return token;
+  return createOnce(file, `${randomBytes(32).toString('base64url')}\n`).trim();
 }
 
 /**

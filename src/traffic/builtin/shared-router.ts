@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createOnce } from '../../core/create-once.ts';
 import { nodeArgsFor, Program } from '../../core/entry.ts';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { freePort } from '../../core/net.ts';
@@ -61,6 +62,10 @@ export class SharedBuiltinTrafficRouter extends BuiltinTrafficRouter {
       }
       const port = await freePort();
       mkdirSync(this.hostDir, { recursive: true, mode: 0o700 });
+      // Replicas starting together on one data dir agree on the first one's port.
+      const chosen = Number(createOnce(file, `${port}\n`).trim());
+      if (Number.isInteger(chosen) && chosen > 0 && chosen <= 65535) return chosen;
+      // What the file held was no port: it is replaced.
       writeFileSync(file, `${port}\n`, { mode: 0o600 });
       return port;
     });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createOnce } from '../../core/create-once.ts';
 import { CutoverError, ErrorCode, messageOf } from '../../core/errors.ts';
 import { KeyedLock } from '../../core/keyed-lock.ts';
 import { freePort } from '../../core/net.ts';
@@ -439,11 +440,10 @@ function writeAtomically(file: string, text: string): void {
   renameSync(temporary, file);
 }
 
+/** Created once: replicas starting together on one data dir agree on the first one's key (see createOnce). */
 function loadOrCreateKey(file: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = randomBytes(12).toString('hex');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  return createOnce(file, `${randomBytes(12).toString('hex')}\n`).trim();
 }
 
 /** The one name HAProxy knows a (service, environment) by: `hello.production`. */
