@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import { PostgresDatabase } from '../src/store/sql/postgres.ts';
+import { PostgresDatabase, type PostgresOptions } from '../src/store/sql/postgres.ts';
+import { loadLibpq, type PostgresLink } from '../src/store/sql/postgres-libpq.ts';
+import { IN_CI } from './support/tools.ts';
 import { freshPostgresDatabase, requirePostgres } from './support/postgres.ts';
 
 /**
@@ -10,18 +12,37 @@ import { freshPostgresDatabase, requirePostgres } from './support/postgres.ts';
  * "did not answer", and the late reply was then taken by the next statement
  * and every later one took its predecessor's (under bench:scale with 10
  * deployments at once: a token check read another query's rows, a 401).
+ * Each link (postgres-libpq.ts) runs the same tests, but for what bounds a
+ * statement that does not answer: the worker gives up on it at the answer
+ * timeout, libpq leaves it to PostgreSQL's statement_timeout.
  */
 const postgres = requirePostgres();
 
-postgres.describe('the PostgreSQL adapter', () => {
+/** The libpq binding is an optional dependency: here it must be built, or the default link goes untested. */
+const libpq = loadLibpq();
+const links: PostgresLink[] = libpq.construct || IN_CI ? ['libpq', 'worker'] : ['worker'];
+if (!libpq.construct && !IN_CI) console.warn(`SKIPPED: the PostgreSQL adapter's tests through libpq: ${libpq.why}`);
+
+for (const link of links) postgres.describe(`the PostgreSQL adapter, statements through ${link}`, () => {
   let database: ReturnType<typeof freshPostgresDatabase>;
   beforeAll(() => {
     database = freshPostgresDatabase();
   });
   afterAll(() => database?.drop());
+  // Under CI=true a binding that did not build fails here, not by falling back to the worker.
+  const open = (options: PostgresOptions = {}) => new PostgresDatabase(database.url, { link, ...options });
+
+  postgres.it('runs its statements through the link asked for', () => {
+    const db = open();
+    try {
+      expect(db.link).toBe(link);
+    } finally {
+      db.close();
+    }
+  });
 
   postgres.it('answers each of many statements in a row with its own rows', () => {
-    const db = new PostgresDatabase(database.url);
+    const db = open();
     try {
       const statement = db.prepare('SELECT CAST(? AS integer) AS n');
       // Quick statements, one after another, are where a wake-up from the previous reply lands during the next wait.
@@ -32,7 +53,7 @@ postgres.describe('the PostgreSQL adapter', () => {
   }, 120_000);
 
   postgres.it('sends a transaction\'s BEGIN with its first statement and its sent statements with its COMMIT: two round trips, and none for a transaction that runs nothing', () => {
-    const db = new PostgresDatabase(database.url);
+    const db = open();
     try {
       db.exec('CREATE TABLE travelled (n integer)');
       const before = db.statementsRun();
@@ -53,8 +74,8 @@ postgres.describe('the PostgreSQL adapter', () => {
 
   postgres.it('commits without waiting for the WAL flush by default (grouped commits, as on SQLite), and with the server\'s own setting when every commit must be flushed', () => {
     const setting = (db: PostgresDatabase) => db.prepare("SELECT setting, reset_val FROM pg_settings WHERE name = 'synchronous_commit'").get() as { setting: string; reset_val: string };
-    const grouped = new PostgresDatabase(database.url);
-    const each = new PostgresDatabase(database.url, { commits: 'each' });
+    const grouped = open();
+    const each = open({ commits: 'each' });
     try {
       expect(setting(grouped).setting).toBe('off');
       const server = setting(each);
@@ -66,8 +87,8 @@ postgres.describe('the PostgreSQL adapter', () => {
     }
   });
 
-  postgres.it('gives up on a statement that does not answer in time, and the next statements get their own answers', () => {
-    const db = new PostgresDatabase(database.url, { answerTimeoutMs: 1000 });
+  if (link === 'worker') postgres.it('gives up on a statement that does not answer in time, and the next statements get their own answers', () => {
+    const db = open({ answerTimeoutMs: 1000 });
     try {
       expect(() => db.prepare('SELECT pg_sleep(3) AS slept').get()).toThrow(/did not answer a statement within 1000 ms; cutover gave up on it/);
       expect(db.prepare('SELECT 42 AS n').get()).toEqual({ n: 42 });
@@ -79,8 +100,8 @@ postgres.describe('the PostgreSQL adapter', () => {
     }
   }, 60_000);
 
-  postgres.it('commits nothing of a transaction one of whose statements was given up on, and runs nothing more in it', () => {
-    const db = new PostgresDatabase(database.url, { answerTimeoutMs: 1000 });
+  if (link === 'worker') postgres.it('commits nothing of a transaction one of whose statements was given up on, and runs nothing more in it', () => {
+    const db = open({ answerTimeoutMs: 1000 });
     try {
       db.exec('CREATE TABLE abandoned (n integer)');
       const insert = db.prepare('INSERT INTO abandoned (n) VALUES (?)');
@@ -100,7 +121,7 @@ postgres.describe('the PostgreSQL adapter', () => {
             throw error;
           }
         }),
-      ).toThrow(/was given up on, so the transaction was rolled back/);
+      ).toThrow(/was given up on or lost its connection, so the transaction was rolled back/);
       expect(String(after)).toMatch(/nothing more runs in it/);
       // The connection was closed: PostgreSQL rolled the transaction back once the sleep ended.
       const until = Date.now() + 10_000;
@@ -114,4 +135,55 @@ postgres.describe('the PostgreSQL adapter', () => {
       db.close();
     }
   }, 60_000);
+
+  if (link === 'libpq') postgres.it('ends a statement that runs past statement_timeout, and the next statements get their own answers', () => {
+    const db = open({ statementTimeoutMs: 1000 });
+    try {
+      expect(() => db.prepare('SELECT pg_sleep(3) AS slept').get()).toThrow(/canceling statement due to statement timeout \(SQLSTATE 57014\)/);
+      expect(db.prepare('SELECT CAST(? AS integer) AS n').get(7)).toEqual({ n: 7 });
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  postgres.it('connects again after its connection was cut, and runs nothing more of a transaction the cut took', () => {
+    const db = open();
+    const admin = open();
+    try {
+      db.exec('CREATE TABLE cut (n integer)');
+      const cut = () => admin.prepare('SELECT pg_terminate_backend(?) AS ended').get((db.prepare('SELECT pg_backend_pid() AS pid').get() as { pid: number }).pid);
+      cut();
+      // libpq learns of the cut from this statement; pg, in the worker, may have learnt of it already and connected again.
+      try {
+        expect(db.prepare('SELECT 1 AS n').get()).toEqual({ n: 1 });
+      } catch (error) {
+        expect(String(error)).toMatch(/could not reach PostgreSQL/);
+      }
+      expect(db.prepare('SELECT 2 AS n').get()).toEqual({ n: 2 });
+      const insert = db.prepare('INSERT INTO cut (n) VALUES (?)');
+      let after: unknown;
+      expect(() =>
+        db.transaction(() => {
+          insert.run(1);
+          cut();
+          try {
+            insert.run(2);
+          } catch {
+            // Tolerated, as code may: the next statement must still not run outside the transaction.
+          }
+          try {
+            insert.run(3);
+          } catch (error) {
+            after = error;
+            throw error;
+          }
+        }),
+      ).toThrow(/lost its connection, so the transaction was rolled back/);
+      expect(String(after)).toMatch(/nothing more runs in it/);
+      expect(db.prepare('SELECT n FROM cut').all()).toEqual([]);
+    } finally {
+      db.close();
+      admin.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { startUploadPruning } from '../engine/uploads.ts';
 import type { Logger } from '../monitoring/logger.ts';
 import { createPlatform, engineSocket, isInside, PerEnvironmentPlatform, Sandbox, serverMark, SimulatedPlatform, type DockerPlatform, type SwarmPlatform } from '../platforms/index.ts';
 import { checkStoreAtStart, openStore, runningServer, writeServerPid, type CommitMode } from '../store/index.ts';
+import { loadLibpq, PostgresDatabase } from '../store/sql/index.ts';
 import type { Fence } from '../engine/fence.ts';
 import { FencedPlatform, FencedTrafficRouter, LeaseStore, Leadership, newReplicaId, type LeaseTerms, type Replica } from './leadership/index.ts';
 import { ArtifactStore } from '../supply-chain/artifacts.ts';
@@ -95,7 +96,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // (PostgreSQL checks its own pages; a database that cannot be reached fails openStore with the server named.)
   if (storeUrl === null) checkStoreAtStart(storeFile, options.dataDir, 0);
   const store = openStore(storeUrl ?? storeFile, options.commits);
-  options.log.info({ store: store.db.location, dialect: store.db.dialect }, 'store opened');
+  const link = store.db instanceof PostgresDatabase ? { link: store.db.link } : {};
+  options.log.info({ store: store.db.location, dialect: store.db.dialect, ...link }, 'store opened');
+  // Through the worker because libpq's binding is missing: slower under load (src/store/sql/postgres-libpq.ts), said once.
+  if (link.link === 'worker' && !loadLibpq().construct) options.log.warn({ why: loadLibpq().why }, 'PostgreSQL statements go through pg in a worker thread, about half as fast as through libpq');
   const pidFile = join(options.dataDir, 'server.pid');
   writeServerPid(pidFile);
   // Replicas: the fence every side effect asks is the leadership; without it the server always acts, as before.

@@ -3,3 +3,4 @@ export type { SqlDatabase, Statement, RunResult, SqlValue, NotificationListener 
 export { SqliteDatabase } from './sqlite.ts';
 export { GROUP_COMMIT_MS, type CommitMode } from './group-commit.ts';
 export { PostgresDatabase, redactUrl, LISTENER_STATE_CHANNEL } from './postgres.ts';
+export { loadLibpq, type PostgresLink } from './postgres-libpq.ts';

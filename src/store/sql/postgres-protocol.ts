@@ -4,9 +4,9 @@ import type { MessagePort } from 'node:worker_threads';
 export type WorkerRequest = { id: number } & WorkerAsk;
 
 export type WorkerAsk =
-  | { kind: 'query'; sql: string; params: unknown[]; first?: Prelude }
+  | { kind: 'query'; sql: string; params: unknown[]; first?: Prelude; inTransaction?: true }
   /** Several statements without parameters (schema changes, transaction control). */
-  | { kind: 'exec'; sql: string; first?: Prelude }
+  | { kind: 'exec'; sql: string; first?: Prelude; inTransaction?: true }
   | { kind: 'listen'; channel: string }
   | { kind: 'unlisten'; channel: string }
   | { kind: 'close' }
@@ -24,6 +24,11 @@ export type WorkerAsk =
  * a transaction whose first statement this is, then the statements sent
  * without waiting for their answers (Statement.send). The first failure
  * stops there and is the answer.
+ */
+/**
+ * `inTransaction` on a query or exec: a transaction begun by an earlier
+ * request is open, so a connection lost since must fail the statement (the
+ * transaction went with it) rather than be opened again for it.
  */
 export interface Prelude {
   begin?: number;

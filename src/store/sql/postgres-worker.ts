@@ -69,6 +69,8 @@ export function pgWorker(pg: typeof Pg, setup: WorkerSetup, parentPort: MessageP
       client = null;
       return { ok: true, rows: [], rowCount: 0, command: 'CLOSE' };
     }
+    // The connection this transaction ran on was lost since its last statement: so was the transaction.
+    if (request.inTransaction && !client) return { ok: false, message: 'the connection to PostgreSQL was lost in the middle of a transaction', code: undefined, connection: true };
     const db = await connection();
     let sentWritten = 0;
     if (request.first) {

@@ -7,6 +7,7 @@ import type { Prelude, WorkerAnswer, WorkerAsk, WorkerEvent, WorkerReply, Worker
 import { pgWorker } from './postgres-worker.ts';
 import type { CommitMode } from './group-commit.ts';
 import { checkPath } from './sqlite.ts';
+import { chosenLink, LibpqConnection, loadLibpq, type PostgresLink } from './postgres-libpq.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +23,8 @@ export interface PostgresOptions {
    * How long the server's thread waits for a statement's answer before it
    * gives up on the statement (and on the transaction it is in). The worker
    * bounds connecting and running, so this only catches what those miss.
+   * Through libpq it is TCP_USER_TIMEOUT: a host or network gone, not a
+   * PostgreSQL that keeps the connection but never answers (postgres-libpq.ts).
    * @default statementTimeoutMs + connectTimeoutMs + 5000
    */
   answerTimeoutMs?: number;
@@ -35,11 +38,15 @@ export interface PostgresOptions {
    * @default 'grouped'
    */
   commits?: CommitMode;
+  /** How statements reach PostgreSQL (postgres-libpq.ts). @default libpq when its binding is installed, else worker (CUTOVER_POSTGRES_LINK overrides) */
+  link?: PostgresLink;
 }
 
 /**
  * The PostgreSQL adapter of the synchronous port (see port.ts for why it is
- * synchronous). `pg` runs in a worker thread; each call posts the request,
+ * synchronous). Statements go through libpq in this thread when its binding
+ * is installed (postgres-libpq.ts); else, and for LISTEN always, through
+ * the worker described here. `pg` runs in a worker thread; each call posts the request,
  * with a new id, on a MessageChannel and blocks in Atomics.wait on a shared
  * word until the worker has posted the reply, then takes it with
  * receiveMessageOnPort (the technique of the synckit package). The main
@@ -78,6 +85,10 @@ export class PostgresDatabase implements SqlDatabase {
   private written = 0;
   private sent = 0;
   private closed = false;
+  /** How this database's statements reach PostgreSQL. */
+  readonly link: PostgresLink;
+  /** The statement connection when the link is libpq (the worker then only LISTENs). */
+  private readonly direct: LibpqConnection | null;
 
   constructor(
     private readonly url: string,
@@ -97,6 +108,11 @@ export class PostgresDatabase implements SqlDatabase {
     this.worker.on('message', (event: WorkerEvent) => this.onEvent(event));
     this.worker.on('error', () => undefined);
     this.worker.unref();
+    this.link = options.link ?? chosenLink();
+    const asynchronousCommit = setup.asynchronousCommit;
+    const construct = this.link === 'libpq' ? loadLibpq().construct : null;
+    if (this.link === 'libpq' && !construct) throw new Error(`PostgreSQL through libpq was asked for, but ${loadLibpq().why}`);
+    this.direct = construct ? new LibpqConnection(construct, { url, statementTimeoutMs, connectTimeoutMs, answerTimeoutMs: this.waitMs, asynchronousCommit }) : null;
     // Fails now, with the server named, when PostgreSQL cannot be reached.
     this.call({ kind: 'query', sql: 'SELECT 1', params: [] });
     // Under the write lock, as every migration is (database.ts): servers opening a fresh database at the same
@@ -227,6 +243,7 @@ export class PostgresDatabase implements SqlDatabase {
   close(): void {
     if (this.closed) return;
     try {
+      this.direct?.close();
       this.call({ kind: 'close' });
     } finally {
       this.closed = true;
@@ -241,13 +258,14 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   /** What must run before the next statement waited for, in its round trip: the pending BEGIN and sends, taken (they are sent now). */
-  private prelude(): { first?: Prelude } {
-    if (!this.beginPending && this.sends.length === 0) return {};
+  private prelude(): { first?: Prelude; inTransaction?: true } {
+    // A transaction begun in an earlier round trip: the worker must not open a new connection for it (postgres-protocol.ts).
+    if (!this.beginPending && this.sends.length === 0) return this.depth > 0 ? { inTransaction: true } : {};
     const first: Prelude = { sends: this.sends };
     if (this.beginPending) first.begin = WRITE_LOCK_KEY;
     this.beginPending = false;
     this.sends = [];
-    return { first };
+    return this.depth > 0 && first.begin === undefined ? { first, inTransaction: true } : { first };
   }
 
   /**
@@ -258,8 +276,10 @@ export class PostgresDatabase implements SqlDatabase {
    */
   private call(ask: WorkerAsk): Extract<WorkerAnswer, { ok: true }> {
     if (this.closed) throw new Error(`the store on ${this.location} is closed`);
-    if (this.abandoned) throw new Error(`a statement of this transaction on ${this.location} was given up on, so the transaction was rolled back; nothing more runs in it`);
+    if (this.abandoned) throw new Error(`a statement of this transaction on ${this.location} was given up on or lost its connection, so the transaction was rolled back; nothing more runs in it`);
     this.sent++;
+    // Through libpq, in this thread (postgres-libpq.ts says what bounds a statement there).
+    if (this.direct && (ask.kind === 'query' || ask.kind === 'exec')) return this.answer(this.direct.run(ask));
     const id = (this.lastId = this.lastId === 0x7fffffff ? 1 : this.lastId + 1);
     this.port.postMessage({ id, ...ask });
     const deadline = performance.now() + this.waitMs;
@@ -275,13 +295,19 @@ export class PostgresDatabase implements SqlDatabase {
     }
     // Given up on: the worker closes the connection, so the statement cannot commit later, and the next one connects again.
     this.port.postMessage({ id: 0, kind: 'reset' });
+    return this.givenUp();
+  }
+
+  private givenUp(): never {
     if (this.depth > 0) this.abandoned = true;
     throw new Error(
       `PostgreSQL at ${this.location} did not answer a statement within ${this.waitMs} ms; cutover gave up on it, closed its connection (PostgreSQL rolls back its transaction) and connects again for the next one. If this repeats, look at the database's load and locks (pg_stat_activity)`,
     );
   }
 
-  private answer(reply: WorkerReply): Extract<WorkerAnswer, { ok: true }> {
+  private answer(reply: WorkerAnswer): Extract<WorkerAnswer, { ok: true }> {
+    // The connection lost in a transaction took the transaction with it: what follows in it must not run on a new connection, outside it.
+    if (!reply.ok && reply.connection && this.depth > 0) this.abandoned = true;
     if (reply.ok) {
       this.written += reply.sentWritten ?? 0;
       return reply;
