@@ -40,6 +40,12 @@ describe('syncRouter', () => {
     store.services.addRevision(ref, { version: '1.0.0', digest: 'sha256:x', spec, document: {}, createdAt: Date.now() });
   });
 
+  /** A push may wait for its turn (core/fair-turns.ts): the first one has begun once the router was given its config. */
+  async function firstPushStarted(): Promise<void> {
+    for (let turns = 0; pushed.length === 0 && turns < 100; turns++) await new Promise((resolve) => setImmediate(resolve));
+    expect(pushed).toHaveLength(1);
+  }
+
   afterEach(() => {
     store.close();
     rmSync(root, { recursive: true, force: true });
@@ -47,7 +53,7 @@ describe('syncRouter', () => {
 
   it('joins the push waiting for its turn, and the last push carries every change made before the calls', async () => {
     const first = syncRouter(ctx, ref);
-    await new Promise((resolve) => setImmediate(resolve));
+    await firstPushStarted();
     expect(pushed).toHaveLength(1);
     // Ten instances turning ready while the first push runs: each written, then a push asked for.
     const waiting: Promise<void>[] = [];
@@ -70,7 +76,7 @@ describe('syncRouter', () => {
 
   it('never joins a push that already started: a change made while it runs gets a push of its own', async () => {
     const first = syncRouter(ctx, ref);
-    await new Promise((resolve) => setImmediate(resolve));
+    await firstPushStarted();
     store.instances.update(store.instances.insert({ id: 'late', ...ref, revision: 1, port: 9100, dir: root, logPath: join(root, 'late.log') }).id, { state: 'ready', inRotation: true });
     const second = syncRouter(ctx, ref);
     expect(second).not.toBe(first);

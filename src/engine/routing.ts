@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentEvent } from '../core/deployment.ts';
 import { CutoverError, ErrorCode } from '../core/errors.ts';
+import { turn } from '../core/fair-turns.ts';
 import { KeyedLock } from '../core/keyed-lock.ts';
 import { acceptsConnections } from '../core/net.ts';
 import { describeRef, pickRef, refOf, serviceKey, type ServiceRef, type Weights } from '../core/types.ts';
@@ -23,7 +24,9 @@ export function syncRouter(ctx: EngineContext, ref: ServiceRef): Promise<void> {
   // A push waiting for its turn has not read the store yet: it will push what this caller wrote, so the caller waits for it rather than queueing another.
   const waiting = queued.get(key);
   if (waiting) return waiting;
-  const push = pushes.run(key, () => {
+  const push = pushes.run(key, async () => {
+    // Pushes woken together do not hold the API's requests back (core/fair-turns.ts).
+    await turn();
     // Started: from here on it may have read the store, so a later change needs a push of its own.
     if (queued.get(key) === push) queued.delete(key);
     return pushConfig(ctx, { service, environment });
