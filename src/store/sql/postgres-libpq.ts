@@ -124,7 +124,9 @@ export class LibpqConnection {
   ) {}
 
   /** A query (rows back) or an exec (statements without parameters), after its prelude. */
-  run(ask: { kind: 'query'; sql: string; params: unknown[]; first?: Prelude } | { kind: 'exec'; sql: string; first?: Prelude }): Answer {
+  run(ask: { kind: 'query'; sql: string; params: unknown[]; first?: Prelude; inTransaction?: true } | { kind: 'exec'; sql: string; first?: Prelude; inTransaction?: true }): Answer {
+    // The connection a transaction began on is gone: so is the transaction (as the worker refuses, postgres-worker.ts).
+    if (ask.inTransaction && !this.connection) return { ok: false, message: 'the connection to PostgreSQL was lost in the middle of a transaction', code: undefined, connection: true };
     let db: Libpq;
     try {
       db = this.connect();

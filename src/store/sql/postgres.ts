@@ -99,6 +99,10 @@ export class PostgresDatabase implements SqlDatabase {
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     // A statement may wait for the connection, then run: both bounded in the worker; this bound catches what they miss.
     this.waitMs = options.answerTimeoutMs ?? statementTimeoutMs + connectTimeoutMs + 5000;
+    // Decided before the worker starts: a link asked for that cannot be had fails here, naming why.
+    this.link = options.link ?? chosenLink();
+    const construct = this.link === 'libpq' ? loadLibpq().construct : null;
+    if (this.link === 'libpq' && !construct) throw new Error(`PostgreSQL through libpq was asked for, but ${loadLibpq().why}`);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const setup: WorkerSetup = { url, signal: this.signal.buffer as SharedArrayBuffer, port: port2, statementTimeoutMs, connectTimeoutMs, asynchronousCommit: (options.commits ?? 'grouped') === 'grouped' };
@@ -108,11 +112,7 @@ export class PostgresDatabase implements SqlDatabase {
     this.worker.on('message', (event: WorkerEvent) => this.onEvent(event));
     this.worker.on('error', () => undefined);
     this.worker.unref();
-    this.link = options.link ?? chosenLink();
-    const asynchronousCommit = setup.asynchronousCommit;
-    const construct = this.link === 'libpq' ? loadLibpq().construct : null;
-    if (this.link === 'libpq' && !construct) throw new Error(`PostgreSQL through libpq was asked for, but ${loadLibpq().why}`);
-    this.direct = construct ? new LibpqConnection(construct, { url, statementTimeoutMs, connectTimeoutMs, answerTimeoutMs: this.waitMs, asynchronousCommit }) : null;
+    this.direct = construct ? new LibpqConnection(construct, { url, statementTimeoutMs, connectTimeoutMs, answerTimeoutMs: this.waitMs, asynchronousCommit: setup.asynchronousCommit }) : null;
     // Fails now, with the server named, when PostgreSQL cannot be reached.
     this.call({ kind: 'query', sql: 'SELECT 1', params: [] });
     // Under the write lock, as every migration is (database.ts): servers opening a fresh database at the same
