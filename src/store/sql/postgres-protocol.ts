@@ -3,6 +3,11 @@ import type { MessagePort } from 'node:worker_threads';
 /** What the main thread asks the PostgreSQL worker (postgres-worker.ts), one request at a time; `id` comes back on its reply. */
 export type WorkerRequest = { id: number } & WorkerAsk;
 
+/**
+ * `inTransaction` on a query or exec: a transaction begun by an earlier
+ * request is open, so a connection lost since must fail the statement (the
+ * transaction went with it) rather than be opened again for it.
+ */
 export type WorkerAsk =
   | { kind: 'query'; sql: string; params: unknown[]; first?: Prelude; inTransaction?: true }
   /** Several statements without parameters (schema changes, transaction control). */
@@ -19,16 +24,11 @@ export type WorkerAsk =
   | { kind: 'reset' };
 
 /**
- * What the worker runs, in order, before a query or exec on the same
+ * What the worker (or the libpq link) runs, in order, before a query or exec on the same
  * connection and in the same round trip: the BEGIN (with the write lock) of
  * a transaction whose first statement this is, then the statements sent
  * without waiting for their answers (Statement.send). The first failure
  * stops there and is the answer.
- */
-/**
- * `inTransaction` on a query or exec: a transaction begun by an earlier
- * request is open, so a connection lost since must fail the statement (the
- * transaction went with it) rather than be opened again for it.
  */
 export interface Prelude {
   begin?: number;
