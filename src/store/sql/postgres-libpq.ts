@@ -68,13 +68,11 @@ export function loadLibpq(): { construct: (() => Libpq) | null; why: string } {
 
 /** The link the server uses: CUTOVER_POSTGRES_LINK if set (a diagnostic knob), else libpq when its binding loads. */
 export function chosenLink(asked: string | undefined = process.env.CUTOVER_POSTGRES_LINK): PostgresLink {
+  if (asked === undefined || asked === '') return loadLibpq().construct ? 'libpq' : 'worker';
   if (asked === 'worker') return 'worker';
-  if (asked === 'libpq' || loadLibpq().construct) {
-    if (!loadLibpq().construct) throw new Error(`CUTOVER_POSTGRES_LINK=libpq, but ${loadLibpq().why}`);
-    return 'libpq';
-  }
-  if (asked !== undefined && asked !== '') throw new Error(`CUTOVER_POSTGRES_LINK must be libpq or worker, not "${asked.slice(0, 40)}"; unset it to use libpq when it is installed`);
-  return 'worker';
+  if (asked !== 'libpq') throw new Error(`CUTOVER_POSTGRES_LINK must be libpq or worker, not "${asked.slice(0, 40)}"; unset it to use libpq when it is installed`);
+  if (!loadLibpq().construct) throw new Error(`CUTOVER_POSTGRES_LINK=libpq, but ${loadLibpq().why}`);
+  return 'libpq';
 }
 
 export interface LibpqSetup {
@@ -195,7 +193,8 @@ export class LibpqConnection {
    * result in order: a failed step makes PostgreSQL skip the rest (each
    * answered PIPELINE_ABORTED) up to the Sync, and the first failure is the
    * answer; else the last step's rows (`lastIsAsked`) and the writes of the
-   * others. Sending blocks, if ever: the steps are a few small statements,
+   * others. getResult blocks in libpq until the next result is in, and is
+   * false at the end of a step's results (or on a connection gone bad). Sending blocks, if ever: the steps are a few small statements,
    * far below what the socket's buffers hold.
    */
   private pipeline(db: Libpq, steps: Step[], lastIsAsked: boolean): Answer {
@@ -209,7 +208,7 @@ export class LibpqConnection {
     let sentWritten = 0;
     for (let i = 0; i < steps.length; i++) {
       // A NULL where a step's result was due: the connection is gone.
-      if (!this.next(db)) return this.lost(db);
+      if (!db.getResult()) return this.lost(db);
       if (db.resultStatus() !== 'PGRES_PIPELINE_ABORTED') {
         const failed = this.failure(db);
         if (failed) failure ??= failed;
@@ -221,10 +220,10 @@ export class LibpqConnection {
         }
       }
       // Each step's results end with a NULL.
-      while (this.next(db)) if (db.resultStatus() === 'PGRES_PIPELINE_SYNC') return this.lost(db);
+      while (db.getResult()) if (db.resultStatus() === 'PGRES_PIPELINE_SYNC') return this.lost(db);
     }
     if (piped) {
-      if (!this.next(db) || db.resultStatus() !== 'PGRES_PIPELINE_SYNC') return this.lost(db);
+      if (!db.getResult() || db.resultStatus() !== 'PGRES_PIPELINE_SYNC') return this.lost(db);
       db.exitPipelineMode();
     }
     if (failure) return failure;
@@ -235,17 +234,8 @@ export class LibpqConnection {
   private simple(db: Libpq, sql: string, sentWritten: number): Answer {
     if (!db.sendQuery(sql)) return this.lost(db);
     let failure: Answer | null = null;
-    while (this.next(db)) failure ??= this.failure(db);
+    while (db.getResult()) failure ??= this.failure(db);
     return failure ?? { ok: true, rows: [], rowCount: 0, command: 'EXEC', sentWritten };
-  }
-
-  /**
-   * Takes the next result, blocking in libpq until it is in: true when one
-   * was taken, false at the end of a statement's results (or on a
-   * connection gone bad, whose error is then the current one).
-   */
-  private next(db: Libpq): boolean {
-    return db.getResult();
   }
 
   /** The current result as rows, parsed as pg parses them. */
